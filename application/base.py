@@ -1,0 +1,83 @@
+"""The event-sourced application every command goes through."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Recording
+
+from application.errors import Conflict, NotFound
+from application.principal import Principal
+from domain.customer import Customer
+from domain.organization import Organization
+
+T = TypeVar("T")
+A = TypeVar("A")
+
+
+class DocIntakeBase(Application[UUID]):
+    """Loads aggregates, saves them in one transaction, and hands back positions.
+
+    Every save returns the position (notification id) of the last event it
+    recorded, so the HTTP layer can wait for the read models to reach it.
+    """
+
+    name = "DocIntake"
+    snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
+        Organization: 100,
+    }
+    # How often a command that lost an optimistic-concurrency race is tried again.
+    conflict_attempts = 60
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._after_save: list[Callable[[int], None]] = []
+
+    def on_recorded(self, callback: Callable[[int], None]) -> None:
+        """Call `callback(position)` after every save (used to wake in-process followers)."""
+        self._after_save.append(callback)
+
+    def record(self, *aggregates: MutableOrImmutableAggregate[UUID] | None) -> int:
+        recordings: list[Recording[UUID]] = self.save(*aggregates)
+        position = recordings[-1].notification.id if recordings else self.head()
+        for callback in self._after_save:
+            callback(position)
+        return position
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def load(self, aggregate_id: UUID, kind: type[A]) -> A:
+        try:
+            aggregate: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
+        return aggregate
+
+    def customer_of(self, principal: Principal, customer_id: UUID) -> Customer:
+        """The customer, if it exists, is not deleted and belongs to the caller's organisation."""
+        customer = self.load(customer_id, Customer)
+        if customer.organization_id != principal.organization_id or customer.deleted:
+            raise NotFound(f"No customer with id {customer_id}.")
+        return customer
+
+    def retrying(self, command: Callable[[], T]) -> T:
+        """Run a load-change-save command again when a concurrent save won the race.
+
+        Only for commands that load everything they decide on inside `command`.
+        """
+        for attempt in range(self.conflict_attempts):
+            try:
+                return command()
+            except IntegrityError:
+                # Back off with jitter so racing writers spread out.
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
+        raise Conflict("Too many concurrent changes; try again.")

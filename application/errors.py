@@ -1,0 +1,23 @@
+"""Refusals of the application layer, each with the stable code of the HTTP contract."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError
+
+
+class NotFound(DomainError):
+    """Nothing of that id in the caller's organisation (also: it belongs to another one)."""
+
+    code = "not_found"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    code = "conflict"

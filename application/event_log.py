@@ -1,0 +1,27 @@
+"""The application's event log read forwards, for projections and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.application import Application
+
+
+class EventLog:
+    """Reads the notification log in batches and decodes each notification."""
+
+    def __init__(self, app: Application[Any]) -> None:
+        self._recorder = app.recorder
+        self._mapper = app.mapper
+
+    def head(self) -> int:
+        return self._recorder.max_notification_id() or 0
+
+    def read(
+        self, after: int, limit: int, stop: int, topics: Sequence[str]
+    ) -> list[tuple[int, Any]]:
+        notifications = self._recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=list(topics), inclusive_of_start=False
+        )
+        return [(n.id, self._mapper.to_domain_event(n)) for n in notifications]

@@ -1,0 +1,40 @@
+"""Password hashing with argon2 (argon2-cffi's current recommended parameters)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from domain.errors import InvalidValue
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown e-mail as slow as a real one.
+_DUMMY_HASH = _hasher.hash("docintake-dummy-password")
+
+
+def validate_password(password: object, field: str = "password") -> str:
+    if not isinstance(password, str):
+        raise InvalidValue.single(field, "is required")
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise InvalidValue.single(field, f"must be at least {PASSWORD_MIN_LENGTH} characters")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise InvalidValue.single(field, f"must be at most {PASSWORD_MAX_LENGTH} characters")
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)

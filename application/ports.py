@@ -1,0 +1,58 @@
+"""What the application needs from the outside world, as protocols.
+
+The infrastructure layer provides the implementations (files on disk or an S3
+bucket, SMTP or an outbox folder); the application and the interfaces only see
+these shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol
+
+
+class ObjectWriter(Protocol):
+    """Receives one object's bytes in order; nothing is visible until `commit`."""
+
+    def write(self, chunk: bytes) -> None: ...
+
+    def commit(self) -> None:
+        """Make the written bytes readable under the writer's key."""
+
+    def abort(self) -> None:
+        """Throw away everything written so far; safe to call more than once."""
+
+
+class FileStore(Protocol):
+    """Bytes of received and sent files, addressed by key."""
+
+    def writer(self, key: str) -> ObjectWriter: ...
+
+    def promote(self, temporary_key: str, final_key: str) -> None:
+        """Move a committed object to its final key (idempotent once done)."""
+
+    def read(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """Stream an object's bytes; raises `ObjectMissing` when there is none."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove an object; removing a missing object is not an error."""
+
+    def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Keys below a prefix with their last-modified time (UTC)."""
+
+    def check(self) -> None:
+        """Raise if the store cannot be reached (used by `/ready`)."""
+
+
+class ObjectMissing(Exception):
+    """The store holds no object under the key asked for."""
+
+
+class Mailer(Protocol):
+    """Delivers a finished e-mail message, or raises."""
+
+    def send(self, message: EmailMessage) -> None: ...

@@ -1,0 +1,99 @@
+"""Professionals who sign in, the index that keeps their e-mail unique, and API tokens."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+_EMAIL_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/user-email")
+_TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/api-token")
+
+
+class User(Aggregate):
+    """A professional with a login; the password is stored only as an argon2 hash."""
+
+    class UserRegistered(Aggregate.Created):
+        email: str
+        name: str | None
+        password_hash: str
+        organization_id: UUID
+        actor_id: UUID | None
+
+    class PasswordRehashed(Aggregate.Event):
+        password_hash: str
+        actor_id: UUID
+
+    @event(UserRegistered)
+    def __init__(
+        self,
+        id: UUID,
+        email: str,
+        name: str | None,
+        password_hash: str,
+        organization_id: UUID,
+        actor_id: UUID | None,
+    ) -> None:
+        self.email = email
+        self.name = name
+        self.password_hash = password_hash
+        self.organization_id = organization_id
+
+    @event(PasswordRehashed)
+    def rehash_password(self, password_hash: str, actor_id: UUID) -> None:
+        self.password_hash = password_hash
+
+
+class UserEmail(Aggregate):
+    """Claims an e-mail address for one user: a second claim conflicts on creation."""
+
+    class UserEmailClaimed(Aggregate.Created):
+        email: str
+        user_id: UUID
+
+    @staticmethod
+    def create_id(email: str) -> UUID:
+        return uuid5(_EMAIL_NAMESPACE, email.casefold())
+
+    @event(UserEmailClaimed)
+    def __init__(self, email: str, user_id: UUID) -> None:
+        self.user_id = user_id
+
+    @classmethod
+    def id_for(cls, email: str) -> UUID:
+        return cls.create_id(email)
+
+
+class ApiToken(Aggregate):
+    """A bearer token, addressed by a hash of its secret (the secret itself is never stored)."""
+
+    class ApiTokenIssued(Aggregate.Created):
+        token_hash: str
+        user_id: UUID
+        organization_id: UUID
+        name: str
+        actor_id: UUID
+
+    class ApiTokenRevoked(Aggregate.Event):
+        actor_id: UUID
+
+    @staticmethod
+    def create_id(token_hash: str) -> UUID:
+        return uuid5(_TOKEN_NAMESPACE, token_hash)
+
+    @event(ApiTokenIssued)
+    def __init__(
+        self, token_hash: str, user_id: UUID, organization_id: UUID, name: str, actor_id: UUID
+    ) -> None:
+        self.user_id = user_id
+        self.organization_id = organization_id
+        self.name = name
+        self.revoked = False
+
+    @classmethod
+    def id_for(cls, token_hash: str) -> UUID:
+        return cls.create_id(token_hash)
+
+    @event(ApiTokenRevoked)
+    def revoke(self, actor_id: UUID) -> None:
+        self.revoked = True

@@ -1,0 +1,171 @@
+"""The read-model database: SQLite in a file (embedded) or PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from projections.database import Dialect, Row
+
+sqlite3.register_adapter(UUID, str)
+# Fixed precision keeps text timestamps in SQLite sortable as text.
+sqlite3.register_adapter(datetime, lambda d: d.isoformat(timespec="microseconds"))
+
+
+class SqliteTransaction:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%s", "?")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._connection.execute(self._sql(sql), tuple(params)).rowcount
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(self._sql(sql), [tuple(p) for p in params])
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._connection.execute(self._sql(sql), tuple(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Nothing to do: in embedded mode every reader lives in this process."""
+
+
+class SqliteDatabase:
+    """Read models in one SQLite file, a connection per thread, WAL for concurrent reads."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteTransaction]:
+        connection = self._connection()
+        # IMMEDIATE takes the write lock up front, so two writers queue instead
+        # of deadlocking on a read-to-write upgrade.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield SqliteTransaction(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[SqliteTransaction]:
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield SqliteTransaction(connection)
+        finally:
+            connection.execute("ROLLBACK")
+
+    def check(self) -> None:
+        with self.reading() as tx:
+            tx.fetchone("SELECT 1 AS ok")
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
+class PostgresTransaction:
+    dialect: Dialect = "postgres"
+
+    def __init__(self, connection: psycopg.Connection[Row]) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql, tuple(params))
+            return cursor.rowcount
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        with self._connection.cursor() as cursor:
+            cursor.executemany(sql, [tuple(p) for p in params])
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql, tuple(params))
+            return cursor.fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with self._connection.cursor() as cursor:
+            cursor.execute(sql, tuple(params))
+            return cursor.fetchone()
+
+    def notify(self, channel: str, payload: str) -> None:
+        self.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+
+
+class PostgresDatabase:
+    """Read models in PostgreSQL through a psycopg connection pool."""
+
+    dialect: Dialect = "postgres"
+
+    def __init__(self, conninfo: str, *, min_size: int = 2, max_size: int = 20) -> None:
+        self.conninfo = conninfo
+        self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row},
+            open=True,
+            name="read-models",
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresTransaction]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield PostgresTransaction(connection)
+
+    @contextmanager
+    def reading(self) -> Iterator[PostgresTransaction]:
+        with self.pool.connection() as connection, connection.transaction():
+            yield PostgresTransaction(connection)
+
+    def check(self) -> None:
+        with self.reading() as tx:
+            tx.fetchone("SELECT 1 AS ok")
+
+    def close(self) -> None:
+        self.pool.close()

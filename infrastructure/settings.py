@@ -1,0 +1,185 @@
+"""Settings, from `DOCINTAKE_*` environment variables only.
+
+Anything unknown or malformed stops the process at start with one line naming
+the variable: a typo in production must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "DOCINTAKE_"
+MiB = 1024 * 1024
+
+
+class SettingsError(Exception):
+    """One setting is wrong; the message names it."""
+
+
+def _whole_number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"must be a whole number, not {value!r}") from None
+
+
+def _port(value: str) -> int:
+    port = _whole_number(value)
+    if not 1 <= port <= 65535:
+        raise ValueError("must be a port number 1..65535")
+    return port
+
+
+def _positive_int(value: str) -> int:
+    number = _whole_number(value)
+    if number < 1:
+        raise ValueError("must be a whole number above 0")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be a number, not {value!r}") from None
+    if number <= 0:
+        raise ValueError("must be a number above 0")
+    return number
+
+
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _database_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
+        raise ValueError("must look like postgresql://user@host:5432/dbname")
+    return value
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not (parts.netloc or parts.path):
+            raise ValueError(f"must be a URL with scheme {' or '.join(schemes)}")
+        return value
+
+    return check
+
+
+def _public_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http(s) URL such as https://docs.example.com")
+    return value.rstrip("/")
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _setting(default: Any, parse: Callable[[str], Any], help: str) -> Any:
+    return field(default=default, metadata={"parse": parse, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the service; each field is read from DOCINTAKE_<FIELD NAME>."""
+
+    host: str = _setting("127.0.0.1", _text, "Address the HTTP server binds to.")
+    port: int = _setting(8000, _port, "Port of the HTTP server.")
+    data_dir: Path = _setting(
+        Path("data"), Path, "Folder for SQLite files, local file storage and the mail outbox."
+    )
+    database_url: str | None = _setting(
+        None, _database_url, "postgresql://... puts event store and read models in PostgreSQL."
+    )
+    public_url: str | None = _setting(
+        None, _public_url, "Base URL clients see in upload links (default http://HOST:PORT)."
+    )
+    run_projections: bool = _setting(
+        True, _boolean, "Run the read-model followers inside the API process."
+    )
+    read_wait_seconds: float = _setting(
+        5.0, _positive_float, "How long a query waits for the read models to catch up."
+    )
+    storage_url: str | None = _setting(
+        None, _url("s3", "file"), "s3://bucket[/prefix] for an S3 bucket; default local files."
+    )
+    s3_endpoint: str | None = _setting(None, _text, "S3 endpoint host:port.")
+    s3_access_key: str | None = _setting(None, _text, "S3 access key.")
+    s3_secret_key: str | None = _setting(None, _text, "S3 secret key.")
+    s3_secure: bool = _setting(True, _boolean, "Use TLS towards the S3 endpoint.")
+    s3_region: str | None = _setting(None, _text, "S3 region, where the store needs one.")
+    max_upload_size: int = _setting(
+        100 * MiB, _positive_int, "Ceiling for one uploaded file in bytes (links may set less)."
+    )
+    broker_url: str | None = _setting(
+        None, _url("amqp", "redis"), "amqp://... (RabbitMQ) or redis://...; default in-process."
+    )
+    smtp_url: str | None = _setting(
+        None, _url("smtp", "smtps"), "smtp://user:pass@host:587?starttls=true; default outbox."
+    )
+    mail_from: str = _setting(
+        "docintake <no-reply@docintake.localhost>", _text, "From address of outgoing mail."
+    )
+    log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        known = {f"{PREFIX}{f.name.upper()}": f for f in fields(cls)}
+        for name in environ:
+            if name.startswith(PREFIX) and name not in known:
+                raise SettingsError(f"{name}: unknown setting (known: {', '.join(sorted(known))})")
+        values: dict[str, Any] = {}
+        for name, setting in known.items():
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[setting.name] = setting.metadata["parse"](raw)
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+        settings = cls(**values)
+        if settings.storage_url and settings.storage_url.startswith("s3:"):
+            for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
+                if getattr(settings, name) is None:
+                    raise SettingsError(
+                        f"{PREFIX}{name.upper()}: required when DOCINTAKE_STORAGE_URL is s3://"
+                    )
+        return settings
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, meaning) for every setting: the README's table."""
+        return [
+            (
+                f"{PREFIX}{f.name.upper()}",
+                "" if f.default is None else str(f.default),
+                f.metadata["help"],
+            )
+            for f in fields(cls)
+        ]

@@ -1,0 +1,59 @@
+"""The `docintake` command: serve the API; operators' and auditors' subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from infrastructure.settings import Settings, SettingsError
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_environ(os.environ)
+    except SettingsError as error:
+        print(f"docintake: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(_: argparse.Namespace) -> int:
+    """Serve the HTTP API on DOCINTAKE_HOST:DOCINTAKE_PORT until interrupted."""
+    import uvicorn
+
+    from infrastructure.bootstrap import bootstrap
+    from interfaces.http.app import create_app
+
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    services = bootstrap(settings)
+    app = create_app(services)
+    # No access log: public paths carry upload-link tokens, which must never be logged.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="docintake", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help=serve.__doc__).set_defaults(run=serve)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
+    result: int = arguments.run(arguments)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

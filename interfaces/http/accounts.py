@@ -1,0 +1,36 @@
+"""Signing up and exchanging e-mail and password for a token."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.params import Body
+
+from infrastructure.bootstrap import Services
+from interfaces.http.schemas import SignupRequest, SignupResponse, TokenRequest, TokenResponse
+
+
+class AccountController(Controller):
+    path = "/api/v1"
+    tags = ["accounts"]
+
+    @post("/signup", status_code=201, sync_to_thread=True)
+    def signup(
+        self, services: Services, data: SignupRequest = Body(title="Signup")
+    ) -> SignupResponse:
+        """Create an organisation and its owner; returns a bearer token for the owner."""
+        signed_up = services.app.signup(
+            data.organization_name, data.email, data.password, data.plan
+        )
+        return SignupResponse(
+            organization_id=str(signed_up.organization_id),
+            user_id=str(signed_up.user_id),
+            token=signed_up.token,
+        )
+
+    @post("/auth/token", status_code=200, sync_to_thread=True)
+    def token(
+        self, services: Services, data: TokenRequest = Body(title="Sign in")
+    ) -> TokenResponse:
+        """Exchange e-mail and password for a new bearer token."""
+        issued = services.app.sign_in(data.email, data.password)
+        return TokenResponse(token=issued.token)

@@ -1,0 +1,79 @@
+"""The Litestar application: routes, dependencies, error shapes, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from domain.errors import DomainError
+from infrastructure.bootstrap import Services
+from interfaces.http.accounts import AccountController
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.customers import CustomerController
+from interfaces.http.dependencies import (
+    provide_consistency,
+    provide_principal,
+    provide_services,
+)
+from interfaces.http.errors import (
+    domain_error_handler,
+    http_error_handler,
+    internal_error_handler,
+    validation_error_handler,
+)
+from interfaces.http.operations import health, ready
+
+JSON_BODY_LIMIT = 1024 * 1024
+
+
+def create_app(services: Services, *, start_services: bool = True) -> Litestar:
+    """The HTTP application around already wired services.
+
+    With `start_services` the followers start with the app and stop with it.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
+        if start_services:
+            services.start()
+        try:
+            yield
+        finally:
+            if start_services:
+                services.close()
+
+    consistency = ReadYourWrites(services.positions, services.settings.read_wait_seconds)
+    return Litestar(
+        route_handlers=[health, ready, AccountController, CustomerController],
+        dependencies={
+            "services": Provide(provide_services, sync_to_thread=False),
+            "consistency": Provide(provide_consistency, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=True),
+        },
+        exception_handlers={
+            DomainError: domain_error_handler,
+            ValidationException: validation_error_handler,
+            HTTPException: http_error_handler,
+            Exception: internal_error_handler,
+        },
+        state=State({"services": services, "consistency": consistency}),
+        lifespan=[lifespan],
+        request_max_body_size=JSON_BODY_LIMIT,
+        openapi_config=OpenAPIConfig(
+            title="docintake",
+            version="1",
+            path="/schema",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )

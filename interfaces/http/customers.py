@@ -1,0 +1,271 @@
+"""The customer endpoints of the contract: create, list, read, change, status, notes, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.params import Body, Parameter
+from msgspec import UNSET
+
+from application.errors import NotFound
+from application.history import plain
+from application.principal import Principal
+from domain.errors import InvalidValue
+from domain.values import CustomerStatus
+from infrastructure.bootstrap import Services
+from interfaces.http import schemas
+from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites
+from projections.customer_list import SORTS
+from projections.customer_list import CustomerSummary as SummaryRow
+
+
+def summary(row: SummaryRow) -> schemas.CustomerSummary:
+    return schemas.CustomerSummary(
+        id=str(row.id),
+        name=row.name,
+        email=row.email,
+        company=row.company,
+        status=row.status,
+        link_count=row.link_count,
+        file_count=row.file_count,
+        last_upload_at=row.last_upload_at,
+        created_at=row.created_at,
+    )
+
+
+def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
+    headers = {} if fresh else {STALE_HEADER: "true"}
+    if position is not None:
+        headers[POSITION_HEADER] = str(position)
+    return headers
+
+
+class CustomerController(Controller):
+    path = "/api/v1/customers"
+    tags = ["customers"]
+
+    def _summary_after(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+        position: int,
+        status_code: int = 200,
+    ) -> Response[schemas.CustomerSummary]:
+        client = principal.token_id or principal.user_id
+        consistency.wrote(client, position)
+        fresh = consistency.wait(client)
+        row = services.customer_list.get(principal.organization_id, customer_id)
+        if row is None:
+            raise NotFound(f"No customer with id {customer_id}.")
+        return Response(
+            summary(row), status_code=status_code, headers=fresh_headers(fresh, position)
+        )
+
+    @post("/", status_code=201, sync_to_thread=True)
+    def create_customer(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        data: schemas.CreateCustomerRequest = Body(title="New customer"),
+    ) -> Response[schemas.CustomerSummary]:
+        """Create a customer (name required; the plan caps how many)."""
+        recorded = services.app.create_customer(principal, data.name, data.email, data.company)
+        return self._summary_after(
+            services, consistency, principal, recorded.id, recorded.position, 201
+        )
+
+    @get("/", sync_to_thread=True)
+    def list_customers(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        q: Annotated[str | None, Parameter(max_length=200)] = None,
+        status: str | None = None,
+        sort: str = "name",
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=2000)] = None,
+    ) -> Response[schemas.CustomerPage]:
+        """Search name, e-mail and company at once; filter by status; sort; page by cursor."""
+        problems: dict[str, str] = {}
+        if status is not None and status not in {s.value for s in CustomerStatus}:
+            problems["status"] = "must be one of open, partial, complete"
+        if sort not in SORTS:
+            problems["sort"] = f"must be one of {', '.join(SORTS)}"
+        if problems:
+            raise InvalidValue(problems)
+        fresh = consistency.wait(principal.token_id or principal.user_id)
+        try:
+            page = services.customer_list.search(
+                principal.organization_id,
+                q=q,
+                status=status,
+                sort=sort,
+                limit=limit,
+                cursor=cursor,
+            )
+        except ValueError:
+            raise InvalidValue.single("cursor", "is not a cursor from this list") from None
+        body = schemas.CustomerPage(
+            items=[summary(row) for row in page.items],
+            next_cursor=page.next_cursor,
+            total=page.total,
+        )
+        return Response(body, headers=fresh_headers(fresh))
+
+    @get("/status-counts", sync_to_thread=True)
+    def status_counts(
+        self, services: Services, consistency: ReadYourWrites, principal: Principal
+    ) -> Response[schemas.StatusCounts]:
+        """How many customers have each status (for filter tabs)."""
+        fresh = consistency.wait(principal.token_id or principal.user_id)
+        counts = services.customer_list.status_counts(principal.organization_id)
+        body = schemas.StatusCounts(all=sum(counts.values()), **counts)
+        return Response(body, headers=fresh_headers(fresh))
+
+    @get("/{customer_id:uuid}", sync_to_thread=True)
+    def get_customer(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+    ) -> Response[schemas.CustomerDetail]:
+        """The customer with notes, files, sent files and active links."""
+        fresh = consistency.wait(principal.token_id or principal.user_id)
+        row = services.customer_list.get(principal.organization_id, customer_id)
+        if row is None:
+            raise NotFound(f"No customer with id {customer_id}.")
+        customer = services.app.customer_of(principal, customer_id)
+        body = schemas.CustomerDetail(
+            id=str(row.id),
+            name=row.name,
+            email=row.email,
+            company=row.company,
+            status=row.status,
+            link_count=row.link_count,
+            file_count=row.file_count,
+            last_upload_at=row.last_upload_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            notes=[
+                schemas.Note(
+                    id=str(note["id"]),
+                    text=note["text"],
+                    author_id=str(note["author_id"]) if note["author_id"] else None,
+                    created_at=note["created_at"],
+                )
+                for note in customer.notes
+            ],
+            received_files=[],
+            sent_files=[],
+            active_links=[],
+            recent_files=[],
+        )
+        return Response(body, headers=fresh_headers(fresh))
+
+    @patch("/{customer_id:uuid}", sync_to_thread=True)
+    def change_customer(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+        data: schemas.ChangeCustomerRequest = Body(title="Customer changes"),
+    ) -> Response[schemas.CustomerSummary]:
+        """Change name, e-mail or company; null clears e-mail or company."""
+        changes = {
+            name: value
+            for name in ("name", "email", "company")
+            if (value := getattr(data, name)) is not UNSET
+        }
+        recorded = services.app.change_customer_details(principal, customer_id, changes)
+        return self._summary_after(services, consistency, principal, customer_id, recorded.position)
+
+    @put("/{customer_id:uuid}/status", sync_to_thread=True)
+    def set_status(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+        data: schemas.StatusRequest = Body(title="New status"),
+    ) -> Response[schemas.CustomerSummary]:
+        """Set the status by hand (any status to any other)."""
+        recorded = services.app.set_customer_status(principal, customer_id, data.status)
+        return self._summary_after(services, consistency, principal, customer_id, recorded.position)
+
+    @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)
+    def add_note(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+        data: schemas.NoteRequest = Body(title="Internal note"),
+    ) -> Response[schemas.Note]:
+        """Add an internal note (never shown to the client)."""
+        recorded = services.app.add_note(principal, customer_id, data.text)
+        consistency.wrote(principal.token_id or principal.user_id, recorded.position)
+        customer = services.app.customer_of(principal, customer_id)
+        note = next(n for n in customer.notes if n["id"] == recorded.id)
+        body = schemas.Note(
+            id=str(note["id"]),
+            text=note["text"],
+            author_id=str(note["author_id"]),
+            created_at=note["created_at"],
+        )
+        return Response(body, status_code=201, headers={POSITION_HEADER: str(recorded.position)})
+
+    @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
+    def delete_customer(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        customer_id: UUID,
+    ) -> Response[None]:
+        """Delete the customer for good: its links stop working, its files are removed."""
+        recorded = services.app.delete_customer(principal, customer_id)
+        consistency.wrote(principal.token_id or principal.user_id, recorded.position)
+        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+
+    @get("/{customer_id:uuid}/history", sync_to_thread=True)
+    def history(
+        self,
+        services: Services,
+        principal: Principal,
+        customer_id: UUID,
+        version: Annotated[int | None, Parameter(ge=1)] = None,
+        at: datetime | None = None,
+    ) -> schemas.CustomerHistory:
+        """The stored events themselves, oldest first; `version` or `at` adds the state then."""
+        events = services.app.customer_history_for(principal, customer_id)
+        state: dict[str, Any] | None = None
+        if version is not None:
+            if version > events[-1].version:
+                raise InvalidValue.single("version", f"must be at most {events[-1].version}")
+            state = services.app.customer_state_at(customer_id, version=version)
+        elif at is not None:
+            moment = at if at.tzinfo else at.replace(tzinfo=events[0].timestamp.tzinfo)
+            state = services.app.customer_state_at(customer_id, at=moment)
+        return schemas.CustomerHistory(
+            customer_id=str(customer_id),
+            events=[
+                schemas.HistoryEvent(
+                    version=e.version,
+                    type=e.type,
+                    timestamp=e.timestamp,
+                    actor_id=str(e.actor_id) if e.actor_id else None,
+                    data=plain(e.data),
+                )
+                for e in events
+            ],
+            state=state,
+        )

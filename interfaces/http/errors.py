@@ -1,0 +1,112 @@
+"""Every error leaves as `{"error": {"code", "message", "fields"?}}`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from domain.errors import DomainError, InvalidValue
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "validation_failed": 422,
+    "conflict": 409,
+    "plan_limit_reached": 403,
+    "link_expired": 410,
+    "link_revoked": 410,
+    "link_locked": 423,
+    "password_required": 401,
+    "password_invalid": 401,
+    "file_too_large": 413,
+    "file_type_not_allowed": 415,
+    "max_files_reached": 409,
+    "rate_limited": 429,
+    "gone": 410,
+}
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+_FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|required field `([A-Za-z0-9_]+)`")
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    return Response(error_body(code, message, fields), status_code=status, headers=headers)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    assert isinstance(error, DomainError)
+    fields = error.fields if isinstance(error, InvalidValue) else None
+    status = STATUS_BY_CODE.get(error.code, 400)
+    headers = getattr(error, "headers", None)
+    return error_response(status, error.code, error.message, fields, headers)
+
+
+def validation_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Litestar's own validation (body shape, query and path parameters) in our shape."""
+    assert isinstance(error, ValidationException)
+    fields: dict[str, str] = {}
+    extra = error.extra if isinstance(error.extra, list) else []
+    for problem in extra:
+        if not isinstance(problem, dict):
+            continue
+        message = str(problem.get("message", "is not valid"))
+        key = problem.get("key")
+        if not key or key == "data":
+            match = _FIELD_IN_MESSAGE.search(message)
+            key = (match.group(1) or match.group(2)) if match else None
+        fields[str(key or "body")] = message
+    if not fields:
+        fields["body"] = str(error.detail)
+    return error_response(422, "validation_failed", "The request is not valid.", fields)
+
+
+def http_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    assert isinstance(error, HTTPException)
+    status = error.status_code
+    if status == 400:
+        # Malformed JSON, a wrong content type: the body as a whole is the bad field.
+        return error_response(
+            422, "validation_failed", "The request body is not valid.", {"body": str(error.detail)}
+        )
+    code = CODE_BY_STATUS.get(status, "error")
+    return error_response(status, code, str(error.detail), headers=error.headers)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    # The route template, never the raw path: public paths carry link tokens.
+    handler = request.scope.get("route_handler")
+    log.exception("unhandled error in %s %s", request.method, handler, exc_info=error)
+    return error_response(500, "internal_error", "Something went wrong on our side.")

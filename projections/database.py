@@ -1,0 +1,46 @@
+"""The shape of the read-model database the projections write through.
+
+Projections write portable SQL with `%s` placeholders; the infrastructure layer
+provides a SQLite and a PostgreSQL implementation (the SQLite one turns `%s`
+into `?`). Where the two dialects differ (DDL, search indexes), a projection
+asks `dialect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol
+
+Dialect = Literal["sqlite", "postgres"]
+Row = dict[str, Any]
+
+
+class Transaction(Protocol):
+    """One database transaction: everything executed in it commits together."""
+
+    dialect: Dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Tell listeners in other processes, on commit (a no-op where there are none)."""
+
+
+class Database(Protocol):
+    """Where the read models live."""
+
+    dialect: Dialect
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction, committed when the block ends without error."""
+
+    def reading(self) -> AbstractContextManager[Transaction]:
+        """A transaction for queries only."""

@@ -1,0 +1,49 @@
+"""Read your own writes: wait until the read models have reached a position."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from threading import Condition
+
+
+class ReadModelPositions:
+    """The latest committed position of each read model, known to this process.
+
+    Followers (or a listener for followers in other processes) call `advance`;
+    queries call `wait_for`, which sleeps on a condition and is woken by each
+    advance, so a reader is released as soon as the rows are there.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._positions = dict.fromkeys(names, 0)
+        self._changed = Condition()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._positions)
+
+    def advance(self, name: str, position: int) -> None:
+        with self._changed:
+            if position > self._positions.get(name, 0):
+                self._positions[name] = position
+                self._changed.notify_all()
+
+    def position(self, name: str) -> int:
+        with self._changed:
+            return self._positions.get(name, 0)
+
+    def lowest(self) -> int:
+        with self._changed:
+            return min(self._positions.values(), default=0)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """True once every read model is at `position` or later; False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while min(self._positions.values(), default=position) < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+            return True

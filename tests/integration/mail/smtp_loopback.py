@@ -1,0 +1,71 @@
+"""The loopback SMTP server the mail tests talk to (used by conftest.py and the tests)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+from urllib.parse import quote
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+HOST = "127.0.0.1"
+SMTP_USER = "mailer@example.org"
+# Characters that must be percent-encoded in a URL, to prove they get decoded.
+SMTP_PASSWORD = "p@ss:w/rd%?#"
+
+
+@dataclass
+class Delivery:
+    """The SMTP envelope of one received message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+
+
+@dataclass
+class LoopbackSmtpServer:
+    """What a test sees of a running loopback SMTP server."""
+
+    port: int
+    scheme: str = "smtp"
+    query: str = ""
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[Delivery] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        """The server's URL without credentials."""
+        return f"{self.scheme}://{HOST}:{self.port}{self.query}"
+
+    def url_with(self, user: str, password: str) -> str:
+        """The server's URL carrying percent-encoded credentials."""
+        credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+        return f"{self.scheme}://{credentials}@{HOST}:{self.port}{self.query}"
+
+    # aiosmtpd hook, called on the server's event-loop thread.
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content
+        assert raw is not None
+        message = BytesParser(_class=EmailMessage, policy=policy.default).parsebytes(raw)
+        assert isinstance(message, EmailMessage)
+        with self.lock:
+            self.messages.append(message)
+            self.envelopes.append(Delivery(envelope.mail_from or "", list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        login = auth_data.login.decode()
+        with self.lock:
+            self.logins.append((mechanism, login))
+        ok = login == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
+        # handled=False: let aiosmtpd answer "535 Authentication credentials invalid".
+        return AuthResult(success=ok, handled=False)
