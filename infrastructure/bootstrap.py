@@ -77,6 +77,7 @@ class Services:
         self.followers: list[ProjectionFollower] = []
         self._threads: list[threading.Thread] = []
         self._listeners: list[PostgresListener] = []
+        self._closed = False
 
     def follower(self, projection: Projection, batch_size: int = 1000) -> ProjectionFollower:
         return ProjectionFollower(
@@ -148,6 +149,9 @@ class Services:
         return problems
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         for follower in self.followers:
             follower.stop()
         for thread in self._threads:

@@ -139,10 +139,13 @@ def _redis_status(broker: RedisBroker, queue: str) -> QueueStatus:
 
 
 def _stub_status(broker: StubBroker, queue: str) -> QueueStatus:
+    # `unfinished_tasks` rather than `qsize()`: the stub's consumers mark a
+    # message done only on ack or nack, so this also counts fetched messages,
+    # the same as the Redis numbers.
     return QueueStatus(
         queue=queue,
-        queued=broker.queues[queue].qsize(),
-        delayed=broker.queues[dq_name(queue)].qsize(),
+        queued=broker.queues[queue].unfinished_tasks,
+        delayed=broker.queues[dq_name(queue)].unfinished_tasks,
         dead_lettered=len(broker.dead_letters_by_queue[queue]),
     )
 
@@ -168,7 +171,8 @@ def start_worker(
 def stop_worker(worker: dramatiq.Worker, *, timeout_ms: int = 30_000) -> None:
     """Stop `worker`, letting running jobs finish within `timeout_ms`.
 
-    Unstarted messages go back to the broker.
+    Unstarted messages go back to the broker. The broker stays open (close it
+    with `broker.close()`), and a new worker may be started on it.
     """
     worker.stop(timeout=timeout_ms)
     # Worker.start() registers a middleware that starts a consumer whenever a

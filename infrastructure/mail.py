@@ -138,11 +138,11 @@ class SmtpMailer:
                 f"could not send mail via SMTP server {where}: {type(error).__name__}: {error}"
             ) from error
         if refused:
-            # Some recipients took the message, so a retry would duplicate it
-            # for them; report the rest instead.
+            # The other recipients have the message: marked permanent so the
+            # job is not retried, which would send it to them again.
             raise MailDeliveryError(
                 f"SMTP server {where} refused some recipients: {_describe(refused)}",
-                permanent=_all_permanent(refused),
+                permanent=True,
             )
 
     def _connect(self) -> smtplib.SMTP:

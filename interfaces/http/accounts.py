@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, post
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from infrastructure.bootstrap import Services
 from interfaces.http.schemas import SignupRequest, SignupResponse, TokenRequest, TokenResponse
@@ -15,7 +16,7 @@ class AccountController(Controller):
 
     @post("/signup", status_code=201, sync_to_thread=True)
     def signup(
-        self, services: Services, data: SignupRequest = Body(title="Signup")
+        self, services: NamedDependency[Services], data: JSONBody[SignupRequest]
     ) -> SignupResponse:
         """Create an organisation and its owner; returns a bearer token for the owner."""
         signed_up = services.app.signup(
@@ -29,7 +30,7 @@ class AccountController(Controller):
 
     @post("/auth/token", status_code=200, sync_to_thread=True)
     def token(
-        self, services: Services, data: TokenRequest = Body(title="Sign in")
+        self, services: NamedDependency[Services], data: JSONBody[TokenRequest]
     ) -> TokenResponse:
         """Exchange e-mail and password for a new bearer token."""
         issued = services.app.sign_in(data.email, data.password)

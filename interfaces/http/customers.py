@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post, put
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET
 
 from application.errors import NotFound
@@ -69,10 +70,10 @@ class CustomerController(Controller):
     @post("/", status_code=201, sync_to_thread=True)
     def create_customer(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        data: schemas.CreateCustomerRequest = Body(title="New customer"),
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.CreateCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Create a customer (name required; the plan caps how many)."""
         recorded = services.app.create_customer(principal, data.name, data.email, data.company)
@@ -83,14 +84,14 @@ class CustomerController(Controller):
     @get("/", sync_to_thread=True)
     def list_customers(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        status: str | None = None,
-        sort: str = "name",
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=2000)] = None,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        status: FromQuery[str | None] = None,
+        sort: FromQuery[str] = "name",
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=2000)] = None,
     ) -> Response[schemas.CustomerPage]:
         """Search name, e-mail and company at once; filter by status; sort; page by cursor."""
         problems: dict[str, str] = {}
@@ -121,7 +122,10 @@ class CustomerController(Controller):
 
     @get("/status-counts", sync_to_thread=True)
     def status_counts(
-        self, services: Services, consistency: ReadYourWrites, principal: Principal
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
     ) -> Response[schemas.StatusCounts]:
         """How many customers have each status (for filter tabs)."""
         fresh = consistency.wait(principal.token_id or principal.user_id)
@@ -132,10 +136,10 @@ class CustomerController(Controller):
     @get("/{customer_id:uuid}", sync_to_thread=True)
     def get_customer(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        customer_id: UUID,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
     ) -> Response[schemas.CustomerDetail]:
         """The customer with notes, files, sent files and active links."""
         fresh = consistency.wait(principal.token_id or principal.user_id)
@@ -173,11 +177,11 @@ class CustomerController(Controller):
     @patch("/{customer_id:uuid}", sync_to_thread=True)
     def change_customer(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        customer_id: UUID,
-        data: schemas.ChangeCustomerRequest = Body(title="Customer changes"),
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        data: JSONBody[schemas.ChangeCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Change name, e-mail or company; null clears e-mail or company."""
         changes = {
@@ -191,11 +195,11 @@ class CustomerController(Controller):
     @put("/{customer_id:uuid}/status", sync_to_thread=True)
     def set_status(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        customer_id: UUID,
-        data: schemas.StatusRequest = Body(title="New status"),
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        data: JSONBody[schemas.StatusRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Set the status by hand (any status to any other)."""
         recorded = services.app.set_customer_status(principal, customer_id, data.status)
@@ -204,11 +208,11 @@ class CustomerController(Controller):
     @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)
     def add_note(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        customer_id: UUID,
-        data: schemas.NoteRequest = Body(title="Internal note"),
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        data: JSONBody[schemas.NoteRequest],
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
         recorded = services.app.add_note(principal, customer_id, data.text)
@@ -226,10 +230,10 @@ class CustomerController(Controller):
     @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_customer(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
-        principal: Principal,
-        customer_id: UUID,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the customer for good: its links stop working, its files are removed."""
         recorded = services.app.delete_customer(principal, customer_id)
@@ -239,11 +243,11 @@ class CustomerController(Controller):
     @get("/{customer_id:uuid}/history", sync_to_thread=True)
     def history(
         self,
-        services: Services,
-        principal: Principal,
-        customer_id: UUID,
-        version: Annotated[int | None, Parameter(ge=1)] = None,
-        at: datetime | None = None,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        version: Annotated[int | None, QueryParameter(ge=1)] = None,
+        at: FromQuery[datetime | None] = None,
     ) -> schemas.CustomerHistory:
         """The stored events themselves, oldest first; `version` or `at` adds the state then."""
         events = services.app.customer_history_for(principal, customer_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from infrastructure.bootstrap import Services
 from interfaces.http.schemas import Health
@@ -15,7 +16,7 @@ async def health() -> Health:
 
 
 @get("/ready", tags=["operations"], sync_to_thread=True)
-def ready(services: Services) -> Response[Health]:
+def ready(services: NamedDependency[Services]) -> Response[Health]:
     """200 only when the event store, the read models and file storage answer."""
     problems = services.check_ready()
     if problems:

@@ -2,7 +2,9 @@
 
 Fixtures:
 - `moto_server`, `nanio_server` (session): a running server, as an `S3Server`.
-- `s3_server`: parametrised over both servers.
+- `s3_server`: parametrised over both servers. An `S3Server` has `endpoint`,
+  `access_key`, `secret_key`, `region`, `client()`, `new_store()`,
+  `new_bucket_name()` and `drop_bucket()`.
 - `store`: parametrised over local, moto and nanio; a fresh, empty store per test
   (a folder below tmp_path, or a new bucket with a 5 MiB part size so that
   multipart uploads happen with small objects).
@@ -68,26 +70,26 @@ class S3Server:
         )
 
     def new_store(self, part_size: int = SMALL_PART, prefix: str = "") -> S3FileStore:
-        store = S3FileStore(self.client(), unique_bucket(), part_size, prefix=prefix)
+        """A store on a new, empty bucket; remove it with `drop_bucket`."""
+        store = S3FileStore(self.client(), self.new_bucket_name(), part_size, prefix=prefix)
         store.ensure_bucket(self.region)
         return store
 
+    @staticmethod
+    def new_bucket_name() -> str:
+        return f"test-{uuid.uuid4().hex[:20]}"
 
-def unique_bucket() -> str:
-    return f"test-{uuid.uuid4().hex[:20]}"
-
-
-def empty_bucket(client: Minio, bucket: str) -> None:
-    """Best-effort removal of a test bucket with its objects and open uploads."""
-    with contextlib.suppress(S3Error):
-        uploads = client._list_multipart_uploads(bucket).uploads
-        for upload in uploads:
-            if upload.object_name and upload.upload_id:
-                client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
-        for item in client.list_objects(bucket, recursive=True):
-            if item.object_name:
-                client.remove_object(bucket, item.object_name)
-        client.remove_bucket(bucket)
+    def drop_bucket(self, bucket: str) -> None:
+        """Best-effort removal of a test bucket with its objects and open uploads."""
+        client = self.client()
+        with contextlib.suppress(S3Error):
+            for upload in client._list_multipart_uploads(bucket).uploads:
+                if upload.object_name and upload.upload_id:
+                    client._abort_multipart_upload(bucket, upload.object_name, upload.upload_id)
+            for item in client.list_objects(bucket, recursive=True):
+                if item.object_name:
+                    client.remove_object(bucket, item.object_name)
+            client.remove_bucket(bucket)
 
 
 def _free_port() -> int:
@@ -180,7 +182,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FileStore]
     server: S3Server = request.getfixturevalue(f"{request.param}_server")
     s3_store = server.new_store()
     yield s3_store
-    empty_bucket(s3_store.client, s3_store.bucket)
+    server.drop_bucket(s3_store.bucket)
 
 
 @pytest.fixture(params=["local", "moto", "nanio"])
@@ -191,9 +193,8 @@ def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
         shutil.rmtree(root, ignore_errors=True)
         return
     server: S3Server = request.getfixturevalue(f"{request.param}_server")
-    bucket = unique_bucket()
-    client = server.client()
-    client.make_bucket(bucket)
+    bucket = server.new_bucket_name()
+    server.client().make_bucket(bucket)
     yield {
         "kind": server.name,
         "endpoint": server.endpoint,
@@ -202,4 +203,4 @@ def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
         "region": server.region,
         "bucket": bucket,
     }
-    empty_bucket(client, bucket)
+    server.drop_bucket(bucket)
