@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from application.base import DocIntakeBase
+from application.permissions import Action, authorize
 from application.principal import Principal
 from domain.customer import Customer
 from domain.organization import Organization
@@ -26,6 +27,7 @@ class CustomerCommands(DocIntakeBase):
         self, principal: Principal, name: object, email: object = None, company: object = None
     ) -> Recorded:
         """Create a customer, taking one of the plan's slots in the same transaction."""
+        authorize(principal, Action.MANAGE_CUSTOMERS)
 
         def attempt() -> Recorded:
             customer = Customer.create(
@@ -41,6 +43,7 @@ class CustomerCommands(DocIntakeBase):
         self, principal: Principal, customer_id: UUID, changes: dict[str, Any]
     ) -> Recorded:
         """Change the given fields (a None e-mail or company clears it)."""
+        authorize(principal, Action.MANAGE_CUSTOMERS)
 
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)
@@ -52,6 +55,7 @@ class CustomerCommands(DocIntakeBase):
     def set_customer_status(
         self, principal: Principal, customer_id: UUID, status: object
     ) -> Recorded:
+        authorize(principal, Action.MANAGE_CUSTOMERS)
         new_status = CustomerStatus.parse(status)
 
         def attempt() -> Recorded:
@@ -62,6 +66,8 @@ class CustomerCommands(DocIntakeBase):
         return self.retrying(attempt)
 
     def add_note(self, principal: Principal, customer_id: UUID, text: object) -> Recorded:
+        authorize(principal, Action.MANAGE_CUSTOMERS)
+
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)
             note_id = customer.add_note(text, principal.user_id)
@@ -71,6 +77,7 @@ class CustomerCommands(DocIntakeBase):
 
     def delete_customer(self, principal: Principal, customer_id: UUID) -> Recorded:
         """Delete the customer and give its plan slot back, in one transaction."""
+        authorize(principal, Action.DELETE_CUSTOMERS)
 
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)

@@ -159,8 +159,8 @@ class S3FileStore:
         # Above 5 GiB a single CopyObject is refused; the client then switches
         # to compose_object (UploadPartCopy in 5 GiB ranges) by itself.
         self._client.copy_object(self._bucket, target, CopySource(self._bucket, source))
-        # Not every S3 server implements UploadPartCopy faithfully (nanio
-        # 0.1.7 does not), so check the copy before the source is deleted.
+        # A copy that went wrong without an error (compatible servers differ in
+        # how well they do UploadPartCopy) must not cost the only good object.
         target_size = self._client.stat_object(self._bucket, target).size
         if target_size != source_size:
             with contextlib.suppress(S3Error):
@@ -264,6 +264,9 @@ class S3ObjectWriter:
                     io.BytesIO(data),
                     len(data),
                     content_type=_CONTENT_TYPE,
+                    # Without it the client picks 5 MiB parts and would turn an
+                    # object between 5 MiB and one part into a multipart upload.
+                    part_size=self._part_size,
                 )
             else:
                 if self._buffer:

@@ -37,6 +37,25 @@ def summary(row: SummaryRow) -> schemas.CustomerSummary:
     )
 
 
+def summary_from_aggregate(
+    services: Services, principal: Principal, customer_id: UUID
+) -> schemas.CustomerSummary:
+    """When the list lags behind (answered as stale), the command's answer comes from the
+    aggregate itself; it does not know link and file counts, so they read zero."""
+    customer = services.app.customer_of(principal, customer_id)
+    return schemas.CustomerSummary(
+        id=str(customer.id),
+        name=customer.name,
+        email=customer.email,
+        company=customer.company,
+        status=customer.status,
+        link_count=0,
+        file_count=0,
+        last_upload_at=None,
+        created_at=customer.created_on,
+    )
+
+
 def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
     headers = {} if fresh else {STALE_HEADER: "true"}
     if position is not None:
@@ -61,11 +80,8 @@ class CustomerController(Controller):
         consistency.wrote(client, position)
         fresh = consistency.wait(client)
         row = services.customer_list.get(principal.organization_id, customer_id)
-        if row is None:
-            raise NotFound(f"No customer with id {customer_id}.")
-        return Response(
-            summary(row), status_code=status_code, headers=fresh_headers(fresh, position)
-        )
+        body = summary(row) if row else summary_from_aggregate(services, principal, customer_id)
+        return Response(body, status_code=status_code, headers=fresh_headers(fresh, position))
 
     @post("/", status_code=201, sync_to_thread=True)
     def create_customer(

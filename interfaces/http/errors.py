@@ -46,7 +46,7 @@ CODE_BY_STATUS = {
     429: "rate_limited",
 }
 
-_FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|required field `([A-Za-z0-9_]+)`")
+_FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|(?:required|unknown) field `([A-Za-z0-9_]+)`")
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:

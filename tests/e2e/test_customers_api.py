@@ -25,7 +25,9 @@ def test_signup_then_token_then_customer_flow(http: httpx.Client) -> None:
     assert token.status_code == 200
     owner.token = token.json()["token"]
 
-    created = owner.create_customer("Schmidt, Bernd", email="bernd@Gmail.COM", company="Schmidt GmbH")
+    created = owner.create_customer(
+        "Schmidt, Bernd", email="bernd@Gmail.COM", company="Schmidt GmbH"
+    )
     assert created["status"] == "open"
     assert created["email"] == "bernd@gmail.com"
     assert created["link_count"] == 0 and created["file_count"] == 0
@@ -43,7 +45,9 @@ def test_signup_then_token_then_customer_flow(http: httpx.Client) -> None:
 def test_wrong_password_and_unknown_email_get_the_same_401(http: httpx.Client) -> None:
     owner = signup(http)
     wrong = http.post("/api/v1/auth/token", json={"email": owner.email, "password": "x" * 20})
-    unknown = http.post("/api/v1/auth/token", json={"email": "nobody@example.com", "password": "x" * 20})
+    unknown = http.post(
+        "/api/v1/auth/token", json={"email": "nobody@example.com", "password": "x" * 20}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"]["code"] == "unauthenticated"
@@ -146,7 +150,9 @@ def test_status_can_move_from_any_status_to_any_other(account: Account) -> None:
 
 def test_notes_are_listed_on_the_detail(account: Account) -> None:
     customer = account.create_customer()
-    note = account.post(f"/api/v1/customers/{customer['id']}/notes", json={"text": "Ruft Montag an"})
+    note = account.post(
+        f"/api/v1/customers/{customer['id']}/notes", json={"text": "Ruft Montag an"}
+    )
     assert note.status_code == 201
     assert note.json()["text"] == "Ruft Montag an"
     assert note.json()["author_id"] == account.user_id

@@ -9,7 +9,9 @@ from contextlib import contextmanager
 
 import psycopg
 
-ADMIN_URL = os.environ.get("DOCINTAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "DOCINTAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def _url_for(name: str) -> str:

@@ -36,6 +36,7 @@ class LoopbackSmtpServer:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[Delivery] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    unknown_recipients: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -48,7 +49,15 @@ class LoopbackSmtpServer:
         credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
         return f"{self.scheme}://{credentials}@{HOST}:{self.port}{self.query}"
 
-    # aiosmtpd hook, called on the server's event-loop thread.
+    # aiosmtpd hooks, called on the server's event-loop thread.
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.unknown_recipients:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content
         assert raw is not None

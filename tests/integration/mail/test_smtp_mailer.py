@@ -65,6 +65,30 @@ def test_keeps_an_existing_from_header(smtp_server: LoopbackSmtpServer) -> None:
     assert received["From"] == "Kanzlei Huber <kanzlei@huber.example>"
 
 
+def test_unknown_recipient_is_a_permanent_delivery_error(smtp_server: LoopbackSmtpServer) -> None:
+    smtp_server.unknown_recipients.add("ghost@example.com")
+
+    with pytest.raises(MailDeliveryError, match="550") as caught:
+        SmtpMailer(smtp_server.url, FROM).send(_message(to="ghost@example.com"))
+
+    assert caught.value.permanent
+    assert smtp_server.messages == []
+
+
+def test_partly_refused_recipients_are_reported_but_not_retried(
+    smtp_server: LoopbackSmtpServer,
+) -> None:
+    smtp_server.unknown_recipients.add("ghost@example.com")
+    message = _message(to="ghost@example.com, real@example.com")
+
+    with pytest.raises(MailDeliveryError, match=r"ghost@example\.com") as caught:
+        SmtpMailer(smtp_server.url, FROM).send(message)
+
+    # A retry would send the message to real@example.com a second time.
+    assert caught.value.permanent
+    assert [e.rcpt_tos for e in smtp_server.envelopes] == [["real@example.com"]]
+
+
 def test_logs_in_with_url_decoded_credentials(smtp_auth_server: LoopbackSmtpServer) -> None:
     mailer = SmtpMailer(smtp_auth_server.url_with(SMTP_USER, SMTP_PASSWORD), FROM)
 

@@ -57,7 +57,6 @@ class S3Server:
     endpoint: str
     access_key: str
     secret_key: str
-    checks_signatures: bool
     region: str = REGION
 
     def client(self, secret_key: str | None = None) -> Minio:
@@ -117,7 +116,7 @@ def moto_server() -> Iterator[S3Server]:
     host, port = server.get_host_and_port()
     try:
         # moto checks no signature: any non-empty key pair is accepted.
-        yield S3Server("moto", f"{host}:{port}", "moto-access", "moto-secret", False)
+        yield S3Server("moto", f"{host}:{port}", "moto-access", "moto-secret")
     finally:
         server.stop()
 
@@ -156,7 +155,7 @@ def nanio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]
     else:
         pytest.fail(f"nanio did not start, see {log_path}:\n{log_path.read_text()[-2000:]}")
     try:
-        yield S3Server("nanio", f"127.0.0.1:{port}", access_key, secret_key, True)
+        yield S3Server("nanio", f"127.0.0.1:{port}", access_key, secret_key)
     finally:
         process.terminate()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from minio import Minio
 from minio.error import S3Error
 
 from application.ports import ObjectMissing
-from infrastructure.file_store_s3 import S3FileStore, parse_s3_url
+from infrastructure.file_store_s3 import DEFAULT_PART_SIZE, S3FileStore, parse_s3_url
 
 if TYPE_CHECKING:
     from conftest import S3Server
@@ -44,16 +45,19 @@ def test_parts_go_up_while_writing(s3_store: S3FileStore) -> None:
     parts = s3_store.client._list_parts(s3_store.bucket, "incoming/stream", upload.upload_id).parts
     assert [(part.part_number, part.size) for part in parts] == [(1, SMALL_PART)]
     assert not s3_store.exists("incoming/stream")
+    assert list(s3_store.list("")) == []
 
     writer.commit()
     assert open_uploads(s3_store) == []
     assert s3_store.client.stat_object(s3_store.bucket, "incoming/stream").size == SMALL_PART + 1
 
 
-def test_a_small_object_is_one_put(s3_store: S3FileStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_less_than_a_part_is_one_put(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = s3_server.new_store(part_size=DEFAULT_PART_SIZE)
     calls: list[str] = []
-    client = s3_store.client
-    for name in ("_create_multipart_upload", "_upload_part", "put_object"):
+    client = store.client
+    # Every PUT of data (whole object or part) goes through _put_object.
+    for name in ("_create_multipart_upload", "_put_object"):
         method = getattr(client, name)
 
         def spy(*args: Any, _name: str = name, _method: Any = method, **kwargs: Any) -> Any:
@@ -61,59 +65,80 @@ def test_a_small_object_is_one_put(s3_store: S3FileStore, monkeypatch: pytest.Mo
             return _method(*args, **kwargs)
 
         monkeypatch.setattr(client, name, spy)
+    try:
+        # Above the client's own 5 MiB default part, below the store's 8 MiB.
+        writer = store.writer("incoming/small")
+        for _ in range(7):
+            writer.write(os.urandom(MiB))
+        writer.commit()
+        assert calls == ["_put_object"]
 
-    writer = s3_store.writer("incoming/small")
-    for _ in range(4):
-        writer.write(os.urandom(MiB))
-    writer.commit()
-    assert calls == ["put_object"]
-
-    calls.clear()
-    writer = s3_store.writer("incoming/two-parts")
-    writer.write(os.urandom(SMALL_PART + 10))
-    writer.commit()
-    assert calls == ["_create_multipart_upload", "_upload_part", "_upload_part"]
-
-
-@pytest.fixture
-def nanio_store(nanio_server: S3Server) -> Iterator[S3FileStore]:
-    # moto 5.2.5 answers a part for an aborted upload with a 500 (a KeyError
-    # inside moto), which the client retries for six seconds; nanio answers
-    # NoSuchUpload as S3 does.
-    store = nanio_server.new_store(part_size=SMALL_PART)
-    yield store
-    nanio_server.drop_bucket(store.bucket)
+        calls.clear()
+        writer = store.writer("incoming/two-parts")
+        writer.write(os.urandom(DEFAULT_PART_SIZE + 10))
+        writer.commit()
+        assert calls == ["_create_multipart_upload", "_put_object", "_put_object"]
+        assert store.client.stat_object(store.bucket, "incoming/small").size == 7 * MiB
+    finally:
+        s3_server.drop_bucket(store.bucket)
 
 
-def test_a_failed_part_upload_leaves_no_upload(nanio_store: S3FileStore) -> None:
-    s3_store = nanio_store
+class Refused(Exception):
+    """Stands in for a network error half-way through an upload."""
+
+
+def refuse(*args: Any, **kwargs: Any) -> Any:
+    raise Refused
+
+
+def test_a_failed_part_aborts_the_upload(
+    s3_store: S3FileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writer = s3_store.writer("incoming/broken")
     writer.write(os.urandom(SMALL_PART))
-    [upload] = open_uploads(s3_store)
-    # The server forgets the upload, as after a lifecycle clean-up.
-    s3_store.client._abort_multipart_upload(s3_store.bucket, "incoming/broken", upload.upload_id)
+    assert len(open_uploads(s3_store)) == 1
+    monkeypatch.setattr(s3_store.client, "_upload_part", refuse)
 
-    with pytest.raises(S3Error):
+    with pytest.raises(Refused):
         writer.write(os.urandom(SMALL_PART))
+    assert open_uploads(s3_store) == []  # the writer cleaned up by itself
     writer.abort()
     with pytest.raises(ValueError):
         writer.commit()
-    assert open_uploads(s3_store) == []
     assert not s3_store.exists("incoming/broken")
 
 
-def test_a_failed_commit_leaves_nothing(nanio_store: S3FileStore) -> None:
-    s3_store = nanio_store
+def test_a_failed_commit_aborts_the_upload(
+    s3_store: S3FileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writer = s3_store.writer("incoming/late")
     writer.write(os.urandom(SMALL_PART + 1))
-    [upload] = open_uploads(s3_store)
-    s3_store.client._abort_multipart_upload(s3_store.bucket, "incoming/late", upload.upload_id)
+    monkeypatch.setattr(s3_store.client, "_complete_multipart_upload", refuse)
 
-    with pytest.raises(S3Error):
+    with pytest.raises(Refused):
         writer.commit()
-    writer.abort()
     assert open_uploads(s3_store) == []
     assert not s3_store.exists("incoming/late")
+
+
+def test_abort_after_the_server_dropped_the_upload(nanio_server: S3Server) -> None:
+    # moto 5.2.5 answers a part for a dropped upload with a 500 (a KeyError
+    # inside moto), which the client retries for six seconds; nanio answers
+    # NoSuchUpload as S3 does.
+    store = nanio_server.new_store(part_size=SMALL_PART)
+    try:
+        writer = store.writer("incoming/dropped")
+        writer.write(os.urandom(SMALL_PART))
+        [upload] = open_uploads(store)
+        # As a lifecycle rule for incomplete uploads would.
+        store.client._abort_multipart_upload(store.bucket, "incoming/dropped", upload.upload_id)
+
+        with pytest.raises(S3Error, match="NoSuchUpload"):
+            writer.write(os.urandom(SMALL_PART))
+        writer.abort()
+        assert not store.exists("incoming/dropped")
+    finally:
+        nanio_server.drop_bucket(store.bucket)
 
 
 def test_promote_above_the_single_copy_limit(
@@ -137,6 +162,25 @@ def test_promote_above_the_single_copy_limit(
         assert b"".join(s3_store.read("incoming/huge")) == data
         assert not s3_store.exists("files/huge")
     assert open_uploads(s3_store) == []
+
+
+def test_promote_keeps_the_source_when_the_copy_comes_out_short(
+    s3_store: S3FileStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = s3_store.client
+
+    def short_copy(bucket: str, name: str, source: Any, **kwargs: Any) -> None:
+        client.put_object(bucket, name, io.BytesIO(b"short"), 5)
+
+    writer = s3_store.writer("incoming/u1")
+    writer.write(b"the whole object")
+    writer.commit()
+    monkeypatch.setattr(client, "copy_object", short_copy)
+
+    with pytest.raises(OSError, match="source kept"):
+        s3_store.promote("incoming/u1", "files/u1")
+    assert b"".join(s3_store.read("incoming/u1")) == b"the whole object"
+    assert not s3_store.exists("files/u1")
 
 
 def test_from_url_creates_the_bucket_and_applies_the_prefix(s3_server: S3Server) -> None:
