@@ -1,22 +1,24 @@
-"""Signing up, signing in and authenticating bearer tokens."""
+"""Signing up, signing in (with failed logins limited) and authenticating bearer tokens."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
+from application.attempt_limiter import AttemptLimiter
 from application.base import DocIntakeBase
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
-from domain.errors import InvalidValue
+from domain.errors import DomainError, InvalidValue
 from domain.organization import Organization
 from domain.user import ApiToken, User, UserEmail
-from domain.values import Plan, email_address, organization_name
+from domain.values import Plan, email_address, organization_name, person_name
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,49 @@ class IssuedToken:
     position: int
 
 
+class LoginRateLimited(DomainError):
+    """Too many failed logins for this account or from this address: wait `retry_after`."""
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(f"Too many failed logins; try again in {seconds} seconds.")
+        self.headers = {"Retry-After": str(seconds)}
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
+def new_token(prefix: str = "dit_") -> str:
     # 256 bits from the OS's CSPRNG; the prefix makes leaked tokens easy to grep for.
-    return "dit_" + secrets.token_urlsafe(32)
+    return prefix + secrets.token_urlsafe(32)
 
 
 class AccountCommands(DocIntakeBase):
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.configure_logins(failures_per_account=10, failures_per_address=50, window=900)
+
+    def configure_logins(
+        self, *, failures_per_account: int, failures_per_address: int, window: float
+    ) -> None:
+        """Limit failed logins (API tokens and staff sessions alike) per account and per
+        client address within a sliding window.
+
+        In-process counters: with several API processes each counts on its own.
+        """
+        self.login_failures_by_account = AttemptLimiter(failures_per_account, window)
+        self.login_failures_by_address = AttemptLimiter(failures_per_address, window)
+
     def signup(
-        self, organization_name_value: object, email: object, password: object, plan: object
+        self,
+        organization_name_value: object,
+        email: object,
+        password: object,
+        plan: object,
+        name: object = None,
     ) -> SignedUp:
         """Create an organisation with its owner, and a first API token for the owner."""
         problems: dict[str, str] = {}
@@ -55,6 +88,7 @@ class AccountCommands(DocIntakeBase):
             ("email", lambda: email_address(email, required=True)),
             ("password", lambda: validate_password(password)),
             ("plan", lambda: Plan.parse("solo" if plan is None else plan)),
+            ("name", lambda: person_name(name)),
         ):
             try:
                 values[field] = check()
@@ -73,57 +107,94 @@ class AccountCommands(DocIntakeBase):
         user = User(
             id=user_id,
             email=address,
-            name=None,
+            name=values["name"] if isinstance(values["name"], str) else None,
             password_hash=hash_password(str(values["password"])),
             organization_id=organization.id,
             actor_id=None,
         )
         claim = UserEmail(email=address, user_id=user.id)
         token = new_token()
-        api_token = ApiToken(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            organization_id=organization.id,
-            name="signup",
-            actor_id=user.id,
-        )
+        api_token = self._new_api_token(token, user, organization.id, "signup", user.id)
         try:
             position = self.record(user, organization, claim, api_token)
         except IntegrityError:
             raise Conflict("An account with this e-mail address exists already.") from None
         return SignedUp(organization.id, user.id, token, position)
 
-    def sign_in(self, email: object, password: object, token_name: str = "login") -> IssuedToken:
-        """Check e-mail and password and issue a new API token; one vague error for all failures."""
+    def check_login(
+        self, email: object, password: object, client_address: str | None
+    ) -> tuple[User, Organization]:
+        """The member these credentials belong to; one vague error for every failure.
+
+        Failed attempts count per account and per client address; past the limit
+        every attempt is refused (429) without checking the password, until the
+        window has moved on.
+        """
         refused = Unauthenticated("E-mail or password is wrong.")
-        if not isinstance(email, str) or not isinstance(password, str):
-            raise refused
+        account_key = email.strip().casefold() if isinstance(email, str) else ""
+        address_key = client_address or "unknown"
+        wait = max(
+            self.login_failures_by_account.retry_after(account_key),
+            self.login_failures_by_address.retry_after(address_key),
+        )
+        if wait > 0:
+            raise LoginRateLimited(wait)
         user: User | None = None
-        try:
-            claim = self.load(UserEmail.id_for(email.strip()), UserEmail)
-            user = self.load(claim.user_id, User)
-        except (NotFound, InvalidValue):
-            user = None
-        if not verify_password(user.password_hash if user else None, password) or user is None:
+        organization: Organization | None = None
+        if isinstance(email, str) and isinstance(password, str):
+            try:
+                claim = self.load(UserEmail.id_for(email.strip()), UserEmail)
+                user = self.load(claim.user_id, User)
+            except (NotFound, InvalidValue):
+                user = None
+            # Verify even without a user (against a dummy hash): timing tells nothing.
+            if verify_password(user.password_hash if user else None, password) and user:
+                organization = self.load(user.organization_id, Organization)
+                if organization.role_of(user.id) is None:
+                    organization = None
+        if user is None or organization is None:
+            self.login_failures_by_account.failed(account_key)
+            self.login_failures_by_address.failed(address_key)
             raise refused
-        organization = self.load(user.organization_id, Organization)
-        if organization.role_of(user.id) is None:
-            raise refused
+        self.login_failures_by_account.succeeded(account_key)
+        return user, organization
+
+    def sign_in(
+        self,
+        email: object,
+        password: object,
+        token_name: str = "login",
+        client_address: str | None = None,
+    ) -> IssuedToken:
+        """Check e-mail and password and issue a new API token."""
+        user, organization = self.check_login(email, password, client_address)
         return self.issue_token(user.id, organization.id, token_name, user.id)
 
     def issue_token(
         self, user_id: UUID, organization_id: UUID, name: str, actor_id: UUID
     ) -> IssuedToken:
+        """A new API token for the user, listed on the user (the secret is shown only now)."""
         token = new_token()
+
+        def attempt() -> IssuedToken:
+            user = self.load(user_id, User)
+            api_token = self._new_api_token(token, user, organization_id, name, actor_id)
+            return IssuedToken(api_token.id, token, self.record(user, api_token))
+
+        return self.retrying(attempt)
+
+    def _new_api_token(
+        self, token: str, user: User, organization_id: UUID, name: str, actor_id: UUID
+    ) -> ApiToken:
         api_token = ApiToken(
             token_hash=token_hash(token),
-            user_id=user_id,
+            user_id=user.id,
             organization_id=organization_id,
             name=name,
             actor_id=actor_id,
         )
-        position = self.record(api_token)
-        return IssuedToken(api_token.id, token, position)
+        user.add_token(api_token.id, name, actor_id)
+        return api_token
 
     def authenticate(self, token: str) -> Principal:
         """The member a bearer token speaks for, checked against the organisation now."""
@@ -140,4 +211,10 @@ class AccountCommands(DocIntakeBase):
         role = organization.role_of(api_token.user_id)
         if role is None:
             raise refused
-        return Principal(api_token.user_id, organization.id, role, api_token.id)
+        return Principal(
+            api_token.user_id,
+            organization.id,
+            role,
+            api_token.id,
+            organization.enabled_permissions(),
+        )

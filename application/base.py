@@ -13,9 +13,11 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from application.errors import Conflict, NotFound
+from application.ports import FileStore
 from application.principal import Principal
 from domain.customer import Customer
 from domain.organization import Organization
+from domain.user import User
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -31,6 +33,8 @@ class DocIntakeBase(Application[UUID]):
     name = "DocIntake"
     snapshotting_intervals: ClassVar[dict[type[MutableOrImmutableAggregate[Any]], int]] = {
         Organization: 100,
+        # Every API token issued (each login) adds an event to its user.
+        User: 100,
     }
     # How often a command that lost an optimistic-concurrency race is tried again.
     conflict_attempts = 60
@@ -38,6 +42,21 @@ class DocIntakeBase(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._after_save: list[Callable[[int], None]] = []
+        self._file_store: FileStore | None = None
+        self.max_upload_size = 100 * 1024 * 1024
+        self.base_url = "http://127.0.0.1:8000"
+
+    def configure(self, *, file_store: FileStore, max_upload_size: int, base_url: str) -> None:
+        """Hand in the adapters and deployment limits (the composition root does this)."""
+        self._file_store = file_store
+        self.max_upload_size = max_upload_size
+        self.base_url = base_url.rstrip("/")
+
+    @property
+    def file_store(self) -> FileStore:
+        if self._file_store is None:
+            raise RuntimeError("no file store configured")
+        return self._file_store
 
     def on_recorded(self, callback: Callable[[int], None]) -> None:
         """Call `callback(position)` after every save (used to wake in-process followers)."""

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from application.accounts import AccountCommands
+from application.api_tokens import TokenCommands
 from application.customers import CustomerCommands
+from application.file_cleanup import StorageSweeper
+from application.files import FileCommands
 from application.history import HistoryQueries
+from application.members import MemberCommands
+from application.staff_sessions import StaffSessionCommands
 
 
-class DocIntake(AccountCommands, CustomerCommands, HistoryQueries):
+class DocIntake(
+    # The team mixins build on AccountCommands, so they come before it.
+    MemberCommands,
+    TokenCommands,
+    StaffSessionCommands,
+    AccountCommands,
+    CustomerCommands,
+    FileCommands,
+    HistoryQueries,
+    StorageSweeper,
+):
     """docintake's event-sourced application (one event log for all aggregates)."""

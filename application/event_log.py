@@ -7,6 +7,8 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+COUNT_PAGE = 10_000
+
 
 class EventLog:
     """Reads the notification log in batches and decodes each notification."""
@@ -25,3 +27,20 @@ class EventLog:
             start=after, limit=limit, stop=stop, topics=list(topics), inclusive_of_start=False
         )
         return [(n.id, self._mapper.to_domain_event(n)) for n in notifications]
+
+    def count(self, after: int, stop: int, topics: Sequence[str]) -> int:
+        """Counts without decoding, a page at a time (for an operator's dry run)."""
+        total = 0
+        while after < stop:
+            page = self._recorder.select_notifications(
+                start=after,
+                limit=COUNT_PAGE,
+                stop=stop,
+                topics=list(topics),
+                inclusive_of_start=False,
+            )
+            if not page:
+                break
+            total += len(page)
+            after = page[-1].id
+        return total

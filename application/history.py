@@ -1,24 +1,60 @@
-"""The auditor's view: a customer's stored events, and its state as of a version or a time."""
+"""The auditor's view: a customer's stored events, and its state as of a version or a time.
+
+Everything here reads the event store. The customer's upload links, received
+files and sent files are aggregates of their own that carry the customer's id;
+which ones belong to a customer is looked up in an index (`CustomerPartsIndex`,
+the `customer_parts` read model) that is built from the event store's own
+notifications, and the part of the log the index has not reached yet is read
+directly. So a lagging, missing or rebuilding index makes the answer slower,
+never incomplete: the events themselves always come from the event store.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
+
+from eventsourcing.utils import get_topic
 
 from application.base import DocIntakeBase
 from application.errors import NotFound
 from application.principal import Principal
 from domain.customer import Customer
+from domain.errors import InvalidValue
+from domain.received_file import ReceivedFile
+from domain.sent_file import SentFile
+from domain.upload_link import UploadLink
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+# Stored, but of no use to an auditor and of use to an attacker.
+_REDACTED = {"password_hash"}
+REDACTED = "[redacted]"
+
+# The first event of every aggregate that belongs to one customer (each carries `customer_id`).
+CUSTOMER_PART_STARTS: tuple[type, ...] = (
+    UploadLink.UploadLinkCreated,
+    ReceivedFile.FileUploaded,
+    SentFile.FileSent,
+)
+CUSTOMER_PART_TOPICS = [get_topic(cls) for cls in CUSTOMER_PART_STARTS]
+SCAN_PAGE = 1000
+
+
+class CustomerPartsIndex(Protocol):
+    """Which links and files belong to a customer, as far as the index has read the log."""
+
+    def parts_of(self, customer_id: UUID) -> tuple[list[UUID], int]:
+        """The ids found so far, and the log position the index has reached."""
 
 
 @dataclass(frozen=True)
 class HistoryEvent:
     aggregate_id: UUID
+    aggregate_type: str
     version: int
     type: str
     timestamp: datetime
@@ -42,10 +78,16 @@ def plain(value: Any) -> Any:
 
 
 def describe(event: Any) -> HistoryEvent:
-    data = {k: plain(v) for k, v in vars(event).items() if k not in _ENVELOPE}
+    """One stored event as an auditor reads it (secrets' hashes redacted)."""
+    data = {
+        k: REDACTED if k in _REDACTED and v is not None else plain(v)
+        for k, v in vars(event).items()
+        if k not in _ENVELOPE
+    }
     actor = data.pop("actor_id", None)
     return HistoryEvent(
         aggregate_id=event.originator_id,
+        aggregate_type=type(event).__qualname__.split(".")[0],
         version=event.originator_version,
         type=type(event).__name__,
         timestamp=event.timestamp,
@@ -61,6 +103,7 @@ def customer_state(customer: Customer) -> dict[str, Any]:
         "name": customer.name,
         "email": customer.email,
         "company": customer.company,
+        "language": customer.language,
         "status": customer.status,
         "notes": plain(customer.notes),
         "deleted": customer.deleted,
@@ -70,12 +113,52 @@ def customer_state(customer: Customer) -> dict[str, Any]:
 
 
 class HistoryQueries(DocIntakeBase):
+    # Set by the composition root; without it every history reads the whole log.
+    customer_parts_index: CustomerPartsIndex | None = None
+
     def customer_history(self, customer_id: UUID) -> list[HistoryEvent]:
-        """Every stored event of the customer, oldest first (read from the event store)."""
-        events = [describe(e) for e in self.events.get(customer_id)]
-        if not events or events[0].type != "CustomerCreated":
+        """Every stored event of the customer and of its links and files, oldest first.
+
+        Read from the event store. The order is by time; events recorded in the
+        same instant keep the customer's events first, then each aggregate's in
+        version order.
+        """
+        own = self._customer_events(customer_id)
+        events: list[Any] = own + [
+            e for part in self.customer_parts(customer_id) for e in self.events.get(part)
+        ]
+        events.sort(key=lambda e: e.timestamp)
+        return [describe(e) for e in events]
+
+    def _customer_events(self, customer_id: UUID) -> list[Any]:
+        own: list[Any] = list(self.events.get(customer_id))
+        if not own or not isinstance(own[0], Customer.CustomerCreated):
             raise NotFound(f"No customer with id {customer_id}.")
-        return events
+        return own
+
+    def customer_parts(self, customer_id: UUID) -> list[UUID]:
+        """Ids of the customer's upload links, received files and sent files, oldest first."""
+        index = self.customer_parts_index
+        known, position = index.parts_of(customer_id) if index else ([], 0)
+        return list(dict.fromkeys([*known, *self._scan_for_parts(customer_id, position)]))
+
+    def _scan_for_parts(self, customer_id: UUID, after: int) -> Iterable[UUID]:
+        head = self.head()
+        while after < head:
+            page = self.recorder.select_notifications(
+                start=after,
+                limit=SCAN_PAGE,
+                stop=head,
+                topics=CUSTOMER_PART_TOPICS,
+                inclusive_of_start=False,
+            )
+            if not page:
+                return
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if getattr(event, "customer_id", None) == customer_id:
+                    yield event.originator_id
+            after = page[-1].id
 
     def customer_history_for(self, principal: Principal, customer_id: UUID) -> list[HistoryEvent]:
         self.customer_of(principal, customer_id)
@@ -84,12 +167,19 @@ class HistoryQueries(DocIntakeBase):
     def customer_state_at(
         self, customer_id: UUID, *, version: int | None = None, at: datetime | None = None
     ) -> dict[str, Any]:
-        """The customer as of a version, or as of a moment (the last version recorded by then)."""
+        """The customer as of a version, or as of a moment (the last version recorded by then).
+
+        Raises NotFound for a moment before the customer existed, InvalidValue
+        for a version it never reached.
+        """
+        own = self._customer_events(customer_id)
         if at is not None:
-            versions = [e.version for e in self.customer_history(customer_id) if e.timestamp <= at]
+            versions = [e.originator_version for e in own if e.timestamp <= at]
             if not versions:
                 raise NotFound(f"Customer {customer_id} did not exist at {at.isoformat()}.")
             version = versions[-1]
+        if version is not None and version > own[-1].originator_version:
+            raise InvalidValue.single("version", f"must be at most {own[-1].originator_version}")
         customer: object = self.repository.get(customer_id, version=version)
         if not isinstance(customer, Customer):
             raise NotFound(f"No customer with id {customer_id}.")

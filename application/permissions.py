@@ -1,7 +1,10 @@
 """The one place that decides whether an actor may do a command.
 
-Every command of the application calls `authorize` before it changes
-anything; the HTTP layer only maps `Forbidden` to 403.
+Every command of the application calls `authorize` (and the team commands
+`authorize_member_change` as well) before it changes anything; the HTTP layer
+only maps `Forbidden` to 403. The decision is a pure function of the principal
+(role and the organisation's permission switches, read when the request was
+authenticated) and the action.
 """
 
 from __future__ import annotations
@@ -24,19 +27,23 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MANAGE_SETTINGS = "manage_settings"
     CHANGE_PLAN = "change_plan"
+    MANAGE_OWN_TOKENS = "manage_own_tokens"
 
 
-_VIEWER = {Action.READ}
+# Everyone may read and keep API tokens of their own (a token acts with its user's role).
+_VIEWER = {Action.READ, Action.MANAGE_OWN_TOKENS}
 _MEMBER = _VIEWER | {
     Action.MANAGE_CUSTOMERS,
+    Action.DELETE_CUSTOMERS,
     Action.MANAGE_LINKS,
     Action.SEND_LINKS,
     Action.REVIEW_FILES,
     Action.SEND_FILES,
 }
-_ADMIN = _MEMBER | {Action.DELETE_CUSTOMERS, Action.MANAGE_MEMBERS, Action.MANAGE_SETTINGS}
+_ADMIN = _MEMBER | {Action.MANAGE_MEMBERS, Action.MANAGE_SETTINGS}
 _OWNER = _ADMIN | {Action.CHANGE_PLAN}
 
+#: What each role may do at most.
 ALLOWED_BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset(_VIEWER),
     Role.MEMBER: frozenset(_MEMBER),
@@ -44,14 +51,44 @@ ALLOWED_BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.OWNER: frozenset(_OWNER),
 }
 
+#: For role `member`, these actions also need the organisation's switch to be on.
+MEMBER_SWITCHES: dict[Action, str] = {
+    Action.DELETE_CUSTOMERS: "members_can_delete_customers",
+    Action.SEND_LINKS: "members_can_send_links",
+    Action.REVIEW_FILES: "members_can_review_files",
+    Action.MANAGE_LINKS: "members_can_manage_links",
+}
+
+#: Nobody may give a role above their own, nor change or remove someone above them.
+RANK: dict[Role, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
 
 def may(principal: Principal, action: Action) -> bool:
-    return action in ALLOWED_BY_ROLE[principal.role]
+    if action not in ALLOWED_BY_ROLE[principal.role]:
+        return False
+    switch = MEMBER_SWITCHES.get(action)
+    return principal.role != Role.MEMBER or switch is None or switch in principal.permissions
 
 
 def authorize(principal: Principal, action: Action) -> None:
-    """Raise `Forbidden` unless the principal's role allows the action."""
-    if not may(principal, action):
-        raise Forbidden(
-            f"Your role ({principal.role.value}) may not {action.value.replace('_', ' ')}."
-        )
+    """Raise `Forbidden` unless the principal's role (and the organisation's switches) allow
+    the action."""
+    if may(principal, action):
+        return
+    what = action.value.replace("_", " ")
+    if action in ALLOWED_BY_ROLE[principal.role]:
+        raise Forbidden(f"This organisation's settings do not let members {what}.")
+    raise Forbidden(f"Your role ({principal.role.value}) may not {what}.")
+
+
+def authorize_member_change(
+    principal: Principal, target_role: Role | None, new_role: Role | None
+) -> None:
+    """May the principal invite someone as `new_role`, or change a member of `target_role`
+    (to `new_role`, or remove them when it is None)?"""
+    authorize(principal, Action.MANAGE_MEMBERS)
+    mine = RANK[principal.role]
+    if target_role is not None and RANK[target_role] > mine:
+        raise Forbidden(f"Only an owner may change or remove an {target_role.value}.")
+    if new_role is not None and RANK[new_role] > mine:
+        raise Forbidden(f"Your role ({principal.role.value}) may not make anyone {new_role.value}.")

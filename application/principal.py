@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.organization import Role
+from domain.organization import PERMISSION_DEFAULTS, Role
+
+DEFAULT_PERMISSIONS = frozenset(name for name, on in PERMISSION_DEFAULTS.items() if on)
 
 
 @dataclass(frozen=True)
 class Principal:
+    """The authenticated member, as of this request.
+
+    `permissions` are the organisation's switches that are on (read from the
+    organisation when the request was authenticated), so deciding what the
+    principal may do needs nothing else. `token_id` is the API token or staff
+    session the request came with.
+    """
+
     user_id: UUID
     organization_id: UUID
     role: Role
     token_id: UUID | None = None
+    permissions: frozenset[str] = DEFAULT_PERMISSIONS

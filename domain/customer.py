@@ -29,11 +29,20 @@ class Customer(Aggregate):
     """
 
     class CustomerCreated(Aggregate.Created):
+        # Version 2 added `language`, the customer's language for mails and the
+        # upload page. Every customer created before it was addressed in German.
+        class_version = 2
+
         organization_id: UUID
         name: str
         email: str | None
         company: str | None
         actor_id: UUID
+        language: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["language"] = "de"
 
     class CustomerDetailsChanged(Aggregate.Event):
         changes: dict[str, str | None]
@@ -78,11 +87,13 @@ class Customer(Aggregate):
         email: str | None,
         company: str | None,
         actor_id: UUID,
+        language: str = "de",
     ) -> None:
         self.organization_id = organization_id
         self.name = name
         self.email = email
         self.company = company
+        self.language = language
         self.status = CustomerStatus.OPEN.value
         self.notes: list[dict[str, Any]] = []
         self.deleted = False

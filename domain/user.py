@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -11,7 +12,11 @@ _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/api-token")
 
 
 class User(Aggregate):
-    """A professional with a login; the password is stored only as an argon2 hash."""
+    """A professional with a login; the password is stored only as an argon2 hash.
+
+    `tokens` lists the user's live API tokens (id hex -> name and ISO creation
+    time) so they can be listed without a read model; the secrets are never here.
+    """
 
     class UserRegistered(Aggregate.Created):
         email: str
@@ -22,6 +27,30 @@ class User(Aggregate):
 
     class PasswordRehashed(Aggregate.Event):
         password_hash: str
+        actor_id: UUID
+
+    class PasswordChanged(Aggregate.Event):
+        password_hash: str
+        actor_id: UUID
+
+    class NameChanged(Aggregate.Event):
+        name: str | None
+        actor_id: UUID
+
+    class ApiTokenAdded(Aggregate.Event):
+        token_id: UUID
+        name: str
+        actor_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            # An explicit apply because the listing shows the event's own timestamp.
+            aggregate.tokens[self.token_id.hex] = {
+                "name": self.name,
+                "created_at": self.timestamp.isoformat(),
+            }
+
+    class ApiTokenRemoved(Aggregate.Event):
+        token_id: UUID
         actor_id: UUID
 
     @event(UserRegistered)
@@ -38,10 +67,46 @@ class User(Aggregate):
         self.name = name
         self.password_hash = password_hash
         self.organization_id = organization_id
+        self.tokens: dict[str, dict[str, str]] = {}
 
     @event(PasswordRehashed)
     def rehash_password(self, password_hash: str, actor_id: UUID) -> None:
         self.password_hash = password_hash
+
+    @event(PasswordChanged)
+    def change_password(self, password_hash: str, actor_id: UUID) -> None:
+        self.password_hash = password_hash
+
+    def rename(self, name: str | None, actor_id: UUID) -> bool:
+        if name == self.name:
+            return False
+        self._name_changed(name=name, actor_id=actor_id)
+        return True
+
+    @event(NameChanged)
+    def _name_changed(self, name: str | None, actor_id: UUID) -> None:
+        self.name = name
+
+    def add_token(self, token_id: UUID, name: str, actor_id: UUID) -> None:
+        self.trigger_event(self.ApiTokenAdded, token_id=token_id, name=name, actor_id=actor_id)
+
+    def remove_token(self, token_id: UUID, actor_id: UUID) -> bool:
+        if token_id.hex not in self.tokens:
+            return False
+        self._token_removed(token_id=token_id, actor_id=actor_id)
+        return True
+
+    @event(ApiTokenRemoved)
+    def _token_removed(self, token_id: UUID, actor_id: UUID) -> None:
+        self.tokens.pop(token_id.hex, None)
+
+    def token_ids(self) -> list[UUID]:
+        return [UUID(hex=token) for token in self.tokens]
+
+    @property
+    def display_name(self) -> str:
+        """The name to show for this person: the name, or the e-mail address without one."""
+        return self.name or self.email
 
 
 class UserEmail(Aggregate):

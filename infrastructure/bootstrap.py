@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 from application.docintake import DocIntake
 from application.event_log import EventLog
+from application.file_cleanup import FileCleanupPolicy
+from application.ports import FileStore, Mailer
 from infrastructure.database import PostgresDatabase, SqliteDatabase
+from infrastructure.file_store import file_store_from_settings
+from infrastructure.leases import (
+    FileLease,
+    PostgresLease,
+    PostgresLeases,
+    file_lease_holders,
+    postgres_lease_holders,
+)
+from infrastructure.mail import mailer_from_settings
 from infrastructure.postgres_listener import PostgresListener
 from infrastructure.settings import Settings
+from projections.activity import ActivityProjection, ActivityView
+from projections.customer_detail import CustomerDetailProjection, CustomerDetailView
 from projections.customer_list import CustomerListProjection, CustomerListView
+from projections.customer_parts import CustomerPartsProjection, CustomerPartsView
 from projections.follower import PROJECTIONS_CHANNEL, ProjectionFollower
 from projections.positions import ReadModelPositions
 from projections.projection import Projection
+from projections.rebuild import ReadModels
+from projections.runner import ProjectionRunner
+from projections.status import ReadModelStatus, read_model_status
 from projections.tracking import create_tracking_table, position_of
 
 log = logging.getLogger(__name__)
@@ -22,8 +40,12 @@ log = logging.getLogger(__name__)
 EVENTS_CHANNEL = "docintake_events"  # eventsourcing NOTIFYs on its events table's name
 
 
-def event_store_environment(settings: Settings) -> dict[str, str]:
-    """The `eventsourcing` settings that put the event store where ours say."""
+def event_store_environment(settings: Settings, pool_size: int = 10) -> dict[str, str]:
+    """The `eventsourcing` settings that put the event store where ours say.
+
+    `pool_size` connections are opened at start (more on demand): the API wants
+    them ready; a one-off command needs few.
+    """
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
@@ -39,7 +61,7 @@ def event_store_environment(settings: Settings) -> dict[str, str]:
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "10",
     }
 
@@ -51,7 +73,18 @@ def read_model_database(settings: Settings) -> SqliteDatabase | PostgresDatabase
 
 
 def all_projections() -> list[Projection]:
-    return [CustomerListProjection()]
+    """The read models, each followed by its own follower (and waited for by readers)."""
+    return [
+        CustomerListProjection(),
+        CustomerDetailProjection(),
+        ActivityProjection(),
+        CustomerPartsProjection(),
+    ]
+
+
+def all_policies(file_store: FileStore) -> list[Projection]:
+    """Followers of the event log that act rather than build rows (nobody waits for them)."""
+    return [FileCleanupPolicy(file_store)]
 
 
 class Services:
@@ -67,45 +100,87 @@ class Services:
         app: DocIntake,
         database: SqliteDatabase | PostgresDatabase,
         projections: list[Projection],
+        file_store: FileStore,
+        mailer: Mailer | None = None,
     ) -> None:
         self.settings = settings
         self.app = app
         self.database = database
         self.projections = projections
+        self.file_store = file_store
+        self.mailer = mailer
+        self.policies = all_policies(file_store)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
+        self.customer_detail = CustomerDetailView(database)
+        self.activity = ActivityView(database)
         self.followers: list[ProjectionFollower] = []
+        self.runners: list[ProjectionRunner] = []
+        self._leases: list[PostgresLease | FileLease] = []
+        # One connection holds all of this process's advisory locks.
+        self._postgres_leases = (
+            PostgresLeases(settings.database_url) if settings.database_url is not None else None
+        )
         self._threads: list[threading.Thread] = []
         self._listeners: list[PostgresListener] = []
         self._closed = False
 
-    def follower(self, projection: Projection, batch_size: int = 1000) -> ProjectionFollower:
+    def follower(self, projection: Projection, batch_size: int | None = None) -> ProjectionFollower:
         return ProjectionFollower(
             projection,
             self.database,
             EventLog(self.app),
-            batch_size=batch_size,
+            batch_size=batch_size or self.settings.projection_batch_size,
             on_advance=self.positions.advance,
+            batch_pause=self.settings.projection_batch_pause,
         )
 
+    def lease(self, name: str) -> PostgresLease | FileLease:
+        """The lease on writing a read model (or on rebuilding one)."""
+        if self._postgres_leases is None:
+            return FileLease(self.settings.data_dir / "leases", name)
+        return self._postgres_leases.lease(name)
+
+    def follower_names(self) -> list[str]:
+        return [p.name for p in [*self.projections, *self.policies]]
+
     def prepare_read_models(self) -> None:
-        for projection in self.projections:
+        for projection in [*self.projections, *self.policies]:
             self.follower(projection).prepare()
 
     def start(self) -> None:
         """Create read-model tables and, if configured, follow the event log in threads."""
         self.prepare_read_models()
         if self.settings.run_projections:
-            self.followers = [self.follower(p) for p in self.projections]
-            for follower in self.followers:
-                thread = threading.Thread(
-                    target=follower.run, name=f"follow-{follower.projection.name}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
-            self.app.on_recorded(lambda _position: self._wake_followers())
+            self.run_followers()
+        self.listen()
+
+    def run_followers(self, names: Sequence[str] | None = None) -> list[ProjectionRunner]:
+        """Follow the event log in threads, one per read model or policy (all, or `names`).
+
+        Each follows only while it holds its lease; where another process holds
+        it, it stands by and takes over when that process goes away.
+        """
+        for projection in [*self.projections, *self.policies]:
+            if names is not None and projection.name not in names:
+                continue
+            lease = self.lease(projection.name)
+            self._leases.append(lease)
+            runner = ProjectionRunner(self.follower(projection), lease)
+            thread = threading.Thread(
+                target=runner.run, name=f"follow-{projection.name}", daemon=True
+            )
+            thread.start()
+            self.runners.append(runner)
+            self.followers.append(runner.follower)
+            self._threads.append(thread)
+        self.app.on_recorded(lambda _position: self._wake_followers())
+        return self.runners
+
+    def listen(self) -> None:
+        """Across processes (PostgreSQL): learn read-model positions, and wake followers."""
         if self.settings.database_url is not None:
-            channels = [EVENTS_CHANNEL] if self.settings.run_projections else []
+            channels = [EVENTS_CHANNEL] if self.runners else []
             channels.append(PROJECTIONS_CHANNEL)
             listener = PostgresListener(
                 self.settings.database_url,
@@ -117,8 +192,8 @@ class Services:
             self._listeners.append(listener)
 
     def _wake_followers(self) -> None:
-        for follower in self.followers:
-            follower.wake()
+        for runner in self.runners:
+            runner.wake()
 
     def _notified(self, channel: str, payload: str) -> None:
         if channel == EVENTS_CHANNEL:
@@ -146,23 +221,78 @@ class Services:
             self.database.check()
         except Exception as error:
             problems["read_models"] = type(error).__name__
+        try:
+            self.file_store.check()
+        except Exception as error:
+            problems["file_storage"] = type(error).__name__
         return problems
+
+    def read_models(self) -> ReadModels:
+        """What `docintake projections rebuild|verify` work on."""
+        return ReadModels(
+            database=self.database,
+            events=EventLog(self.app),
+            projections={p.name: p for p in self.projections},
+            lease=self.lease,
+            batch_size=self.settings.projection_batch_size,
+            on_advance=self.positions.advance,
+        )
+
+    def read_model_status(self) -> list[ReadModelStatus]:
+        """Position, lag and lease holder of every read model and policy."""
+        names = self.follower_names()
+        if self.settings.database_url is None:
+            holders = file_lease_holders(self.settings.data_dir / "leases", names)
+        else:
+            holders = postgres_lease_holders(self.settings.database_url, names)
+        return read_model_status(self.database, EventLog(self.app), names, holders)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        for follower in self.followers:
-            follower.stop()
+        for runner in self.runners:
+            runner.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+        for lease in self._leases:
+            lease.close()
+        if self._postgres_leases is not None:
+            self._postgres_leases.close()
         for listener in self._listeners:
             listener.stop()
         self.database.close()
         self.app.close()
 
 
-def bootstrap(settings: Settings) -> Services:
-    """Build the service for these settings (nothing runs until `start()`)."""
-    app = DocIntake(env=event_store_environment(settings))
-    return Services(settings, app, read_model_database(settings), all_projections())
+def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
+    """Build the service for these settings (nothing runs until `start()`).
+
+    Operators' commands pass a small `pool_size`: each open connection counts
+    against the database server's limit, however briefly the command runs.
+    """
+    app = DocIntake(env=event_store_environment(settings, pool_size))
+    file_store = file_store_from_settings(
+        settings.storage_url,
+        settings.data_dir,
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key,
+        settings.s3_secure,
+        settings.s3_region,
+    )
+    app.configure(
+        file_store=file_store,
+        max_upload_size=settings.max_upload_size,
+        base_url=settings.base_url,
+    )
+    mailer = mailer_from_settings(settings.smtp_url, settings.data_dir, settings.mail_from)
+    app.use_mailer(mailer)
+    app.configure_logins(
+        failures_per_account=settings.login_failures_per_account,
+        failures_per_address=settings.login_failures_per_address,
+        window=settings.login_window_seconds,
+    )
+    database = read_model_database(settings)
+    app.customer_parts_index = CustomerPartsView(database)
+    return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -37,6 +38,13 @@ class SqliteTransaction:
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         self._connection.executemany(self._sql(sql), [tuple(p) for p in params])
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        listed = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        self._connection.executemany(
+            f"INSERT INTO {table} ({listed}) VALUES ({marks})", [tuple(r) for r in rows]
+        )
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = self._connection.execute(self._sql(sql), tuple(params))
@@ -122,6 +130,19 @@ class PostgresTransaction:
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         with self._connection.cursor() as cursor:
             cursor.executemany(sql, [tuple(p) for p in params])
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        # COPY: one statement for the lot, several times faster than row-by-row INSERTs.
+        with (
+            self._connection.cursor() as cursor,
+            cursor.copy(
+                sql.SQL("COPY {} ({}) FROM STDIN").format(
+                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+                )
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._connection.cursor() as cursor:

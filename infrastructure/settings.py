@@ -51,6 +51,16 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _non_negative_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be a number, not {value!r}") from None
+    if number < 0:
+        raise ValueError("must be a number of at least 0")
+    return number
+
+
 def _boolean(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -122,6 +132,14 @@ class Settings:
     read_wait_seconds: float = _setting(
         5.0, _positive_float, "How long a query waits for the read models to catch up."
     )
+    projection_batch_size: int = _setting(
+        1000, _positive_int, "Events a read-model follower applies per transaction."
+    )
+    projection_batch_pause: float = _setting(
+        0.0,
+        _non_negative_float,
+        "Seconds a follower holds each batch open before committing; for crash tests only.",
+    )
     storage_url: str | None = _setting(
         None, _url("s3", "file"), "s3://bucket[/prefix] for an S3 bucket; default local files."
     )
@@ -142,7 +160,19 @@ class Settings:
     mail_from: str = _setting(
         "docintake <no-reply@docintake.localhost>", _text, "From address of outgoing mail."
     )
+    login_failures_per_account: int = _setting(
+        10, _positive_int, "Failed logins allowed per account within the login window."
+    )
+    login_failures_per_address: int = _setting(
+        50, _positive_int, "Failed logins allowed per client address within the login window."
+    )
+    login_window_seconds: float = _setting(
+        900.0, _positive_float, "Sliding window of the failed-login limits, in seconds."
+    )
     log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
+    bench_routes: bool = _setting(
+        False, _boolean, "Serve GET /bench/constant, the baseline route of `make bench`."
+    )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

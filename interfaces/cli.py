@@ -8,6 +8,8 @@ import os
 import sys
 
 from infrastructure.settings import Settings, SettingsError
+from interfaces.cli_audit import add_commands as audit_commands
+from interfaces.cli_projections import add_commands as projection_commands
 
 
 def load_settings() -> Settings:
@@ -46,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="docintake", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help=serve.__doc__).set_defaults(run=serve)
+    projection_commands(commands, load_settings)
+    audit_commands(commands, load_settings)
     return root
 
 

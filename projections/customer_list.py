@@ -11,6 +11,8 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.customer import Customer
+from domain.received_file import ReceivedFile
+from domain.upload_link import UploadLink
 from projections.database import Database, Row, Transaction
 from projections.projection import DomainEvent
 from projections.rows import (
@@ -28,10 +30,12 @@ TABLE = "customer_list"
 NO_UPLOAD = datetime(1970, 1, 1, tzinfo=UTC)
 SEARCH_SEPARATOR = "\x1f"
 
-COLUMNS = (
-    "id, organization_id, name, name_key, email, company, status, link_count, file_count,"
-    " last_upload_at, last_upload_sort, created_at, updated_at, search_text"
+COLUMN_NAMES = (
+    *("id", "organization_id", "name", "name_key", "email", "company", "status"),
+    *("link_count", "file_count", "last_upload_at", "last_upload_sort", "created_at"),
+    *("updated_at", "search_text"),
 )
+COLUMNS = ", ".join(COLUMN_NAMES)
 
 SORTS: dict[str, tuple[str, bool]] = {
     "name": ("name_key", False),
@@ -85,6 +89,11 @@ class CustomerListProjection:
             Customer.CustomerDetailsChanged: self._details_changed,
             Customer.StatusChanged: self._status_changed,
             Customer.NoteAdded: self._touched,
+            UploadLink.UploadLinkCreated: self._link_opened,
+            UploadLink.UploadLinkRevoked: self._link_closed,
+            UploadLink.UploadLinkExpired: self._link_closed,
+            ReceivedFile.FileUploaded: self._file_uploaded,
+            ReceivedFile.FileDeleted: self._file_deleted,
         }
         self.handled = (Customer.CustomerCreated, Customer.CustomerDeleted, *self._handlers)
         self.topics = [get_topic(cls) for cls in self.handled]
@@ -131,7 +140,10 @@ class CustomerListProjection:
         wanted = [e for e in events if isinstance(e, self.handled)]
         if not wanted:
             return
-        rows = self._load(tx, table, {self._customer_id(e) for e in wanted})
+        # Customers created in this batch have no row yet: no need to look for one.
+        created = {e.originator_id for e in wanted if isinstance(e, Customer.CustomerCreated)}
+        rows = self._load(tx, table, {self._customer_id(e) for e in wanted} - created)
+        existing = set(rows)
         changed: set[UUID] = set()
         deleted: set[UUID] = set()
         for event in wanted:
@@ -149,7 +161,13 @@ class CustomerListProjection:
             else:
                 continue
             changed.add(customer_id)
-        self._write(tx, table, [rows[i] for i in changed], deleted)
+        self._write(
+            tx,
+            table,
+            [rows[i] for i in changed - existing],
+            [rows[i] for i in changed & existing],
+            deleted,
+        )
 
     @staticmethod
     def _customer_id(event: DomainEvent) -> UUID:
@@ -176,6 +194,26 @@ class CustomerListProjection:
     def _touched(row: dict[str, Any], event: DomainEvent) -> None:
         row["updated_at"] = event.timestamp
 
+    @staticmethod
+    def _link_opened(row: dict[str, Any], event: DomainEvent) -> None:
+        row["link_count"] += 1
+
+    @staticmethod
+    def _link_closed(row: dict[str, Any], event: DomainEvent) -> None:
+        # A link leaves the active state once (revoked, or marked expired), never both.
+        row["link_count"] = max(0, row["link_count"] - 1)
+
+    @staticmethod
+    def _file_uploaded(row: dict[str, Any], event: DomainEvent) -> None:
+        row["file_count"] += 1
+        last = row["last_upload_at"]
+        row["last_upload_at"] = event.timestamp if last is None else max(last, event.timestamp)
+        row["updated_at"] = event.timestamp
+
+    @staticmethod
+    def _file_deleted(row: dict[str, Any], event: DomainEvent) -> None:
+        row["file_count"] = max(0, row["file_count"] - 1)
+
     def _details_changed(self, row: dict[str, Any], event: DomainEvent) -> None:
         row.update(event.changes)
         self._touched(row, event)
@@ -198,8 +236,35 @@ class CustomerListProjection:
         return rows
 
     @staticmethod
-    def _write(tx: Transaction, table: str, rows: list[dict[str, Any]], deleted: set[UUID]) -> None:
-        if rows:
+    def _write(
+        tx: Transaction,
+        table: str,
+        new: list[dict[str, Any]],
+        updated: list[dict[str, Any]],
+        deleted: set[UUID],
+    ) -> None:
+        def values(r: dict[str, Any]) -> tuple[Any, ...]:
+            return (
+                r["id"],
+                r["organization_id"],
+                r["name"],
+                r["name"].casefold(),
+                r["email"],
+                r["company"],
+                r["status"],
+                r["link_count"],
+                r["file_count"],
+                r["last_upload_at"],
+                r["last_upload_at"] or NO_UPLOAD,
+                r["created_at"],
+                r["updated_at"],
+                search_text(r["name"], r["email"], r["company"]),
+            )
+
+        if new:
+            # Rows no one has written yet: appended in one go (a rebuild is mostly these).
+            tx.copy_rows(table, COLUMN_NAMES, [values(r) for r in new])
+        if updated:
             tx.executemany(
                 f"INSERT INTO {table} ({COLUMNS}) VALUES ({placeholders(14)})"
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
@@ -209,25 +274,7 @@ class CustomerListProjection:
                 " last_upload_at = excluded.last_upload_at,"
                 " last_upload_sort = excluded.last_upload_sort,"
                 " updated_at = excluded.updated_at, search_text = excluded.search_text",
-                [
-                    (
-                        r["id"],
-                        r["organization_id"],
-                        r["name"],
-                        r["name"].casefold(),
-                        r["email"],
-                        r["company"],
-                        r["status"],
-                        r["link_count"],
-                        r["file_count"],
-                        r["last_upload_at"],
-                        r["last_upload_at"] or NO_UPLOAD,
-                        r["created_at"],
-                        r["updated_at"],
-                        search_text(r["name"], r["email"], r["company"]),
-                    )
-                    for r in rows
-                ],
+                [values(r) for r in updated],
             )
         for part in chunks(sorted(deleted, key=str)):
             tx.execute(f"DELETE FROM {table} WHERE id IN ({placeholders(len(part))})", part)

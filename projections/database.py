@@ -26,6 +26,9 @@ class Transaction(Protocol):
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Append rows as they are (no conflict handling): COPY where the database has it."""
+
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
     def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...

@@ -25,7 +25,8 @@ class ReadModelPositions:
 
     def advance(self, name: str, position: int) -> None:
         with self._changed:
-            if position > self._positions.get(name, 0):
+            # Only read models count; policies following the log are not waited for.
+            if name in self._positions and position > self._positions[name]:
                 self._positions[name] = position
                 self._changed.notify_all()
 

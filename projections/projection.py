@@ -29,7 +29,11 @@ class Projection(Protocol):
     ) -> None: ...
 
     def tables(self) -> Sequence[str]:
-        """The names of the live tables this projection owns."""
+        """The names of the live tables this projection owns.
+
+        Every index must carry its table's name (`{table}{table_suffix}_..._idx`):
+        a rebuild finds a copy's indexes by that name and renames them with it.
+        """
 
 
 class EventSource(Protocol):
@@ -42,3 +46,6 @@ class EventSource(Protocol):
         self, after: int, limit: int, stop: int, topics: Sequence[str]
     ) -> list[tuple[int, DomainEvent]]:
         """Events after `after` up to `stop` inclusive, in order, at most `limit`."""
+
+    def count(self, after: int, stop: int, topics: Sequence[str]) -> int:
+        """How many events of these topics (all, if none) lie after `after` up to `stop`."""

@@ -1,7 +1,14 @@
-"""Each read model's position in the event log, written in the same transaction as its rows."""
+"""Each read model's position in the event log, written in the same transaction as its rows.
+
+The tracking row is also the read model's write lock: a follower locks it at the
+start of every batch (`lock_position`), and a rebuild's takeover locks it before
+touching the live tables, so the two always take their locks in the same order
+and never deadlock, and neither can apply a batch the other has already applied.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from projections.database import Transaction
@@ -13,6 +20,15 @@ class TrackingConflict(Exception):
     """Another runner moved the projection's position while this one was working."""
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """One tracking row: a read model (or a rebuild's copy of one) and how far it has got."""
+
+    projection: str
+    position: int
+    updated_at: datetime
+
+
 def create_tracking_table(tx: Transaction) -> None:
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
@@ -22,8 +38,30 @@ def create_tracking_table(tx: Transaction) -> None:
     )
 
 
+def ensure_tracked(tx: Transaction, projection: str) -> None:
+    """Insert the row at position 0 if missing, so that there is always a row to lock."""
+    tx.execute(
+        f"INSERT INTO {TRACKING_TABLE} (projection, position, updated_at)"
+        " VALUES (%s, 0, %s) ON CONFLICT (projection) DO NOTHING",
+        (projection, datetime.now(UTC).isoformat()),
+    )
+
+
 def position_of(tx: Transaction, projection: str) -> int:
     row = tx.fetchone(f"SELECT position FROM {TRACKING_TABLE} WHERE projection = %s", (projection,))
+    return int(row["position"]) if row else 0
+
+
+def lock_position(tx: Transaction, projection: str) -> int:
+    """The position, with the row locked until the transaction ends.
+
+    PostgreSQL locks the row (`FOR UPDATE`); SQLite needs nothing more, since its
+    write transactions (`BEGIN IMMEDIATE`) already run one at a time.
+    """
+    suffix = " FOR UPDATE" if tx.dialect == "postgres" else ""
+    row = tx.fetchone(
+        f"SELECT position FROM {TRACKING_TABLE} WHERE projection = %s{suffix}", (projection,)
+    )
     return int(row["position"]) if row else 0
 
 
@@ -46,3 +84,31 @@ def advance(tx: Transaction, projection: str, expected: int, position: int) -> N
         )
     if changed != 1:
         raise TrackingConflict(f"{projection} moved past {expected} under another runner")
+
+
+def set_position(tx: Transaction, projection: str, position: int) -> None:
+    """Put the position where it is told (a rebuild's takeover; nothing else)."""
+    tx.execute(
+        f"INSERT INTO {TRACKING_TABLE} (projection, position, updated_at) VALUES (%s, %s, %s)"
+        " ON CONFLICT (projection) DO UPDATE"
+        " SET position = excluded.position, updated_at = excluded.updated_at",
+        (projection, position, datetime.now(UTC).isoformat()),
+    )
+
+
+def forget(tx: Transaction, projection: str) -> None:
+    tx.execute(f"DELETE FROM {TRACKING_TABLE} WHERE projection = %s", (projection,))
+
+
+def all_tracked(tx: Transaction) -> list[Tracked]:
+    rows = tx.fetchall(
+        f"SELECT projection, position, updated_at FROM {TRACKING_TABLE} ORDER BY projection"
+    )
+    return [
+        Tracked(
+            projection=str(r["projection"]),
+            position=int(r["position"]),
+            updated_at=datetime.fromisoformat(str(r["updated_at"])),
+        )
+        for r in rows
+    ]

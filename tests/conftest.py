@@ -1,39 +1,87 @@
-"""Shared fixtures: each backend for real (SQLite files, a fresh PostgreSQL database)."""
+"""Shared fixtures: each backend for real.
+
+`sqlite`: event store and read models in SQLite files, files on local disk (the
+embedded default). `postgres`: a PostgreSQL database and files in a bucket of an
+S3 server on loopback (nanio, which checks signatures).
+
+Most API tests share one running server per backend and test worker (`services`,
+`base_url`, `http`, `account`): every test signs up organisations of its own, so
+tenancy keeps them apart, and starting a server per test would cost more than the
+tests. Tests about the process itself (restarts, crashes, lagging read models) build
+their own with `make_services` on fresh `settings`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher, profiles
 
+from application import passwords
+from application.attempt_limiter import AttemptLimiter
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
 from tests.support.databases import fresh_postgres_database
-from tests.support.server import running_server
+from tests.support.s3 import S3Server, moto_server, nanio_server  # noqa: F401 - fixtures
+from tests.support.server import free_port, running_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
+# argon2 at its production cost (64 MiB, 3 passes) takes about half a second here and
+# every test signs up owners: in this process, hash at the cheapest cost instead. The
+# hashes stay real argon2 hashes; servers started as subprocesses keep the real cost.
+passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
-@pytest.fixture(params=BACKENDS)
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def settings(backend: str, tmp_path: Path) -> Iterator[Settings]:
+@contextmanager
+def backend_settings(backend: str, data_dir: Path, s3: S3Server | None) -> Iterator[Settings]:
+    """Settings on a fresh database and bucket (PostgreSQL), or a fresh folder (SQLite)."""
     if backend == "sqlite":
-        yield Settings(data_dir=tmp_path / "data")
+        yield Settings(data_dir=data_dir)
         return
+    assert s3 is not None
+    bucket = s3.new_bucket_name()
     with fresh_postgres_database() as url:
-        yield Settings(data_dir=tmp_path / "data", database_url=url)
+        yield Settings(
+            data_dir=data_dir,
+            database_url=url,
+            storage_url=f"s3://{bucket}",
+            s3_endpoint=s3.endpoint,
+            s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key,
+            s3_secure=False,
+            s3_region=s3.region,
+        )
+    s3.drop_bucket(bucket)
+
+
+def _s3_for(backend: str, request: pytest.FixtureRequest) -> S3Server | None:
+    if backend == "sqlite":
+        return None
+    server: S3Server = request.getfixturevalue("nanio_server")
+    return server
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Fresh settings of the test's own (a new database, bucket or folder)."""
+    with backend_settings(backend, tmp_path / "data", _s3_for(backend, request)) as fresh:
+        yield fresh
 
 
 @pytest.fixture
 def make_services(settings: Settings) -> Iterator[Callable[..., Services]]:
-    """Build services on the test's backend (started by the caller, closed at the end)."""
+    """Build services on the test's own settings (started by the caller, closed at the end)."""
     built: list[Services] = []
 
     def make(**overrides: object) -> Services:
@@ -47,10 +95,28 @@ def make_services(settings: Settings) -> Iterator[Callable[..., Services]]:
         services.close()
 
 
+@pytest.fixture(scope="session")
+def shared_server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[Services, str]]:
+    data_dir = tmp_path_factory.mktemp(f"shared-{backend}")
+    with backend_settings(backend, data_dir, _s3_for(backend, request)) as shared:
+        services = bootstrap(Settings(**{**shared.__dict__, "port": free_port()}))
+        with running_server(services) as url:
+            yield services, url
+
+
 @pytest.fixture
-def base_url(make_services: Callable[..., Services]) -> Iterator[str]:
-    with running_server(make_services()) as url:
-        yield url
+def services(shared_server: tuple[Services, str]) -> Services:
+    """The services behind `base_url`; per-test counters (rate limits) start fresh."""
+    shared, _ = shared_server
+    shared.app.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
+    return shared
+
+
+@pytest.fixture
+def base_url(services: Services, shared_server: tuple[Services, str]) -> str:
+    return shared_server[1]
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from typing import Any
+
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from infrastructure.bootstrap import Services
 from interfaces.http.schemas import SignupRequest, SignupResponse, TokenRequest, TokenResponse
+from interfaces.http.sessions import client_address
 
 
 class AccountController(Controller):
@@ -20,7 +23,7 @@ class AccountController(Controller):
     ) -> SignupResponse:
         """Create an organisation and its owner; returns a bearer token for the owner."""
         signed_up = services.app.signup(
-            data.organization_name, data.email, data.password, data.plan
+            data.organization_name, data.email, data.password, data.plan, data.name
         )
         return SignupResponse(
             organization_id=str(signed_up.organization_id),
@@ -30,8 +33,14 @@ class AccountController(Controller):
 
     @post("/auth/token", status_code=200, sync_to_thread=True)
     def token(
-        self, services: NamedDependency[Services], data: JSONBody[TokenRequest]
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        data: JSONBody[TokenRequest],
     ) -> TokenResponse:
-        """Exchange e-mail and password for a new bearer token."""
-        issued = services.app.sign_in(data.email, data.password)
+        """Exchange e-mail and password for a new bearer token (failed attempts are limited
+        per account and per address: 429 with Retry-After)."""
+        issued = services.app.sign_in(
+            data.email, data.password, client_address=client_address(request)
+        )
         return TokenResponse(token=issued.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -11,10 +12,15 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from domain.errors import DomainError
 from infrastructure.bootstrap import Services
 from interfaces.http.accounts import AccountController
+from interfaces.http.activity import ActivityController
+from interfaces.http.baseline import constant_page
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
 from interfaces.http.dependencies import (
@@ -28,7 +34,19 @@ from interfaces.http.errors import (
     internal_error_handler,
     validation_error_handler,
 )
+from interfaces.http.files import CustomerFileController, FileController
+from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.operations import health, ready
+from interfaces.http.organization import (
+    InvitationController,
+    MemberController,
+    OrganizationController,
+)
+from interfaces.http.sessions import SessionController, provide_staff_session
+from interfaces.http.tokens import TokenController
+from interfaces.public.upload import DownloadPageController, UploadPageController
+
+INTERFACES = Path(__file__).resolve().parents[1]
 
 JSON_BODY_LIMIT = 1024 * 1024
 
@@ -49,13 +67,39 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             if start_services:
                 services.close()
 
-    consistency = ReadYourWrites(services.positions, services.settings.read_wait_seconds)
+    consistency = ReadYourWrites(
+        services.positions, services.settings.read_wait_seconds, head=services.app.head
+    )
     return Litestar(
-        route_handlers=[health, ready, AccountController, CustomerController],
+        route_handlers=[
+            health,
+            ready,
+            AccountController,
+            CustomerController,
+            ActivityController,
+            OrganizationController,
+            InvitationController,
+            MemberController,
+            TokenController,
+            SessionController,
+            CustomerLinkController,
+            LinkController,
+            CustomerFileController,
+            FileController,
+            UploadPageController,
+            DownloadPageController,
+            create_static_files_router(path="/static", directories=[INTERFACES / "static"]),
+            # Only for `make bench`: its baseline, never on by default.
+            *([constant_page] if services.settings.bench_routes else []),
+        ],
+        template_config=TemplateConfig(
+            directory=INTERFACES / "templates", engine=JinjaTemplateEngine
+        ),
         dependencies={
             "services": Provide(provide_services, sync_to_thread=False),
             "consistency": Provide(provide_consistency, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=True),
+            "staff_session": Provide(provide_staff_session),
         },
         exception_handlers={
             DomainError: domain_error_handler,

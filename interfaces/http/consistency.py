@@ -1,8 +1,9 @@
-"""Read your own writes: remember each client's last write and wait for it on the next read."""
+"""Read your writes: a query waits until the read models show what was recorded before it."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from threading import Lock
 from uuid import UUID
 
@@ -13,15 +14,25 @@ POSITION_HEADER = "X-Read-Position"
 
 
 class ReadYourWrites:
-    """Per client (API token or web session), the log position of its last command.
+    """Makes a query wait for the read models to reach a position, woken when they do.
 
-    Bounded, so that a flood of one-off tokens cannot grow it without limit;
-    a client forgotten here simply reads without waiting.
+    The position is the later of the client's own last command (remembered per API
+    token or web session) and the head of the event log when the query arrives. The
+    head covers what others recorded, too: staff see a client's upload as soon as
+    it is recorded, not merely eventually. The per-client memory is bounded; a
+    forgotten client still waits for the head.
     """
 
-    def __init__(self, positions: ReadModelPositions, timeout: float, capacity: int = 100_000):
+    def __init__(
+        self,
+        positions: ReadModelPositions,
+        timeout: float,
+        head: Callable[[], int] | None = None,
+        capacity: int = 100_000,
+    ):
         self.positions = positions
         self.timeout = timeout
+        self.head = head
         self.capacity = capacity
         self._last: OrderedDict[UUID, int] = OrderedDict()
         self._lock = Lock()
@@ -34,9 +45,11 @@ class ReadYourWrites:
                 self._last.popitem(last=False)
 
     def wait(self, client: UUID, at_least: int = 0) -> bool:
-        """True when the read models show the client's writes; False if they are still behind."""
+        """True when the read models show everything up to now; False if they are behind."""
         with self._lock:
             position = max(self._last.get(client, 0), at_least)
+        if self.head is not None:
+            position = max(position, self.head())
         if position == 0:
             return True
         return self.positions.wait_for(position, self.timeout)

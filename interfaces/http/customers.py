@@ -19,6 +19,7 @@ from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites
+from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
 from projections.customer_list import SORTS
 from projections.customer_list import CustomerSummary as SummaryRow
 
@@ -163,6 +164,10 @@ class CustomerController(Controller):
         if row is None:
             raise NotFound(f"No customer with id {customer_id}.")
         customer = services.app.customer_of(principal, customer_id)
+        files = services.customer_detail.files(customer_id)
+        sent_files = services.customer_detail.sent_files(customer_id)
+        links = services.customer_detail.active_links(customer_id)
+        base = services.app.base_url
         body = schemas.CustomerDetail(
             id=str(row.id),
             name=row.name,
@@ -183,10 +188,10 @@ class CustomerController(Controller):
                 )
                 for note in customer.notes
             ],
-            received_files=[],
-            sent_files=[],
-            active_links=[],
-            recent_files=[],
+            received_files=[file_from_row(f) for f in files],
+            sent_files=[sent_file_from_row(f, base) for f in sent_files],
+            active_links=[link_from_row(link, base) for link in links],
+            recent_files=[file_from_row(f) for f in files[:5]],
         )
         return Response(body, headers=fresh_headers(fresh))
 
@@ -269,8 +274,7 @@ class CustomerController(Controller):
         events = services.app.customer_history_for(principal, customer_id)
         state: dict[str, Any] | None = None
         if version is not None:
-            if version > events[-1].version:
-                raise InvalidValue.single("version", f"must be at most {events[-1].version}")
+            # Raises validation_failed for a version the customer never reached.
             state = services.app.customer_state_at(customer_id, version=version)
         elif at is not None:
             moment = at if at.tzinfo else at.replace(tzinfo=events[0].timestamp.tzinfo)
@@ -279,6 +283,8 @@ class CustomerController(Controller):
             customer_id=str(customer_id),
             events=[
                 schemas.HistoryEvent(
+                    aggregate_type=e.aggregate_type,
+                    aggregate_id=str(e.aggregate_id),
                     version=e.version,
                     type=e.type,
                     timestamp=e.timestamp,

@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from domain.errors import DomainError, InvalidValue
+from domain.organization import PlanBelowCustomerCount
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,16 @@ STATUS_BY_CODE = {
     "max_files_reached": 409,
     "rate_limited": 429,
     "gone": 410,
+    "invitation_used": 410,
+    "invitation_expired": 410,
+    "last_owner": 409,
+    "csrf_failed": 403,
+    "mail_not_sent": 503,
 }
+
+# Same code, another status: creating past the cap is forbidden (403), while a plan
+# change the customers do not fit into conflicts with the organisation's state (409).
+STATUS_BY_ERROR: dict[type[DomainError], int] = {PlanBelowCustomerCount: 409}
 
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -69,7 +79,10 @@ def error_response(
 def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     assert isinstance(error, DomainError)
     fields = error.fields if isinstance(error, InvalidValue) else None
-    status = STATUS_BY_CODE.get(error.code, 400)
+    status = next(
+        (status for kind, status in STATUS_BY_ERROR.items() if isinstance(error, kind)),
+        STATUS_BY_CODE.get(error.code, 400),
+    )
     headers = getattr(error, "headers", None)
     return error_response(status, error.code, error.message, fields, headers)
 

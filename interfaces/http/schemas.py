@@ -14,6 +14,8 @@ class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
     email: str
     password: str
     plan: str = "solo"
+    # Extra to the contract: the owner's name, shown in activity histories.
+    name: str | None = None
 
 
 class SignupResponse(msgspec.Struct):
@@ -82,10 +84,10 @@ class CustomerDetail(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     notes: list[Note]
-    received_files: list[dict[str, Any]]
-    sent_files: list[dict[str, Any]]
-    active_links: list[dict[str, Any]]
-    recent_files: list[dict[str, Any]]
+    received_files: list[File]
+    sent_files: list[SentFile]
+    active_links: list[Link]
+    recent_files: list[File]
 
 
 class CustomerPage(msgspec.Struct):
@@ -102,6 +104,10 @@ class StatusCounts(msgspec.Struct):
 
 
 class HistoryEvent(msgspec.Struct):
+    # A customer's history holds its links' and files' events too: `version` is
+    # the version of the aggregate named here.
+    aggregate_type: str
+    aggregate_id: str
     version: int
     type: str
     timestamp: datetime
@@ -118,3 +124,116 @@ class CustomerHistory(msgspec.Struct, omit_defaults=True):
 class Health(msgspec.Struct):
     status: str
     problems: dict[str, str] | UnsetType = UNSET
+
+
+class RequestedItem(msgspec.Struct):
+    id: str
+    label: str
+    received: bool
+
+
+class Link(msgspec.Struct):
+    id: str
+    customer_id: str
+    url: str
+    title: str | None
+    message: str | None
+    status: str
+    locked: bool
+    expires_at: datetime
+    max_file_size: int
+    max_files: int | None
+    allowed_types: list[str]
+    password_protected: bool
+    requested_items: list[RequestedItem]
+    upload_count: int
+    created_at: datetime
+    last_sent_at: datetime | None = None
+    send_failure: str | None = None
+
+
+class LinkList(msgspec.Struct):
+    items: list[Link]
+
+
+class CreateLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    title: str | None = None
+    message: str | None = None
+    expires_at: datetime | None = None
+    max_file_size: int | None = None
+    max_files: int | None = None
+    allowed_types: list[str] | None = None
+    password: str | None = None
+    requested_items: list[Any] | None = None
+
+
+class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    to: str | None = None
+    message: str | None = None
+
+
+class Review(msgspec.Struct):
+    state: str
+    comment: str | None
+    reviewer_id: str | None
+    reviewed_at: datetime | None
+
+
+class File(msgspec.Struct):
+    id: str
+    customer_id: str
+    link_id: str
+    item_id: str | None
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: datetime
+    uploader_name: str | None
+    review: Review
+
+
+class FileList(msgspec.Struct):
+    items: list[File]
+
+
+class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):
+    state: str
+    comment: str | None = None
+
+
+class SentFile(msgspec.Struct):
+    id: str
+    filename: str
+    size: int
+    download_url: str
+    expires_at: datetime
+    downloaded_at: datetime | None
+
+
+class SentFileList(msgspec.Struct):
+    items: list[SentFile]
+
+
+class UploadedFile(msgspec.Struct):
+    id: str
+    filename: str
+    size: int
+    sha256: str
+
+
+class UploadResult(msgspec.Struct):
+    files: list[UploadedFile]
+
+
+class ActivityItem(msgspec.Struct):
+    at: datetime
+    type: str
+    actor_id: str | None
+    summary: str
+    data: dict[str, Any]
+
+
+class ActivityPage(msgspec.Struct):
+    items: list[ActivityItem]
+    next_cursor: str | None

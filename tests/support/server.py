@@ -22,8 +22,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(services: Services) -> Iterator[str]:
-    """Serve `services` (started and closed by the app's lifespan); yields the base URL."""
-    port = free_port()
+    """Serve `services` (started and closed by the app's lifespan); yields the base URL.
+
+    It listens on the port of the services' settings unless that is the default,
+    which tests must not bind.
+    """
+    port = services.settings.port if services.settings.port != 8000 else free_port()
     config = uvicorn.Config(
         create_app(services), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )

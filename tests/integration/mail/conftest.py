@@ -3,7 +3,7 @@
 Fixtures:
 - `smtp_server`: plain SMTP, no authentication.
 - `smtp_auth_server`: requires AUTH LOGIN (PLAIN is not offered) before MAIL,
-  without TLS; accepts `smtp_loopback.SMTP_USER` / `SMTP_PASSWORD`.
+  without TLS; accepts `tests.support.smtp_loopback.SMTP_USER` / `SMTP_PASSWORD`.
 - `smtp_starttls_server`: requires STARTTLS, then AUTH; self-signed certificate.
 - `smtps_server`: TLS from the first byte (port 465 style), no authentication.
 - `tls_client_context`: an `ssl.SSLContext` trusting the test certificate.
@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from smtp_loopback import HOST, LoopbackSmtpServer
+
+from tests.support.smtp_loopback import HOST, LoopbackSmtpServer, serve_smtp
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,29 +86,9 @@ def tls_client_context(_certificate: tuple[Path, Path]) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(_certificate[0]))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def _run(server: LoopbackSmtpServer, **controller_options: Any) -> Iterator[LoopbackSmtpServer]:
-    # aiosmtpd's Controller cannot listen on port 0 (it connects to its own
-    # port to check it is up), so pick a free port first; another process
-    # may grab it in between, hence the second try.
-    for attempt in range(3):
-        server.port = _free_port()
-        controller = Controller(server, hostname=HOST, port=server.port, **controller_options)
-        try:
-            controller.start()
-            break
-        except OSError:
-            if attempt == 2:
-                raise
-    try:
-        yield server
-    finally:
-        controller.stop()
+    with serve_smtp(server, **controller_options) as running:
+        yield running
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
-from smtp_loopback import SMTP_PASSWORD, SMTP_USER, LoopbackSmtpServer
 
 from application.mail_message import compose_message
 from infrastructure.mail import MailDeliveryError, SmtpMailer
+from tests.support.smtp_loopback import SMTP_PASSWORD, SMTP_USER, LoopbackSmtpServer
 
 FROM = "Docintake <noreply@docintake.example>"
 

@@ -1,16 +1,16 @@
 """300 MiB through each store's writer and reader without holding it in memory.
 
-Measured in a fresh subprocess from /proc/self/status: the peak resident set
-size (VmHWM) is reset to the current size after imports and a warm-up write,
-and read again after the big write and after the read. The growth is an upper
-bound on what the store held at once, allocator slack included (tracemalloc
-would miss memory allocated outside Python's allocator).
+The write and the read each run in a fresh subprocess, measured from
+/proc/self/status: the peak resident set size (VmHWM) is reset to the current
+size after imports and a warm-up write, and read again when the phase is done.
+The growth is an upper bound on what the store held at once, allocator slack
+included (tracemalloc would miss memory allocated outside Python's allocator).
 
 `resource.getrusage().ru_maxrss` is no use here: Linux carries it across
 fork and execve, so a subprocess of pytest starts with pytest's own peak
 (1.4 GiB once moto has held the big object) and shows no growth at all.
 
-The file runs itself as that subprocess: `python test_storage_memory.py CONFIG`.
+The file runs itself as that subprocess: `python test_storage_memory.py PHASE CONFIG`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from minio import Minio
+
+from application.ports import FileStore
+from infrastructure.file_store_local import LocalFileStore
+from infrastructure.file_store_s3 import S3FileStore
 
 MiB = 1024 * 1024
 OBJECT_MIB = 300
@@ -54,15 +59,9 @@ def _reset_peak() -> int:
     return figures["VmRSS"]
 
 
-def _build_store(config: dict[str, Any]) -> Any:
+def _build_store(config: dict[str, Any]) -> FileStore:
     if config["kind"] == "local":
-        from infrastructure.file_store_local import LocalFileStore
-
         return LocalFileStore(Path(config["root"]))
-    from minio import Minio
-
-    from infrastructure.file_store_s3 import S3FileStore
-
     client = Minio(
         config["endpoint"],
         access_key=config["access_key"],
@@ -74,7 +73,7 @@ def _build_store(config: dict[str, Any]) -> Any:
     return S3FileStore(client, config["bucket"])
 
 
-def _write(store: Any) -> dict[str, Any]:
+def _write(store: FileStore) -> dict[str, Any]:
     block = os.urandom(MiB)
     digest = hashlib.sha256()
     gc.collect()
@@ -98,7 +97,7 @@ def _write(store: Any) -> dict[str, Any]:
     }
 
 
-def _read(store: Any) -> dict[str, Any]:
+def _read(store: FileStore) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
     gc.collect()

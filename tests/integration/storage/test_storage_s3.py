@@ -17,7 +17,7 @@ from application.ports import ObjectMissing
 from infrastructure.file_store_s3 import DEFAULT_PART_SIZE, S3FileStore, parse_s3_url
 
 if TYPE_CHECKING:
-    from conftest import S3Server
+    from tests.support.s3 import S3Server
 
 MiB = 1024 * 1024
 SMALL_PART = 5 * MiB  # the part size of the stores the fixtures make

@@ -12,7 +12,7 @@ from infrastructure.file_store_local import LocalFileStore
 from infrastructure.file_store_s3 import S3FileStore
 
 if TYPE_CHECKING:
-    from conftest import S3Server
+    from tests.support.s3 import S3Server
 
 
 def settings(storage_url: str | None, data_dir: Path, **s3: Any) -> dict[str, Any]:

@@ -1,8 +1,12 @@
-"""The loopback SMTP server the mail tests talk to (used by conftest.py and the tests)."""
+"""Real SMTP servers on the loopback interface (aiosmtpd in a thread), for every test that
+needs mail to arrive: the mail adapter's tests and the end-to-end tests of invitations."""
 
 from __future__ import annotations
 
+import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -10,6 +14,7 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import quote
 
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"
@@ -78,3 +83,32 @@ class LoopbackSmtpServer:
         ok = login == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
         # handled=False: let aiosmtpd answer "535 Authentication credentials invalid".
         return AuthResult(success=ok, handled=False)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve_smtp(
+    server: LoopbackSmtpServer, **controller_options: Any
+) -> Iterator[LoopbackSmtpServer]:
+    """Run `server` on a free loopback port until the block ends."""
+    # aiosmtpd's Controller cannot listen on port 0 (it connects to its own
+    # port to check it is up), so pick a free port first; another process
+    # may grab it in between, hence the second try.
+    for attempt in range(3):
+        server.port = _free_port()
+        controller = Controller(server, hostname=HOST, port=server.port, **controller_options)
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 2:
+                raise
+    try:
+        yield server
+    finally:
+        controller.stop()

@@ -1,0 +1,83 @@
+"""API tokens per user for integrations: issue (the secret is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.accounts import AccountCommands, IssuedToken
+from application.errors import NotFound
+from application.permissions import Action, authorize
+from application.principal import Principal
+from domain.errors import InvalidValue
+from domain.user import ApiToken, User
+
+TOKEN_NAME_MAX_LENGTH = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """A token as listed: never its secret."""
+
+    id: UUID
+    name: str
+    created_at: datetime
+
+
+def token_name(value: object, field: str = "name") -> str:
+    if not isinstance(value, str):
+        raise InvalidValue.single(field, "is required")
+    name = value.strip()
+    if not name:
+        raise InvalidValue.single(field, "must not be empty")
+    if len(name) > TOKEN_NAME_MAX_LENGTH:
+        raise InvalidValue.single(field, f"must be at most {TOKEN_NAME_MAX_LENGTH} characters")
+    if _CONTROL.search(name):
+        raise InvalidValue.single(field, "must not contain control characters")
+    return name
+
+
+class TokenCommands(AccountCommands):
+    def create_token(self, principal: Principal, name: object) -> IssuedToken:
+        """A named API token acting as the principal (with their role, now and later)."""
+        authorize(principal, Action.MANAGE_OWN_TOKENS)
+        return self.issue_token(
+            principal.user_id, principal.organization_id, token_name(name), principal.user_id
+        )
+
+    def tokens(self, principal: Principal) -> list[TokenView]:
+        """The principal's live tokens, oldest first, without secrets."""
+        authorize(principal, Action.MANAGE_OWN_TOKENS)
+        user = self.load(principal.user_id, User)
+        views = [
+            TokenView(UUID(hex=key), entry["name"], datetime.fromisoformat(entry["created_at"]))
+            for key, entry in user.tokens.items()
+        ]
+        return sorted(views, key=lambda view: view.created_at)
+
+    def token_view(self, principal: Principal, token_id: UUID) -> TokenView:
+        for view in self.tokens(principal):
+            if view.id == token_id:
+                return view
+        raise NotFound(f"No token with id {token_id}.")
+
+    def revoke_token(self, principal: Principal, token_id: UUID) -> int:
+        """Revoke one of the principal's own tokens; it is refused from the next request on.
+
+        Another user's token (in this organisation or another) is `not_found`.
+        """
+        authorize(principal, Action.MANAGE_OWN_TOKENS)
+
+        def attempt() -> int:
+            user = self.load(principal.user_id, User)
+            if token_id.hex not in user.tokens:
+                raise NotFound(f"No token with id {token_id}.")
+            api_token = self.load(token_id, ApiToken)
+            api_token.revoke(principal.user_id)
+            user.remove_token(token_id, principal.user_id)
+            return self.record(user, api_token)
+
+        return self.retrying(attempt)

@@ -1,0 +1,122 @@
+"""Removing bytes from file storage: after deletions, and what no event speaks for."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
+
+from application.base import DocIntakeBase
+from application.ports import FileStore
+from domain.customer import Customer
+from domain.received_file import ReceivedFile
+from domain.sent_file import SentFile
+from projections.database import Transaction
+from projections.rows import chunks, placeholders
+
+log = logging.getLogger(__name__)
+
+OBJECTS_TABLE = "stored_objects"
+
+
+class FileCleanupPolicy:
+    """Follows the event log and deletes bytes once their file or customer is deleted.
+
+    It keeps its own table of which object keys belong to which customer. The
+    deletions happen inside the batch's transaction: if storage fails, the batch
+    rolls back, its position does not move, and the follower tries again until
+    storage answers. Deleting an object twice is harmless.
+    """
+
+    name = "file_cleanup"
+
+    def __init__(self, file_store: FileStore) -> None:
+        self.file_store = file_store
+        self.handled = (
+            ReceivedFile.FileUploaded,
+            ReceivedFile.FileDeleted,
+            SentFile.FileSent,
+            Customer.CustomerDeleted,
+        )
+        self.topics = [get_topic(cls) for cls in self.handled]
+
+    def tables(self) -> Sequence[str]:
+        return [OBJECTS_TABLE]
+
+    def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {OBJECTS_TABLE}{table_suffix} ("
+            " object_key TEXT PRIMARY KEY, customer_id TEXT NOT NULL, owner_id TEXT NOT NULL)"
+        )
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {OBJECTS_TABLE}{table_suffix}_customer_idx"
+            f" ON {OBJECTS_TABLE}{table_suffix} (customer_id)"
+        )
+
+    def apply(self, tx: Transaction, events: Sequence[Any], table_suffix: str = "") -> None:
+        table = OBJECTS_TABLE + table_suffix
+        for event in events:
+            if isinstance(event, ReceivedFile.FileUploaded | SentFile.FileSent):
+                tx.execute(
+                    f"INSERT INTO {table} (object_key, customer_id, owner_id) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (object_key) DO NOTHING",
+                    (event.object_key, str(event.customer_id), str(event.originator_id)),
+                )
+            elif isinstance(event, ReceivedFile.FileDeleted):
+                self._remove(tx, table, "owner_id", str(event.originator_id))
+            elif isinstance(event, Customer.CustomerDeleted):
+                self._remove(tx, table, "customer_id", str(event.originator_id))
+
+    def _remove(self, tx: Transaction, table: str, column: str, value: str) -> None:
+        rows = tx.fetchall(
+            f"SELECT object_key, owner_id FROM {table} WHERE {column} = %s", (value,)
+        )
+        for row in rows:
+            self.file_store.delete(row["object_key"])
+            # The bytes may still sit under their temporary key (crash before the move).
+            self.file_store.delete(f"incoming/{row['owner_id']}")
+        keys = [row["object_key"] for row in rows]
+        for part in chunks(keys):
+            tx.execute(f"DELETE FROM {table} WHERE object_key IN ({placeholders(len(part))})", part)
+
+
+class StorageSweeper(DocIntakeBase):
+    def sweep_storage(self, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
+        """Finish or remove what an interrupted upload left under `incoming/`.
+
+        An object whose upload was recorded is moved to its final key; one with no
+        event (the request died before recording) is deleted. Only objects older
+        than `older_than` are touched, so uploads in flight are left alone.
+        """
+        cutoff = datetime.now(UTC) - older_than
+        finished = removed = 0
+        for key, modified in list(self.file_store.list("incoming/")):
+            if modified > cutoff:
+                continue
+            try:
+                owner = UUID(key.removeprefix("incoming/"))
+            except ValueError:
+                self.file_store.delete(key)
+                removed += 1
+                continue
+            try:
+                aggregate: object = self.repository.get(owner)
+            except AggregateNotFoundError:
+                aggregate = None
+            final_key = getattr(aggregate, "object_key", None)
+            live = isinstance(aggregate, ReceivedFile | SentFile) and not getattr(
+                aggregate, "deleted", False
+            )
+            if live and final_key:
+                self.file_store.promote(key, final_key)
+                finished += 1
+            else:
+                self.file_store.delete(key)
+                removed += 1
+        log.info("storage sweep: %d finished, %d removed", finished, removed)
+        return {"finished": finished, "removed": removed}

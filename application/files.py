@@ -1,0 +1,151 @@
+"""Received files (review, download, delete) and files sent to the client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from application.customers import Recorded
+from application.errors import NotFound
+from application.permissions import Action, authorize
+from application.ports import ObjectMissing
+from application.principal import Principal
+from application.upload_links import (
+    StoredUpload,
+    UploadLinkCommands,
+    incoming_key,
+    link_token,
+    token_hash,
+)
+from domain.customer import Customer
+from domain.file_name import safe_file_name
+from domain.received_file import ReceivedFile, ReviewState
+from domain.sent_file import SentFile
+from domain.upload_link import LinkExpired, LinkRevoked, UploadLink
+
+SENT_FILE_LIFETIME = timedelta(days=30)
+
+
+def sent_key(sent_file_id: UUID) -> str:
+    return f"sent/{sent_file_id}"
+
+
+class FileCommands(UploadLinkCommands):
+    def file_of(self, principal: Principal, file_id: UUID) -> ReceivedFile:
+        received = self.load(file_id, ReceivedFile)
+        if received.organization_id != principal.organization_id or received.deleted:
+            raise NotFound(f"No file with id {file_id}.")
+        self.customer_of(principal, received.customer_id)
+        return received
+
+    def review_file(
+        self, principal: Principal, file_id: UUID, state: object, comment: object
+    ) -> Recorded:
+        """Mark a file checked, queried (with a comment) or back to pending."""
+        authorize(principal, Action.REVIEW_FILES)
+        review_state = ReviewState.parse(state)
+
+        def attempt() -> Recorded:
+            received = self.file_of(principal, file_id)
+            received.review(review_state, comment, principal.user_id)
+            return Recorded(received.id, self.record(received))
+
+        return self.retrying(attempt)
+
+    def delete_file(self, principal: Principal, file_id: UUID) -> Recorded:
+        """Delete a received file; its bytes are removed by the cleanup policy."""
+        authorize(principal, Action.MANAGE_LINKS)
+
+        def attempt() -> Recorded:
+            received = self.file_of(principal, file_id)
+            link = self.load(received.link_id, UploadLink)
+            received.delete(principal.user_id)
+            link.remove_upload(received.id, received.item_id, principal.user_id)
+            return Recorded(received.id, self.record(received, link))
+
+        return self.retrying(attempt)
+
+    def read_object(self, key: str, temporary_key: str | None = None) -> Iterator[bytes]:
+        """The bytes under `key`, or (in the window before the move) under the temporary key."""
+        try:
+            return self.file_store.read(key)
+        except ObjectMissing:
+            if temporary_key is None:
+                raise NotFound("The file's bytes are not available.") from None
+        try:
+            return self.file_store.read(temporary_key)
+        except ObjectMissing:
+            raise NotFound("The file's bytes are not available.") from None
+
+    def file_content(
+        self, principal: Principal, file_id: UUID
+    ) -> tuple[ReceivedFile, Iterator[bytes]]:
+        authorize(principal, Action.READ)
+        received = self.file_of(principal, file_id)
+        return received, self.read_object(received.object_key, incoming_key(received.id))
+
+    # Sent files ------------------------------------------------------------------------
+
+    def send_file(
+        self,
+        principal: Principal,
+        customer_id: UUID,
+        upload: StoredUpload,
+        expires_at: datetime | None,
+    ) -> Recorded:
+        """Make an uploaded file available to the client on a download page of its own."""
+        authorize(principal, Action.SEND_FILES)
+        now = self.now()
+        expiry = now + SENT_FILE_LIFETIME if expires_at is None else self._expiry(expires_at, now)
+        customer = self.customer_of(principal, customer_id)
+        token = link_token()
+        sent = SentFile(
+            organization_id=principal.organization_id,
+            customer_id=customer.id,
+            token=token,
+            token_hash=token_hash(token),
+            object_key=sent_key(upload.file_id),
+            filename=safe_file_name(upload.original_filename),
+            original_filename=upload.original_filename[:1000],
+            size=upload.size,
+            content_type=upload.content_type,
+            sha256=upload.sha256,
+            expires_at=expiry,
+            actor_id=principal.user_id,
+        )
+        position = self.record(sent)
+        self.finish_move(upload.temporary_key, sent_key(upload.file_id))
+        return Recorded(sent.id, position)
+
+    def sent_file_url(self, sent: SentFile) -> str:
+        return f"{self.base_url}/d/{sent.token}"
+
+    def public_sent_file(self, token: str) -> SentFile:
+        """The sent file behind a download token, if the client may still have it."""
+        if not token or len(token) > 100:
+            raise NotFound("No such download.")
+        sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
+        customer = self.load(sent.customer_id, Customer)
+        if customer.deleted or sent.revoked:
+            raise LinkRevoked("This download is no longer available.")
+        if not sent.available(self.now()):
+            raise LinkExpired("This download has expired.")
+        return sent
+
+    def download_sent_file(self, token: str) -> tuple[SentFile, Iterator[bytes]]:
+        """The client downloads: the first download is recorded (`downloaded_at`)."""
+        sent = self.public_sent_file(token)
+        content = self.read_object(sent.object_key, incoming_key_for_sent(sent))
+
+        def attempt() -> None:
+            fresh = self.load(sent.id, SentFile)
+            if fresh.record_download():
+                self.record(fresh)
+
+        self.retrying(attempt)
+        return sent, content
+
+
+def incoming_key_for_sent(sent: SentFile) -> str:
+    return "incoming/" + sent.object_key.removeprefix("sent/")

@@ -1,0 +1,373 @@
+"""The organisation and its team: settings, plan, invitations, members and their roles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from uuid import UUID, uuid4
+
+from application.accounts import AccountCommands, token_hash
+from application.accounts import new_token as new_secret
+from application.errors import Conflict, NotFound
+from application.invitation_mail import invitation_message
+from application.passwords import hash_password, validate_password
+from application.permissions import Action, authorize, authorize_member_change
+from application.ports import Mailer
+from application.principal import Principal
+from domain.errors import DomainError, InvalidValue
+from domain.invitation import INVITATION_VALIDITY, Invitation
+from domain.organization import Organization, Role, permission_changes
+from domain.user import ApiToken, User, UserEmail
+from domain.values import Plan, email_address, organization_name, person_name
+
+log = logging.getLogger(__name__)
+
+
+class MailNotSent(DomainError):
+    """The mail server did not take the message; what was recorded stays recorded."""
+
+    code = "mail_not_sent"
+
+
+@dataclass(frozen=True)
+class OrganizationView:
+    id: UUID
+    name: str
+    plan: str
+    customer_count: int
+    customer_limit: int | None
+    permissions: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class MemberView:
+    user_id: UUID
+    email: str
+    name: str | None
+    role: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    id: UUID
+    email: str
+    role: str
+    expires_at: datetime
+    position: int
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Someone accepted an invitation: their user id and a first API token."""
+
+    user_id: UUID
+    token: str
+    position: int
+
+
+def organization_view(organization: Organization) -> OrganizationView:
+    return OrganizationView(
+        id=organization.id,
+        name=organization.name,
+        plan=organization.plan,
+        customer_count=organization.customer_count,
+        customer_limit=organization.customer_limit,
+        permissions=dict(organization.permissions),
+    )
+
+
+class MemberCommands(AccountCommands):
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._mailer: Mailer | None = None
+
+    def use_mailer(self, mailer: Mailer) -> None:
+        """Hand in the mail delivery (the composition root does this)."""
+        self._mailer = mailer
+
+    # The organisation
+
+    def organization(self, principal: Principal) -> OrganizationView:
+        authorize(principal, Action.READ)
+        return organization_view(self.load(principal.organization_id, Organization))
+
+    def change_organization(
+        self, principal: Principal, changes: Mapping[str, object]
+    ) -> tuple[OrganizationView, int]:
+        """Change `name`, `plan` and/or `permissions` (a partial set of switches).
+
+        Settings need an owner or admin; the plan needs an owner, and is refused
+        (`plan_limit_reached`) when its cap is below the current customer count.
+        """
+        authorize(principal, Action.MANAGE_SETTINGS)
+        if "plan" in changes:
+            authorize(principal, Action.CHANGE_PLAN)
+        problems: dict[str, str] = {}
+        name: str | None = None
+        plan: Plan | None = None
+        switches: dict[str, bool] | None = None
+        try:
+            if "name" in changes:
+                name = organization_name(changes["name"], "name")
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        try:
+            if "plan" in changes:
+                plan = Plan.parse(changes["plan"])
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        try:
+            if "permissions" in changes:
+                switches = permission_changes(changes["permissions"])
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        if problems:
+            raise InvalidValue(problems)
+
+        def attempt() -> tuple[OrganizationView, int]:
+            organization = self.load(principal.organization_id, Organization)
+            if name is not None:
+                organization.rename(name, principal.user_id)
+            if switches is not None:
+                organization.change_permissions(switches, principal.user_id)
+            if plan is not None:
+                organization.change_plan(plan, principal.user_id)
+            position = self.record(organization)
+            return organization_view(organization), position
+
+        return self.retrying(attempt)
+
+    # Invitations
+
+    def invite_member(
+        self, principal: Principal, email: object, role: object, *, now: datetime | None = None
+    ) -> IssuedInvitation:
+        """Invite someone by e-mail into the principal's organisation.
+
+        The token (256 bits) goes only into the mail; the invitation stores its
+        hash and is valid for 7 days, once. The mail is sent after the
+        invitation is recorded, so no mail ever carries a token that was not
+        stored.
+        """
+        authorize(principal, Action.MANAGE_MEMBERS)
+        problems: dict[str, str] = {}
+        address: str | None = None
+        new_role: Role | None = None
+        try:
+            address = email_address(email, required=True)
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        try:
+            new_role = Role.parse(role)
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        if problems or address is None or new_role is None:
+            raise InvalidValue(problems)
+        authorize_member_change(principal, None, new_role)
+        self._refuse_existing_account(principal.organization_id, address)
+        token = new_secret("inv_")
+        expires_at = (now or datetime.now(UTC)) + INVITATION_VALIDITY
+
+        def attempt() -> tuple[Invitation, Organization, int]:
+            organization = self.load(principal.organization_id, Organization)
+            invitation = Invitation(
+                token_hash=token_hash(token),
+                organization_id=organization.id,
+                email=address,
+                role=new_role.value,
+                expires_at=expires_at,
+                actor_id=principal.user_id,
+            )
+            organization.record_invitation(
+                invitation.id, address, new_role, expires_at, principal.user_id
+            )
+            return invitation, organization, self.record(organization, invitation)
+
+        invitation, organization, position = self.retrying(attempt)
+        inviter = self.load(principal.user_id, User)
+        self._send(
+            invitation_message(
+                to=address,
+                organization_name=organization.name,
+                inviter_name=inviter.display_name,
+                role=new_role,
+                accept_url=f"{self.base_url}/invitations/{token}",
+                expires_at=expires_at,
+            )
+        )
+        return IssuedInvitation(invitation.id, address, new_role.value, expires_at, position)
+
+    def _refuse_existing_account(self, organization_id: UUID, address: str) -> None:
+        try:
+            claim = self.load(UserEmail.id_for(address), UserEmail)
+        except NotFound:
+            return
+        user = self.load(claim.user_id, User)
+        if user.organization_id != organization_id:
+            raise Conflict("An account with this e-mail address exists already.")
+        organization = self.load(organization_id, Organization)
+        if organization.role_of(user.id) is not None:
+            raise Conflict("This person is a member of the organisation already.")
+
+    def _send(self, message: EmailMessage) -> None:
+        # TODO(issue 5): hand the message to the background-job pipeline once it exists;
+        # until then it is delivered synchronously, after the invitation is recorded.
+        if self._mailer is None:
+            raise RuntimeError("no mailer configured")
+        try:
+            self._mailer.send(message)
+        except Exception as error:
+            log.warning("invitation mail not sent: %s", error)
+            raise MailNotSent(
+                "The invitation is recorded but its e-mail could not be sent; invite again."
+            ) from error
+
+    def accept_invitation(
+        self, token: object, name: object, password: object, *, now: datetime | None = None
+    ) -> Joined:
+        """Join the inviting organisation with the invitation's role (no account needed).
+
+        Creates the user (or, for a former member of the same organisation, gives
+        them a new password), marks the invitation used, and issues a first API
+        token, all in one transaction: accepting twice or late is refused (410).
+        """
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise NotFound("No such invitation.")
+        problems: dict[str, str] = {}
+        person: str | None = None
+        try:
+            person = person_name(name)
+            if person is None:
+                problems["name"] = "is required"
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        try:
+            validate_password(password)
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+        invitation_id = Invitation.id_for(token_hash(token))
+        moment = now or datetime.now(UTC)
+        # Unknown, used or expired invitations are refused before looking at the body.
+        self._usable_invitation(invitation_id, moment)
+        if problems or person is None:
+            raise InvalidValue(problems)
+        password_hash = hash_password(str(password))
+        api_secret = new_secret()
+
+        def attempt() -> Joined:
+            invitation = self._usable_invitation(invitation_id, moment)
+            organization = self.load(invitation.organization_id, Organization)
+            claim: UserEmail | None = None
+            try:
+                existing = self.load(UserEmail.id_for(invitation.email), UserEmail)
+            except NotFound:
+                user = User(
+                    id=uuid4(),
+                    email=invitation.email,
+                    name=person,
+                    password_hash=password_hash,
+                    organization_id=organization.id,
+                    actor_id=None,
+                )
+                claim = UserEmail(email=invitation.email, user_id=user.id)
+            else:
+                user = self.load(existing.user_id, User)
+                if user.organization_id != organization.id:
+                    raise Conflict("An account with this e-mail address exists already.")
+                # A former member comes back: same user, new password.
+                user.change_password(password_hash, user.id)
+                user.rename(person, user.id)
+            organization.join(user.id, Role(invitation.role), invitation.id)
+            invitation.accept(user.id, moment)
+            api_token = self._new_api_token(
+                api_secret, user, organization.id, "invitation", user.id
+            )
+            position = self.record(invitation, organization, user, claim, api_token)
+            return Joined(user.id, api_secret, position)
+
+        return self.retrying(attempt)
+
+    def _usable_invitation(self, invitation_id: UUID, now: datetime) -> Invitation:
+        try:
+            invitation = self.load(invitation_id, Invitation)
+        except NotFound:
+            raise NotFound("No such invitation.") from None
+        invitation.check_usable(now)
+        return invitation
+
+    # Members
+
+    def members(self, principal: Principal) -> list[MemberView]:
+        """The organisation's current members, in the order they joined."""
+        authorize(principal, Action.READ)
+        organization = self.load(principal.organization_id, Organization)
+        views = [self._member_view(organization, user_id) for user_id in organization.member_ids()]
+        return sorted(views, key=lambda view: view.joined_at)
+
+    def member(self, principal: Principal, user_id: UUID) -> MemberView:
+        authorize(principal, Action.READ)
+        organization = self.load(principal.organization_id, Organization)
+        if organization.role_of(user_id) is None:
+            raise NotFound(f"No member with id {user_id}.")
+        return self._member_view(organization, user_id)
+
+    def _member_view(self, organization: Organization, user_id: UUID) -> MemberView:
+        user = self.load(user_id, User)
+        role = organization.role_of(user_id)
+        since = organization.member_since(user_id)
+        assert role is not None and since is not None
+        return MemberView(user.id, user.email, user.name, role.value, since)
+
+    def change_member_role(self, principal: Principal, user_id: UUID, role: object) -> int:
+        """Give a member another role; the last owner cannot be demoted (`last_owner`)."""
+        authorize(principal, Action.MANAGE_MEMBERS)
+        new_role = Role.parse(role)
+
+        def attempt() -> int:
+            organization = self.load(principal.organization_id, Organization)
+            current = organization.role_of(user_id)
+            if current is None:
+                raise NotFound(f"No member with id {user_id}.")
+            authorize_member_change(principal, current, new_role)
+            organization.change_role(user_id, new_role, principal.user_id)
+            return self.record(organization)
+
+        return self.retrying(attempt)
+
+    def remove_member(self, principal: Principal, user_id: UUID) -> int:
+        """Remove a member: their API tokens are revoked and their sessions refused at once.
+
+        The last owner cannot be removed (`last_owner`).
+        """
+        authorize(principal, Action.MANAGE_MEMBERS)
+
+        def attempt() -> int:
+            organization = self.load(principal.organization_id, Organization)
+            current = organization.role_of(user_id)
+            if current is None:
+                raise NotFound(f"No member with id {user_id}.")
+            authorize_member_change(principal, current, None)
+            organization.remove_member(user_id, principal.user_id)
+            # Membership is checked on every request, so the tokens are dead already;
+            # revoking them as well keeps them dead should the person ever rejoin.
+            user = self.load(user_id, User)
+            tokens = [self.load(token_id, ApiToken) for token_id in user.token_ids()]
+            for api_token in tokens:
+                api_token.revoke(principal.user_id)
+                user.remove_token(api_token.id, principal.user_id)
+            return self.record(organization, user, *tokens)
+
+        return self.retrying(attempt)
+
+    def member_names(self, organization_id: UUID) -> dict[UUID, str]:
+        """Names to show for everyone who is or was a member (for activity histories).
+
+        A person without a name is shown by e-mail address.
+        """
+        organization = self.load(organization_id, Organization)
+        people = [*organization.member_ids(), *organization.former_member_ids()]
+        return {user_id: self.load(user_id, User).display_name for user_id in people}

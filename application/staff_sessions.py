@@ -1,0 +1,109 @@
+"""Staff sessions for the web pages: sign in with e-mail and password, a server-side
+session behind a cookie, a CSRF token bound to it, sign out.
+
+The session token (256 bits) lives only in the browser's cookie; the store
+keeps a `StaffSession` aggregate addressed by its hash, like API tokens. Every
+request checks the session against the organisation, so removing a member ends
+their sessions at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from application.accounts import AccountCommands, new_token, token_hash
+from application.errors import NotFound, Unauthenticated
+from application.principal import Principal
+from domain.errors import DomainError
+from domain.organization import Organization
+from domain.staff_session import SESSION_LIFETIME, StaffSession
+
+_CSRF_PURPOSE = b"docintake staff-session csrf v1"
+
+
+class CsrfRefused(DomainError):
+    """A form post without the CSRF token of the session it came with."""
+
+    code = "csrf_failed"
+
+
+class StartedSession(NamedTuple):
+    session_token: str
+    csrf_token: str
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The session's CSRF token: derived from the session secret, so it needs no storage,
+    is bound to that one session, and cannot be computed by another site (the cookie is
+    HttpOnly and never readable by script)."""
+    digest = hmac.new(session_token.encode(), _CSRF_PURPOSE, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def check_csrf(session_token: str, submitted: str | None) -> None:
+    """Raise `CsrfRefused` unless `submitted` is the session's CSRF token."""
+    if not submitted or not hmac.compare_digest(csrf_token_for(session_token), submitted):
+        raise CsrfRefused("The form is out of date or was not sent from this site; reload it.")
+
+
+class StaffSessionCommands(AccountCommands):
+    def start_session(
+        self, email: object, password: object, client_address: str | None
+    ) -> StartedSession:
+        """Sign a member in: a new session token (for the cookie) and its CSRF token.
+
+        Failed attempts are limited like API logins (per account and address).
+        """
+        user, organization = self.check_login(email, password, client_address)
+        session_token = new_token("dis_")
+        session = StaffSession(
+            token_hash=token_hash(session_token),
+            user_id=user.id,
+            organization_id=organization.id,
+            expires_at=datetime.now(UTC) + SESSION_LIFETIME,
+            actor_id=user.id,
+        )
+        self.record(session)
+        return StartedSession(session_token, csrf_token_for(session_token))
+
+    def session_principal(self, session_token: str | None) -> Principal:
+        """The member a session cookie speaks for, checked against the organisation now."""
+        refused = Unauthenticated("Not signed in, or the session has ended.")
+        session = self._session(session_token)
+        if session is None or not session.is_live(datetime.now(UTC)):
+            raise refused
+        organization = self.load(session.organization_id, Organization)
+        role = organization.role_of(session.user_id)
+        since = organization.member_since(session.user_id)
+        # A session from before the current membership (removed, invited back) stays dead.
+        if role is None or since is None or session.created_on < since:
+            raise refused
+        return Principal(
+            session.user_id,
+            organization.id,
+            role,
+            session.id,
+            organization.enabled_permissions(),
+        )
+
+    def end_session(self, session_token: str | None) -> None:
+        """Sign out; ending an unknown or ended session does nothing."""
+
+        def attempt() -> None:
+            session = self._session(session_token)
+            if session is not None and session.end(session.user_id):
+                self.record(session)
+
+        self.retrying(attempt)
+
+    def _session(self, session_token: str | None) -> StaffSession | None:
+        if not session_token or len(session_token) > 200:
+            return None
+        try:
+            return self.load(StaffSession.id_for(token_hash(session_token)), StaffSession)
+        except NotFound:
+            return None

@@ -1,0 +1,370 @@
+"""Upload links: staff create, revoke and unlock them; clients upload through them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from application.attempt_limiter import AttemptLimiter
+from application.base import DocIntakeBase
+from application.customers import Recorded
+from application.errors import NotFound
+from application.passwords import hash_password, verify_password
+from application.permissions import Action, authorize
+from application.principal import Principal
+from domain.customer import Customer
+from domain.errors import DomainError, InvalidValue
+from domain.file_name import safe_file_name
+from domain.organization import Organization
+from domain.received_file import ReceivedFile
+from domain.upload_link import (
+    MESSAGE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    LinkRevoked,
+    UploadLink,
+    allowed_types,
+    requested_items,
+)
+from domain.values import email_address, person_name
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIFETIME = timedelta(days=30)
+LONGEST_LIFETIME = timedelta(days=366)
+MAX_FILES_CEILING = 1_000
+LINK_PASSWORD_MIN_LENGTH = 6
+LINK_PASSWORD_MAX_LENGTH = 200
+
+
+class PasswordRequired(DomainError):
+    code = "password_required"
+
+
+class PasswordInvalid(DomainError):
+    code = "password_invalid"
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, round(retry_after)))}
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """Bytes already written under a temporary key, waiting to be recorded."""
+
+    file_id: UUID
+    temporary_key: str
+    original_filename: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def link_token() -> str:
+    # 192 bits from the OS's CSPRNG, URL-safe.
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def incoming_key(file_id: UUID) -> str:
+    return f"incoming/{file_id}"
+
+
+def file_key(file_id: UUID) -> str:
+    return f"files/{file_id}"
+
+
+def _optional_text(value: object, field: str, max_length: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValue.single(field, "must be a string")
+    text = value.strip()
+    if len(text) > max_length:
+        raise InvalidValue.single(field, f"must be at most {max_length} characters")
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise InvalidValue.single(field, "must not contain control characters")
+    return text or None
+
+
+class UploadLinkCommands(DocIntakeBase):
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Wrong passwords per client address, across links (the link itself locks too).
+        self.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    # Staff ------------------------------------------------------------------------
+
+    def create_link(
+        self,
+        principal: Principal,
+        customer_id: UUID,
+        *,
+        title: object = None,
+        message: object = None,
+        expires_at: datetime | None = None,
+        max_file_size: object = None,
+        max_files: object = None,
+        allowed_types_value: object = None,
+        password: object = None,
+        requested_items_value: object = None,
+    ) -> Recorded:
+        """Create a link for a customer (assigned to it for good)."""
+        authorize(principal, Action.MANAGE_LINKS)
+        now = self.now()
+        problems: dict[str, str] = {}
+        values: dict[str, Any] = {}
+
+        def check(field: str, parse: Any) -> None:
+            try:
+                values[field] = parse()
+            except InvalidValue as invalid:
+                problems.update(invalid.fields)
+
+        check("title", lambda: _optional_text(title, "title", TITLE_MAX_LENGTH))
+        check("message", lambda: _optional_text(message, "message", MESSAGE_MAX_LENGTH))
+        check("expires_at", lambda: self._expiry(expires_at, now))
+        check("max_file_size", lambda: self._max_file_size(max_file_size))
+        check("max_files", lambda: self._max_files(max_files))
+        check("allowed_types", lambda: allowed_types(allowed_types_value))
+        check("password", lambda: self._link_password(password))
+        check("requested_items", lambda: requested_items(requested_items_value))
+        if problems:
+            raise InvalidValue(problems)
+        customer = self.customer_of(principal, customer_id)
+        token = link_token()
+        link = UploadLink(
+            organization_id=principal.organization_id,
+            customer_id=customer.id,
+            token=token,
+            token_hash=token_hash(token),
+            title=values["title"],
+            message=values["message"],
+            expires_at=values["expires_at"],
+            max_file_size=values["max_file_size"],
+            max_files=values["max_files"],
+            allowed_types=values["allowed_types"],
+            password_hash=values["password"],
+            requested_items=values["requested_items"],
+            actor_id=principal.user_id,
+        )
+        return Recorded(link.id, self.record(link))
+
+    def _expiry(self, value: datetime | None, now: datetime) -> datetime:
+        if value is None:
+            return now + DEFAULT_LIFETIME
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if moment <= now:
+            raise InvalidValue.single("expires_at", "must be in the future")
+        if moment > now + LONGEST_LIFETIME:
+            raise InvalidValue.single("expires_at", "must be within a year")
+        return moment.astimezone(UTC)
+
+    def _max_file_size(self, value: object) -> int:
+        if value is None:
+            return self.max_upload_size
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InvalidValue.single("max_file_size", "must be a whole number of bytes above 0")
+        if value > self.max_upload_size:
+            raise InvalidValue.single(
+                "max_file_size", f"must be at most {self.max_upload_size} bytes (this deployment)"
+            )
+        return value
+
+    @staticmethod
+    def _max_files(value: object) -> int | None:
+        if value is None:
+            return None
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 1 <= value <= MAX_FILES_CEILING
+        ):
+            raise InvalidValue.single("max_files", f"must be a whole number 1..{MAX_FILES_CEILING}")
+        return value
+
+    @staticmethod
+    def _link_password(value: object) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not (
+            LINK_PASSWORD_MIN_LENGTH <= len(value) <= LINK_PASSWORD_MAX_LENGTH
+        ):
+            raise InvalidValue.single(
+                "password",
+                f"must be {LINK_PASSWORD_MIN_LENGTH}..{LINK_PASSWORD_MAX_LENGTH} characters",
+            )
+        return hash_password(value)
+
+    def link_of(self, principal: Principal, link_id: UUID) -> UploadLink:
+        link = self.load(link_id, UploadLink)
+        if link.organization_id != principal.organization_id:
+            raise NotFound(f"No upload link with id {link_id}.")
+        self.customer_of(principal, link.customer_id)
+        return link
+
+    def revoke_link(self, principal: Principal, link_id: UUID) -> Recorded:
+        authorize(principal, Action.MANAGE_LINKS)
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            link.revoke(principal.user_id)
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
+
+    def unlock_link(self, principal: Principal, link_id: UUID) -> Recorded:
+        """Let clients try the password again after the link locked itself."""
+        authorize(principal, Action.MANAGE_LINKS)
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            link.unlock(principal.user_id)
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
+
+    def request_link_send(
+        self, principal: Principal, link_id: UUID, to: object, message: object
+    ) -> Recorded:
+        """Record that staff asked to e-mail the link; a job sends it.
+
+        Without `to`, the customer's e-mail address is used.
+        """
+        authorize(principal, Action.SEND_LINKS)
+        text = _optional_text(message, "message", MESSAGE_MAX_LENGTH)
+        recipient = email_address(to, "to") if to is not None else None
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            customer = self.customer_of(principal, link.customer_id)
+            address = recipient or customer.email
+            if not address:
+                raise InvalidValue.single("to", "the customer has no e-mail address; give one")
+            link.request_send(address, text, principal.user_id, self.now())
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
+
+    def link_url(self, link: UploadLink) -> str:
+        return f"{self.base_url}/u/{link.token}"
+
+    # The client's side ---------------------------------------------------------------
+
+    def public_link(self, token: str) -> UploadLink:
+        """The link behind a token, if it may be used now (404 unknown; 410 revoked/expired)."""
+        if not token or len(token) > 100:
+            raise NotFound("No such upload link.")
+        link = self.load(UploadLink.id_for(token_hash(token)), UploadLink)
+        # Deleting the customer stops its links at once, whatever is recorded on them.
+        customer = self.load(link.customer_id, Customer)
+        if customer.deleted:
+            raise LinkRevoked("This upload link has been revoked.")
+        link.refuse_if_unusable(self.now())
+        return link
+
+    def check_link_password(self, link: UploadLink, password: str | None, client: str) -> None:
+        """Pass, or refuse: missing/wrong password, too many failures from here, link locked."""
+        if link.password_hash is None:
+            return
+        wait = self.password_attempts.retry_after(client)
+        if wait > 0:
+            raise RateLimited("Too many wrong passwords; try again later.", wait)
+        if not password:
+            raise PasswordRequired("This link needs a password.")
+        if verify_password(link.password_hash, password):
+            return
+        self.password_attempts.failed(client)
+
+        def attempt() -> None:
+            fresh = self.load(link.id, UploadLink)
+            fresh.password_failed()
+            self.record(fresh)
+
+        self.retrying(attempt)
+        raise PasswordInvalid("The password is wrong.")
+
+    def record_uploads(
+        self,
+        link_id: UUID,
+        uploads: list[StoredUpload],
+        *,
+        item_id: UUID | None,
+        uploader_name: object,
+        uploader_email: object,
+    ) -> Recorded:
+        """Record what arrived, in one transaction with the link's count and, for the first
+        upload of an open customer, the automatic status change; then make the bytes final.
+
+        Raises the link's refusal (expired, full, ...) when it no longer takes files; the
+        caller then removes the temporary bytes.
+        """
+        name = person_name(uploader_name, "uploader_name")
+        email = email_address(uploader_email, "uploader_email")
+
+        def attempt() -> Recorded:
+            link = self.load(link_id, UploadLink)
+            customer = self.load(link.customer_id, Customer)
+            if customer.deleted:
+                raise LinkRevoked("This upload link has been revoked.")
+            now = self.now()
+            files = []
+            for upload in uploads:
+                link.receive(upload.file_id, item_id, now)
+                files.append(
+                    ReceivedFile(
+                        id=upload.file_id,
+                        organization_id=link.organization_id,
+                        customer_id=link.customer_id,
+                        link_id=link.id,
+                        item_id=item_id,
+                        object_key=file_key(upload.file_id),
+                        filename=safe_file_name(upload.original_filename),
+                        original_filename=upload.original_filename[:1000],
+                        size=upload.size,
+                        content_type=upload.content_type,
+                        sha256=upload.sha256,
+                        uploader_name=name,
+                        uploader_email=email,
+                        actor_id=None,
+                    )
+                )
+            changed = customer.mark_first_upload(actor_id=None)
+            position = self.record(link, *files, customer if changed else None)
+            return Recorded(link.id, position)
+
+        recorded = self.retrying(attempt)
+        for upload in uploads:
+            self.finish_move(upload.temporary_key, file_key(upload.file_id))
+        return recorded
+
+    def finish_move(self, temporary_key: str, final_key: str) -> None:
+        """Move recorded bytes to their final key.
+
+        The upload is recorded already, so a failure here is not the client's: the
+        bytes stay readable under the temporary key and the sweeper finishes the move
+        (as it does after a crash at this point).
+        """
+        try:
+            self.file_store.promote(temporary_key, final_key)
+        except Exception:
+            log.warning("moving %s failed; the storage sweeper will finish it", temporary_key)
+
+    def organization_name(self, organization_id: UUID) -> str:
+        """Who asks, as the client sees it on the public pages."""
+        return self.load(organization_id, Organization).name

@@ -1,0 +1,341 @@
+"""Upload links: the client's way in, assigned to one customer for good."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, InvalidValue
+
+_TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
+
+TITLE_MAX_LENGTH = 200
+MESSAGE_MAX_LENGTH = 5_000
+ITEM_LABEL_MAX_LENGTH = 200
+MAX_REQUESTED_ITEMS = 50
+MAX_ALLOWED_TYPES = 50
+# After this many wrong passwords in a row the link locks until staff unlock it.
+PASSWORD_FAILURES_BEFORE_LOCK = 10
+
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126})$")
+
+
+class LinkRefused(DomainError):
+    """The public side may not use this link (expired, revoked, locked, full, ...)."""
+
+
+class LinkExpired(LinkRefused):
+    code = "link_expired"
+
+
+class LinkRevoked(LinkRefused):
+    code = "link_revoked"
+
+
+class LinkLocked(LinkRefused):
+    code = "link_locked"
+
+
+class MaxFilesReached(LinkRefused):
+    code = "max_files_reached"
+
+
+class LinkNotActive(DomainError):
+    code = "conflict"
+
+
+def allowed_types(value: object, field: str = "allowed_types") -> list[str]:
+    """MIME types or `type/*`; an empty list allows every type."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ALLOWED_TYPES:
+        raise InvalidValue.single(
+            field, f"must be a list of at most {MAX_ALLOWED_TYPES} MIME types"
+        )
+    types: list[str] = []
+    for item in value:
+        text = item.strip().lower() if isinstance(item, str) else None
+        if not text or not _MIME.match(text):
+            raise InvalidValue.single(
+                field, f"{item!r} is not a MIME type such as application/pdf or image/*"
+            )
+        if text not in types:
+            types.append(text)
+    return types
+
+
+def type_allowed(content_type: str, allowed: list[str]) -> bool:
+    if not allowed:
+        return True
+    major = content_type.split("/", 1)[0]
+    return content_type in allowed or f"{major}/*" in allowed
+
+
+def requested_items(value: object, field: str = "requested_items") -> list[dict[str, Any]]:
+    """Named documents the client is asked for; labels are trimmed and must be unique."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_REQUESTED_ITEMS:
+        raise InvalidValue.single(field, f"must be a list of at most {MAX_REQUESTED_ITEMS} labels")
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for raw in value:
+        label = raw.get("label") if isinstance(raw, dict) else raw
+        if not isinstance(label, str) or not label.strip():
+            raise InvalidValue.single(field, "every item needs a non-empty label")
+        label = unicodedata.normalize("NFC", label.strip())
+        if len(label) > ITEM_LABEL_MAX_LENGTH or any(
+            unicodedata.category(c) == "Cc" for c in label
+        ):
+            raise InvalidValue.single(
+                field,
+                f"labels are at most {ITEM_LABEL_MAX_LENGTH} characters without control characters",
+            )
+        if label.casefold() in seen:
+            raise InvalidValue.single(field, f"{label!r} is listed twice")
+        seen.add(label.casefold())
+        items.append({"id": uuid4(), "label": label})
+    return items
+
+
+class UploadLink(Aggregate):
+    """A link a client uses to upload files for one customer.
+
+    Its id is derived from a hash of its token, so a request is looked up by
+    hashing the token it presents. The token itself is kept in the creation
+    event so staff can copy the link again at any time.
+    """
+
+    class UploadLinkCreated(Aggregate.Created):
+        organization_id: UUID
+        customer_id: UUID
+        token: str
+        token_hash: str
+        title: str | None
+        message: str | None
+        expires_at: datetime
+        max_file_size: int
+        max_files: int | None
+        allowed_types: list[str]
+        password_hash: str | None
+        requested_items: list[dict[str, Any]]
+        actor_id: UUID
+
+    class UploadReceived(Aggregate.Event):
+        customer_id: UUID
+        file_id: UUID
+        item_id: UUID | None
+
+    class UploadRemoved(Aggregate.Event):
+        customer_id: UUID
+        file_id: UUID
+        item_id: UUID | None
+        actor_id: UUID
+
+    class PasswordAttemptFailed(Aggregate.Event):
+        customer_id: UUID
+
+    class UploadLinkLocked(Aggregate.Event):
+        customer_id: UUID
+
+    class UploadLinkUnlocked(Aggregate.Event):
+        customer_id: UUID
+        actor_id: UUID
+
+    class UploadLinkRevoked(Aggregate.Event):
+        customer_id: UUID
+        actor_id: UUID
+
+    class UploadLinkSendRequested(Aggregate.Event):
+        customer_id: UUID
+        to: str
+        message: str | None
+        actor_id: UUID
+
+    class UploadLinkSent(Aggregate.Event):
+        customer_id: UUID
+        to: str
+        request_id: UUID
+
+    class UploadLinkSendFailed(Aggregate.Event):
+        customer_id: UUID
+        to: str
+        request_id: UUID
+        reason: str
+
+    class UploadLinkExpired(Aggregate.Event):
+        customer_id: UUID
+
+    @staticmethod
+    def create_id(token_hash: str) -> UUID:
+        return uuid5(_TOKEN_NAMESPACE, token_hash)
+
+    @classmethod
+    def id_for(cls, token_hash: str) -> UUID:
+        return cls.create_id(token_hash)
+
+    @event(UploadLinkCreated)
+    def __init__(
+        self,
+        organization_id: UUID,
+        customer_id: UUID,
+        token: str,
+        token_hash: str,
+        title: str | None,
+        message: str | None,
+        expires_at: datetime,
+        max_file_size: int,
+        max_files: int | None,
+        allowed_types: list[str],
+        password_hash: str | None,
+        requested_items: list[dict[str, Any]],
+        actor_id: UUID,
+    ) -> None:
+        self.organization_id = organization_id
+        self.customer_id = customer_id
+        self.token = token
+        self.title = title
+        self.message = message
+        self.expires_at = expires_at
+        self.max_file_size = max_file_size
+        self.max_files = max_files
+        self.allowed_types = allowed_types
+        self.password_hash = password_hash
+        self.requested_items = requested_items
+        self.revoked = False
+        self.expired_marked = False
+        self.locked = False
+        self.password_failures = 0
+        self.upload_count = 0
+        self.received_items: dict[str, int] = {}
+
+    # What the public side may do -------------------------------------------------
+
+    def refuse_if_unusable(self, now: datetime) -> None:
+        """Expiry is checked here, on every request, whatever any job has marked."""
+        if self.revoked:
+            raise LinkRevoked("This upload link has been revoked.")
+        if self.expired_marked or now >= self.expires_at:
+            raise LinkExpired("This upload link has expired.")
+        if self.locked:
+            raise LinkLocked("This upload link is locked after too many wrong passwords.")
+
+    def status(self, now: datetime) -> str:
+        if self.revoked:
+            return "revoked"
+        if self.expired_marked or now >= self.expires_at:
+            return "expired"
+        return "active"
+
+    @property
+    def password_protected(self) -> bool:
+        return self.password_hash is not None
+
+    def item_ids(self) -> set[str]:
+        return {str(item["id"]) for item in self.requested_items}
+
+    def files_left(self) -> int | None:
+        return None if self.max_files is None else max(0, self.max_files - self.upload_count)
+
+    def receive(self, file_id: UUID, item_id: UUID | None, now: datetime) -> None:
+        self.refuse_if_unusable(now)
+        if self.max_files is not None and self.upload_count >= self.max_files:
+            raise MaxFilesReached(f"This link takes at most {self.max_files} files.")
+        if item_id is not None and str(item_id) not in self.item_ids():
+            raise InvalidValue.single("item_id", "is not a requested item of this link")
+        self._upload_received(customer_id=self.customer_id, file_id=file_id, item_id=item_id)
+
+    @event(UploadReceived)
+    def _upload_received(self, customer_id: UUID, file_id: UUID, item_id: UUID | None) -> None:
+        self.upload_count += 1
+        if item_id is not None:
+            key = str(item_id)
+            self.received_items[key] = self.received_items.get(key, 0) + 1
+
+    def remove_upload(self, file_id: UUID, item_id: UUID | None, actor_id: UUID) -> None:
+        self._upload_removed(
+            customer_id=self.customer_id, file_id=file_id, item_id=item_id, actor_id=actor_id
+        )
+
+    @event(UploadRemoved)
+    def _upload_removed(
+        self, customer_id: UUID, file_id: UUID, item_id: UUID | None, actor_id: UUID
+    ) -> None:
+        self.upload_count = max(0, self.upload_count - 1)
+        if item_id is not None:
+            key = str(item_id)
+            self.received_items[key] = max(0, self.received_items.get(key, 0) - 1)
+
+    def password_failed(self) -> None:
+        self._password_attempt_failed(customer_id=self.customer_id)
+        if self.password_failures >= PASSWORD_FAILURES_BEFORE_LOCK and not self.locked:
+            self._locked(customer_id=self.customer_id)
+
+    @event(PasswordAttemptFailed)
+    def _password_attempt_failed(self, customer_id: UUID) -> None:
+        self.password_failures += 1
+
+    @event(UploadLinkLocked)
+    def _locked(self, customer_id: UUID) -> None:
+        self.locked = True
+
+    # What staff may do -------------------------------------------------------------
+
+    def unlock(self, actor_id: UUID) -> bool:
+        if not self.locked:
+            return False
+        self._unlocked(customer_id=self.customer_id, actor_id=actor_id)
+        return True
+
+    @event(UploadLinkUnlocked)
+    def _unlocked(self, customer_id: UUID, actor_id: UUID) -> None:
+        self.locked = False
+        self.password_failures = 0
+
+    def revoke(self, actor_id: UUID) -> bool:
+        """Stop the link; one already revoked or marked expired stays as it is."""
+        if self.revoked or self.expired_marked:
+            return False
+        self._revoked(customer_id=self.customer_id, actor_id=actor_id)
+        return True
+
+    @event(UploadLinkRevoked)
+    def _revoked(self, customer_id: UUID, actor_id: UUID) -> None:
+        self.revoked = True
+
+    def request_send(self, to: str, message: str | None, actor_id: UUID, now: datetime) -> None:
+        if self.status(now) != "active":
+            raise LinkNotActive("Only an active link can be sent.")
+        self._send_requested(
+            customer_id=self.customer_id, to=to, message=message, actor_id=actor_id
+        )
+
+    @event(UploadLinkSendRequested)
+    def _send_requested(
+        self, customer_id: UUID, to: str, message: str | None, actor_id: UUID
+    ) -> None:
+        pass
+
+    @event(UploadLinkSent)
+    def mark_sent(self, customer_id: UUID, to: str, request_id: UUID) -> None:
+        pass
+
+    @event(UploadLinkSendFailed)
+    def mark_send_failed(self, customer_id: UUID, to: str, request_id: UUID, reason: str) -> None:
+        pass
+
+    def mark_expired(self, now: datetime) -> bool:
+        """Record an expiry that has happened (the request-time check stays the authority)."""
+        if self.revoked or self.expired_marked or now < self.expires_at:
+            return False
+        self._expired(customer_id=self.customer_id)
+        return True
+
+    @event(UploadLinkExpired)
+    def _expired(self, customer_id: UUID) -> None:
+        self.expired_marked = True

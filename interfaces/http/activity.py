@@ -1,0 +1,61 @@
+"""A customer's activity history: what happened, newest first, in plain words."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from application.errors import NotFound
+from application.principal import Principal
+from domain.errors import InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http import schemas
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.customers import fresh_headers
+from projections.activity_texts import language
+
+
+class ActivityController(Controller):
+    path = "/api/v1/customers/{customer_id:uuid}/activity"
+    tags = ["customers"]
+
+    @get("/", sync_to_thread=True)
+    def activity(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+        lang: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    ) -> Response[schemas.ActivityPage]:
+        """Every event of the customer and its links and files, newest first, keyset-paged;
+        summaries in German, or English with `?lang=en` or Accept-Language."""
+        fresh = consistency.wait(principal.token_id or principal.user_id)
+        if services.customer_list.get(principal.organization_id, customer_id) is None:
+            raise NotFound(f"No customer with id {customer_id}.")
+        chosen = language(lang or request.headers.get("accept-language"))
+        try:
+            page = services.activity.page(customer_id, limit=limit, cursor=cursor, lang=chosen)
+        except ValueError:
+            raise InvalidValue.single("cursor", "is not a cursor from this list") from None
+        body = schemas.ActivityPage(
+            items=[
+                schemas.ActivityItem(
+                    at=item.at,
+                    type=item.type,
+                    actor_id=str(item.actor_id) if item.actor_id else None,
+                    summary=item.summary,
+                    data=item.data,
+                )
+                for item in page.items
+            ],
+            next_cursor=page.next_cursor,
+        )
+        return Response(body, headers={**fresh_headers(fresh), "Content-Language": chosen})

@@ -1,0 +1,166 @@
+"""Received files (list, download, review, delete) and files sent to the client."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+
+from application.principal import Principal
+from domain.errors import InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http import schemas
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+from interfaces.http.customers import fresh_headers
+from interfaces.http.downloads import file_stream
+from interfaces.http.links import client_of
+from interfaces.http.multipart_upload import UploadLimits, receive_multipart
+from interfaces.http.presenters import file_from_aggregate, file_from_row, sent_file_from_row
+from interfaces.http.sync import run_sync
+
+
+class CustomerFileController(Controller):
+    path = "/api/v1/customers/{customer_id:uuid}"
+    tags = ["files"]
+
+    @get("/files", sync_to_thread=True)
+    def list_files(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Response[schemas.FileList]:
+        """The customer's received files, newest first."""
+        fresh = consistency.wait(client_of(principal))
+        services.app.customer_of(principal, customer_id)
+        rows = services.customer_detail.files(customer_id)
+        return Response(
+            schemas.FileList(items=[file_from_row(r) for r in rows]), headers=fresh_headers(fresh)
+        )
+
+    @get("/sent-files", sync_to_thread=True)
+    def list_sent_files(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Response[schemas.SentFileList]:
+        """Files sent to the customer, with their download links and whether they were fetched."""
+        fresh = consistency.wait(client_of(principal))
+        services.app.customer_of(principal, customer_id)
+        rows = services.customer_detail.sent_files(customer_id)
+        base = services.app.base_url
+        return Response(
+            schemas.SentFileList(items=[sent_file_from_row(r, base) for r in rows]),
+            headers=fresh_headers(fresh),
+        )
+
+    @post("/sent-files", status_code=201, request_max_body_size=None)
+    async def send_file(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Response[schemas.SentFile]:
+        """Upload a file for the client (multipart `file`, optional `expires_at`)."""
+        await run_sync(services.app.customer_of, principal, customer_id)
+        limits = UploadLimits(
+            max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
+        )
+        form = await receive_multipart(
+            request.stream(), request.headers.get("content-type"), services.file_store, limits
+        )
+        try:
+            if len(form.uploads) != 1:
+                raise InvalidValue.single("file", "send exactly one file")
+            expires_at = _optional_time(form.fields.get("expires_at"), "expires_at")
+            recorded = await run_sync(
+                services.app.send_file, principal, customer_id, form.uploads[0], expires_at
+            )
+        except BaseException:
+            for upload in form.uploads:
+                await run_sync(services.file_store.delete, upload.temporary_key)
+            raise
+        consistency.wrote(client_of(principal), recorded.position)
+        await run_sync(consistency.wait, client_of(principal))
+        rows = await run_sync(services.customer_detail.sent_files, customer_id)
+        row = next(r for r in rows if r.id == recorded.id)
+        return Response(
+            sent_file_from_row(row, services.app.base_url),
+            status_code=201,
+            headers={POSITION_HEADER: str(recorded.position)},
+        )
+
+
+def _optional_time(raw: str | None, field: str) -> datetime | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidValue.single(field, "must be an ISO 8601 time") from None
+
+
+class FileController(Controller):
+    path = "/api/v1/files/{file_id:uuid}"
+    tags = ["files"]
+
+    @get("/", sync_to_thread=True)
+    def get_file(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        file_id: FromPath[UUID],
+    ) -> schemas.File:
+        """One received file with its review."""
+        return file_from_aggregate(services.app.file_of(principal, file_id))
+
+    @get("/content", sync_to_thread=True)
+    def content(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        file_id: FromPath[UUID],
+    ) -> Stream:
+        """The exact bytes uploaded, as an attachment with a safe file name."""
+        received, content = services.app.file_content(principal, file_id)
+        return file_stream(content, received.filename, received.size, received.content_type)
+
+    @put("/review", sync_to_thread=True)
+    def review(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        file_id: FromPath[UUID],
+        data: JSONBody[schemas.ReviewRequest],
+    ) -> Response[schemas.File]:
+        """Mark the file `checked`, `query` (with a comment) or back to `pending`."""
+        recorded = services.app.review_file(principal, file_id, data.state, data.comment)
+        consistency.wrote(client_of(principal), recorded.position)
+        received = services.app.file_of(principal, file_id)
+        return Response(
+            file_from_aggregate(received), headers={POSITION_HEADER: str(recorded.position)}
+        )
+
+    @delete("/", status_code=204, sync_to_thread=True)
+    def delete_file(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        file_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Delete the file; its bytes are removed from storage."""
+        recorded = services.app.delete_file(principal, file_id)
+        consistency.wrote(client_of(principal), recorded.position)
+        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})

@@ -1,0 +1,139 @@
+"""Upload links for staff: create, list, revoke, unlock, send by e-mail."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from application.principal import Principal
+from infrastructure.bootstrap import Services
+from interfaces.http import schemas
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+from interfaces.http.customers import fresh_headers
+from interfaces.http.presenters import link_from_aggregate, link_from_row
+
+
+def client_of(principal: Principal) -> UUID:
+    return principal.token_id or principal.user_id
+
+
+class CustomerLinkController(Controller):
+    path = "/api/v1/customers/{customer_id:uuid}/links"
+    tags = ["upload links"]
+
+    @post("/", status_code=201, sync_to_thread=True)
+    def create_link(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        data: JSONBody[schemas.CreateLinkRequest],
+    ) -> Response[schemas.Link]:
+        """Create an upload link for the customer; `url` is the page to give the client."""
+        recorded = services.app.create_link(
+            principal,
+            customer_id,
+            title=data.title,
+            message=data.message,
+            expires_at=data.expires_at,
+            max_file_size=data.max_file_size,
+            max_files=data.max_files,
+            allowed_types_value=data.allowed_types,
+            password=data.password,
+            requested_items_value=data.requested_items,
+        )
+        consistency.wrote(client_of(principal), recorded.position)
+        link = services.app.link_of(principal, recorded.id)
+        return Response(
+            link_from_aggregate(link, services.app.base_url),
+            status_code=201,
+            headers={POSITION_HEADER: str(recorded.position)},
+        )
+
+    @get("/", sync_to_thread=True)
+    def list_links(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Response[schemas.LinkList]:
+        """All of the customer's links, newest first, with their status."""
+        fresh = consistency.wait(client_of(principal))
+        services.app.customer_of(principal, customer_id)
+        rows = services.customer_detail.links(customer_id)
+        body = schemas.LinkList(items=[link_from_row(r, services.app.base_url) for r in rows])
+        return Response(body, headers=fresh_headers(fresh))
+
+
+class LinkController(Controller):
+    path = "/api/v1/links/{link_id:uuid}"
+    tags = ["upload links"]
+
+    def _answer(
+        self,
+        services: Services,
+        consistency: ReadYourWrites,
+        principal: Principal,
+        link_id: UUID,
+        position: int,
+        status_code: int = 200,
+    ) -> Response[schemas.Link]:
+        consistency.wrote(client_of(principal), position)
+        link = services.app.link_of(principal, link_id)
+        return Response(
+            link_from_aggregate(link, services.app.base_url),
+            status_code=status_code,
+            headers={POSITION_HEADER: str(position)},
+        )
+
+    @get("/", sync_to_thread=True)
+    def get_link(
+        self,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+    ) -> schemas.Link:
+        """One link as it stands now."""
+        return link_from_aggregate(services.app.link_of(principal, link_id), services.app.base_url)
+
+    @post("/revoke", status_code=200, sync_to_thread=True)
+    def revoke(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+    ) -> Response[schemas.Link]:
+        """Stop the link at once."""
+        recorded = services.app.revoke_link(principal, link_id)
+        return self._answer(services, consistency, principal, link_id, recorded.position)
+
+    @post("/unlock", status_code=200, sync_to_thread=True)
+    def unlock(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+    ) -> Response[schemas.Link]:
+        """Let clients try the password again after too many wrong ones locked the link."""
+        recorded = services.app.unlock_link(principal, link_id)
+        return self._answer(services, consistency, principal, link_id, recorded.position)
+
+    @post("/send", status_code=202, sync_to_thread=True)
+    def send(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+        data: JSONBody[schemas.SendLinkRequest],
+    ) -> Response[schemas.Link]:
+        """E-mail the link to `to` or to the customer's address; a job delivers it."""
+        recorded = services.app.request_link_send(principal, link_id, data.to, data.message)
+        return self._answer(services, consistency, principal, link_id, recorded.position, 202)

@@ -1,0 +1,149 @@
+"""The organisation and its team: settings and plan, invitations, members and roles."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from msgspec import UNSET
+
+from application.members import MemberView, OrganizationView
+from application.principal import Principal
+from infrastructure.bootstrap import Services
+from interfaces.http import team_schemas as schemas
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+
+
+def organization_body(view: OrganizationView) -> schemas.Organization:
+    return schemas.Organization(
+        id=str(view.id),
+        name=view.name,
+        plan=view.plan,
+        customer_count=view.customer_count,
+        customer_limit=view.customer_limit,
+        permissions=schemas.Permissions(**view.permissions),
+    )
+
+
+def member_body(view: MemberView) -> schemas.Member:
+    return schemas.Member(
+        user_id=str(view.user_id),
+        email=view.email,
+        name=view.name,
+        role=view.role,
+        joined_at=view.joined_at,
+    )
+
+
+def wrote(consistency: ReadYourWrites, principal: Principal, position: int) -> dict[str, str]:
+    """Remember the client's write (its next query waits for it) and say where it is."""
+    consistency.wrote(principal.token_id or principal.user_id, position)
+    return {POSITION_HEADER: str(position)}
+
+
+class OrganizationController(Controller):
+    path = "/api/v1/organization"
+    tags = ["organisation"]
+
+    @get("/", sync_to_thread=True)
+    def get_organization(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> schemas.Organization:
+        """The caller's organisation: plan, customer count and cap, permission switches."""
+        return organization_body(services.app.organization(principal))
+
+    @patch("/", sync_to_thread=True)
+    def change_organization(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.ChangeOrganizationRequest],
+    ) -> Response[schemas.Organization]:
+        """Rename, switch permissions (owner or admin), change the plan (owner only)."""
+        changes = {
+            name: value
+            for name in ("name", "plan", "permissions")
+            if (value := getattr(data, name)) is not UNSET
+        }
+        view, position = services.app.change_organization(principal, changes)
+        return Response(organization_body(view), headers=wrote(consistency, principal, position))
+
+
+class InvitationController(Controller):
+    path = "/api/v1/invitations"
+    tags = ["organisation"]
+
+    @post("/", status_code=201, sync_to_thread=True)
+    def invite(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.InvitationRequest],
+    ) -> Response[schemas.Invitation]:
+        """Invite someone by e-mail; the mail carries a link valid once, for 7 days."""
+        issued = services.app.invite_member(principal, data.email, data.role)
+        body = schemas.Invitation(
+            id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
+        )
+        return Response(
+            body, status_code=201, headers=wrote(consistency, principal, issued.position)
+        )
+
+    @post("/{token:str}/accept", status_code=201, sync_to_thread=True)
+    def accept(
+        self,
+        services: NamedDependency[Services],
+        token: FromPath[str],
+        data: JSONBody[schemas.AcceptInvitationRequest],
+    ) -> Response[schemas.Joined]:
+        """Join the organisation (no account needed): name and password in, a token out."""
+        joined = services.app.accept_invitation(token, data.name, data.password)
+        return Response(
+            schemas.Joined(user_id=str(joined.user_id), token=joined.token),
+            status_code=201,
+            headers={POSITION_HEADER: str(joined.position)},
+        )
+
+
+class MemberController(Controller):
+    path = "/api/v1/members"
+    tags = ["organisation"]
+
+    @get("/", sync_to_thread=True)
+    def list_members(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> schemas.MemberList:
+        """The organisation's members with their roles, in the order they joined."""
+        return schemas.MemberList(
+            items=[member_body(view) for view in services.app.members(principal)]
+        )
+
+    @patch("/{user_id:uuid}", sync_to_thread=True)
+    def change_role(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[UUID],
+        data: JSONBody[schemas.RoleRequest],
+    ) -> Response[schemas.Member]:
+        """Give a member another role (never above one's own; the last owner stays owner)."""
+        position = services.app.change_member_role(principal, user_id, data.role)
+        body = member_body(services.app.member(principal, user_id))
+        return Response(body, headers=wrote(consistency, principal, position))
+
+    @delete("/{user_id:uuid}", status_code=204, sync_to_thread=True)
+    def remove(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        user_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Remove a member: their tokens and sessions stop working with the next request."""
+        position = services.app.remove_member(principal, user_id)
+        return Response(None, status_code=204, headers=wrote(consistency, principal, position))

@@ -1,0 +1,116 @@
+"""Read-model rows and aggregates as the contract's JSON shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain.received_file import ReceivedFile
+from domain.upload_link import UploadLink
+from interfaces.http import schemas
+from projections.customer_detail import FileRow, LinkRow, SentFileRow
+
+
+def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
+    return schemas.Link(
+        id=str(row.id),
+        customer_id=str(row.customer_id),
+        url=f"{base_url}/u/{row.token}",
+        title=row.title,
+        message=row.message,
+        status=row.status_at(datetime.now(UTC)),
+        locked=row.locked,
+        expires_at=row.expires_at,
+        max_file_size=row.max_file_size,
+        max_files=row.max_files,
+        allowed_types=row.allowed_types,
+        password_protected=row.password_protected,
+        requested_items=[
+            schemas.RequestedItem(id=i["id"], label=i["label"], received=i["received"] > 0)
+            for i in row.requested_items
+        ],
+        upload_count=row.upload_count,
+        created_at=row.created_at,
+        last_sent_at=row.last_sent_at,
+        send_failure=row.send_failure,
+    )
+
+
+def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
+    """The same shape from the aggregate itself, for answers that must not wait for rows."""
+    return schemas.Link(
+        id=str(link.id),
+        customer_id=str(link.customer_id),
+        url=f"{base_url}/u/{link.token}",
+        title=link.title,
+        message=link.message,
+        status=link.status(datetime.now(UTC)),
+        locked=link.locked,
+        expires_at=link.expires_at,
+        max_file_size=link.max_file_size,
+        max_files=link.max_files,
+        allowed_types=link.allowed_types,
+        password_protected=link.password_protected,
+        requested_items=[
+            schemas.RequestedItem(
+                id=str(i["id"]),
+                label=i["label"],
+                received=link.received_items.get(str(i["id"]), 0) > 0,
+            )
+            for i in link.requested_items
+        ],
+        upload_count=link.upload_count,
+        created_at=link.created_on,
+    )
+
+
+def file_from_row(row: FileRow) -> schemas.File:
+    return schemas.File(
+        id=str(row.id),
+        customer_id=str(row.customer_id),
+        link_id=str(row.link_id),
+        item_id=str(row.item_id) if row.item_id else None,
+        filename=row.filename,
+        size=row.size,
+        content_type=row.content_type,
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
+        uploader_name=row.uploader_name,
+        review=schemas.Review(
+            state=row.review_state,
+            comment=row.review_comment,
+            reviewer_id=str(row.reviewer_id) if row.reviewer_id else None,
+            reviewed_at=row.reviewed_at,
+        ),
+    )
+
+
+def file_from_aggregate(received: ReceivedFile) -> schemas.File:
+    return schemas.File(
+        id=str(received.id),
+        customer_id=str(received.customer_id),
+        link_id=str(received.link_id),
+        item_id=str(received.item_id) if received.item_id else None,
+        filename=received.filename,
+        size=received.size,
+        content_type=received.content_type,
+        sha256=received.sha256,
+        uploaded_at=received.created_on,
+        uploader_name=received.uploader_name,
+        review=schemas.Review(
+            state=received.review_state,
+            comment=received.review_comment,
+            reviewer_id=str(received.reviewer_id) if received.reviewer_id else None,
+            reviewed_at=None if received.review_state == "pending" else received.modified_on,
+        ),
+    )
+
+
+def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:
+    return schemas.SentFile(
+        id=str(row.id),
+        filename=row.filename,
+        size=row.size,
+        download_url=f"{base_url}/d/{row.token}",
+        expires_at=row.expires_at,
+        downloaded_at=row.downloaded_at,
+    )

@@ -1,0 +1,237 @@
+"""The client's side: the upload page and endpoint, and the download page for sent files."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Stream, Template
+
+from application.upload_links import StoredUpload
+from domain.errors import DomainError, InvalidValue
+from domain.file_name import safe_file_name
+from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, MaxFilesReached, UploadLink
+from infrastructure.bootstrap import Services
+from interfaces.http import schemas
+from interfaces.http.downloads import file_stream
+from interfaces.http.multipart_upload import UploadLimits, receive_multipart, uuid_field
+from interfaces.http.sync import run_sync
+from interfaces.public.texts import TEXTS, human_size, language_of
+
+PAGE_HEADERS = {
+    # The token is in the URL: it must not leak to other sites through Referer.
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def link_password(
+    request: Request[Any, Any, Any], fields: dict[str, str] | None = None
+) -> str | None:
+    return request.headers.get("x-link-password") or (fields or {}).get("password") or None
+
+
+def refusal_page(request: Request[Any, Any, Any], error: DomainError) -> Template:
+    lang = language_of(request)
+    kind, status = "not_found", 404
+    if isinstance(error, LinkExpired):
+        kind, status = "expired", 410
+    elif isinstance(error, LinkRevoked):
+        kind, status = "revoked", 410
+    elif isinstance(error, LinkLocked):
+        kind, status = "locked", 423
+    texts = TEXTS[lang]
+    return Template(
+        template_name="public/refused.html",
+        context={
+            "t": texts,
+            "lang": lang,
+            "title": texts[f"{kind}_title"],
+            "text": texts[kind],
+            "kind": kind,
+        },
+        status_code=status,
+        headers=PAGE_HEADERS,
+    )
+
+
+def page_context(services: Services, link: UploadLink, lang: str) -> dict[str, Any]:
+    texts = TEXTS[lang]
+    expires = link.expires_at.astimezone(UTC)
+    return {
+        "t": texts,
+        "lang": lang,
+        "organization": services.app.organization_name(link.organization_id),
+        "title": link.title,
+        "message": None if link.password_protected else link.message,
+        "items": [] if link.password_protected else items_of(link),
+        "password_protected": link.password_protected,
+        "max_size": human_size(link.max_file_size),
+        "max_size_bytes": link.max_file_size,
+        "files_left": link.files_left(),
+        "allowed_types": ", ".join(link.allowed_types),
+        "accept": ",".join(link.allowed_types),
+        "expires": expires.strftime("%d.%m.%Y %H:%M UTC" if lang == "de" else "%Y-%m-%d %H:%M UTC"),
+        "other_lang": "en" if lang == "de" else "de",
+    }
+
+
+def items_of(link: UploadLink) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(item["id"]),
+            "label": item["label"],
+            "received": link.received_items.get(str(item["id"]), 0) > 0,
+        }
+        for item in link.requested_items
+    ]
+
+
+class UploadPageController(Controller):
+    path = "/u/{token:str}"
+    tags = ["public upload"]
+    include_in_schema = True
+
+    @get("/", sync_to_thread=True)
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+    ) -> Template:
+        """The client's upload page (German by default; `?lang=en` or Accept-Language)."""
+        lang = language_of(request)
+        try:
+            link = services.app.public_link(token)
+        except DomainError as error:
+            return refusal_page(request, error)
+        return Template(
+            template_name="public/upload.html",
+            context=page_context(services, link, lang),
+            headers=PAGE_HEADERS,
+        )
+
+    @post("/access", status_code=200, sync_to_thread=True)
+    def access(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+    ) -> dict[str, Any]:
+        """Check the link's password (header `X-Link-Password`); returns what it unlocks."""
+        link = services.app.public_link(token)
+        services.app.check_link_password(link, link_password(request), client_address(request))
+        return {"message": link.message, "requested_items": items_of(link)}
+
+    @post("/files", status_code=201, request_max_body_size=None)
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+    ) -> Response[schemas.UploadResult]:
+        """Receive one or more `file` parts; the size cap and the type hold while streaming."""
+        link = await run_sync(services.app.public_link, token)
+        address = client_address(request)
+        header_password = request.headers.get("x-link-password")
+        if link.password_protected and header_password:
+            await run_sync(services.app.check_link_password, link, header_password, address)
+
+        def before_first_file(fields: dict[str, str]) -> None:
+            if link.password_protected and not header_password:
+                services.app.check_link_password(link, fields.get("password"), address)
+
+        files_left = link.files_left()
+        if files_left == 0:
+            raise MaxFilesReached(f"This link takes at most {link.max_files} files.")
+        limits = UploadLimits(
+            max_file_size=min(link.max_file_size, services.settings.max_upload_size),
+            max_files=files_left,
+            allowed_types=link.allowed_types,
+        )
+        form = await receive_multipart(
+            request.stream(),
+            request.headers.get("content-type"),
+            services.file_store,
+            limits,
+            before_first_file,
+        )
+        uploads: list[StoredUpload] = form.uploads
+        try:
+            if not uploads:
+                raise InvalidValue.single("file", "send at least one file")
+            await run_sync(
+                services.app.record_uploads,
+                link.id,
+                uploads,
+                item_id=uuid_field(form, "item_id"),
+                uploader_name=form.fields.get("uploader_name") or None,
+                uploader_email=form.fields.get("uploader_email") or None,
+            )
+        except BaseException:
+            for upload in uploads:
+                await run_sync(services.file_store.delete, upload.temporary_key)
+            raise
+        body = schemas.UploadResult(
+            files=[
+                schemas.UploadedFile(
+                    id=str(u.file_id),
+                    filename=safe_file_name(u.original_filename),
+                    size=u.size,
+                    sha256=u.sha256,
+                )
+                for u in uploads
+            ]
+        )
+        return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+
+class DownloadPageController(Controller):
+    path = "/d/{token:str}"
+    tags = ["public download"]
+
+    @get("/", sync_to_thread=True)
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+    ) -> Template:
+        """The client's page for a file the professional sent."""
+        lang = language_of(request)
+        texts = TEXTS[lang]
+        try:
+            sent = services.app.public_sent_file(token)
+        except DomainError as error:
+            return refusal_page(request, error)
+        return Template(
+            template_name="public/download.html",
+            context={
+                "t": texts,
+                "lang": lang,
+                "organization": services.app.organization_name(sent.organization_id),
+                "filename": sent.filename,
+                "size": human_size(sent.size),
+                "expires": sent.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "other_lang": "en" if lang == "de" else "de",
+            },
+            headers=PAGE_HEADERS,
+        )
+
+    @get("/content", sync_to_thread=True)
+    def content(self, services: NamedDependency[Services], token: FromPath[str]) -> Stream:
+        """The file's bytes; the first download is recorded."""
+        sent, content = services.app.download_sent_file(token)
+        return file_stream(content, sent.filename, sent.size, sent.content_type)

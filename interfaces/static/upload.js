@@ -1,0 +1,147 @@
+// The upload page: drag and drop, one XHR per file (XHR has upload progress, fetch has not).
+(function () {
+  "use strict";
+  const form = document.getElementById("upload-form");
+  if (!form) { return; }
+  const input = document.getElementById("file");
+  const dropzone = document.getElementById("dropzone");
+  const progress = document.getElementById("progress");
+  const success = document.getElementById("success");
+  const arrived = document.getElementById("arrived");
+  const text = form.dataset;
+  let password = null;
+
+  function element(tag, className, content) {
+    const node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (content !== undefined) { node.textContent = content; }
+    return node;
+  }
+
+  function markReceived(itemId) {
+    if (!itemId) { return; }
+    document.querySelectorAll("#items li").forEach(function (li) {
+      if (li.dataset.itemId === itemId) {
+        li.className = "received";
+        li.querySelector(".mark").textContent = text.received;
+      }
+    });
+  }
+
+  function uploadOne(file) {
+    const row = element("li");
+    row.appendChild(element("span", "name", file.name + " "));
+    const state = element("span", "state", text.uploading);
+    row.appendChild(state);
+    const bar = element("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", file.name);
+    row.appendChild(bar);
+    progress.appendChild(row);
+
+    const data = new FormData();
+    const itemId = form.elements.item_id ? form.elements.item_id.value : "";
+    if (itemId) { data.append("item_id", itemId); }
+    data.append("uploader_name", form.elements.uploader_name.value);
+    data.append("uploader_email", form.elements.uploader_email.value);
+    data.append("file", file, file.name);
+
+    return new Promise(function (resolve) {
+      const request = new XMLHttpRequest();
+      request.open("POST", form.getAttribute("action"));
+      request.setRequestHeader("Accept", "application/json");
+      if (password) { request.setRequestHeader("X-Link-Password", password); }
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { bar.value = Math.round((event.loaded / event.total) * 100); }
+      });
+      request.addEventListener("load", function () {
+        if (request.status === 201) {
+          bar.value = 100;
+          state.textContent = text.done;
+          state.className = "state ok";
+          JSON.parse(request.responseText).files.forEach(function (f) {
+            arrived.appendChild(element("li", "arrived", f.filename));
+          });
+          success.hidden = false;
+          markReceived(itemId);
+        } else {
+          let message = text.failed;
+          try { message = text.failed + ": " + JSON.parse(request.responseText).error.message; } catch (e) { /* not JSON */ }
+          state.textContent = message;
+          state.className = "state bad";
+        }
+        resolve();
+      });
+      request.addEventListener("error", function () {
+        state.textContent = text.failed;
+        state.className = "state bad";
+        resolve();
+      });
+      request.send(data);
+    });
+  }
+
+  async function uploadAll(files) {
+    for (const file of Array.from(files)) { await uploadOne(file); }
+    input.value = "";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (input.files.length) { uploadAll(input.files); }
+  });
+  input.addEventListener("change", function () { if (input.files.length) { uploadAll(input.files); } });
+  ["dragenter", "dragover"].forEach(function (name) {
+    dropzone.addEventListener(name, function (event) { event.preventDefault(); dropzone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    dropzone.addEventListener(name, function (event) { event.preventDefault(); dropzone.classList.remove("over"); });
+  });
+  dropzone.addEventListener("drop", function (event) {
+    if (event.dataTransfer && event.dataTransfer.files.length) { uploadAll(event.dataTransfer.files); }
+  });
+  dropzone.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); input.click(); }
+  });
+
+  const unlock = document.getElementById("unlock-form");
+  if (unlock) {
+    unlock.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const attempt = document.getElementById("link-password").value;
+      const error = document.getElementById("unlock-error");
+      const request = new XMLHttpRequest();
+      request.open("POST", "access");
+      request.setRequestHeader("X-Link-Password", attempt);
+      request.addEventListener("load", function () {
+        if (request.status !== 200) {
+          try { error.textContent = JSON.parse(request.responseText).error.message; } catch (e) { error.textContent = text.failed; }
+          error.hidden = false;
+          return;
+        }
+        password = attempt;
+        const body = JSON.parse(request.responseText);
+        document.getElementById("message").textContent = body.message || "";
+        const list = document.getElementById("items");
+        const select = document.getElementById("item_id");
+        body.requested_items.forEach(function (item) {
+          const li = element("li", item.received ? "received" : "missing");
+          li.dataset.itemId = item.id;
+          li.appendChild(element("span", "label", item.label));
+          li.appendChild(element("span", "mark", item.received ? text.received : ""));
+          list.appendChild(li);
+          const option = element("option", null, item.label);
+          option.value = item.id;
+          select.appendChild(option);
+        });
+        if (body.requested_items.length) {
+          document.getElementById("items-block").hidden = false;
+          document.getElementById("item-choice").hidden = false;
+        }
+        document.getElementById("unlock").hidden = true;
+        document.getElementById("details").hidden = false;
+      });
+      request.send();
+    });
+  }
+})();

@@ -1,0 +1,220 @@
+"""The activity history in plain words: German and English texts keyed by event type.
+
+Texts are rendered when the history is read, from the data each row keeps, so
+the language is the reader's choice and a better wording needs no rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+
+STATUS = {
+    "de": {"open": "offen", "partial": "teilweise", "complete": "vollständig"},
+    "en": {"open": "open", "partial": "partial", "complete": "complete"},
+}
+REVIEW = {
+    "de": {"pending": "ausstehend", "checked": "geprüft", "query": "Rückfrage"},
+    "en": {"pending": "pending", "checked": "checked", "query": "query"},
+}
+FIELDS = {
+    "de": {"name": "Name", "email": "E-Mail", "company": "Firma"},
+    "en": {"name": "name", "email": "e-mail", "company": "company"},
+}
+UNTITLED = {"de": "ohne Titel", "en": "untitled"}
+AUTOMATIC = {"de": " (automatisch, erster Upload)", "en": " (automatically, first upload)"}
+BY_CLIENT = {"de": " von {who}", "en": " by {who}"}
+COMMENT = {"de": ": {comment}", "en": ": {comment}"}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "CustomerCreated": {
+        "de": "Kunde „{name}“ angelegt",
+        "en": "Customer “{name}” created",
+    },
+    "CustomerDetailsChanged": {
+        "de": "Kundendaten geändert: {fields}",
+        "en": "Customer details changed: {fields}",
+    },
+    "StatusChanged": {
+        "de": "Status von „{old_status}“ auf „{new_status}“ geändert{how}",
+        "en": "Status changed from “{old_status}” to “{new_status}”{how}",
+    },
+    "NoteAdded": {
+        "de": "Notiz hinzugefügt: {text}",
+        "en": "Note added: {text}",
+    },
+    "UploadLinkCreated": {
+        "de": "Upload-Link „{title}“ erstellt, gültig bis {expires_at}",
+        "en": "Upload link “{title}” created, valid until {expires_at}",
+    },
+    "UploadLinkSendRequested": {
+        "de": "Versand des Upload-Links „{title}“ an {to} angestoßen",
+        "en": "Upload link “{title}” queued for sending to {to}",
+    },
+    "UploadLinkSent": {
+        "de": "Upload-Link „{title}“ an {to} gesendet",
+        "en": "Upload link “{title}” sent to {to}",
+    },
+    "UploadLinkSendFailed": {
+        "de": "Upload-Link „{title}“ konnte nicht an {to} gesendet werden",
+        "en": "Upload link “{title}” could not be sent to {to}",
+    },
+    "UploadLinkRevoked": {
+        "de": "Upload-Link „{title}“ widerrufen",
+        "en": "Upload link “{title}” revoked",
+    },
+    "UploadLinkExpired": {
+        "de": "Upload-Link „{title}“ abgelaufen",
+        "en": "Upload link “{title}” expired",
+    },
+    "PasswordAttemptFailed": {
+        "de": "Falsches Passwort für Upload-Link „{title}“",
+        "en": "Wrong password for upload link “{title}”",
+    },
+    "UploadLinkLocked": {
+        "de": "Upload-Link „{title}“ nach zu vielen falschen Passwörtern gesperrt",
+        "en": "Upload link “{title}” locked after too many wrong passwords",
+    },
+    "UploadLinkUnlocked": {
+        "de": "Upload-Link „{title}“ entsperrt",
+        "en": "Upload link “{title}” unlocked",
+    },
+    "FileUploaded": {
+        "de": "Datei „{filename}“ ({size}) hochgeladen{by}",
+        "en": "File “{filename}” ({size}) uploaded{by}",
+    },
+    "FileReviewed": {
+        "de": "Datei „{filename}“ als „{state}“ markiert{comment}",
+        "en": "File “{filename}” marked “{state}”{comment}",
+    },
+    "FileDeleted": {
+        "de": "Datei „{filename}“ gelöscht",
+        "en": "File “{filename}” deleted",
+    },
+    "FileSent": {
+        "de": "Datei „{filename}“ ({size}) an den Kunden gesendet, abrufbar bis {expires_at}",
+        "en": "File “{filename}” ({size}) sent to the customer, available until {expires_at}",
+    },
+    "SentFileDownloaded": {
+        "de": "Gesendete Datei „{filename}“ vom Kunden heruntergeladen",
+        "en": "Sent file “{filename}” downloaded by the customer",
+    },
+    "SentFileRevoked": {
+        "de": "Gesendete Datei „{filename}“ zurückgezogen",
+        "en": "Sent file “{filename}” withdrawn",
+    },
+}
+
+NOTE_PREVIEW = 120
+
+
+def language(value: str | None) -> str:
+    """`en`, `en-GB`, `de-DE, en;q=0.5` ... -> the first supported language, else German."""
+    for part in (value or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def file_size(size: Any, lang: str) -> str:
+    if not isinstance(size, int):
+        return "?"
+    units = ["B", "KB", "MB", "GB", "TB"]
+    value = float(size)
+    unit = 0
+    while value >= 1000 and unit < len(units) - 1:
+        value /= 1000
+        unit += 1
+    text = f"{size} B" if unit == 0 else f"{value:.1f} {units[unit]}"
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def date(value: Any, lang: str) -> str:
+    if not isinstance(value, str):
+        return "?"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.strftime("%d.%m.%Y") if lang == "de" else moment.strftime("%Y-%m-%d")
+
+
+def _status_changed(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {
+        "old_status": STATUS[lang].get(data.get("old_status", ""), data.get("old_status")),
+        "new_status": STATUS[lang].get(data.get("new_status", ""), data.get("new_status")),
+        "how": AUTOMATIC[lang] if data.get("automatic") else "",
+    }
+
+
+def _details_changed(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    names = [FIELDS[lang].get(name, name) for name in sorted(data.get("changes", {}))]
+    return {"fields": ", ".join(names)}
+
+
+def _note(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    text = str(data.get("text", "")).replace("\n", " ")
+    return {"text": text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1] + "…"}
+
+
+def _upload(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    who = data.get("uploader_name")
+    return {
+        "size": file_size(data.get("size"), lang),
+        "by": BY_CLIENT[lang].format(who=who) if who else "",
+    }
+
+
+def _review(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    comment = data.get("comment")
+    return {
+        "state": REVIEW[lang].get(data.get("state", ""), data.get("state")),
+        "comment": COMMENT[lang].format(comment=comment) if comment else "",
+    }
+
+
+def _sent(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {
+        "size": file_size(data.get("size"), lang),
+        "expires_at": date(data.get("expires_at"), lang),
+    }
+
+
+def _link_created(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    return {"expires_at": date(data.get("expires_at"), lang)}
+
+
+# Values that need more than copying from the row's data, per event type.
+DERIVED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "StatusChanged": _status_changed,
+    "CustomerDetailsChanged": _details_changed,
+    "NoteAdded": _note,
+    "UploadLinkCreated": _link_created,
+    "FileUploaded": _upload,
+    "FileReviewed": _review,
+    "FileSent": _sent,
+}
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def summary(event_type: str, data: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """One line in `lang` (German unless `en`) saying what happened."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    texts = TEXTS.get(event_type)
+    if texts is None:
+        return event_type
+    values = _Missing({k: v for k, v in data.items() if v is not None})
+    values.setdefault("title", UNTITLED[lang])
+    derive = DERIVED.get(event_type)
+    if derive:
+        values.update(derive(data, lang))
+    return texts[lang].format_map(values)

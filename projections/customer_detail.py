@@ -1,0 +1,421 @@
+"""A customer's links, received files and sent files, for the detail page in one query each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.customer import Customer
+from domain.received_file import ReceivedFile
+from domain.sent_file import SentFile
+from domain.upload_link import UploadLink
+from projections.database import Database, Row, Transaction
+from projections.projection import DomainEvent
+from projections.rows import as_datetime, as_uuid
+
+LINKS = "customer_links"
+FILES = "customer_files"
+SENT = "customer_sent_files"
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    id: UUID
+    customer_id: UUID
+    token: str
+    title: str | None
+    message: str | None
+    status: str
+    locked: bool
+    expires_at: datetime
+    max_file_size: int
+    max_files: int | None
+    allowed_types: list[str]
+    password_protected: bool
+    requested_items: list[dict[str, Any]]
+    upload_count: int
+    created_at: datetime
+    last_sent_at: datetime | None
+    last_sent_to: str | None
+    send_failure: str | None
+
+    def status_at(self, now: datetime) -> str:
+        if self.status == "active" and now >= self.expires_at:
+            return "expired"
+        return self.status
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: UUID
+    customer_id: UUID
+    link_id: UUID
+    item_id: UUID | None
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_at: datetime
+    uploader_name: str | None
+    review_state: str
+    review_comment: str | None
+    reviewer_id: UUID | None
+    reviewed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SentFileRow:
+    id: UUID
+    customer_id: UUID
+    token: str
+    filename: str
+    size: int
+    expires_at: datetime
+    downloaded_at: datetime | None
+    revoked: bool
+    created_at: datetime
+
+
+Apply = Callable[[Transaction, str, DomainEvent], None]
+
+
+class CustomerDetailProjection:
+    """Builds the link, file and sent-file tables of the customer detail."""
+
+    name = "customer_detail"
+
+    def __init__(self) -> None:
+        self._handlers: dict[type, Apply] = {
+            UploadLink.UploadLinkCreated: self._link_created,
+            UploadLink.UploadReceived: self._upload_received,
+            UploadLink.UploadRemoved: self._upload_removed,
+            UploadLink.UploadLinkRevoked: self._link_status("revoked"),
+            UploadLink.UploadLinkExpired: self._link_status("expired"),
+            UploadLink.UploadLinkLocked: self._link_locked(True),
+            UploadLink.UploadLinkUnlocked: self._link_locked(False),
+            UploadLink.UploadLinkSent: self._link_sent,
+            UploadLink.UploadLinkSendFailed: self._link_send_failed,
+            ReceivedFile.FileUploaded: self._file_uploaded,
+            ReceivedFile.FileReviewed: self._file_reviewed,
+            ReceivedFile.FileDeleted: self._file_deleted,
+            SentFile.FileSent: self._file_sent,
+            SentFile.SentFileDownloaded: self._sent_file_downloaded,
+            SentFile.SentFileRevoked: self._sent_file_revoked,
+            Customer.CustomerDeleted: self._customer_deleted,
+        }
+        self.topics = [get_topic(cls) for cls in self._handlers]
+
+    def tables(self) -> Sequence[str]:
+        return [LINKS, FILES, SENT]
+
+    def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
+        uuid, time = ("UUID", "TIMESTAMPTZ") if tx.dialect == "postgres" else ("TEXT", "TEXT")
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {LINKS}{table_suffix} ("
+            f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, token TEXT NOT NULL,"
+            " title TEXT, message TEXT, status TEXT NOT NULL, locked BOOLEAN NOT NULL,"
+            f" expires_at {time} NOT NULL, max_file_size BIGINT NOT NULL, max_files INTEGER,"
+            " allowed_types TEXT NOT NULL, password_protected BOOLEAN NOT NULL,"
+            " requested_items TEXT NOT NULL, upload_count INTEGER NOT NULL,"
+            f" created_at {time} NOT NULL, last_sent_at {time}, last_sent_to TEXT,"
+            " send_failure TEXT)"
+        )
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {FILES}{table_suffix} ("
+            f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, link_id {uuid} NOT NULL,"
+            f" item_id {uuid}, filename TEXT NOT NULL, size BIGINT NOT NULL,"
+            " content_type TEXT NOT NULL, sha256 TEXT NOT NULL,"
+            f" uploaded_at {time} NOT NULL, uploader_name TEXT, review_state TEXT NOT NULL,"
+            f" review_comment TEXT, reviewer_id {uuid}, reviewed_at {time})"
+        )
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {SENT}{table_suffix} ("
+            f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, token TEXT NOT NULL,"
+            f" filename TEXT NOT NULL, size BIGINT NOT NULL, expires_at {time} NOT NULL,"
+            f" downloaded_at {time}, revoked BOOLEAN NOT NULL, created_at {time} NOT NULL)"
+        )
+        for table, order in ((LINKS, "created_at"), (FILES, "uploaded_at"), (SENT, "created_at")):
+            tx.execute(
+                f"CREATE INDEX IF NOT EXISTS {table}{table_suffix}_customer_idx"
+                f" ON {table}{table_suffix} (customer_id, {order})"
+            )
+
+    def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
+        for event in events:
+            handler = self._handlers.get(type(event))
+            if handler is not None:
+                handler(tx, table_suffix, event)
+
+    # Links ------------------------------------------------------------------------
+
+    @staticmethod
+    def _link_created(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        items = [
+            {"id": str(item["id"]), "label": item["label"], "received": 0}
+            for item in e.requested_items
+        ]
+        tx.execute(
+            f"INSERT INTO {LINKS}{suffix} (id, customer_id, token, title, message, status, locked,"
+            " expires_at, max_file_size, max_files, allowed_types, password_protected,"
+            " requested_items, upload_count, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, 'active', %s, %s, %s, %s, %s, %s, %s, 0, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (
+                e.originator_id,
+                e.customer_id,
+                e.token,
+                e.title,
+                e.message,
+                False,
+                e.expires_at,
+                e.max_file_size,
+                e.max_files,
+                json.dumps(e.allowed_types),
+                e.password_hash is not None,
+                json.dumps(items),
+                e.timestamp,
+            ),
+        )
+
+    def _count_item(self, tx: Transaction, suffix: str, e: DomainEvent, step: int) -> None:
+        row = tx.fetchone(
+            f"SELECT requested_items, upload_count FROM {LINKS}{suffix} WHERE id = %s",
+            (e.originator_id,),
+        )
+        if row is None:
+            return
+        items = json.loads(row["requested_items"])
+        for item in items:
+            if e.item_id is not None and item["id"] == str(e.item_id):
+                item["received"] = max(0, item["received"] + step)
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET requested_items = %s, upload_count = %s WHERE id = %s",
+            (json.dumps(items), max(0, int(row["upload_count"]) + step), e.originator_id),
+        )
+
+    def _upload_received(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._count_item(tx, suffix, e, +1)
+
+    def _upload_removed(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._count_item(tx, suffix, e, -1)
+
+    @staticmethod
+    def _link_status(status: str) -> Apply:
+        def apply(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+            tx.execute(
+                f"UPDATE {LINKS}{suffix} SET status = %s WHERE id = %s", (status, e.originator_id)
+            )
+
+        return apply
+
+    @staticmethod
+    def _link_locked(locked: bool) -> Apply:
+        def apply(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+            tx.execute(
+                f"UPDATE {LINKS}{suffix} SET locked = %s WHERE id = %s", (locked, e.originator_id)
+            )
+
+        return apply
+
+    @staticmethod
+    def _link_sent(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET last_sent_at = %s, last_sent_to = %s, send_failure = NULL"
+            " WHERE id = %s",
+            (e.timestamp, e.to, e.originator_id),
+        )
+
+    @staticmethod
+    def _link_send_failed(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET send_failure = %s WHERE id = %s",
+            (e.reason, e.originator_id),
+        )
+
+    # Files ------------------------------------------------------------------------
+
+    @staticmethod
+    def _file_uploaded(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"INSERT INTO {FILES}{suffix} (id, customer_id, link_id, item_id, filename, size,"
+            " content_type, sha256, uploaded_at, uploader_name, review_state)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending')"
+            " ON CONFLICT (id) DO NOTHING",
+            (
+                e.originator_id,
+                e.customer_id,
+                e.link_id,
+                e.item_id,
+                e.filename,
+                e.size,
+                e.content_type,
+                e.sha256,
+                e.timestamp,
+                e.uploader_name,
+            ),
+        )
+
+    @staticmethod
+    def _file_reviewed(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"UPDATE {FILES}{suffix} SET review_state = %s, review_comment = %s,"
+            " reviewer_id = %s, reviewed_at = %s WHERE id = %s",
+            (e.state, e.comment, e.actor_id, e.timestamp, e.originator_id),
+        )
+
+    @staticmethod
+    def _file_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(f"DELETE FROM {FILES}{suffix} WHERE id = %s", (e.originator_id,))
+
+    @staticmethod
+    def _file_sent(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"INSERT INTO {SENT}{suffix} (id, customer_id, token, filename, size, expires_at,"
+            " revoked, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING",
+            (
+                e.originator_id,
+                e.customer_id,
+                e.token,
+                e.filename,
+                e.size,
+                e.expires_at,
+                False,
+                e.timestamp,
+            ),
+        )
+
+    @staticmethod
+    def _sent_file_downloaded(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"UPDATE {SENT}{suffix} SET downloaded_at = %s WHERE id = %s AND downloaded_at IS NULL",
+            (e.timestamp, e.originator_id),
+        )
+
+    @staticmethod
+    def _sent_file_revoked(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(f"UPDATE {SENT}{suffix} SET revoked = %s WHERE id = %s", (True, e.originator_id))
+
+    @staticmethod
+    def _customer_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        for table in (LINKS, FILES, SENT):
+            tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (e.originator_id,))
+
+
+def _flag(value: Any) -> bool:
+    return bool(value)
+
+
+def _link(row: Row) -> LinkRow:
+    expires_at = as_datetime(row["expires_at"])
+    created_at = as_datetime(row["created_at"])
+    assert expires_at is not None and created_at is not None
+    return LinkRow(
+        id=as_uuid(row["id"]),
+        customer_id=as_uuid(row["customer_id"]),
+        token=row["token"],
+        title=row["title"],
+        message=row["message"],
+        status=row["status"],
+        locked=_flag(row["locked"]),
+        expires_at=expires_at,
+        max_file_size=int(row["max_file_size"]),
+        max_files=row["max_files"],
+        allowed_types=json.loads(row["allowed_types"]),
+        password_protected=_flag(row["password_protected"]),
+        requested_items=json.loads(row["requested_items"]),
+        upload_count=int(row["upload_count"]),
+        created_at=created_at,
+        last_sent_at=as_datetime(row["last_sent_at"]),
+        last_sent_to=row["last_sent_to"],
+        send_failure=row["send_failure"],
+    )
+
+
+def _file(row: Row) -> FileRow:
+    uploaded_at = as_datetime(row["uploaded_at"])
+    assert uploaded_at is not None
+    return FileRow(
+        id=as_uuid(row["id"]),
+        customer_id=as_uuid(row["customer_id"]),
+        link_id=as_uuid(row["link_id"]),
+        item_id=as_uuid(row["item_id"]) if row["item_id"] else None,
+        filename=row["filename"],
+        size=int(row["size"]),
+        content_type=row["content_type"],
+        sha256=row["sha256"],
+        uploaded_at=uploaded_at,
+        uploader_name=row["uploader_name"],
+        review_state=row["review_state"],
+        review_comment=row["review_comment"],
+        reviewer_id=as_uuid(row["reviewer_id"]) if row["reviewer_id"] else None,
+        reviewed_at=as_datetime(row["reviewed_at"]),
+    )
+
+
+def _sent(row: Row) -> SentFileRow:
+    expires_at = as_datetime(row["expires_at"])
+    created_at = as_datetime(row["created_at"])
+    assert expires_at is not None and created_at is not None
+    return SentFileRow(
+        id=as_uuid(row["id"]),
+        customer_id=as_uuid(row["customer_id"]),
+        token=row["token"],
+        filename=row["filename"],
+        size=int(row["size"]),
+        expires_at=expires_at,
+        downloaded_at=as_datetime(row["downloaded_at"]),
+        revoked=_flag(row["revoked"]),
+        created_at=created_at,
+    )
+
+
+class CustomerDetailView:
+    """Queries for one customer's links and files (the caller checks the organisation)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def links(self, customer_id: UUID) -> list[LinkRow]:
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT * FROM {LINKS} WHERE customer_id = %s ORDER BY created_at DESC, id",
+                (customer_id,),
+            )
+        return [_link(r) for r in rows]
+
+    def link(self, link_id: UUID) -> LinkRow | None:
+        with self.database.reading() as tx:
+            row = tx.fetchone(f"SELECT * FROM {LINKS} WHERE id = %s", (link_id,))
+        return _link(row) if row else None
+
+    def active_links(self, customer_id: UUID) -> list[LinkRow]:
+        now = datetime.now(UTC)
+        return [link for link in self.links(customer_id) if link.status_at(now) == "active"]
+
+    def files(self, customer_id: UUID) -> list[FileRow]:
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT * FROM {FILES} WHERE customer_id = %s ORDER BY uploaded_at DESC, id",
+                (customer_id,),
+            )
+        return [_file(r) for r in rows]
+
+    def file(self, file_id: UUID) -> FileRow | None:
+        with self.database.reading() as tx:
+            row = tx.fetchone(f"SELECT * FROM {FILES} WHERE id = %s", (file_id,))
+        return _file(row) if row else None
+
+    def sent_files(self, customer_id: UUID) -> list[SentFileRow]:
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT * FROM {SENT} WHERE customer_id = %s ORDER BY created_at DESC, id",
+                (customer_id,),
+            )
+        return [_sent(r) for r in rows]

@@ -1,0 +1,102 @@
+"""The client's upload page in a real browser: drop files, watch them arrive."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Browser, expect
+
+from tests.support.api import Account
+from tests.support.uploads import create_link, pdf_bytes, png_bytes
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+DROP_FILES = """
+([names, payloads]) => {
+  const transfer = new DataTransfer();
+  names.forEach((name, i) => {
+    const bytes = Uint8Array.from(atob(payloads[i]), c => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name));
+  });
+  return transfer;
+}
+"""
+
+
+def test_a_client_drops_two_files_and_staff_see_them(
+    account: Account, http: httpx.Client, browser: Browser
+) -> None:
+    customer = account.create_customer("Bernd Schmidt", email="bernd@example.com")
+    link = create_link(
+        account,
+        customer["id"],
+        title="Unterlagen Steuererklärung 2025",
+        message="Bitte laden Sie die Belege bis Ende Mai hoch.",
+        requested_items=["Lohnsteuerbescheinigung 2025", "Spendenquittungen"],
+        allowed_types=["application/pdf", "image/*"],
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = context.new_page()
+    page.goto(link["url"])
+    expect(page.locator("h1")).to_have_text("Unterlagen Steuererklärung 2025")
+    expect(page.locator(".who")).to_contain_text("Kanzlei Test")
+    page.select_option("#item_id", label="Lohnsteuerbescheinigung 2025")
+    page.fill("#uploader_name", "Bernd Schmidt")
+
+    names = ["lohnsteuer.pdf", "quittung.png"]
+    payloads = [
+        base64.b64encode(pdf_bytes(30_000)).decode(),
+        base64.b64encode(png_bytes(20_000)).decode(),
+    ]
+    transfer = page.evaluate_handle(DROP_FILES, [names, payloads])
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+
+    expect(page.locator("#success")).to_be_visible()
+    expect(page.locator("#arrived li")).to_have_count(2)
+    expect(page.locator("#arrived")).to_contain_text("lohnsteuer.pdf")
+    expect(page.locator("#arrived")).to_contain_text("quittung.png")
+    expect(page.locator(".progress .state.ok")).to_have_count(2)
+    expect(page.locator("#items li.received")).to_have_count(1)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "upload-page.png"), full_page=True)
+    context.close()
+
+    files = account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]
+    assert sorted(f["filename"] for f in files) == names
+    assert all(f["uploader_name"] == "Bernd Schmidt" for f in files)
+    detail = account.get(f"/api/v1/customers/{customer['id']}").json()
+    assert detail["status"] == "partial"
+    received = {i["label"]: i["received"] for i in detail["active_links"][0]["requested_items"]}
+    assert received == {"Lohnsteuerbescheinigung 2025": True, "Spendenquittungen": False}
+
+
+def test_a_password_link_opens_after_the_password(
+    account: Account, http: httpx.Client, browser: Browser
+) -> None:
+    customer = account.create_customer()
+    link = create_link(
+        account,
+        customer["id"],
+        password="geheim123",
+        message="Nur für Sie",
+        requested_items=["Ausweis"],
+    )
+    page = browser.new_page()
+    page.goto(link["url"] + "?lang=en")
+    expect(page.locator("#details")).to_be_hidden()
+    page.fill("#link-password", "wrong-one")
+    page.click("#unlock-form button")
+    expect(page.locator("#unlock-error")).to_be_visible()
+    page.fill("#link-password", "geheim123")
+    page.click("#unlock-form button")
+    expect(page.locator("#message")).to_have_text("Nur für Sie")
+    expect(page.locator("#items li")).to_have_count(1)
+    page.set_input_files(
+        "#file",
+        files=[{"name": "ausweis.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
+    )
+    expect(page.locator(".progress .state.ok")).to_have_count(1)
+    page.close()
+    assert len(account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]) == 1

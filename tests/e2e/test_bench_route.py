@@ -1,0 +1,27 @@
+"""`GET /bench/constant`, the baseline route of `make bench`, exists only when asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from infrastructure.bootstrap import Services
+from tests.support.server import running_server
+
+
+def test_the_constant_page_is_off_by_default(http: httpx.Client) -> None:
+    assert http.get("/bench/constant").status_code == 404
+
+
+def test_with_bench_routes_it_serves_twenty_customers_without_a_token(
+    make_services: Callable[..., Services],
+) -> None:
+    services = make_services(bench_routes=True)
+    with running_server(services) as url, httpx.Client(base_url=url) as client:
+        answer = client.get("/bench/constant")
+    assert answer.status_code == 200
+    page = answer.json()
+    assert len(page["items"]) == 20
+    assert set(page["items"][0]) >= {"id", "name", "email", "company", "status", "created_at"}
+    assert page["total"] == 20

@@ -1,0 +1,305 @@
+"""Every role against every command endpoint, as the organisation's settings say.
+
+The endpoints come from the application's route table: a command endpoint
+(any method but GET, HEAD and OPTIONS) without a line in `RULES` fails the
+tests, naming it. Adding an endpoint means adding one line there: the
+permission it needs (a key of `ROLES_WITH`, or `PUBLIC`) and how to call it
+successfully (a `Call` built from a fresh `Team`).
+
+Who may do what is written out here from the contract (API.md "Organisation
+and team") and the product page, independently of `application.permissions`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.settings import Settings
+from interfaces.http.app import create_app
+from tests.support.api import Account
+from tests.support.team import add_member
+from tests.support.uploads import create_link, pdf_bytes, upload
+
+QUERY_METHODS = {"GET", "HEAD", "OPTIONS"}
+PUBLIC = "public"
+
+#: Who may do what with the default switches. `member` is further limited by the switch of
+#: MEMBER_SWITCHES where an action has one.
+ROLES_WITH: dict[str, set[str]] = {
+    "manage_customers": {"owner", "admin", "member"},
+    "delete_customers": {"owner", "admin", "member"},
+    "manage_links": {"owner", "admin", "member"},
+    "send_links": {"owner", "admin", "member"},
+    "review_files": {"owner", "admin", "member"},
+    "send_files": {"owner", "admin", "member"},
+    "manage_members": {"owner", "admin"},
+    "manage_settings": {"owner", "admin"},
+    "change_plan": {"owner"},
+    "own_tokens": {"owner", "admin", "member", "viewer"},
+}
+MEMBER_SWITCHES = {
+    "delete_customers": "members_can_delete_customers",
+    "send_links": "members_can_send_links",
+    "review_files": "members_can_review_files",
+    "manage_links": "members_can_manage_links",
+}
+DEFAULT_SWITCHES = {
+    "members_can_delete_customers": False,
+    "members_can_send_links": True,
+    "members_can_review_files": True,
+    "members_can_manage_links": True,
+}
+FLIPPED_SWITCHES = {name: not on for name, on in DEFAULT_SWITCHES.items()}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request that succeeds (with `expect`) when the actor may do it."""
+
+    path: str
+    json: Any = None
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None
+    expect: int = 200
+
+
+@dataclass
+class Team:
+    """An organisation with one account per role; resources are made by the owner."""
+
+    owner: Account
+    admin: Account
+    member: Account
+    viewer: Account
+    data_dir: Path
+    by_role: dict[str, Account] = field(default_factory=dict)
+    spare: str | None = None
+
+    def __post_init__(self) -> None:
+        self.by_role = {
+            "owner": self.owner,
+            "admin": self.admin,
+            "member": self.member,
+            "viewer": self.viewer,
+        }
+
+    def customer(self) -> str:
+        return str(self.owner.create_customer("Matrix Kunde", email="kunde@example.com")["id"])
+
+    def link(self) -> str:
+        return str(create_link(self.owner, self.customer())["id"])
+
+    def received_file(self) -> str:
+        link = create_link(self.owner, self.customer())
+        response = upload(self.owner.client, link, ("beleg.pdf", pdf_bytes(2_000)))
+        assert response.status_code == 201, response.text
+        return str(response.json()["files"][0]["id"])
+
+    def spare_member(self) -> str:
+        """A member the owner added for being changed or removed: the same one until an
+        allowed removal took it (joining costs a password hash, the slowest step here)."""
+        members = {m["user_id"] for m in self.owner.get("/api/v1/members").json()["items"]}
+        if self.spare is None or self.spare not in members:
+            self.spare = add_member(self.owner, self.data_dir, "viewer").user_id
+        return self.spare
+
+    def token_of(self, actor: Account) -> str:
+        response = actor.post("/api/v1/tokens", json={"name": "wegwerf"})
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+
+Prepare = Callable[[Team, Account], Call]
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    route: str  # as in the route table, path parameters with their types
+    permission: str  # a key of ROLES_WITH, or PUBLIC (no bearer token involved)
+    prepare: Prepare | None = None
+
+
+def _file_part() -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("file", ("antwort.pdf", pdf_bytes(2_000), "application/pdf"))]
+
+
+C = "/api/v1/customers"
+# fmt: off
+RULES: list[Rule] = [
+    Rule("POST", "/api/v1/signup", PUBLIC),
+    Rule("POST", "/api/v1/auth/token", PUBLIC),
+    Rule("POST", "/api/v1/invitations/{token:str}/accept", PUBLIC),
+    Rule("POST", "/api/v1/sessions", PUBLIC),
+    # Cookie and CSRF token rather than a bearer token: see test_staff_sessions.py.
+    Rule("DELETE", "/api/v1/sessions/current", PUBLIC),
+    Rule("POST", "/u/{token:str}/files", PUBLIC),
+    Rule("POST", "/u/{token:str}/access", PUBLIC),
+    Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
+    Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",
+         lambda t, a: Call(f"{C}/{t.customer()}", {"name": "Umbenannt"})),
+    Rule("PUT", C + "/{customer_id:uuid}/status", "manage_customers",
+         lambda t, a: Call(f"{C}/{t.customer()}/status", {"status": "complete"})),
+    Rule("POST", C + "/{customer_id:uuid}/notes", "manage_customers",
+         lambda t, a: Call(f"{C}/{t.customer()}/notes", {"text": "Notiz"}, expect=201)),
+    Rule("DELETE", C + "/{customer_id:uuid}", "delete_customers",
+         lambda t, a: Call(f"{C}/{t.customer()}", expect=204)),
+    Rule("POST", C + "/{customer_id:uuid}/links", "manage_links",
+         lambda t, a: Call(f"{C}/{t.customer()}/links", {}, expect=201)),
+    Rule("POST", "/api/v1/links/{link_id:uuid}/revoke", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/revoke")),
+    Rule("POST", "/api/v1/links/{link_id:uuid}/unlock", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/unlock")),
+    Rule("POST", "/api/v1/links/{link_id:uuid}/send", "send_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/send", {}, expect=202)),
+    Rule("PUT", "/api/v1/files/{file_id:uuid}/review", "review_files",
+         lambda t, a: Call(f"/api/v1/files/{t.received_file()}/review", {"state": "checked"})),
+    # Deleting a received file counts as managing links (application/files.py).
+    Rule("DELETE", "/api/v1/files/{file_id:uuid}", "manage_links",
+         lambda t, a: Call(f"/api/v1/files/{t.received_file()}", expect=204)),
+    Rule("POST", C + "/{customer_id:uuid}/sent-files", "send_files",
+         lambda t, a: Call(f"{C}/{t.customer()}/sent-files", files=_file_part(), expect=201)),
+    Rule("PATCH", "/api/v1/organization", "manage_settings",
+         lambda t, a: Call("/api/v1/organization", {"name": "Kanzlei Neu"})),
+    Rule("PATCH", "/api/v1/organization", "change_plan",
+         lambda t, a: Call("/api/v1/organization", {"plan": "team"})),
+    Rule("POST", "/api/v1/invitations", "manage_members",
+         lambda t, a: Call("/api/v1/invitations",
+                           {"email": f"neu-{uuid.uuid4().hex[:8]}@example.com", "role": "viewer"},
+                           expect=201)),
+    Rule("PATCH", "/api/v1/members/{user_id:uuid}", "manage_members",
+         lambda t, a: Call(f"/api/v1/members/{t.spare_member()}", {"role": "member"})),
+    Rule("DELETE", "/api/v1/members/{user_id:uuid}", "manage_members",
+         lambda t, a: Call(f"/api/v1/members/{t.spare_member()}", expect=204)),
+    Rule("POST", "/api/v1/tokens", "own_tokens",
+         lambda t, a: Call("/api/v1/tokens", {"name": "Integration"}, expect=201)),
+    Rule("DELETE", "/api/v1/tokens/{token_id:uuid}", "own_tokens",
+         lambda t, a: Call(f"/api/v1/tokens/{t.token_of(a)}", expect=204)),
+]
+# fmt: on
+
+
+def command_endpoints(services: Services) -> set[tuple[str, str]]:
+    """(method, route) of every command endpoint in the application's route table."""
+    app = create_app(services, start_services=False)
+    return {
+        (method, route.path)
+        for route in app.routes
+        for method in getattr(route, "methods", set())
+        if method not in QUERY_METHODS
+    }
+
+
+def unruled(services: Services) -> list[str]:
+    ruled = {(rule.method, rule.route) for rule in RULES}
+    return sorted(f"{m} {p}" for m, p in command_endpoints(services) - ruled)
+
+
+def expected_allowed(rule: Rule, role: str, switches: dict[str, bool]) -> bool:
+    if role not in ROLES_WITH[rule.permission]:
+        return False
+    switch = MEMBER_SWITCHES.get(rule.permission)
+    return role != "member" or switch is None or switches[switch]
+
+
+def send(actor: Account | None, client: httpx.Client, method: str, call: Call) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {actor.token}"} if actor else {}
+    return client.request(
+        method,
+        call.path,
+        json=call.json,
+        files=call.files,
+        headers=headers,
+    )
+
+
+def walk(team: Team, roles: list[str | None], switches: dict[str, bool]) -> list[str]:
+    """Call every ruled endpoint as each role (None: without a token); the differences
+    from what is expected."""
+    problems: list[str] = []
+    for rule in RULES:
+        if rule.permission == PUBLIC:
+            continue
+        assert rule.prepare is not None, f"{rule.method} {rule.route} needs a prepare function"
+        for role in roles:
+            actor = team.by_role[role] if role else None
+            call = rule.prepare(team, actor or team.owner)
+            response = send(actor, team.owner.client, rule.method, call)
+            allowed = role is not None and expected_allowed(rule, role, switches)
+            wanted = call.expect if allowed else 403 if role else 401
+            refusal = "forbidden" if role else "unauthenticated"
+            code_ok = allowed or response.json().get("error", {}).get("code") == refusal
+            if response.status_code != wanted or not code_ok:
+                problems.append(
+                    f"{role or 'nobody':>7} {rule.method} {rule.route} ({rule.permission}): "
+                    f"expected {wanted}, got {response.status_code} {response.text[:200]}"
+                )
+    return problems
+
+
+@pytest.fixture
+def team(account: Account, services: Services) -> Team:
+    data_dir = services.settings.data_dir
+    return Team(
+        owner=account,
+        admin=add_member(account, data_dir, "admin"),
+        member=add_member(account, data_dir, "member"),
+        viewer=add_member(account, data_dir, "viewer"),
+        data_dir=data_dir,
+    )
+
+
+@pytest.fixture
+def route_table_services(tmp_path: Path) -> Iterator[Services]:
+    services = bootstrap(Settings(data_dir=tmp_path / "routes"))
+    yield services
+    services.close()
+
+
+def test_every_command_endpoint_has_a_rule(route_table_services: Services) -> None:
+    missing = unruled(route_table_services)
+    assert not missing, (
+        "command endpoints without a permission rule in tests/e2e/test_permissions.py RULES "
+        "(add one line each): " + ", ".join(missing)
+    )
+    stale = {(r.method, r.route) for r in RULES} - command_endpoints(route_table_services)
+    assert not stale, f"rules for endpoints that do not exist: {sorted(stale)}"
+    assert all(r.permission == PUBLIC or r.permission in ROLES_WITH for r in RULES)
+
+
+def test_every_role_against_every_command(team: Team, services: Services) -> None:
+    missing = unruled(services)
+    assert not missing, f"command endpoints without a permission rule: {', '.join(missing)}"
+    organization = team.owner.get("/api/v1/organization").json()
+    assert organization["permissions"] == DEFAULT_SWITCHES
+
+    problems = walk(team, ["owner", "admin", "member", "viewer", None], DEFAULT_SWITCHES)
+
+    # Flipping every switch changes what members may do from the very next request on.
+    response = team.owner.patch("/api/v1/organization", json={"permissions": FLIPPED_SWITCHES})
+    assert response.status_code == 200, response.text
+    assert response.json()["permissions"] == FLIPPED_SWITCHES
+    problems += walk(team, ["member", "admin"], FLIPPED_SWITCHES)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_switch_applies_to_the_next_request(team: Team) -> None:
+    first, second = team.customer(), team.customer()
+    assert team.member.delete(f"/api/v1/customers/{first}").status_code == 403
+
+    allow = {"permissions": {"members_can_delete_customers": True}}
+    assert team.admin.patch("/api/v1/organization", json=allow).status_code == 200
+    assert team.member.delete(f"/api/v1/customers/{first}").status_code == 204
+
+    deny = {"permissions": {"members_can_delete_customers": False}}
+    assert team.owner.patch("/api/v1/organization", json=deny).status_code == 200
+    refused = team.member.delete(f"/api/v1/customers/{second}")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
