@@ -53,5 +53,8 @@ bench: install-dev
 bench-quick: install-dev
 	$(BIN)/python -m bench.run --quick
 
+screenshots: install-dev
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser -k sqlite
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ import sys
 from infrastructure.settings import Settings, SettingsError
 from interfaces.cli_audit import add_commands as audit_commands
 from interfaces.cli_projections import add_commands as projection_commands
+from interfaces.cli_storage import add_commands as storage_commands
 
 
 def load_settings() -> Settings:
@@ -50,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help=serve.__doc__).set_defaults(run=serve)
     projection_commands(commands, load_settings)
     audit_commands(commands, load_settings)
+    storage_commands(commands, load_settings)
     return root
 
 

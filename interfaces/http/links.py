@@ -132,8 +132,9 @@ class LinkController(Controller):
         consistency: NamedDependency[ReadYourWrites],
         principal: NamedDependency[Principal],
         link_id: FromPath[UUID],
-        data: JSONBody[schemas.SendLinkRequest],
+        data: JSONBody[schemas.SendLinkRequest | None] = None,
     ) -> Response[schemas.Link]:
         """E-mail the link to `to` or to the customer's address; a job delivers it."""
-        recorded = services.app.request_link_send(principal, link_id, data.to, data.message)
+        request = data or schemas.SendLinkRequest()
+        recorded = services.app.request_link_send(principal, link_id, request.to, request.message)
         return self._answer(services, consistency, principal, link_id, recorded.position, 202)

@@ -67,7 +67,7 @@ def refusal_page(request: Request[Any, Any, Any], error: DomainError) -> Templat
     )
 
 
-def page_context(services: Services, link: UploadLink, lang: str) -> dict[str, Any]:
+def page_context(services: Services, link: UploadLink, token: str, lang: str) -> dict[str, Any]:
     texts = TEXTS[lang]
     expires = link.expires_at.astimezone(UTC)
     return {
@@ -85,6 +85,8 @@ def page_context(services: Services, link: UploadLink, lang: str) -> dict[str, A
         "accept": ",".join(link.allowed_types),
         "expires": expires.strftime("%d.%m.%Y %H:%M UTC" if lang == "de" else "%Y-%m-%d %H:%M UTC"),
         "other_lang": "en" if lang == "de" else "de",
+        "upload_path": f"/u/{token}/files",
+        "access_path": f"/u/{token}/access",
     }
 
 
@@ -119,7 +121,7 @@ class UploadPageController(Controller):
             return refusal_page(request, error)
         return Template(
             template_name="public/upload.html",
-            context=page_context(services, link, lang),
+            context=page_context(services, link, token, lang),
             headers=PAGE_HEADERS,
         )
 
@@ -226,6 +228,7 @@ class DownloadPageController(Controller):
                 "size": human_size(sent.size),
                 "expires": sent.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "other_lang": "en" if lang == "de" else "de",
+                "content_path": f"/d/{token}/content",
             },
             headers=PAGE_HEADERS,
         )

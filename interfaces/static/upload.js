@@ -111,7 +111,7 @@
       const attempt = document.getElementById("link-password").value;
       const error = document.getElementById("unlock-error");
       const request = new XMLHttpRequest();
-      request.open("POST", "access");
+      request.open("POST", unlock.getAttribute("action"));
       request.setRequestHeader("X-Link-Password", attempt);
       request.addEventListener("load", function () {
         if (request.status !== 200) {

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.api import Account
+from tests.support.uploads import create_link, pdf_bytes, upload
 
 # (method, path template, body) for every endpoint that takes a customer id.
 CUSTOMER_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -74,3 +76,45 @@ def test_the_plan_limit_counts_per_organisation(account: Account, other_account:
         solo.create_customer(f"Kunde {i}")
     # Another organisation's customers do not use up this one's slots, nor the reverse.
     assert account.post("/api/v1/customers", json={"name": "Frei"}).status_code == 201
+
+
+def test_another_organisations_links_and_files_are_not_found(
+    account: Account, other_account: Account, http: httpx.Client
+) -> None:
+    theirs = other_account.create_customer("Geheim", email="geheim@example.com")
+    link = create_link(other_account, theirs["id"], requested_items=["Ausweis"])
+    file_id = upload(http, link, ("a.pdf", pdf_bytes())).json()["files"][0]["id"]
+    sent = other_account.post(
+        f"/api/v1/customers/{theirs['id']}/sent-files", files={"file": ("b.pdf", pdf_bytes())}
+    )
+    assert sent.status_code == 201
+
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
+        ("post", f"/api/v1/customers/{theirs['id']}/links", {"json": {}}),
+        ("get", f"/api/v1/customers/{theirs['id']}/links", {}),
+        ("get", f"/api/v1/customers/{theirs['id']}/files", {}),
+        ("get", f"/api/v1/customers/{theirs['id']}/sent-files", {}),
+        (
+            "post",
+            f"/api/v1/customers/{theirs['id']}/sent-files",
+            {"files": {"file": ("x.pdf", b"%PDF")}},
+        ),
+        ("get", f"/api/v1/links/{link['id']}", {}),
+        ("post", f"/api/v1/links/{link['id']}/revoke", {}),
+        ("post", f"/api/v1/links/{link['id']}/unlock", {}),
+        ("post", f"/api/v1/links/{link['id']}/send", {"json": {"to": "x@example.com"}}),
+        ("get", f"/api/v1/files/{file_id}", {}),
+        ("get", f"/api/v1/files/{file_id}/content", {}),
+        ("put", f"/api/v1/files/{file_id}/review", {"json": {"state": "checked"}}),
+        ("delete", f"/api/v1/files/{file_id}", {}),
+    ]
+    for method, path, kwargs in attempts:
+        response = getattr(account, method)(path, **kwargs)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["error"]["code"] == "not_found"
+
+    # Nothing changed for the owner.
+    assert other_account.get(f"/api/v1/links/{link['id']}").json()["status"] == "active"
+    files = other_account.get(f"/api/v1/customers/{theirs['id']}/files").json()["items"]
+    assert [(f["id"], f["review"]["state"]) for f in files] == [(file_id, "pending")]
+    assert len(other_account.get(f"/api/v1/customers/{theirs['id']}/links").json()["items"]) == 1

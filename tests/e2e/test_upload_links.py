@@ -217,3 +217,24 @@ def test_the_link_locks_after_ten_wrong_passwords_until_staff_unlock_it(
     assert unlocked.status_code == 200 and unlocked.json()["locked"] is False
     again = upload(http, link, ("a.pdf", pdf_bytes()), headers={"X-Link-Password": "geheim123"})
     assert again.status_code == 201
+
+
+def test_sending_a_link_needs_an_address(account: Account) -> None:
+    without_email = account.create_customer("Ohne E-Mail")
+    link = create_link(account, without_email["id"])
+    refused = account.post(f"/api/v1/links/{link['id']}/send", json={})
+    assert refused.status_code == 422
+    assert "to" in refused.json()["error"]["fields"]
+    bad = account.post(f"/api/v1/links/{link['id']}/send", json={"to": "kein-mail"})
+    assert bad.status_code == 422
+    assert (
+        account.post(f"/api/v1/links/{link['id']}/send", json={"to": "a@example.com"}).status_code
+        == 202
+    )
+
+    with_email = account.create_customer("Mit E-Mail", email="kunde@example.com")
+    other = create_link(account, with_email["id"])
+    assert account.post(f"/api/v1/links/{other['id']}/send").status_code == 202
+    account.post(f"/api/v1/links/{other['id']}/revoke")
+    revoked = account.post(f"/api/v1/links/{other['id']}/send", json={})
+    assert revoked.status_code == 409
