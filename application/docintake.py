@@ -9,12 +9,14 @@ from application.file_cleanup import StorageSweeper
 from application.files import FileCommands
 from application.history import HistoryQueries
 from application.members import MemberCommands
+from application.notifications import NotificationCommands
 from application.staff_sessions import StaffSessionCommands
 
 
 class DocIntake(
     # The team mixins build on AccountCommands, so they come before it.
     MemberCommands,
+    NotificationCommands,
     TokenCommands,
     StaffSessionCommands,
     AccountCommands,

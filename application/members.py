@@ -19,7 +19,7 @@ from application.ports import Mailer
 from application.principal import Principal
 from domain.errors import DomainError, InvalidValue
 from domain.invitation import INVITATION_VALIDITY, Invitation
-from domain.organization import Organization, Role, permission_changes
+from domain.organization import Organization, Role, language, permission_changes
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
@@ -40,6 +40,7 @@ class OrganizationView:
     customer_count: int
     customer_limit: int | None
     permissions: dict[str, bool]
+    language: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def organization_view(organization: Organization) -> OrganizationView:
         customer_count=organization.customer_count,
         customer_limit=organization.customer_limit,
         permissions=dict(organization.permissions),
+        language=organization.language,
     )
 
 
@@ -98,7 +100,8 @@ class MemberCommands(AccountCommands):
     def change_organization(
         self, principal: Principal, changes: Mapping[str, object]
     ) -> tuple[OrganizationView, int]:
-        """Change `name`, `plan` and/or `permissions` (a partial set of switches).
+        """Change `name`, `plan`, `permissions` (a partial set of switches) and/or `language`
+        (of the organisation's mails: `de` or `en`).
 
         Settings need an owner or admin; the plan needs an owner, and is refused
         (`plan_limit_reached`) when its cap is below the current customer count.
@@ -110,6 +113,12 @@ class MemberCommands(AccountCommands):
         name: str | None = None
         plan: Plan | None = None
         switches: dict[str, bool] | None = None
+        mail_language: str | None = None
+        try:
+            if "language" in changes:
+                mail_language = language(changes["language"])
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
         try:
             if "name" in changes:
                 name = organization_name(changes["name"], "name")
@@ -134,6 +143,8 @@ class MemberCommands(AccountCommands):
                 organization.rename(name, principal.user_id)
             if switches is not None:
                 organization.change_permissions(switches, principal.user_id)
+            if mail_language is not None:
+                organization.change_language(mail_language, principal.user_id)
             if plan is not None:
                 organization.change_plan(plan, principal.user_id)
             position = self.record(organization)

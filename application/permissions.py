@@ -28,10 +28,12 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     CHANGE_PLAN = "change_plan"
     MANAGE_OWN_TOKENS = "manage_own_tokens"
+    CHANGE_OWN_SETTINGS = "change_own_settings"
 
 
-# Everyone may read and keep API tokens of their own (a token acts with its user's role).
-_VIEWER = {Action.READ, Action.MANAGE_OWN_TOKENS}
+# Everyone may read, keep API tokens of their own (a token acts with its user's role) and
+# choose what they are e-mailed about.
+_VIEWER = {Action.READ, Action.MANAGE_OWN_TOKENS, Action.CHANGE_OWN_SETTINGS}
 _MEMBER = _VIEWER | {
     Action.MANAGE_CUSTOMERS,
     Action.DELETE_CUSTOMERS,

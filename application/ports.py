@@ -53,6 +53,18 @@ class ObjectMissing(Exception):
 
 
 class Mailer(Protocol):
-    """Delivers a finished e-mail message, or raises."""
+    """Delivers a finished e-mail message, or raises `MailNotDelivered`."""
 
     def send(self, message: EmailMessage) -> None: ...
+
+
+class MailNotDelivered(Exception):
+    """The mail server (or outbox) did not take a message.
+
+    `permanent` is true when trying again would only repeat the refusal (an
+    unknown recipient, a failed login); jobs then give up at once.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

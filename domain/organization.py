@@ -22,6 +22,17 @@ PERMISSION_DEFAULTS: dict[str, bool] = {
 }
 
 
+#: Languages the organisation's mails can be written in; German unless it chooses.
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+
+
+def language(value: object, field: str = "language") -> str:
+    if value not in LANGUAGES:
+        raise InvalidValue.single(field, f"must be one of {', '.join(LANGUAGES)}")
+    return str(value)
+
+
 class Role(StrEnum):
     OWNER = "owner"
     ADMIN = "admin"
@@ -88,8 +99,9 @@ class Organization(Aggregate):
     ids of removed members so their names can still be shown in histories.
     """
 
-    # Version 2 added the team (joined_at, former_members) and the permission switches.
-    class_version = 2
+    # Version 2 added the team (joined_at, former_members) and the permission switches;
+    # version 3 the language of its mails.
+    class_version = 3
 
     class OrganizationCreated(Aggregate.Created):
         name: str
@@ -112,6 +124,12 @@ class Organization(Aggregate):
     class PlanChanged(Aggregate.Event):
         old_plan: str
         new_plan: str
+        actor_id: UUID
+
+    class LanguageChanged(Aggregate.Event):
+        """The language of the organisation's mails (to clients and to its team)."""
+
+        language: str
         actor_id: UUID
 
     class PermissionsChanged(Aggregate.Event):
@@ -162,6 +180,7 @@ class Organization(Aggregate):
         self.former_members: list[str] = []
         self.permissions: dict[str, bool] = dict(PERMISSION_DEFAULTS)
         self.customer_count = 0
+        self.language = DEFAULT_LANGUAGE
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -171,6 +190,11 @@ class Organization(Aggregate):
         state["joined_at"] = {member: since for member in state["members"]}
         state["former_members"] = []
         state["permissions"] = dict(PERMISSION_DEFAULTS)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Snapshots taken before the language setting: German, as every mail was then."""
+        state["language"] = DEFAULT_LANGUAGE
 
     @property
     def customer_limit(self) -> int | None:
@@ -242,6 +266,17 @@ class Organization(Aggregate):
     @event(OrganizationRenamed)
     def _renamed(self, name: str, actor_id: UUID) -> None:
         self.name = name
+
+    def change_language(self, value: object, actor_id: UUID) -> bool:
+        chosen = language(value)
+        if chosen == self.language:
+            return False
+        self._language_changed(language=chosen, actor_id=actor_id)
+        return True
+
+    @event(LanguageChanged)
+    def _language_changed(self, language: str, actor_id: UUID) -> None:
+        self.language = language
 
     def change_permissions(self, switches: dict[str, bool], actor_id: UUID) -> bool:
         """Set the given switches (validated with `permission_changes`); others stay."""

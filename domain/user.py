@@ -16,7 +16,11 @@ class User(Aggregate):
 
     `tokens` lists the user's live API tokens (id hex -> name and ISO creation
     time) so they can be listed without a read model; the secrets are never here.
+    `upload_notifications` says whether the person is e-mailed when clients upload.
     """
+
+    # Version 2 added `upload_notifications`.
+    class_version = 2
 
     class UserRegistered(Aggregate.Created):
         email: str
@@ -53,6 +57,10 @@ class User(Aggregate):
         token_id: UUID
         actor_id: UUID
 
+    class UploadNotificationsChanged(Aggregate.Event):
+        enabled: bool
+        actor_id: UUID
+
     @event(UserRegistered)
     def __init__(
         self,
@@ -68,6 +76,12 @@ class User(Aggregate):
         self.password_hash = password_hash
         self.organization_id = organization_id
         self.tokens: dict[str, dict[str, str]] = {}
+        self.upload_notifications = True
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Snapshots from before the setting: everyone was notified."""
+        state["upload_notifications"] = True
 
     @event(PasswordRehashed)
     def rehash_password(self, password_hash: str, actor_id: UUID) -> None:
@@ -99,6 +113,17 @@ class User(Aggregate):
     @event(ApiTokenRemoved)
     def _token_removed(self, token_id: UUID, actor_id: UUID) -> None:
         self.tokens.pop(token_id.hex, None)
+
+    def notify_about_uploads(self, enabled: bool, actor_id: UUID) -> bool:
+        """Switch the upload notification mails on or off for this person."""
+        if enabled == self.upload_notifications:
+            return False
+        self._upload_notifications_changed(enabled=enabled, actor_id=actor_id)
+        return True
+
+    @event(UploadNotificationsChanged)
+    def _upload_notifications_changed(self, enabled: bool, actor_id: UUID) -> None:
+        self.upload_notifications = enabled
 
     def token_ids(self) -> list[UUID]:
         return [UUID(hex=token) for token in self.tokens]

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+from application.background_jobs import BackgroundJobs
 from application.docintake import DocIntake
 from application.event_log import EventLog
 from application.file_cleanup import FileCleanupPolicy
+from application.job_policy import JobPolicy
+from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.file_store import file_store_from_settings
+from infrastructure.jobs import JobSystem
 from infrastructure.leases import (
     FileLease,
     PostgresLease,
@@ -62,7 +67,7 @@ def event_store_environment(settings: Settings, pool_size: int = 10) -> dict[str
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_MAX_OVERFLOW": "5",
     }
 
 
@@ -82,9 +87,11 @@ def all_projections() -> list[Projection]:
     ]
 
 
-def all_policies(file_store: FileStore) -> list[Projection]:
+def all_policies(
+    file_store: FileStore, jobs: JobQueue, head: Callable[[], int]
+) -> list[Projection]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
-    return [FileCleanupPolicy(file_store)]
+    return [FileCleanupPolicy(file_store), JobPolicy(jobs, head)]
 
 
 class Services:
@@ -109,7 +116,8 @@ class Services:
         self.projections = projections
         self.file_store = file_store
         self.mailer = mailer
-        self.policies = all_policies(file_store)
+        self.jobs = JobSystem(settings, database, self.lease)
+        self.policies = all_policies(file_store, self.jobs.queue, app.head)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
@@ -131,9 +139,15 @@ class Services:
             self.database,
             EventLog(self.app),
             batch_size=batch_size or self.settings.projection_batch_size,
-            on_advance=self.positions.advance,
+            on_advance=self._advanced,
             batch_pause=self.settings.projection_batch_pause,
         )
+
+    def _advanced(self, name: str, position: int) -> None:
+        self.positions.advance(name, position)
+        if name == JobPolicy.name:
+            # The job policy committed new jobs to the embedded queue.
+            self.jobs.wake()
 
     def lease(self, name: str) -> PostgresLease | FileLease:
         """The lease on writing a read model (or on rebuilding one)."""
@@ -145,15 +159,46 @@ class Services:
         return [p.name for p in [*self.projections, *self.policies]]
 
     def prepare_read_models(self) -> None:
+        # The job policy inserts into the embedded job queue: its table comes first.
+        self.jobs.prepare()
         for projection in [*self.projections, *self.policies]:
             self.follower(projection).prepare()
 
     def start(self) -> None:
-        """Create read-model tables and, if configured, follow the event log in threads."""
+        """Create read-model tables and, if configured, follow the event log in threads.
+
+        Without a broker this process also runs the background jobs; with one,
+        `docintake worker` processes do.
+        """
         self.prepare_read_models()
         if self.settings.run_projections:
             self.run_followers()
         self.listen()
+        if self.jobs.embedded:
+            self.run_job_workers()
+
+    def background_jobs(self) -> BackgroundJobs:
+        """What the jobs do, wired to this process's application, database and mailer."""
+        if self.mailer is None:
+            raise RuntimeError("no mailer configured")
+        return BackgroundJobs(
+            self.app,
+            self.database,
+            self.mailer,
+            digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
+        )
+
+    def run_job_workers(self, threads: int = 2) -> None:
+        """Run background jobs in `threads` threads of this process (and the maintenance
+        schedule), until `close()`."""
+        jobs = self.background_jobs()
+        self.jobs.run_workers(
+            lambda job, final: jobs.run(job, final_attempt=final), threads=threads
+        )
+
+    def job_status(self) -> list[JobCounts]:
+        """Queued, delayed, failed and dead-lettered jobs per kind (`docintake jobs status`)."""
+        return self.jobs.status()
 
     def run_followers(self, names: Sequence[str] | None = None) -> list[ProjectionRunner]:
         """Follow the event log in threads, one per read model or policy (all, or `names`).
@@ -201,7 +246,7 @@ class Services:
         elif channel == PROJECTIONS_CHANNEL:
             name, _, position = payload.rpartition(":")
             if position.isdigit():
-                self.positions.advance(name, int(position))
+                self._advanced(name, int(position))
 
     def _refresh_positions(self) -> None:
         with self.database.transaction() as tx:
@@ -255,6 +300,7 @@ class Services:
             runner.stop()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.jobs.close()
         for lease in self._leases:
             lease.close()
         if self._postgres_leases is not None:

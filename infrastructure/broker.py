@@ -31,6 +31,14 @@ DEFAULT_MAX_RETRIES = 8
 DEFAULT_MIN_BACKOFF_MS = 1_000
 DEFAULT_MAX_BACKOFF_MS = 5 * 60 * 1_000
 
+#: Redis: a worker silent this long counts as dead, and its unfinished messages go
+#: back to the queue (RabbitMQ does this the moment the connection drops).
+DEFAULT_REDELIVERY_MS = 60_000
+#: Redis: the share (per million) of broker commands that also look for dead workers.
+#: dramatiq's default (1 in 1,000) leaves a dead worker's messages waiting for many
+#: minutes on a quiet queue; the look is one sorted-set range query.
+REDIS_MAINTENANCE_CHANCE = 100_000
+
 _RABBITMQ_SCHEMES = {"amqp", "amqps"}
 _REDIS_SCHEMES = {"redis", "rediss"}
 
@@ -59,11 +67,13 @@ def broker_from_url(
     max_retries: int = DEFAULT_MAX_RETRIES,
     min_backoff_ms: int = DEFAULT_MIN_BACKOFF_MS,
     max_backoff_ms: int = DEFAULT_MAX_BACKOFF_MS,
+    redelivery_ms: int = DEFAULT_REDELIVERY_MS,
 ) -> dramatiq.Broker:
     """A broker for `url` with dramatiq's default middleware and our retry policy.
 
     `None` (or an empty string) gives a `StubBroker` for the embedded mode.
-    Actors can still override the retry options one by one.
+    Actors can still override the retry options one by one. `redelivery_ms` is
+    how long Redis waits before a dead worker's unfinished messages go to others.
     """
     if min_backoff_ms < 1 or max_backoff_ms < min_backoff_ms:
         # dramatiq reads a zero backoff as "use the default of 15 s".
@@ -80,7 +90,12 @@ def broker_from_url(
         # re-declared. Enqueueing is rare enough for the extra round trip.
         return RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     if scheme in _REDIS_SCHEMES:
-        return RedisBroker(url=url, middleware=middleware)
+        return RedisBroker(
+            url=url,
+            middleware=middleware,
+            heartbeat_timeout=redelivery_ms,
+            maintenance_chance=REDIS_MAINTENANCE_CHANCE,
+        )
     # Name only the scheme: the rest of the URL may hold a password.
     raise ValueError(
         f"{BROKER_URL_SETTING} must start with amqp://, amqps://, redis:// or rediss:// "

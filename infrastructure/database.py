@@ -163,7 +163,7 @@ class PostgresDatabase:
 
     dialect: Dialect = "postgres"
 
-    def __init__(self, conninfo: str, *, min_size: int = 2, max_size: int = 20) -> None:
+    def __init__(self, conninfo: str, *, min_size: int = 2, max_size: int = 10) -> None:
         self.conninfo = conninfo
         self.pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             conninfo,

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from application.ports import Mailer
+from application.ports import Mailer, MailNotDelivered
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -26,7 +26,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class MailDeliveryError(Exception):
+class MailDeliveryError(MailNotDelivered):
     """A message could not be handed over to the mail server (or outbox).
 
     `permanent` is true when the server rejected the message for good (an SMTP
@@ -34,10 +34,6 @@ class MailDeliveryError(Exception):
     only repeats the failure. Connection problems and 4xx replies are not
     permanent.
     """
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 class SmtpMailer:

@@ -6,6 +6,7 @@ the variable: a typo in production must not silently fall back to a default.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -59,6 +60,20 @@ def _non_negative_float(value: str) -> float:
     if number < 0:
         raise ValueError("must be a number of at least 0")
     return number
+
+
+def _non_negative_int(value: str) -> int:
+    number = _whole_number(value)
+    if number < 0:
+        raise ValueError("must be a whole number of at least 0")
+    return number
+
+
+def _queue_prefix(value: str) -> str:
+    # dramatiq's rule for queue names, which the prefix starts.
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9._-]{0,100}", value):
+        raise ValueError("must be letters, digits, '.', '_' or '-', starting with a letter")
+    return value
 
 
 def _boolean(value: str) -> bool:
@@ -159,6 +174,31 @@ class Settings:
     )
     mail_from: str = _setting(
         "docintake <no-reply@docintake.localhost>", _text, "From address of outgoing mail."
+    )
+    notification_digest_seconds: float = _setting(
+        300.0,
+        _non_negative_float,
+        "At most one upload notification per link and member within this many seconds"
+        " (0: one per upload).",
+    )
+    job_retries: int = _setting(
+        8, _non_negative_int, "Retries of a failing job before it is given up."
+    )
+    job_backoff_seconds: float = _setting(
+        1.0, _positive_float, "Wait before a job's first retry; doubles per retry up to 5 minutes."
+    )
+    job_queue_prefix: str = _setting(
+        "docintake", _queue_prefix, "Start of the broker's queue names (one queue per job kind)."
+    )
+    job_redelivery_seconds: float = _setting(
+        60.0,
+        _positive_float,
+        "Redis: how long a dead worker's unfinished jobs wait before another worker gets them.",
+    )
+    maintenance_interval_seconds: float = _setting(
+        300.0,
+        _positive_float,
+        "How often the workers mark expired links and sweep interrupted uploads.",
     )
     login_failures_per_account: int = _setting(
         10, _positive_int, "Failed logins allowed per account within the login window."

@@ -9,6 +9,7 @@ import sys
 
 from infrastructure.settings import Settings, SettingsError
 from interfaces.cli_audit import add_commands as audit_commands
+from interfaces.cli_jobs import add_commands as job_commands
 from interfaces.cli_projections import add_commands as projection_commands
 from interfaces.cli_storage import add_commands as storage_commands
 
@@ -52,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
     projection_commands(commands, load_settings)
     audit_commands(commands, load_settings)
     storage_commands(commands, load_settings)
+    job_commands(commands, load_settings)
     return root
 
 

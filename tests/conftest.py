@@ -111,6 +111,11 @@ def services(shared_server: tuple[Services, str]) -> Services:
     """The services behind `base_url`; per-test counters (rate limits) start fresh."""
     shared, _ = shared_server
     shared.app.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
+    shared.app.configure_logins(
+        failures_per_account=shared.settings.login_failures_per_account,
+        failures_per_address=shared.settings.login_failures_per_address,
+        window=shared.settings.login_window_seconds,
+    )
     return shared
 
 

@@ -36,6 +36,7 @@ from interfaces.http.errors import (
 )
 from interfaces.http.files import CustomerFileController, FileController
 from interfaces.http.links import CustomerLinkController, LinkController
+from interfaces.http.notifications import NotificationController
 from interfaces.http.operations import health, ready
 from interfaces.http.organization import (
     InvitationController,
@@ -45,6 +46,7 @@ from interfaces.http.organization import (
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.tokens import TokenController
 from interfaces.public.upload import DownloadPageController, UploadPageController
+from interfaces.web import STAFF_PAGES
 
 INTERFACES = Path(__file__).resolve().parents[1]
 
@@ -80,6 +82,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             OrganizationController,
             InvitationController,
             MemberController,
+            NotificationController,
             TokenController,
             SessionController,
             CustomerLinkController,
@@ -88,6 +91,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             FileController,
             UploadPageController,
             DownloadPageController,
+            *STAFF_PAGES,
             create_static_files_router(path="/static", directories=[INTERFACES / "static"]),
             # Only for `make bench`: its baseline, never on by default.
             *([constant_page] if services.settings.bench_routes else []),

@@ -24,6 +24,7 @@ def organization_body(view: OrganizationView) -> schemas.Organization:
         customer_count=view.customer_count,
         customer_limit=view.customer_limit,
         permissions=schemas.Permissions(**view.permissions),
+        language=view.language,
     )
 
 
@@ -62,10 +63,11 @@ class OrganizationController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.ChangeOrganizationRequest],
     ) -> Response[schemas.Organization]:
-        """Rename, switch permissions (owner or admin), change the plan (owner only)."""
+        """Rename, switch permissions, set the mails' language (owner or admin), change the plan
+        (owner only)."""
         changes = {
             name: value
-            for name in ("name", "plan", "permissions")
+            for name in ("name", "plan", "permissions", "language")
             if (value := getattr(data, name)) is not UNSET
         }
         view, position = services.app.change_organization(principal, changes)

@@ -22,6 +22,8 @@ class Organization(msgspec.Struct):
     customer_count: int
     customer_limit: int | None
     permissions: Permissions
+    # The language of the organisation's mails to clients and to its team: de or en.
+    language: str = "de"
 
 
 class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,6 +31,7 @@ class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     plan: str | UnsetType = UNSET
     # Any subset of the switches; unknown names are refused by the application.
     permissions: dict[str, bool] | UnsetType = UNSET
+    language: str | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -44,6 +44,7 @@ ROLES_WITH: dict[str, set[str]] = {
     "manage_settings": {"owner", "admin"},
     "change_plan": {"owner"},
     "own_tokens": {"owner", "admin", "member", "viewer"},
+    "own_settings": {"owner", "admin", "member", "viewer"},
 }
 MEMBER_SWITCHES = {
     "delete_customers": "members_can_delete_customers",
@@ -142,6 +143,20 @@ RULES: list[Rule] = [
     Rule("DELETE", "/api/v1/sessions/current", PUBLIC),
     Rule("POST", "/u/{token:str}/files", PUBLIC),
     Rule("POST", "/u/{token:str}/access", PUBLIC),
+    # The staff pages: session cookie and CSRF token rather than a bearer token. Their
+    # CSRF checks and role refusals: tests/e2e/test_staff_pages_http.py walks these routes.
+    *[Rule("POST", path, PUBLIC) for path in (
+        "/login", "/logout", "/customers/new",
+        "/customers/{customer_id:uuid}/details", "/customers/{customer_id:uuid}/status",
+        "/customers/{customer_id:uuid}/notes", "/customers/{customer_id:uuid}/delete",
+        "/customers/{customer_id:uuid}/sent-files", "/customers/{customer_id:uuid}/links/new",
+        "/files/{file_id:uuid}/review", "/links/{link_id:uuid}/send",
+        "/links/{link_id:uuid}/revoke", "/links/{link_id:uuid}/unlock",
+        "/settings/organization", "/settings/permissions", "/settings/plan",
+        "/settings/invitations", "/settings/members/{user_id:uuid}/role",
+        "/settings/members/{user_id:uuid}/remove", "/settings/tokens",
+        "/settings/tokens/{token_id:uuid}/revoke",
+    )],
     Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
     Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",
          lambda t, a: Call(f"{C}/{t.customer()}", {"name": "Umbenannt"})),
@@ -182,6 +197,8 @@ RULES: list[Rule] = [
          lambda t, a: Call("/api/v1/tokens", {"name": "Integration"}, expect=201)),
     Rule("DELETE", "/api/v1/tokens/{token_id:uuid}", "own_tokens",
          lambda t, a: Call(f"/api/v1/tokens/{t.token_of(a)}", expect=204)),
+    Rule("PUT", "/api/v1/members/me/notifications", "own_settings",
+         lambda t, a: Call("/api/v1/members/me/notifications", {"uploads": True})),
 ]
 # fmt: on
 

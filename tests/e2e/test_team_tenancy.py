@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from infrastructure.bootstrap import Services
 from tests.support.api import Account
 from tests.support.team import accept, add_member, invite
@@ -43,7 +45,7 @@ def test_an_invitation_joins_only_the_inviting_organisation(
     account: Account, other_account: Account, services: Services
 ) -> None:
     secret = other_account.create_customer("Geheim")
-    email = "neu-im-team@example.com"
+    email = f"neu-im-team-{uuid.uuid4().hex[:8]}@example.com"
     joined = accept(account, invite(account, services.settings.data_dir, "admin", email), email)
     assert joined.get(f"/api/v1/customers/{secret['id']}").status_code == 404
     assert joined.get("/api/v1/customers").json()["total"] == 0

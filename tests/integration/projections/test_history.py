@@ -15,7 +15,6 @@ from application.principal import Principal
 from domain.customer import Customer
 from domain.organization import Organization
 from infrastructure.bootstrap import Services
-from infrastructure.settings import Settings
 from projections.customer_parts import CustomerPartsProjection
 from tests.support.api import Account
 from tests.support.cli import docintake, environment
@@ -126,11 +125,11 @@ def test_history_lists_links_and_files_with_the_customer_in_order(
 
 
 def test_history_is_complete_while_the_index_lags(
-    make_services: Callable[..., Services],
+    lean_services: Callable[..., Services],
 ) -> None:
     """The index of links and files only saves reading the log: without it, or behind,
     the history still holds everything."""
-    services = make_services(run_projections=False)
+    services = lean_services(run_projections=False)
     app = services.app
     signed = app.signup("Kanzlei", "lag@example.com", "correct horse battery", "team")
     principal: Principal = app.authenticate(signed.token)
@@ -155,7 +154,7 @@ def test_history_is_complete_while_the_index_lags(
 
 
 def test_audit_history_on_the_command_line(
-    account: Account, http: httpx.Client, services: Services, settings: Settings
+    account: Account, http: httpx.Client, services: Services
 ) -> None:
     cid = account.create_customer("Anna")["id"]
     link = create_link(account, cid, title="Unterlagen")
@@ -193,7 +192,7 @@ def test_audit_history_on_the_command_line(
 
 
 def test_an_old_customer_created_event_reads_as_the_current_version(
-    make_services: Callable[..., Services],
+    lean_services: Callable[..., Services],
 ) -> None:
     """Version 1 of CustomerCreated had no `language`: stored as it was then, it is read
     back as version 2, with the language every customer had then."""
@@ -202,7 +201,7 @@ def test_an_old_customer_created_event_reads_as_the_current_version(
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.utils import get_topic
 
-    services = make_services(run_projections=False)
+    services = lean_services(run_projections=False)
     app = services.app
     customer_id = UUID(int=42)
     organization_id, actor_id = UUID(int=7), UUID(int=8)

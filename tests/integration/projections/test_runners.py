@@ -40,7 +40,8 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def services(settings: Settings) -> Iterator[Services]:
-    services = bootstrap(settings)
+    # Few connections: the runners and commands of each test open their own.
+    services = bootstrap(settings, pool_size=2)
     services.prepare_read_models()
     yield services
     services.close()

@@ -1,0 +1,138 @@
+"""The mail that tells a team member which files arrived: customer, link, files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from html import escape
+
+from application.link_mail import mail_date, message_domain, replace_message_id
+from application.mail_message import compose_message
+
+
+@dataclass(frozen=True)
+class ArrivedFile:
+    filename: str
+    size: int
+    uploader_name: str | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class UploadNotice:
+    """One digest for one member: what arrived through one link since the last digest."""
+
+    to: str
+    member_name: str | None
+    language: str
+    organization_name: str
+    customer_name: str
+    customer_url: str
+    link_title: str | None
+    link_created_at: datetime
+    files: list[ArrivedFile]
+
+
+def file_size(size: int, language: str) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            text = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            return text.replace(".", ",") if language == "de" else text
+        value /= 1024
+    return f"{size} B"
+
+
+_TEXTS = {
+    "de": {
+        "subject_one": "Neue Datei für {customer}",
+        "subject_many": "{count} neue Dateien für {customer}",
+        "greeting": "Guten Tag {name},",
+        "greeting_unnamed": "Guten Tag,",
+        "arrived": "für {customer} ist über {link} Neues eingegangen:",
+        "link_titled": "den Upload-Link „{title}“",
+        "link_untitled": "den Upload-Link vom {date} (ohne Titel)",
+        "file": "{filename} ({size}), {by}{at}",
+        "by": "von {uploader}, ",
+        "at": "am {date}",
+        "open": "Zum Kunden:",
+        "why": (
+            "Sie erhalten diese Benachrichtigung als Mitglied von {organization}, höchstens "
+            "eine pro Upload-Link in kurzer Zeit. Abschalten können Sie sie für sich mit "
+            'PUT /api/v1/members/me/notifications und {{"uploads": false}}.'
+        ),
+    },
+    "en": {
+        "subject_one": "New file for {customer}",
+        "subject_many": "{count} new files for {customer}",
+        "greeting": "Hello {name},",
+        "greeting_unnamed": "Hello,",
+        "arrived": "new files for {customer} arrived through {link}:",
+        "link_titled": "the upload link “{title}”",
+        "link_untitled": "the upload link of {date} (untitled)",
+        "file": "{filename} ({size}), {by}{at}",
+        "by": "from {uploader}, ",
+        "at": "on {date}",
+        "open": "Open the customer:",
+        "why": (
+            "You receive this notice as a member of {organization}, at most one per upload "
+            "link within a short time. Switch it off for yourself with "
+            'PUT /api/v1/members/me/notifications and {{"uploads": false}}.'
+        ),
+    },
+}
+
+
+def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMessage:
+    """The digest mail, marked `Auto-Submitted: auto-generated` (nobody wrote it)."""
+    lang = notice.language if notice.language in _TEXTS else "de"
+    texts = _TEXTS[lang]
+    count = len(notice.files)
+    if notice.link_title:
+        link = texts["link_titled"].format(title=notice.link_title)
+    else:
+        link = texts["link_untitled"].format(date=mail_date(notice.link_created_at, lang))
+    subject = texts["subject_one" if count == 1 else "subject_many"].format(
+        count=count, customer=notice.customer_name
+    )
+    greeting = (
+        texts["greeting"].format(name=notice.member_name)
+        if notice.member_name
+        else texts["greeting_unnamed"]
+    )
+    arrived = texts["arrived"].format(customer=notice.customer_name, link=link)
+    lines = [
+        texts["file"].format(
+            filename=item.filename,
+            size=file_size(item.size, lang),
+            by=texts["by"].format(uploader=item.uploader_name) if item.uploader_name else "",
+            at=texts["at"].format(date=mail_date(item.uploaded_at, lang, with_time=True)),
+        )
+        for item in notice.files
+    ]
+    why = texts["why"].format(organization=notice.organization_name)
+    text = (
+        f"{greeting}\n\n{arrived}\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+        + f"\n\n{texts['open']}\n{notice.customer_url}\n\n{why}\n"
+    )
+    url = escape(notice.customer_url, quote=True)
+    html = (
+        f'<!doctype html><html lang="{lang}"><body>'
+        f"<p>{escape(greeting)}</p><p>{escape(arrived)}</p>"
+        "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+        f'<p>{escape(texts["open"])}<br><a href="{url}">{url}</a></p>'
+        f"<p>{escape(why)}</p></body></html>"
+    )
+    message = compose_message(
+        to=notice.to,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id_domain=message_domain(notice.customer_url),
+        auto_submitted=True,
+    )
+    replace_message_id(message, message_id)
+    message["Content-Language"] = lang
+    return message

@@ -1,0 +1,105 @@
+"""The figures the issue asks for, with baselines and goals; names stay the same run to run."""
+
+from __future__ import annotations
+
+from bench.dataset import SEARCH_TERM
+from bench.results import Figure, Goal
+from bench.sizes import WRITERS, MiB, Sizes
+
+CREATES = ("create_1_client", "create_16_clients")
+SEARCHES = ("search_16_clients", "search_p95_large_vs_small")
+READ_YOUR_WRITES = "read_your_writes_p95"
+REBUILD = "rebuild"
+LOADING = ("customer_load_long_history", "customer_load_long_history_snapshot")
+
+
+def define(sizes: Sizes) -> dict[str, Figure]:
+    """Every figure of this run, in table order; titles carry this run's sizes."""
+    n = f"{sizes.customers:,}"
+    size = f"{sizes.upload_bytes / MiB:,.0f} MiB"
+    raw = "raw psycopg single-row INSERT + COMMIT"
+    figures = [
+        Figure(
+            "create_1_client",
+            "POST /api/v1/customers, 1 client",
+            "req/s",
+            Goal(">=", 0.4),
+            f"{raw}, 1 client (rows/s)",
+        ),
+        Figure(
+            "create_16_clients",
+            f"POST /api/v1/customers, {WRITERS} clients (one organisation each)",
+            "req/s",
+            Goal(">=", 0.4),
+            f"{raw}, {WRITERS} clients (rows/s)",
+        ),
+        Figure(
+            "search_16_clients",
+            f"GET /api/v1/customers?q={SEARCH_TERM}&limit=20, {n} customers, 16 clients",
+            "req/s",
+            Goal(">=", 0.5),
+            "GET /bench/constant (a constant 20-item page) on the same server, 16 clients",
+        ),
+        Figure(
+            "search_p95_large_vs_small",
+            f"p95 latency of that search at {n} customers, 16 clients",
+            "ms",
+            Goal("<=", 2.0),
+            f"p95 of the same search at {sizes.small_customers:,} customers",
+        ),
+        Figure(
+            REBUILD,
+            f"customer_list rebuild from 0 over {sizes.log_events:,} events",
+            "events/s",
+            Goal(">=", 0.5),
+            "read + decode of the same notification log (same topics, same batch size)",
+        ),
+        Figure(
+            READ_YOUR_WRITES,
+            "create's response -> its row in the same client's list, p95",
+            "ms",
+            Goal("<=", 1.0),
+            "median of one event-store save of a create (customer + organisation slot)",
+        ),
+        Figure(
+            "upload_local",
+            f"POST /u/{{token}}/files, one {size} file, local storage",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "copying the same bytes to the same disk, with fsync",
+        ),
+        Figure(
+            "upload_local_memory",
+            f"server peak memory growth during the {size} local upload",
+            "MiB",
+            Goal("<=", 64, "value"),
+        ),
+        Figure(
+            "upload_s3",
+            f"POST /u/{{token}}/files, one {size} file, S3 storage",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "putting the same bytes with the minio client directly (8 MiB parts)",
+        ),
+        Figure(
+            "upload_s3_memory",
+            f"server peak memory growth during the {size} S3 upload",
+            "MiB",
+            Goal("<=", 64, "value"),
+        ),
+        Figure(
+            "customer_load_long_history",
+            f"load a customer with {sizes.long_history:,} events (repository.get)",
+            "ms",
+            Goal("<=", 2.0),
+            f"load a customer with {sizes.short_history} events",
+        ),
+        Figure(
+            "customer_load_long_history_snapshot",
+            "the same with a snapshot at its last version (informational)",
+            "ms",
+            Goal("<=", 2.0),
+            f"load a customer with {sizes.short_history} events",
+        ),
+    ]
+    return {f.name: f for f in figures}

@@ -1,0 +1,402 @@
+"""`python -m bench.run [--quick]`: every performance figure beside its baseline, in one run.
+
+Prepares its own PostgreSQL databases and data, runs `docintake serve` in a
+separate process, drives it from a separate load generator on loopback,
+prints the table and writes `bench/results.json`. The README's "Performance"
+section says what each figure means and how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import (
+    aggregate_loading,
+    dataset,
+    machine,
+    read_your_writes,
+    rebuild,
+    search,
+    writes,
+)
+from bench import (
+    figures as planned,
+)
+from bench.dataset import Population
+from bench.load import LoadGenerator, LoadResult, load_generator
+from bench.postgres import free_connections, scratch_database
+from bench.results import Figure, interleave, table, write_results
+from bench.s3_server import REGION, s3_server
+from bench.server import running_server
+from bench.sizes import FULL, QUICK, WRITERS, MiB, Sizes
+from bench.uploads import (
+    UploadUnavailable,
+    copy_mib_per_second,
+    make_payload,
+    open_link,
+    put_mib_per_second,
+    upload_once,
+)
+from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+# The harness's own event-store connections: PostgreSQL's 100 are shared with the
+# server under test, the baselines' 16 writers and whoever else uses this machine.
+HARNESS_POOL = 2
+
+
+class Clock:
+    """Prints each step with the time since the start, so a slow step is easy to spot."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def say(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.started:6.1f}s] {message}", flush=True)
+
+
+@contextmanager
+def section(clock: Clock, title: str, figures: Sequence[Figure]) -> Iterator[None]:
+    """Run one part; if it fails, its unmeasured figures say why and the run goes on."""
+    clock.say(title)
+    try:
+        yield
+    except Exception as error:
+        traceback.print_exc()
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        for figure in figures:
+            if figure.value is None:
+                figure.not_measured(f"{type(error).__name__}: {first_line}"[:300])
+
+
+def build_read_models(services: Services, clock: Clock) -> None:
+    """Bring every read model and policy not yet there to the head, as an operator would.
+
+    `ReadModels.rebuild` (the `docintake projections rebuild` path: indexes after
+    the bulk, one takeover) is much faster over a million events than a follower
+    catching up with its indexes in place.
+    """
+    services.prepare_read_models()
+    head = services.app.head()
+    models = services.read_models()
+    for projection in services.projections:
+        if services.follower(projection).position() < head:
+            clock.say(f"  building {projection.name}")
+            models.rebuild(projection.name)
+    for policy in services.policies:
+        services.follower(policy).catch_up()
+
+
+def rebuild_scenario(sizes: Sizes, figure: Figure, work: Path, clock: Clock) -> None:
+    """The rebuild figure, on a log of its own: `bench.rebuild.measure_rebuild` per round.
+
+    That is the rebuild command's own path (a copy beside the live tables,
+    indexes after the bulk, one takeover), each round right after a decoded read
+    of the same log. A database of its own, so that the server's database does
+    not need its other read models built over a million events first.
+    """
+    with section(clock, "rebuild figure", [figure]), scratch_database("log") as database_url:
+        services = bootstrap(
+            Settings(database_url=database_url, data_dir=work / "log", run_projections=False),
+            pool_size=HARNESS_POOL,
+        )
+        try:
+            head = dataset.fill_log(
+                services.app, database_url, sizes.log_events, sizes.notes_each, clock.say
+            )
+        finally:
+            services.close()
+        clock.say(f"  {head:,} events in the log; rebuilding")
+        for _ in range(sizes.rebuild_rounds):
+            result: dict[str, Any] = rebuild.measure_rebuild(database_url, head)
+            figure.record(result["rebuild_events_per_second"], result["read_events_per_second"])
+        figure.tool = "bench.rebuild.measure_rebuild (ReadModels.rebuild), in the harness"
+
+
+def measure_loading(
+    services: Services, sizes: Sizes, population: Population, figures: dict[str, Figure]
+) -> None:
+    app = services.app
+    long_id, short_id = population.long_history_id, population.short_history_id
+    aggregate_loading.load_seconds(app, long_id, 2)  # warm the connection and caches
+
+    def long_ms() -> float:
+        return aggregate_loading.load_seconds(app, long_id, 5) * 1000
+
+    def short_ms() -> float:
+        return aggregate_loading.load_seconds(app, short_id, 50) * 1000
+
+    plain, snapshotted = (figures[name] for name in planned.LOADING)
+    interleave(sizes.rounds, long_ms, short_ms, plain)
+    plain.tool = snapshotted.tool = "in the harness: application.repository.get"
+    if app.snapshots is None:
+        snapshotted.not_measured("the application keeps no snapshots")
+        return
+    # Customer has no snapshotting interval (yet): this shows what one would give.
+    app.take_snapshot(long_id)
+    interleave(sizes.rounds, long_ms, short_ms, snapshotted)
+    snapshotted.note = "a snapshot taken by hand: Customer has no snapshotting interval"
+
+
+def _failures(results: Sequence[LoadResult]) -> str:
+    errors = sum(r.errors for r in results)
+    requests = sum(r.requests for r in results)
+    return f"{errors} of {requests:,} requests failed" if errors else ""
+
+
+def measure_search(
+    load: LoadGenerator, url: str, sizes: Sizes, population: Population, figures: dict[str, Figure]
+) -> None:
+    seconds = sizes.load_seconds
+    big, small = population.search_token, population.small_search_token
+    runs: dict[str, Callable[[float], LoadResult]] = {
+        "constant": lambda s: search.constant_pages(load, url, 16, s),
+        "big": lambda s: search.searches(load, url, big, 16, s),
+        "small": lambda s: search.searches(load, url, small, 16, s),
+    }
+    for warm_up in runs.values():
+        warm_up(1)
+    throughput, latency = (figures[name] for name in planned.SEARCHES)
+    seen: list[LoadResult] = []
+    for number in range(sizes.rounds):
+        names = list(runs)
+        order = names[number % 3 :] + names[: number % 3]  # rotate who goes first
+        done = {name: runs[name](seconds) for name in order}
+        seen.extend(done.values())
+        throughput.record(done["big"].rate, done["constant"].rate)
+        latency.record(done["big"].p95_ms, done["small"].p95_ms)
+    throughput.tool = latency.tool = load.name
+    throughput.note = latency.note = _failures(seen)
+
+
+def measure_creates(
+    load: LoadGenerator,
+    url: str,
+    database_url: str,
+    sizes: Sizes,
+    population: Population,
+    figures: dict[str, Figure],
+) -> None:
+    writes.prepare_raw_table(database_url)
+    tokens = [t.token for t in population.writers]
+    writes.creates(load, url, tokens, WRITERS, 1)  # warm-up
+    for clients, name in zip((1, WRITERS), planned.CREATES, strict=True):
+        figure = figures[name]
+        seen: list[LoadResult] = []
+
+        def over_http(clients: int = clients, seen: list[LoadResult] = seen) -> float:
+            result = writes.creates(load, url, tokens, clients, sizes.load_seconds)
+            seen.append(result)
+            return result.rate
+
+        def raw(clients: int = clients) -> float:
+            return writes.raw_inserts_per_second(database_url, clients, sizes.load_seconds)
+
+        interleave(sizes.rounds, over_http, raw, figure)
+        figure.tool = f"{load.name}; baseline: psycopg threads in the harness"
+        figure.note = _failures(seen)
+
+
+def measure_read_your_writes(
+    services: Services, url: str, sizes: Sizes, population: Population, figure: Figure
+) -> None:
+    headers = {"Authorization": f"Bearer {population.big.token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        read_your_writes.visible_after_create(client, 3)  # warm-up
+
+        def visible_ms() -> float:
+            delays = read_your_writes.visible_after_create(client, sizes.ryw_samples)
+            return read_your_writes.percentile(delays, 0.95) * 1000
+
+        def save_ms() -> float:
+            timings = read_your_writes.save_seconds(
+                services.app, population.saves, sizes.ryw_samples
+            )
+            return read_your_writes.percentile(timings, 0.5) * 1000
+
+        interleave(sizes.rounds, visible_ms, save_ms, figure)
+    figure.tool = "httpx, 1 client, in the harness; baseline: application.save in the harness"
+
+
+def main_scenario(
+    load: LoadGenerator, sizes: Sizes, figures: dict[str, Figure], work: Path, clock: Clock
+) -> None:
+    """The server's figures and the loading ones: one database, its data, one server."""
+    creates = [figures[name] for name in planned.CREATES]
+    searches = [figures[name] for name in planned.SEARCHES]
+    loading = [figures[name] for name in planned.LOADING]
+    ryw = figures[planned.READ_YOUR_WRITES]
+    everything = [*creates, *searches, *loading, ryw]
+    with (
+        section(clock, "preparing the database and the data", everything),
+        scratch_database("main") as database_url,
+    ):
+        services = bootstrap(
+            Settings(database_url=database_url, data_dir=work / "harness", run_projections=False),
+            pool_size=HARNESS_POOL,
+        )
+        try:
+            population = dataset.populate(services.app, database_url, sizes, clock.say)
+            clock.say(f"  {services.app.head():,} events; building the read models")
+            build_read_models(services, clock)
+            with section(clock, "customer loading figures", loading):
+                measure_loading(services, sizes, population, figures)
+            server_settings = {
+                "DOCINTAKE_DATABASE_URL": database_url,
+                "DOCINTAKE_DATA_DIR": str(work / "server"),
+                "DOCINTAKE_BENCH_ROUTES": "true",
+            }
+            clock.say("starting docintake serve")
+            with running_server(server_settings, work / "server.log") as server:
+                with section(clock, "search figures", searches):
+                    measure_search(load, server.url, sizes, population, figures)
+                with section(clock, "create figures", creates):
+                    measure_creates(load, server.url, database_url, sizes, population, figures)
+                with section(clock, "read-your-writes figure", [ryw]):
+                    measure_read_your_writes(services, server.url, sizes, population, ryw)
+        finally:
+            services.close()
+
+
+@contextmanager
+def storage_under_test(
+    kind: str, work: Path, payload: Path
+) -> Iterator[tuple[dict[str, str], Callable[[], float]]]:
+    """The server's storage settings for `kind` (local or s3), and the matching baseline."""
+    if kind == "local":
+        copies = work / "server-local" / "copies"  # the disk the server's store writes to
+        copies.mkdir(parents=True, exist_ok=True)
+        yield {}, lambda: copy_mib_per_second(payload, copies)
+        return
+    with s3_server(work / "s3-data") as s3:
+        bucket = "bench-bucket"
+        client = s3.client()
+        if not client.bucket_exists(bucket):
+            client.make_bucket(bucket)
+        settings = {
+            "DOCINTAKE_STORAGE_URL": f"s3://{bucket}",
+            "DOCINTAKE_S3_ENDPOINT": s3.endpoint,
+            "DOCINTAKE_S3_ACCESS_KEY": s3.access_key,
+            "DOCINTAKE_S3_SECRET_KEY": s3.secret_key,
+            "DOCINTAKE_S3_SECURE": "false",
+            "DOCINTAKE_S3_REGION": REGION,
+        }
+        yield settings, lambda: put_mib_per_second(client, bucket, payload)
+
+
+def _signup(url: str) -> str:
+    answer = httpx.post(
+        f"{url}/api/v1/signup",
+        json={
+            "organization_name": "Upload Bench",
+            "email": f"upload-{uuid.uuid4().hex[:12]}@bench.example.org",
+            "password": dataset.BENCH_PASSWORD,
+            "plan": "team",
+        },
+        timeout=30,
+    )
+    answer.raise_for_status()
+    token: str = answer.json()["token"]
+    return token
+
+
+def upload_scenario(
+    kind: str, sizes: Sizes, figures: dict[str, Figure], work: Path, payload: Path, clock: Clock
+) -> None:
+    """One server with `kind` storage on its own database: the upload and its memory."""
+    speed, memory = figures[f"upload_{kind}"], figures[f"upload_{kind}_memory"]
+    limit = sizes.upload_bytes + 16 * MiB
+    with (
+        section(clock, f"upload figures ({kind} storage)", [speed, memory]),
+        storage_under_test(kind, work, payload) as (storage, baseline),
+        scratch_database(f"upload_{kind}") as database_url,
+    ):
+        settings = {
+            **storage,
+            "DOCINTAKE_DATABASE_URL": database_url,
+            "DOCINTAKE_DATA_DIR": str(work / f"server-{kind}"),
+            "DOCINTAKE_MAX_UPLOAD_SIZE": str(limit),
+        }
+        with (
+            running_server(settings, work / f"server-{kind}.log") as server,
+            httpx.Client(
+                base_url=server.url,
+                headers={"Authorization": f"Bearer {_signup(server.url)}"},
+                timeout=60,
+            ) as api,
+        ):
+            memories: list[float] = []
+
+            def upload() -> float:
+                result = upload_once(server, api, link, payload)
+                memories.append(result.memory_growth_mib)
+                return result.mib_per_second
+
+            try:
+                link = open_link(api, limit)
+                interleave(sizes.rounds, upload, baseline, speed)
+            except UploadUnavailable as missing:
+                for figure in (speed, memory):
+                    figure.not_measured(str(missing))
+                return
+            for value in memories:
+                memory.record(value)
+            speed.tool = "httpx streaming the file from disk, 1 client, in the harness"
+            memory.tool = "/proc/PID/status of the server: VmRSS every 10 ms, and VmHWM"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="reduced sizes, under 3 minutes")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument(
+        "--load", choices=("wrk", "python"), default="wrk", help="load generator (default wrk)"
+    )
+    arguments = parser.parse_args(argv)
+    sizes = QUICK if arguments.quick else FULL
+    clock = Clock()
+    load_at_start = machine.load_average()
+    clock.say(f"docintake bench, {sizes.mode} sizes (load average {load_at_start})")
+    free = free_connections()
+    if free < 80:
+        clock.say(f"warning: PostgreSQL has only {free} connections free; this run needs ~70")
+    load = load_generator(arguments.load)
+    figures = planned.define(sizes)
+    with tempfile.TemporaryDirectory(prefix="docintake-bench-") as temporary:
+        work = Path(temporary)
+        rebuild_scenario(sizes, figures[planned.REBUILD], work, clock)
+        main_scenario(load, sizes, figures, work, clock)
+        clock.say(f"writing the {sizes.upload_bytes // MiB} MiB payload")
+        payload = work / "payload.bin"
+        make_payload(payload, sizes.upload_bytes)
+        for kind in ("local", "s3"):
+            upload_scenario(kind, sizes, figures, work, payload, clock)
+    info = machine.describe(sizes.mode, load.version, load_at_start)
+    info["sizes"] = asdict(sizes)
+    info["seconds"] = round(time.monotonic() - clock.started, 1)
+    write_results(arguments.output, info, list(figures.values()))
+    print()
+    print(table(list(figures.values())))
+    print()
+    for figure in figures.values():
+        if figure.note:
+            print(f"- {figure.name}: {figure.note}")
+    clock.say(f"wrote {arguments.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""This process's part in background jobs: the queue it sends to and, where it runs jobs,
+the workers and the maintenance schedule.
+
+With `DOCINTAKE_BROKER_URL` the queue is dramatiq on RabbitMQ or Redis and only
+`docintake worker` processes run jobs. Without it the queue is a table of the
+read-model database and the API process runs the jobs itself (so does
+`docintake worker`, if started); one process at a time, by lease.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import dramatiq
+
+from application.job_state import OUTCOMES, failed_counts, table_exists
+from application.jobs import PERIODIC_KINDS, Job, JobCounts, JobKind, JobQueue
+from infrastructure.broker import DEFAULT_MAX_BACKOFF_MS, broker_from_url, start_worker, stop_worker
+from infrastructure.job_actors import DramatiqJobQueue, Perform
+from infrastructure.job_table import EmbeddedJobWorker, TableJobQueue
+from infrastructure.settings import Settings
+from projections.database import Database
+from projections.runner import Lease
+
+log = logging.getLogger(__name__)
+
+WORKER_LEASE = "jobs_worker"
+SCHEDULE_LEASE = "jobs_schedule"
+
+
+class MaintenanceSchedule:
+    """Queues the periodic jobs (expiry marking, storage sweep, due upload notices) every
+    `interval` while this process holds the schedule lease: dramatiq has no scheduler, and
+    a lease keeps several workers from queueing the same round."""
+
+    def __init__(self, queue: JobQueue, lease: Lease, interval: timedelta) -> None:
+        self.queue = queue
+        self.lease = lease
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jobs-schedule", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                holding = self.lease.acquire() or self.lease.held()
+            except Exception:
+                log.warning("jobs: cannot reach the schedule lease; retrying", exc_info=True)
+                holding = False
+            if not holding:
+                self._stop.wait(min(self.interval.total_seconds(), 5.0))
+                continue
+            try:
+                for kind in PERIODIC_KINDS:
+                    self.queue.enqueue(Job(kind))
+            except Exception:
+                log.warning("jobs: periodic jobs not queued; trying next round", exc_info=True)
+            self._stop.wait(self.interval.total_seconds())
+        self.lease.release()
+
+
+class JobSystem:
+    """The queue (dramatiq or table), and the workers and schedule once `run_workers` is called."""
+
+    def __init__(
+        self, settings: Settings, database: Database, lease: Callable[[str], Lease]
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self._lease = lease
+        backoff_ms = max(1, round(settings.job_backoff_seconds * 1000))
+        self.broker: dramatiq.Broker | None = None
+        self.queue: DramatiqJobQueue | TableJobQueue
+        if settings.broker_url:
+            self.broker = broker_from_url(
+                settings.broker_url,
+                max_retries=settings.job_retries,
+                min_backoff_ms=backoff_ms,
+                max_backoff_ms=max(backoff_ms, DEFAULT_MAX_BACKOFF_MS),
+                redelivery_ms=max(1, round(settings.job_redelivery_seconds * 1000)),
+            )
+            self.queue = DramatiqJobQueue(
+                self.broker,
+                prefix=settings.job_queue_prefix,
+                retries=settings.job_retries,
+                backoff_ms=backoff_ms,
+            )
+        else:
+            self.queue = TableJobQueue(database)
+        self._dramatiq_worker: dramatiq.Worker | None = None
+        self._table_worker: EmbeddedJobWorker | None = None
+        self._schedule: MaintenanceSchedule | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.broker is None
+
+    def prepare(self) -> None:
+        """Create the embedded queue's table (nothing to do on a broker)."""
+        if isinstance(self.queue, TableJobQueue):
+            self.queue.prepare()
+
+    def run_workers(self, perform: Perform, threads: int = 2) -> None:
+        """Run jobs in `threads` threads of this process, and the maintenance schedule."""
+        if isinstance(self.queue, TableJobQueue):
+            self._table_worker = EmbeddedJobWorker(
+                self.queue,
+                perform,
+                self._lease(WORKER_LEASE),
+                threads=threads,
+                retries=self.settings.job_retries,
+                backoff=timedelta(seconds=self.settings.job_backoff_seconds),
+            )
+            self._table_worker.start()
+        else:
+            assert self.broker is not None
+            self.queue.serve(perform)
+            self._dramatiq_worker = start_worker(self.broker, worker_threads=threads)
+        self._schedule = MaintenanceSchedule(
+            self.queue,
+            self._lease(SCHEDULE_LEASE),
+            timedelta(seconds=self.settings.maintenance_interval_seconds),
+        )
+        self._schedule.start()
+
+    def wake(self) -> None:
+        """New jobs were committed to the table: the embedded workers look at once."""
+        if self._table_worker is not None:
+            self._table_worker.wake()
+
+    def status(self) -> list[JobCounts]:
+        """Queued, delayed, failed and dead-lettered jobs per kind."""
+        counts = self.queue.counts()
+        with self.database.reading() as tx:
+            # Before the job policy's first start there is nothing to count.
+            failed = failed_counts(tx) if table_exists(tx, OUTCOMES) else {}
+        result = []
+        for kind in JobKind:
+            queued, delayed, dead = counts.get(kind.value, (0, 0, 0))
+            result.append(JobCounts(kind.value, queued, delayed, failed.get(kind.value, 0), dead))
+        return result
+
+    def close(self) -> None:
+        if self._schedule is not None:
+            self._schedule.stop()
+        if self._table_worker is not None:
+            self._table_worker.stop()
+        if self._dramatiq_worker is not None:
+            stop_worker(self._dramatiq_worker, timeout_ms=10_000)
+        if self.broker is not None:
+            self.broker.close()

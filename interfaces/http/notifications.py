@@ -1,0 +1,54 @@
+"""The signed-in member's own notification settings."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Response, get, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from application.notifications import NotificationSettings
+from application.principal import Principal
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.organization import wrote
+
+
+class Notifications(msgspec.Struct):
+    """`uploads`: e-mail me when clients upload files (a digest per link)."""
+
+    uploads: bool
+
+
+class NotificationsRequest(msgspec.Struct, forbid_unknown_fields=True):
+    uploads: bool
+
+
+def notifications_body(settings: NotificationSettings) -> Notifications:
+    return Notifications(uploads=settings.uploads)
+
+
+class NotificationController(Controller):
+    path = "/api/v1/members/me/notifications"
+    tags = ["organisation"]
+
+    @get("/", sync_to_thread=True)
+    def get_notifications(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> Notifications:
+        """What the caller is e-mailed about."""
+        return notifications_body(services.app.notification_settings(principal))
+
+    @put("/", sync_to_thread=True)
+    def change_notifications(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[NotificationsRequest],
+    ) -> Response[Notifications]:
+        """Switch one's own upload notifications on or off (any role)."""
+        settings, position = services.app.change_notification_settings(principal, data.uploads)
+        return Response(
+            notifications_body(settings), headers=wrote(consistency, principal, position)
+        )

@@ -1,0 +1,96 @@
+// The staff pages work without script; this adds live search, copy buttons, confirmations
+// and local times. Served by us (script-src 'self'), no third-party code.
+(function () {
+  "use strict";
+  const live = document.getElementById("live");
+
+  function announce(text) {
+    if (!live) { return; }
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  // Live search: the results part of the overview is fetched again as the user types.
+  const search = document.querySelector("form[data-live-search]");
+  if (search) {
+    const results = document.getElementById("results");
+    let timer = null;
+    let pending = null;
+    const refresh = function () {
+      const query = new URLSearchParams(new FormData(search));
+      const url = search.getAttribute("action") + "?" + query.toString();
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      results.setAttribute("aria-busy", "true");
+      fetch(url, { headers: { "X-Fragment": "results" }, credentials: "same-origin", signal: pending.signal })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.text();
+        })
+        .then(function (html) {
+          results.innerHTML = html;  // our own escaped template output
+          results.removeAttribute("aria-busy");
+          localTimes(results);
+          window.history.replaceState(null, "", url);
+          const summary = document.getElementById("result-summary");
+          if (summary) { announce(summary.dataset.summary); }
+        })
+        .catch(function (error) {
+          if (error.name !== "AbortError") { search.submit(); }
+        });
+    };
+    search.querySelector("input[type=search]").addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 200);
+    });
+    search.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", refresh);
+    });
+    search.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+  }
+
+  // Copy buttons: the clipboard API where the page may use it, else select-and-copy.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    const input = document.getElementById(button.dataset.copy);
+    const done = function () {
+      const label = button.textContent;
+      button.textContent = live.dataset.copied;
+      announce(live.dataset.copied);
+      window.setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    const fallback = function () {
+      input.focus();
+      input.select();
+      let copied = false;
+      try { copied = document.execCommand("copy"); } catch (ignored) { copied = false; }
+      if (copied) { done(); } else { announce(live.dataset.copyFailed); }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+
+  // Forms that undo something ask first.
+  document.addEventListener("submit", function (event) {
+    const message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+
+  // Times are rendered in UTC; show them in the browser's own time zone.
+  function localTimes(root) {
+    const lang = document.documentElement.lang || "de";
+    const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    const dateOnly = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
+    root.querySelectorAll("time[datetime]").forEach(function (node) {
+      const moment = new Date(node.getAttribute("datetime"));
+      if (isNaN(moment.getTime()) || node.title) { return; }
+      node.title = node.textContent;
+      node.textContent = (node.textContent.indexOf(":") >= 0 ? dateTime : dateOnly).format(moment);
+    });
+  }
+  localTimes(document);
+})();

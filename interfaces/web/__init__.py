@@ -1,0 +1,19 @@
+"""The staff web pages: server-rendered HTML over the application and the read models."""
+
+from __future__ import annotations
+
+from interfaces.web.auth import StaffAuthPages
+from interfaces.web.customer_detail import CustomerDetailPages, FilePages
+from interfaces.web.customers import CustomerPages
+from interfaces.web.links import LinkPages
+from interfaces.web.settings import SettingsPages
+
+#: The controllers `create_app` registers for the staff pages.
+STAFF_PAGES = [
+    StaffAuthPages,
+    CustomerPages,
+    CustomerDetailPages,
+    FilePages,
+    LinkPages,
+    SettingsPages,
+]

@@ -1,0 +1,195 @@
+"""The customer overview (search, status filter, sort, pages) and the new-customer form."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import URLEncodedBody
+from litestar.response import Redirect, Template
+
+from application.permissions import Action, authorize
+from domain.errors import InvalidValue, PlanLimitReached
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    client_of,
+    field,
+    optional,
+    page,
+    problems_of,
+    see_other,
+    wait_for_writes,
+)
+from interfaces.web.texts import error_text, language_of
+from projections.customer_list import CustomerPage
+
+PAGE_SIZE = 25
+STATUSES = ("open", "partial", "complete")
+#: The overview's sort choices and the customer list's sort keys behind them.
+SORTS = {"name": "name", "created": "-created_at", "last_upload": "-last_upload_at"}
+# Previous pages' cursors ride along in the URL (`trail`) so that "previous" works with
+# keyset pages; beyond this many the oldest are dropped.
+TRAIL_LIMIT = 100
+FIRST_PAGE = "-"
+FRAGMENT_HEADER = "x-fragment"
+
+
+class Listing:
+    """The overview's query as the URL carries it, and the URLs of its pages and tabs."""
+
+    def __init__(self, request: Request[Any, Any, Any]) -> None:
+        query = request.query_params
+        self.q = (query.get("q") or "").strip()[:200]
+        status = query.get("status")
+        self.status = status if status in STATUSES else None
+        sort = query.get("sort")
+        self.sort = sort if sort in SORTS else "name"
+        cursor = query.get("cursor") or ""
+        self.cursor = cursor if 0 < len(cursor) <= 2000 else None
+        trail = (query.get("trail") or "").split(".")
+        self.trail = [c for c in trail if c and len(c) <= 2000][-TRAIL_LIMIT:]
+
+    def base(self, **overrides: str | None) -> dict[str, str]:
+        params = {"q": self.q, "status": self.status, "sort": self.sort, **overrides}
+        if params.get("sort") == "name":
+            params.pop("sort")
+        return {k: v for k, v in params.items() if v}
+
+    def url(self, **params: str | None) -> str:
+        query = urlencode(self.base(**params))
+        return "/customers" + (f"?{query}" if query else "")
+
+    def next_url(self, next_cursor: str | None) -> str | None:
+        if next_cursor is None:
+            return None
+        trail = [*self.trail, self.cursor or FIRST_PAGE][-TRAIL_LIMIT:]
+        return self.url(cursor=next_cursor, trail=".".join(trail))
+
+    def previous_url(self) -> str | None:
+        if not self.trail:
+            return None
+        previous = self.trail[-1]
+        return self.url(
+            cursor=None if previous == FIRST_PAGE else previous,
+            trail=".".join(self.trail[:-1]) or None,
+        )
+
+
+class CustomerPages(Controller):
+    """`/customers`: the overview and the form for a new customer."""
+
+    path = "/customers"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", sync_to_thread=True)
+    def overview(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+    ) -> Template:
+        """The list; with the `X-Fragment: results` header only its results part (live
+        search replaces that part as the user types)."""
+        principal = staff_session.principal
+        listing = Listing(request)
+        fresh = wait_for_writes(consistency, principal)
+        found = self._search(services, principal.organization_id, listing)
+        counts = services.customer_list.status_counts(principal.organization_id)
+        first = len(listing.trail) * PAGE_SIZE + 1 if listing.cursor else 1
+        context = {
+            "listing": listing,
+            "customers": found.items,
+            "total": found.total,
+            "shown_from": first,
+            "shown_to": first + len(found.items) - 1,
+            "counts": {"all": sum(counts.values()), **counts},
+            "tabs": [(None, listing.url(status=None))]
+            + [(s, listing.url(status=s)) for s in STATUSES],
+            "next_url": listing.next_url(found.next_cursor),
+            "previous_url": listing.previous_url() if listing.cursor else None,
+            "first_url": listing.url() if listing.cursor else None,
+            "sorts": list(SORTS),
+            "filtered": bool(listing.q or listing.status),
+        }
+        fragment = request.headers.get(FRAGMENT_HEADER) == "results"
+        template = "staff/_customer_results.html" if fragment else "staff/customers.html"
+        return page(request, services, staff_session, template, context, fresh=fresh)
+
+    @staticmethod
+    def _search(services: Services, organization_id: Any, listing: Listing) -> CustomerPage:
+        search = services.customer_list.search
+        arguments: dict[str, Any] = {
+            "q": listing.q or None,
+            "status": listing.status,
+            "sort": SORTS[listing.sort],
+            "limit": PAGE_SIZE,
+        }
+        try:
+            return search(organization_id, cursor=listing.cursor, **arguments)
+        except ValueError:
+            # A cursor that is not ours (edited URL): start from the first page.
+            listing.cursor, listing.trail = None, []
+            return search(organization_id, **arguments)
+
+    @get("/new", sync_to_thread=True)
+    def new_customer(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        staff_session: NamedDependency[StaffSessionContext],
+    ) -> Template:
+        authorize(staff_session.principal, Action.MANAGE_CUSTOMERS)
+        return self._form(request, services, staff_session, {}, {})
+
+    @post("/new", sync_to_thread=True)
+    def create_customer(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """Create the customer and open its page; errors beside the fields, input kept."""
+        principal = staff_session.principal
+        values = {name: field(data, name) for name in ("name", "email", "company")}
+        lang = language_of(request)
+        try:
+            recorded = services.app.create_customer(
+                principal, values["name"], optional(data, "email"), optional(data, "company")
+            )
+        except InvalidValue as invalid:
+            return self._form(
+                request, services, staff_session, values, problems_of(invalid, lang), 422
+            )
+        except PlanLimitReached as refused:
+            alert = error_text(refused.code, refused.message, lang)
+            return self._form(request, services, staff_session, values, {}, 403, alert)
+        consistency.wrote(client_of(principal), recorded.position)
+        return see_other(f"/customers/{recorded.id}", done="created")
+
+    @staticmethod
+    def _form(
+        request: Request[Any, Any, Any],
+        services: Services,
+        staff_session: StaffSessionContext,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+        alert: str | None = None,
+    ) -> Template:
+        return page(
+            request,
+            services,
+            staff_session,
+            "staff/customer_new.html",
+            {"values": values, "errors": errors, "alert": alert},
+            status_code=status_code,
+        )

@@ -1,0 +1,255 @@
+"""Upload links from the staff pages: the new-link form, the created link (copy, send by
+e-mail), revoke and unlock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from application.permissions import Action, authorize
+from application.upload_links import DEFAULT_LIFETIME
+from domain.errors import InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    client_of,
+    field,
+    optional,
+    page,
+    problems_of,
+    see_other,
+    wait_for_writes,
+)
+from interfaces.web.texts import language_of
+
+MEGABYTE = 1024 * 1024
+#: The file-type choices of the form and the MIME types behind them.
+TYPE_CHOICES = {"type_pdf": "application/pdf", "type_images": "image/*"}
+LINK_FIELDS = ("title", "message", "expires_at", "max_files", "max_file_size", "password")
+
+
+def end_of_day(raw: str) -> datetime:
+    """`YYYY-MM-DD` from a date input: the link holds to the end of that day (UTC)."""
+    day = date.fromisoformat(raw)
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+
+
+def whole_number(raw: str) -> object:
+    """A number field: an int, None when empty, else the text (the application refuses it
+    with its own words)."""
+    text = raw.strip()
+    if not text:
+        return None
+    return int(text) if text.isdigit() else text
+
+
+def megabytes(raw: str) -> object:
+    text = raw.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return max(0, round(float(text) * MEGABYTE))
+    except ValueError:
+        return text
+
+
+class LinkPages(Controller):
+    """`/customers/{id}/links/new` and `/links/{id}`."""
+
+    path = "/"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/customers/{customer_id:uuid}/links/new", sync_to_thread=True)
+    def new_link(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        staff_session: NamedDependency[StaffSessionContext],
+        customer_id: FromPath[UUID],
+    ) -> Template:
+        authorize(staff_session.principal, Action.MANAGE_LINKS)
+        default_expiry = (datetime.now(UTC) + DEFAULT_LIFETIME).date().isoformat()
+        return self._form(
+            request, services, staff_session, customer_id, {"expires_at": default_expiry}, {}
+        )
+
+    @post("/customers/{customer_id:uuid}/links/new", sync_to_thread=True)
+    def create_link(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        customer_id: FromPath[UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """Create the link, then show it with its copy button and the e-mail form."""
+        principal = staff_session.principal
+        values: dict[str, Any] = {name: field(data, name) for name in LINK_FIELDS}
+        values["requested_items"] = field(data, "requested_items")
+        values.update({name: bool(field(data, name)) for name in TYPE_CHOICES})
+        # A password is never sent back into the page.
+        values["password"] = ""
+        lang = language_of(request)
+        try:
+            expires_at = (
+                end_of_day(field(data, "expires_at")) if field(data, "expires_at") else None
+            )
+        except ValueError:
+            problems = problems_of(InvalidValue.single("expires_at", "is not a valid date"), lang)
+            return self._form(request, services, staff_session, customer_id, values, problems, 422)
+        items = [line.strip() for line in field(data, "requested_items").splitlines()]
+        try:
+            recorded = services.app.create_link(
+                principal,
+                customer_id,
+                title=optional(data, "title"),
+                message=optional(data, "message"),
+                expires_at=expires_at,
+                max_file_size=megabytes(field(data, "max_file_size")),
+                max_files=whole_number(field(data, "max_files")),
+                allowed_types_value=[t for name, t in TYPE_CHOICES.items() if field(data, name)],
+                password=field(data, "password") or None,
+                requested_items_value=[item for item in items if item],
+            )
+        except InvalidValue as invalid:
+            problems = problems_of(invalid, lang)
+            return self._form(request, services, staff_session, customer_id, values, problems, 422)
+        consistency.wrote(client_of(principal), recorded.position)
+        return see_other(f"/links/{recorded.id}")
+
+    def _form(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        staff_session: StaffSessionContext,
+        customer_id: UUID,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        customer = services.app.customer_of(staff_session.principal, customer_id)
+        return page(
+            request,
+            services,
+            staff_session,
+            "staff/link_new.html",
+            {
+                "customer": customer,
+                "values": values,
+                "errors": errors,
+                "max_size": services.settings.max_upload_size,
+                "today": datetime.now(UTC).date().isoformat(),
+                "latest": (datetime.now(UTC) + timedelta(days=366)).date().isoformat(),
+            },
+            status_code=status_code,
+        )
+
+    @get("/links/{link_id:uuid}", sync_to_thread=True)
+    def created(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        link_id: FromPath[UUID],
+    ) -> Template:
+        """The link with its copy button and the "send by e-mail" form."""
+        fresh = wait_for_writes(consistency, staff_session.principal)
+        return self._link_page(request, services, staff_session, link_id, {}, {}, fresh=fresh)
+
+    def _link_page(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        staff_session: StaffSessionContext,
+        link_id: UUID,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+        fresh: bool = True,
+    ) -> Template:
+        principal = staff_session.principal
+        link = services.app.link_of(principal, link_id)
+        customer = services.app.customer_of(principal, link.customer_id)
+        return page(
+            request,
+            services,
+            staff_session,
+            "staff/link_created.html",
+            {
+                "link": link,
+                "status": link.status(datetime.now(UTC)),
+                "url": services.app.link_url(link),
+                "customer": customer,
+                "values": {"to": customer.email or "", **values},
+                "errors": errors,
+            },
+            status_code=status_code,
+            fresh=fresh,
+        )
+
+    @post("/links/{link_id:uuid}/send", sync_to_thread=True)
+    def send(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        link_id: FromPath[UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """Queue the e-mail to the given address or the customer's; back where it came from."""
+        principal = staff_session.principal
+        try:
+            recorded = services.app.request_link_send(
+                principal, link_id, optional(data, "to"), optional(data, "message")
+            )
+        except InvalidValue as invalid:
+            values = {"to": field(data, "to"), "message": field(data, "message")}
+            problems = problems_of(invalid, language_of(request))
+            return self._link_page(request, services, staff_session, link_id, values, problems, 422)
+        consistency.wrote(client_of(principal), recorded.position)
+        return self._back(services, staff_session, link_id, field(data, "back"), "link_sent")
+
+    @post("/links/{link_id:uuid}/revoke", sync_to_thread=True)
+    def revoke(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        link_id: FromPath[UUID],
+    ) -> Redirect:
+        recorded = services.app.revoke_link(staff_session.principal, link_id)
+        consistency.wrote(client_of(staff_session.principal), recorded.position)
+        return self._back(services, staff_session, link_id, "customer", "link_revoked")
+
+    @post("/links/{link_id:uuid}/unlock", sync_to_thread=True)
+    def unlock(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        link_id: FromPath[UUID],
+    ) -> Redirect:
+        recorded = services.app.unlock_link(staff_session.principal, link_id)
+        consistency.wrote(client_of(staff_session.principal), recorded.position)
+        return self._back(services, staff_session, link_id, "customer", "link_unlocked")
+
+    @staticmethod
+    def _back(
+        services: Services, staff_session: StaffSessionContext, link_id: UUID, back: str, done: str
+    ) -> Redirect:
+        if back == "link":
+            return see_other(f"/links/{link_id}", done=done)
+        link = services.app.link_of(staff_session.principal, link_id)
+        return see_other(f"/customers/{link.customer_id}", done=done, anchor=f"link-{link_id}")

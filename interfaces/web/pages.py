@@ -1,0 +1,228 @@
+"""What every staff page shares: the page frame's context, redirects, refusals as pages.
+
+The pages call the application and the read models directly (never our own JSON
+API). Each page waits for the read models to show the session's own writes
+(`ReadYourWrites`, keyed by the session's id), so a form post followed by its
+redirect shows what the post changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+
+from application.errors import Unauthenticated
+from application.permissions import Action, may
+from application.principal import Principal
+from domain.errors import DomainError, InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.errors import STATUS_BY_CODE, STATUS_BY_ERROR
+from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.texts import TEXTS, Formats, error_text, language_of, problem_text
+
+log = logging.getLogger(__name__)
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # Customer data: never kept by a shared cache or the browser's back-forward store.
+    "Cache-Control": "no-store",
+}
+
+# What `?done=` may announce after a redirect (a key, never free text from the URL).
+NOTICES = frozenset(key.removeprefix("done_") for key in TEXTS["de"] if key.startswith("done_"))
+
+Form = Mapping[str, Any]
+
+
+def field(data: Form, name: str) -> str:
+    """One text field of a posted form ('' when missing; the last value when repeated)."""
+    value = data.get(name)
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def optional(data: Form, name: str) -> str | None:
+    """A text field, or None when it was left empty (the application's 'not given')."""
+    text = field(data, name).strip()
+    return text or None
+
+
+def problems_of(invalid: InvalidValue, lang: str) -> dict[str, str]:
+    return {name: problem_text(problem, lang) for name, problem in invalid.fields.items()}
+
+
+def client_of(principal: Principal) -> Any:
+    """The key the session's own writes are remembered under."""
+    return principal.token_id or principal.user_id
+
+
+def wait_for_writes(consistency: ReadYourWrites, principal: Principal) -> bool:
+    """Block until the read models show the session's writes; False if they lag."""
+    return consistency.wait(client_of(principal))
+
+
+def safe_next(target: str | None, default: str = "/customers") -> str:
+    """A local path to go on to: never another site (`//host`, `https:`) nor a header."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 32 for c in target)
+    ):
+        return default
+    return target
+
+
+def see_other(path: str, done: str | None = None, anchor: str | None = None) -> Redirect:
+    """After a successful post: 303 to the page that shows the result."""
+    target = path + (f"?{urlencode({'done': done})}" if done else "")
+    if anchor:
+        target += f"#{anchor}"
+    return Redirect(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def permissions_of(principal: Principal) -> dict[str, bool]:
+    """What the templates may offer: `can.manage_customers`, ... (hidden when False)."""
+    return {action.value: may(principal, action) for action in Action}
+
+
+def page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    session: StaffSessionContext,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    fresh: bool = True,
+    section: str = "customers",
+) -> Template:
+    """A staff page inside the frame: navigation, language switch, sign-out form."""
+    lang = language_of(request)
+    principal = session.principal
+    me = services.app.member(principal, principal.user_id)
+    done = request.query_params.get("done")
+    frame = {
+        "t": TEXTS[lang],
+        "lang": lang,
+        "fmt": Formats(lang),
+        "csrf_token": session.csrf_token,
+        "can": permissions_of(principal),
+        "me": me.name or me.email,
+        "me_id": str(principal.user_id),
+        "section": section,
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "notice": TEXTS[lang][f"done_{done}"] if done in NOTICES else None,
+        "stale": not fresh,
+    }
+    return Template(
+        template_name=template,
+        context={**frame, **context},
+        status_code=status_code,
+        headers=PAGE_HEADERS,
+    )
+
+
+def public_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+) -> Template:
+    """A page outside the signed-in frame (sign-in, refusals)."""
+    lang = language_of(request)
+    done = request.query_params.get("done")
+    frame = {
+        "t": TEXTS[lang],
+        "lang": lang,
+        "fmt": Formats(lang),
+        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "notice": TEXTS[lang][f"done_{done}"] if done in NOTICES else None,
+    }
+    return Template(
+        template_name=template,
+        context={**frame, **context},
+        status_code=status_code,
+        headers=PAGE_HEADERS,
+    )
+
+
+def status_of(error: DomainError) -> int:
+    for kind, status in STATUS_BY_ERROR.items():
+        if isinstance(error, kind):
+            return status
+    return STATUS_BY_CODE.get(error.code, 400)
+
+
+def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Template:
+    return public_page(
+        request,
+        "staff/error.html",
+        {"message": message, "status": status},
+        status_code=status,
+    )
+
+
+def to_login(request: Request[Any, Any, Any]) -> Redirect:
+    """Not signed in (or the session ended): to the sign-in page, and back here after it."""
+    here = request.url.path
+    if request.method.upper() == "GET" and request.url.query:
+        here += f"?{request.url.query}"
+    target = "/login" if here in {"/", "/login"} else f"/login?{urlencode({'next': here})}"
+    return Redirect(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def domain_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A refusal of the application as a page (sign-in wanted: a redirect to it)."""
+    assert isinstance(error, DomainError)
+    if isinstance(error, Unauthenticated):
+        return to_login(request)
+    lang = language_of(request)
+    message = error_text(error.code, error.message, lang)
+    if isinstance(error, InvalidValue) and error.fields:
+        message += " " + " ".join(
+            f"{name}: {text}" for name, text in problems_of(error, lang).items()
+        )
+    return error_page(request, status_of(error), message)
+
+
+def http_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    assert isinstance(error, HTTPException)
+    lang = language_of(request)
+    status = error.status_code
+    key = {404: "not_found", 403: "forbidden", 413: "file_too_large"}.get(status)
+    if status in {400, 422}:
+        key = "validation_failed"
+    message = TEXTS[lang][f"error_{key}"] if key else TEXTS[lang]["error_generic"]
+    return error_page(request, status, message)
+
+
+def internal_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    handler = request.scope.get("route_handler")
+    log.exception("unhandled error in %s %s", request.method, handler, exc_info=error)
+    return error_page(request, 500, TEXTS[language_of(request)]["error_generic"])
+
+
+#: Controllers of the staff pages answer refusals with pages, not JSON.
+PAGE_EXCEPTION_HANDLERS: MutableMapping[
+    int | type[Exception], Callable[[Request[Any, Any, Any], Any], Response[Any]]
+] = {
+    DomainError: domain_error_page,
+    HTTPException: http_error_page,
+    Exception: internal_error_page,
+}
