@@ -35,6 +35,8 @@ class DocIntakeBase(Application[UUID]):
         Organization: 100,
         # Every API token issued (each login) adds an event to its user.
         User: 100,
+        # A long-lived customer gathers notes and status changes: load it from a snapshot.
+        Customer: 100,
     }
     # How often a command that lost an optimistic-concurrency race is tried again.
     conflict_attempts = 60

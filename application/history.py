@@ -105,7 +105,7 @@ def customer_state(customer: Customer) -> dict[str, Any]:
         "company": customer.company,
         "language": customer.language,
         "status": customer.status,
-        "notes": plain(customer.notes),
+        "note_count": customer.note_count,
         "deleted": customer.deleted,
         "created_at": customer.created_on.isoformat(),
         "modified_at": customer.modified_on.isoformat(),

@@ -43,6 +43,13 @@ def _git_commit() -> str | None:
     return done.stdout.strip() or None
 
 
+def _postgres_version() -> str:
+    try:
+        return server_version()
+    except Exception as error:  # the figures matter more than this line
+        return f"unknown ({type(error).__name__})"
+
+
 def load_average() -> float:
     """The 1-minute load average: above the core count, other work shared the machine."""
     return round(os.getloadavg()[0], 2)
@@ -57,7 +64,7 @@ def describe(mode: str, load_tool: str, load_at_start: float) -> dict[str, Any]:
         "memory_gib": _memory_gib(),
         "os": platform.platform(),
         "python": sys.version.split()[0],
-        "postgresql": server_version(),
+        "postgresql": _postgres_version(),
         "load_generator": load_tool,
         "load_average_at_start": load_at_start,
         "load_average_at_end": load_average(),

@@ -83,21 +83,33 @@ class ServerProcess:
 
 @contextmanager
 def running_server(
-    settings: Mapping[str, str], log_path: Path, ready_timeout: float = 120
+    settings: Mapping[str, str], log_path: Path, ready_timeout: float = 120, attempts: int = 3
 ) -> Iterator[ServerProcess]:
-    """Start `docintake serve` with these DOCINTAKE_* settings (nothing else of ours leaks in)."""
-    port = free_port()
+    """Start `docintake serve` with these DOCINTAKE_* settings (nothing else of ours leaks in).
+
+    A start that fails (a port taken meanwhile, PostgreSQL briefly out of
+    connections on a shared machine) is tried again.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCINTAKE_")}
     env.update(settings)
-    env.update({"DOCINTAKE_HOST": "127.0.0.1", "DOCINTAKE_PORT": str(port)})
     env.setdefault("DOCINTAKE_LOG_LEVEL", "WARNING")
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [str(DOCINTAKE), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    server = ServerProcess(process, port, log_path)
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        env.update({"DOCINTAKE_HOST": "127.0.0.1", "DOCINTAKE_PORT": str(port)})
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [str(DOCINTAKE), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        server = ServerProcess(process, port, log_path)
+        try:
+            server.wait_until_ready(ready_timeout)
+            break
+        except RuntimeError:
+            server.stop()
+            if attempt == attempts:
+                raise
+            time.sleep(5)
     try:
-        server.wait_until_ready(ready_timeout)
         yield server
     finally:
         server.stop()

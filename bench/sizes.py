@@ -19,7 +19,8 @@ class Sizes:
     long_history: int  # events of the customer loaded beside a short-history one
     load_seconds: float  # per round of HTTP load
     rounds: int
-    rebuild_rounds: int  # each a full rebuild over `log_events`: the most expensive round
+    rebuild_rounds: int  # at most; each a full rebuild over `log_events`
+    rebuild_budget: float  # seconds: no further rebuild round starts that would end past it
     ryw_samples: int  # creates per read-your-writes round
     upload_bytes: int
     short_history: int = 10
@@ -34,7 +35,8 @@ FULL = Sizes(
     long_history=10_000,
     load_seconds=4,
     rounds=3,
-    rebuild_rounds=2,
+    rebuild_rounds=3,
+    rebuild_budget=150,
     ryw_samples=40,
     upload_bytes=1024 * MiB,
 )
@@ -47,6 +49,7 @@ QUICK = Sizes(
     load_seconds=2,
     rounds=3,
     rebuild_rounds=3,
+    rebuild_budget=60,
     ryw_samples=20,
     upload_bytes=128 * MiB,
 )

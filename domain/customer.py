@@ -95,7 +95,9 @@ class Customer(Aggregate):
         self.company = company
         self.language = language
         self.status = CustomerStatus.OPEN.value
-        self.notes: list[dict[str, Any]] = []
+        # Notes live in their events and in the detail read model; the aggregate only
+        # counts them, so its state (and its snapshots) stay small however many there are.
+        self.note_count = 0
         self.deleted = False
 
     def change_details(
@@ -163,9 +165,7 @@ class Customer(Aggregate):
 
     @event(NoteAdded)
     def _note_added(self, note_id: UUID, text: str, actor_id: UUID) -> None:
-        self.notes.append(
-            {"id": note_id, "text": text, "author_id": actor_id, "created_at": self.modified_on}
-        )
+        self.note_count += 1
 
     def delete(self, actor_id: UUID) -> None:
         self._refuse_if_deleted()

@@ -17,7 +17,7 @@ from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.file_store import file_store_from_settings
-from infrastructure.jobs import JobSystem
+from infrastructure.jobs import WORKER_POLL_MS, JobSystem
 from infrastructure.leases import (
     FileLease,
     PostgresLease,
@@ -188,12 +188,14 @@ class Services:
             digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
         )
 
-    def run_job_workers(self, threads: int = 2) -> None:
+    def run_job_workers(self, threads: int = 2, poll_ms: int = WORKER_POLL_MS) -> None:
         """Run background jobs in `threads` threads of this process (and the maintenance
-        schedule), until `close()`."""
+        schedule), until `close()`. `poll_ms`: how often idle workers look for jobs."""
         jobs = self.background_jobs()
         self.jobs.run_workers(
-            lambda job, final: jobs.run(job, final_attempt=final), threads=threads
+            lambda job, final: jobs.run(job, final_attempt=final),
+            threads=threads,
+            poll_ms=poll_ms,
         )
 
     def job_status(self) -> list[JobCounts]:

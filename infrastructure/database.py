@@ -132,17 +132,27 @@ class PostgresTransaction:
             cursor.executemany(sql, [tuple(p) for p in params])
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        # COPY: one statement for the lot, several times faster than row-by-row INSERTs.
-        with (
-            self._connection.cursor() as cursor,
-            cursor.copy(
-                sql.SQL("COPY {} ({}) FROM STDIN").format(
-                    sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
-                )
-            ) as copy,
-        ):
+        """Binary COPY: one statement for the lot, and little work per row on either side
+        (several times faster than INSERTs). Values must have the columns' Python types
+        (UUID for uuid, datetime for timestamptz, int, str, bool, None)."""
+        types = self._column_types(table, columns)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+        )
+        with self._connection.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
+
+    def _column_types(self, table: str, columns: Sequence[str]) -> list[str]:
+        with self._connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute"
+                " WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            )
+            by_name = {row["attname"]: row["type"] for row in cursor.fetchall()}
+        return [by_name[column] for column in columns]
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._connection.cursor() as cursor:

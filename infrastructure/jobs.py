@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 
 WORKER_LEASE = "jobs_worker"
 SCHEDULE_LEASE = "jobs_schedule"
+#: How long an idle worker waits before looking again: on Redis the longest a new job
+#: can wait for an idle worker (RabbitMQ pushes at once), and how quickly a worker
+#: notices a retry that has become due and a request to stop. Four looks a second per
+#: queue cost Redis little.
+WORKER_POLL_MS = 250
 
 
 class MaintenanceSchedule:
@@ -110,7 +115,9 @@ class JobSystem:
         if isinstance(self.queue, TableJobQueue):
             self.queue.prepare()
 
-    def run_workers(self, perform: Perform, threads: int = 2) -> None:
+    def run_workers(
+        self, perform: Perform, threads: int = 2, poll_ms: int = WORKER_POLL_MS
+    ) -> None:
         """Run jobs in `threads` threads of this process, and the maintenance schedule."""
         if isinstance(self.queue, TableJobQueue):
             self._table_worker = EmbeddedJobWorker(
@@ -120,12 +127,15 @@ class JobSystem:
                 threads=threads,
                 retries=self.settings.job_retries,
                 backoff=timedelta(seconds=self.settings.job_backoff_seconds),
+                idle_poll=poll_ms / 1000,
             )
             self._table_worker.start()
         else:
             assert self.broker is not None
             self.queue.serve(perform)
-            self._dramatiq_worker = start_worker(self.broker, worker_threads=threads)
+            self._dramatiq_worker = start_worker(
+                self.broker, worker_threads=threads, worker_timeout_ms=poll_ms
+            )
         self._schedule = MaintenanceSchedule(
             self.queue,
             self._lease(SCHEDULE_LEASE),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -68,7 +69,13 @@ def run(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s received: stopping after the batch in hand", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            # A second signal: do not wait any longer. The database rolls back whatever
+            # batch was open, as after a crash.
+            log.warning("%s received again: exiting now", name)
+            os._exit(1)
+        log.info("%s received: stopping after the batch in hand", name)
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)

@@ -3,10 +3,9 @@
 Each row keeps the event's type, time, actor and the data that matters, as
 JSON; the words are put together when it is read (`activity_texts`). Events
 about links and files name them by title or file name, which only their first
-event carries: a small table of those labels (`customer_activity_subjects`)
-remembers them for the later events. Deleting a customer removes every row
-about it and leaves a tombstone, so that events about the customer's links or
-files that arrive afterwards are not written.
+event carries: later events look it up in that first event's row. Deleting a
+customer removes every row about it and leaves a tombstone, so that events
+about the customer's links or files that arrive afterwards are not written.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ from projections.rows import (
 )
 
 TABLE = "customer_activity"
-SUBJECTS = "customer_activity_subjects"
 DELETED = "customer_activity_deleted"
 
 COLUMN_NAMES = ("aggregate_id", "version", "customer_id", "at", "type", "actor_id", "data")
@@ -45,18 +43,16 @@ COLUMNS = ", ".join(COLUMN_NAMES)
 
 
 class Subjects:
-    """Labels (link titles, file names) of the aggregates a batch mentions."""
+    """Labels (link titles, file names) of the links and files a batch mentions."""
 
     def __init__(self, known: dict[UUID, str | None]) -> None:
         self.known = known
-        self.new: dict[UUID, tuple[UUID, str | None]] = {}
 
     def label(self, aggregate_id: UUID) -> str | None:
         return self.known.get(aggregate_id)
 
-    def remember(self, aggregate_id: UUID, customer_id: UUID, label: str | None) -> None:
+    def remember(self, aggregate_id: UUID, label: str | None) -> None:
         self.known[aggregate_id] = label
-        self.new[aggregate_id] = (customer_id, label)
 
 
 # What an event contributes to the history: its data, or None to leave no entry.
@@ -116,7 +112,7 @@ def _note_added(e: Any, _: Subjects) -> dict[str, Any]:
 
 
 def _link_created(e: Any, subjects: Subjects) -> dict[str, Any]:
-    subjects.remember(e.originator_id, e.customer_id, e.title)
+    subjects.remember(e.originator_id, e.title)
     return {
         "link_id": e.originator_id,
         "title": e.title,
@@ -143,7 +139,7 @@ def _link_send_failed(e: Any, subjects: Subjects) -> dict[str, Any]:
 
 
 def _file_uploaded(e: Any, subjects: Subjects) -> dict[str, Any]:
-    subjects.remember(e.originator_id, e.customer_id, e.filename)
+    subjects.remember(e.originator_id, e.filename)
     return {
         "file_id": e.originator_id,
         "filename": e.filename,
@@ -164,7 +160,7 @@ def _file_reviewed(e: Any, subjects: Subjects) -> dict[str, Any]:
 
 
 def _file_sent(e: Any, subjects: Subjects) -> dict[str, Any]:
-    subjects.remember(e.originator_id, e.customer_id, e.filename)
+    subjects.remember(e.originator_id, e.filename)
     return {
         "sent_file_id": e.originator_id,
         "filename": e.filename,
@@ -198,7 +194,12 @@ DESCRIBERS: dict[type, Describer] = {
     SentFile.SentFileDownloaded: _sent_file,
     SentFile.SentFileRevoked: _sent_file,
 }
-# The first events of the aggregates whose label (title, file name) later events need.
+# The first events of the aggregates whose label later events need, and where it is.
+LABELS = {
+    UploadLink.UploadLinkCreated.__name__: "title",
+    ReceivedFile.FileUploaded.__name__: "filename",
+    SentFile.FileSent.__name__: "filename",
+}
 SUBJECT_STARTS = (UploadLink.UploadLinkCreated, ReceivedFile.FileUploaded, SentFile.FileSent)
 # UploadLink.UploadReceived and UploadRemoved are the link's bookkeeping of the
 # same moments as FileUploaded and FileDeleted: one entry each is enough.
@@ -221,10 +222,10 @@ class ActivityProjection:
         self._describers[event_class] = describer
 
     def tables(self) -> Sequence[str]:
-        return [TABLE, SUBJECTS, DELETED]
+        return [TABLE, DELETED]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
-        table, subjects, deleted = (t + table_suffix for t in self.tables())
+        table, deleted = (t + table_suffix for t in self.tables())
         id_type, time_type = (
             ("UUID", "TIMESTAMPTZ") if tx.dialect == "postgres" else ("TEXT", "TEXT")
         )
@@ -239,35 +240,30 @@ class ActivityProjection:
             f"CREATE INDEX IF NOT EXISTS {table}_customer_idx"
             f" ON {table} (customer_id, at, aggregate_id, version)"
         )
-        tx.execute(
-            f"CREATE TABLE IF NOT EXISTS {subjects} ("
-            f" aggregate_id {id_type} PRIMARY KEY, customer_id {id_type} NOT NULL, label TEXT)"
-        )
-        tx.execute(
-            f"CREATE INDEX IF NOT EXISTS {subjects}_customer_idx ON {subjects} (customer_id)"
-        )
         tx.execute(f"CREATE TABLE IF NOT EXISTS {deleted} (customer_id {id_type} PRIMARY KEY)")
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
-        table, subjects_table, deleted_table = (t + table_suffix for t in self.tables())
+        table, deleted_table = (t + table_suffix for t in self.tables())
         describers = self._describers
         wanted = [
             e for e in events if type(e) in describers or isinstance(e, Customer.CustomerDeleted)
         ]
         if not wanted:
             return
-        customers = {customer_of(e) for e in wanted}
-        created = {e.originator_id for e in wanted if isinstance(e, Customer.CustomerCreated)}
-        deleted = self._ids(
-            tx,
-            f"SELECT customer_id AS id FROM {deleted_table} WHERE customer_id IN",
-            customers - created,
-        )
+        # Only events of links and files can come after their customer's deletion (the
+        # customer itself refuses them), and not for a customer still alive in this batch.
+        alive = {
+            e.originator_id
+            for e in wanted
+            if isinstance(e, Customer.Event) and not isinstance(e, Customer.CustomerDeleted)
+        }
+        suspects = {customer_of(e) for e in wanted if not isinstance(e, Customer.Event)} - alive
+        deleted = self._tombstones(tx, deleted_table, suspects)
         # Labels of links and files first seen in this batch are known without asking.
         mentioned = {e.originator_id for e in wanted if not isinstance(e, Customer.Event)}
         mentioned |= {e.link_id for e in wanted if isinstance(e, ReceivedFile.FileUploaded)}
         mentioned -= {e.originator_id for e in wanted if isinstance(e, SUBJECT_STARTS)}
-        subjects = Subjects(self._labels(tx, subjects_table, mentioned))
+        subjects = Subjects(self._labels(tx, table, mentioned))
 
         rows: list[tuple[Any, ...]] = []
         newly_deleted: set[UUID] = set()
@@ -300,7 +296,6 @@ class ActivityProjection:
             for part in chunks(gone):
                 marks = placeholders(len(part))
                 tx.execute(f"DELETE FROM {table} WHERE customer_id IN ({marks})", part)
-                tx.execute(f"DELETE FROM {subjects_table} WHERE customer_id IN ({marks})", part)
             tx.executemany(
                 f"INSERT INTO {deleted_table} (customer_id) VALUES (%s)"
                 " ON CONFLICT (customer_id) DO NOTHING",
@@ -309,32 +304,33 @@ class ActivityProjection:
         # Plain appends: the tracking position makes sure no event comes twice.
         if rows:
             tx.copy_rows(table, COLUMN_NAMES, rows)
-        labels = [
-            (aggregate_id, customer_id, label)
-            for aggregate_id, (customer_id, label) in subjects.new.items()
-            if customer_id not in deleted
-        ]
-        if labels:
-            tx.copy_rows(subjects_table, ("aggregate_id", "customer_id", "label"), labels)
 
     @staticmethod
-    def _ids(tx: Transaction, select: str, ids: set[UUID]) -> set[UUID]:
+    def _tombstones(tx: Transaction, table: str, customers: set[UUID]) -> set[UUID]:
         found: set[UUID] = set()
-        for part in chunks(sorted(ids, key=str)):
-            for row in tx.fetchall(f"{select} ({placeholders(len(part))})", part):
-                found.add(as_uuid(row["id"]))
+        for part in chunks(sorted(customers, key=str)):
+            for row in tx.fetchall(
+                f"SELECT customer_id FROM {table} WHERE customer_id IN ({placeholders(len(part))})",
+                part,
+            ):
+                found.add(as_uuid(row["customer_id"]))
         return found
 
     @staticmethod
     def _labels(tx: Transaction, table: str, ids: set[UUID]) -> dict[UUID, str | None]:
+        """Titles and file names, from the rows of the links' and files' first events."""
         labels: dict[UUID, str | None] = {}
         for part in chunks(sorted(ids, key=str)):
             for row in tx.fetchall(
-                f"SELECT aggregate_id, label FROM {table}"
-                f" WHERE aggregate_id IN ({placeholders(len(part))})",
+                f"SELECT aggregate_id, type, data FROM {table}"
+                f" WHERE version = 1 AND aggregate_id IN ({placeholders(len(part))})",
                 part,
             ):
-                labels[as_uuid(row["aggregate_id"])] = row["label"]
+                field = LABELS.get(row["type"])
+                if field is not None:
+                    labels[as_uuid(row["aggregate_id"])] = msgspec.json.decode(row["data"]).get(
+                        field
+                    )
         return labels
 
 

@@ -28,6 +28,7 @@ FIELDS = {
 UNTITLED = {"de": "ohne Titel", "en": "untitled"}
 AUTOMATIC = {"de": " (automatisch, erster Upload)", "en": " (automatically, first upload)"}
 BY_CLIENT = {"de": " von {who}", "en": " by {who}"}
+BY_MEMBER = {"de": " – {who}", "en": " – {who}"}
 COMMENT = {"de": ": {comment}", "en": ": {comment}"}
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -218,3 +219,10 @@ def summary(event_type: str, data: dict[str, Any], lang: str = DEFAULT_LANGUAGE)
     if derive:
         values.update(derive(data, lang))
     return texts[lang].format_map(values)
+
+
+def signed(text: str, who: str | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The summary with the name of the team member who did it, where there is one."""
+    if not who:
+        return text
+    return text + BY_MEMBER[lang if lang in LANGUAGES else DEFAULT_LANGUAGE].format(who=who)

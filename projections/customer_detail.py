@@ -22,6 +22,7 @@ from projections.rows import as_datetime, as_uuid
 LINKS = "customer_links"
 FILES = "customer_files"
 SENT = "customer_sent_files"
+NOTES = "customer_notes"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,14 @@ class FileRow:
 
 
 @dataclass(frozen=True)
+class NoteRow:
+    id: UUID
+    text: str
+    author_id: UUID | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class SentFileRow:
     id: UUID
     customer_id: UUID
@@ -107,12 +116,13 @@ class CustomerDetailProjection:
             SentFile.FileSent: self._file_sent,
             SentFile.SentFileDownloaded: self._sent_file_downloaded,
             SentFile.SentFileRevoked: self._sent_file_revoked,
+            Customer.NoteAdded: self._note_added,
             Customer.CustomerDeleted: self._customer_deleted,
         }
         self.topics = [get_topic(cls) for cls in self._handlers]
 
     def tables(self) -> Sequence[str]:
-        return [LINKS, FILES, SENT]
+        return [LINKS, FILES, SENT, NOTES]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
         uuid, time = ("UUID", "TIMESTAMPTZ") if tx.dialect == "postgres" else ("TEXT", "TEXT")
@@ -140,7 +150,17 @@ class CustomerDetailProjection:
             f" filename TEXT NOT NULL, size BIGINT NOT NULL, expires_at {time} NOT NULL,"
             f" downloaded_at {time}, revoked BOOLEAN NOT NULL, created_at {time} NOT NULL)"
         )
-        for table, order in ((LINKS, "created_at"), (FILES, "uploaded_at"), (SENT, "created_at")):
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {NOTES}{table_suffix} ("
+            f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, text TEXT NOT NULL,"
+            f" author_id {uuid}, created_at {time} NOT NULL)"
+        )
+        for table, order in (
+            (LINKS, "created_at"),
+            (FILES, "uploaded_at"),
+            (SENT, "created_at"),
+            (NOTES, "created_at"),
+        ):
             tx.execute(
                 f"CREATE INDEX IF NOT EXISTS {table}{table_suffix}_customer_idx"
                 f" ON {table}{table_suffix} (customer_id, {order})"
@@ -303,8 +323,16 @@ class CustomerDetailProjection:
         tx.execute(f"UPDATE {SENT}{suffix} SET revoked = %s WHERE id = %s", (True, e.originator_id))
 
     @staticmethod
+    def _note_added(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"INSERT INTO {NOTES}{suffix} (id, customer_id, text, author_id, created_at)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+            (e.note_id, e.originator_id, e.text, e.actor_id, e.timestamp),
+        )
+
+    @staticmethod
     def _customer_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
-        for table in (LINKS, FILES, SENT):
+        for table in (LINKS, FILES, SENT, NOTES):
             tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (e.originator_id,))
 
 
@@ -419,3 +447,20 @@ class CustomerDetailView:
                 (customer_id,),
             )
         return [_sent(r) for r in rows]
+
+    def notes(self, customer_id: UUID) -> list[NoteRow]:
+        """Internal notes, oldest first."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT * FROM {NOTES} WHERE customer_id = %s ORDER BY created_at, id",
+                (customer_id,),
+            )
+        return [
+            NoteRow(
+                id=as_uuid(r["id"]),
+                text=r["text"],
+                author_id=as_uuid(r["author_id"]) if r["author_id"] else None,
+                created_at=as_datetime(r["created_at"]) or datetime.now(UTC),
+            )
+            for r in rows
+        ]

@@ -38,11 +38,15 @@ class ReadModelPositions:
         with self._changed:
             return min(self._positions.values(), default=0)
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """True once every read model is at `position` or later; False after `timeout`."""
+    def wait_for(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
+        """True once every read model (or those named) is at `position` or later;
+        False after `timeout`."""
         deadline = time.monotonic() + timeout
+        watched = (
+            list(self._positions) if names is None else [n for n in names if n in self._positions]
+        )
         with self._changed:
-            while min(self._positions.values(), default=position) < position:
+            while min((self._positions[n] for n in watched), default=position) < position:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False

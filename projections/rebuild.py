@@ -172,11 +172,13 @@ class ReadModels:
     ) -> int:
         """Inside `tx`, bring the copy from its position up to `stop`; returns `stop`."""
         position = lock_position(tx, tracking)
+        if position > stop:
+            raise RuntimeError(f"{tracking} is at {position}, past {stop}")
         while position < stop:
             batch = self.events.read(position, self.batch_size, stop, projection.topics)
             projection.apply(tx, [event for _, event in batch], suffix)
             position = batch[-1][0] if len(batch) == self.batch_size else stop
-        set_position(tx, tracking, max(position, stop))
+        set_position(tx, tracking, stop)
         return stop
 
     def rebuild(self, name: str, on_progress: Progress | None = None) -> RebuildResult:
@@ -193,40 +195,57 @@ class ReadModels:
             return progress
 
         with self._exclusive(name):
-            deferred = self._fresh_copy(projection, tracking, REBUILD_SUFFIX)
-            follower = self._follower(projection, tracking, REBUILD_SUFFIX)
-            target = self.events.head()
-            follower.catch_up(target, on_progress=report("building", target))
-            report("indexing", target)(target)
-            with self.database.transaction() as tx:
-                for index in deferred:
-                    if index.sql:
-                        tx.execute(index.sql)
-                if tx.dialect == "postgres":
-                    # Fresh planner statistics, so the first queries after the
-                    # takeover do not run on guesses.
-                    for table in projection.tables():
-                        tx.execute(f"ANALYZE {table}{REBUILD_SUFFIX}")
-            # What was recorded while the bulk was loading, still outside the takeover.
-            head = self.events.head()
-            follower.catch_up(head, on_progress=report("catching up", head))
-            report("taking over", head)(follower.position())
-            with self.database.transaction() as tx:
-                lock_position(tx, name)
-                position = self._apply_up_to(
-                    tx, projection, tracking, REBUILD_SUFFIX, self.events.head()
-                )
-                for table in projection.tables():
-                    drop_table(tx, table)
-                    move_table(tx, table + REBUILD_SUFFIX, table)
-                set_position(tx, name, position)
-                forget(tx, tracking)
-                tx.notify(PROJECTIONS_CHANNEL, f"{name}:{position}")
+            try:
+                position = self._build_and_take_over(projection, tracking, report)
+            except BaseException:
+                # Interrupted (Ctrl-C, a lost connection): the live read model is as it
+                # was; the half-built copy goes.
+                self._drop_copy(projection, tracking, REBUILD_SUFFIX)
+                raise
         if self.on_advance:
             self.on_advance(name, position)
         seconds = time.perf_counter() - started
         log.info("rebuilt %s up to %d in %.1f s", name, position, seconds)
         return RebuildResult(name, position, seconds, position)
+
+    def _build_and_take_over(
+        self,
+        projection: Projection,
+        tracking: str,
+        report: Callable[[str, int], Callable[[int], None]],
+    ) -> int:
+        """The copy built, indexed, caught up and moved into place; returns its position."""
+        name = projection.name
+        deferred = self._fresh_copy(projection, tracking, REBUILD_SUFFIX)
+        follower = self._follower(projection, tracking, REBUILD_SUFFIX)
+        target = self.events.head()
+        follower.catch_up(target, on_progress=report("building", target))
+        report("indexing", target)(target)
+        with self.database.transaction() as tx:
+            for index in deferred:
+                if index.sql:
+                    tx.execute(index.sql)
+            if tx.dialect == "postgres":
+                # Fresh planner statistics, so the first queries after the
+                # takeover do not run on guesses.
+                for table in projection.tables():
+                    tx.execute(f"ANALYZE {table}{REBUILD_SUFFIX}")
+        # What was recorded while the bulk was loading, still outside the takeover.
+        head = self.events.head()
+        follower.catch_up(head, on_progress=report("catching up", head))
+        report("taking over", head)(follower.position())
+        with self.database.transaction() as tx:
+            lock_position(tx, name)
+            position = self._apply_up_to(
+                tx, projection, tracking, REBUILD_SUFFIX, self.events.head()
+            )
+            for table in projection.tables():
+                drop_table(tx, table)
+                move_table(tx, table + REBUILD_SUFFIX, table)
+            set_position(tx, name, position)
+            forget(tx, tracking)
+            tx.notify(PROJECTIONS_CHANNEL, f"{name}:{position}")
+        return position
 
     def verify(self, name: str, on_progress: Progress | None = None) -> Verification:
         """Rebuild `name` into scratch tables up to the live position and compare every row.
@@ -293,5 +312,4 @@ class ReadModels:
             )
         if differences:
             result.counts[live] = len(differences)
-            room = SHOWN_DIFFERENCES
-            result.shown.extend(differences[:room])
+            result.shown.extend(differences[:SHOWN_DIFFERENCES])

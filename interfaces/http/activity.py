@@ -16,7 +16,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import fresh_headers
-from projections.activity_texts import language
+from projections.activity_texts import language, signed
 
 
 class ActivityController(Controller):
@@ -45,13 +45,22 @@ class ActivityController(Controller):
             page = services.activity.page(customer_id, limit=limit, cursor=cursor, lang=chosen)
         except ValueError:
             raise InvalidValue.single("cursor", "is not a cursor from this list") from None
+        # Names of everyone who is or was a member: loaded only when someone is named.
+        names = (
+            services.app.member_names(principal.organization_id)
+            if any(item.actor_id for item in page.items)
+            else {}
+        )
         body = schemas.ActivityPage(
             items=[
                 schemas.ActivityItem(
                     at=item.at,
                     type=item.type,
                     actor_id=str(item.actor_id) if item.actor_id else None,
-                    summary=item.summary,
+                    actor_name=names.get(item.actor_id) if item.actor_id else None,
+                    summary=signed(
+                        item.summary, names.get(item.actor_id) if item.actor_id else None, chosen
+                    ),
                     data=item.data,
                 )
                 for item in page.items

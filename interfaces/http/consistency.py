@@ -44,6 +44,15 @@ class ReadYourWrites:
             while len(self._last) > self.capacity:
                 self._last.popitem(last=False)
 
+    def answer_after(self, client: UUID, position: int, read_model: str) -> bool:
+        """For a command's own answer: remember the write, wait for one read model only.
+
+        The command's answer needs just the row it shows; the client's next query
+        waits for every read model (see `wait`).
+        """
+        self.wrote(client, position)
+        return self.positions.wait_for(position, self.timeout, names=[read_model])
+
     def wait(self, client: UUID, at_least: int = 0) -> bool:
         """True when the read models show everything up to now; False if they are behind."""
         with self._lock:

@@ -20,6 +20,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites
 from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
+from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
 from projections.customer_list import CustomerSummary as SummaryRow
 
@@ -57,6 +58,15 @@ def summary_from_aggregate(
     )
 
 
+def note_body(note: NoteRow) -> schemas.Note:
+    return schemas.Note(
+        id=str(note.id),
+        text=note.text,
+        author_id=str(note.author_id) if note.author_id else None,
+        created_at=note.created_at,
+    )
+
+
 def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
     headers = {} if fresh else {STALE_HEADER: "true"}
     if position is not None:
@@ -78,8 +88,7 @@ class CustomerController(Controller):
         status_code: int = 200,
     ) -> Response[schemas.CustomerSummary]:
         client = principal.token_id or principal.user_id
-        consistency.wrote(client, position)
-        fresh = consistency.wait(client)
+        fresh = consistency.answer_after(client, position, "customer_list")
         row = services.customer_list.get(principal.organization_id, customer_id)
         body = summary(row) if row else summary_from_aggregate(services, principal, customer_id)
         return Response(body, status_code=status_code, headers=fresh_headers(fresh, position))
@@ -163,7 +172,6 @@ class CustomerController(Controller):
         row = services.customer_list.get(principal.organization_id, customer_id)
         if row is None:
             raise NotFound(f"No customer with id {customer_id}.")
-        customer = services.app.customer_of(principal, customer_id)
         files = services.customer_detail.files(customer_id)
         sent_files = services.customer_detail.sent_files(customer_id)
         links = services.customer_detail.active_links(customer_id)
@@ -179,15 +187,7 @@ class CustomerController(Controller):
             last_upload_at=row.last_upload_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
-            notes=[
-                schemas.Note(
-                    id=str(note["id"]),
-                    text=note["text"],
-                    author_id=str(note["author_id"]) if note["author_id"] else None,
-                    created_at=note["created_at"],
-                )
-                for note in customer.notes
-            ],
+            notes=[note_body(n) for n in services.customer_detail.notes(customer_id)],
             received_files=[file_from_row(f) for f in files],
             sent_files=[sent_file_from_row(f, base) for f in sent_files],
             active_links=[link_from_row(link, base) for link in links],
@@ -237,16 +237,12 @@ class CustomerController(Controller):
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
         recorded = services.app.add_note(principal, customer_id, data.text)
-        consistency.wrote(principal.token_id or principal.user_id, recorded.position)
-        customer = services.app.customer_of(principal, customer_id)
-        note = next(n for n in customer.notes if n["id"] == recorded.id)
-        body = schemas.Note(
-            id=str(note["id"]),
-            text=note["text"],
-            author_id=str(note["author_id"]),
-            created_at=note["created_at"],
+        client = principal.token_id or principal.user_id
+        fresh = consistency.answer_after(client, recorded.position, "customer_detail")
+        note = next(n for n in services.customer_detail.notes(customer_id) if n.id == recorded.id)
+        return Response(
+            note_body(note), status_code=201, headers=fresh_headers(fresh, recorded.position)
         )
-        return Response(body, status_code=201, headers={POSITION_HEADER: str(recorded.position)})
 
     @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_customer(

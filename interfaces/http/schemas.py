@@ -230,6 +230,7 @@ class ActivityItem(msgspec.Struct):
     at: datetime
     type: str
     actor_id: str | None
+    actor_name: str | None  # the member's name (or e-mail), also at the end of `summary`
     summary: str
     data: dict[str, Any]
 

@@ -24,6 +24,8 @@
       results.setAttribute("aria-busy", "true");
       fetch(url, { headers: { "X-Fragment": "results" }, credentials: "same-origin", signal: pending.signal })
         .then(function (response) {
+          // The session ended: the answer is the sign-in page; go there for real.
+          if (response.redirected) { window.location.assign(response.url); throw new Error("left"); }
           if (!response.ok) { throw new Error(String(response.status)); }
           return response.text();
         })
@@ -36,7 +38,7 @@
           if (summary) { announce(summary.dataset.summary); }
         })
         .catch(function (error) {
-          if (error.name !== "AbortError") { search.submit(); }
+          if (error.name !== "AbortError" && error.message !== "left") { search.submit(); }
         });
     };
     search.querySelector("input[type=search]").addEventListener("input", function () {

@@ -46,7 +46,9 @@ RECENT_FILES = 5
 Errors = dict[str, dict[str, str]]
 
 
-def activity_page(services: Services, customer_id: UUID, cursor: str | None, lang: str) -> Any:
+def activity_page(
+    services: Services, customer_id: UUID, cursor: str | None, lang: str
+) -> ActivityPage:
     try:
         return services.activity.page(
             customer_id, limit=ACTIVITY_PAGE_SIZE, cursor=cursor, lang=lang
@@ -69,10 +71,10 @@ def detail_context(
     links = services.customer_detail.links(customer_id)
     now = datetime.now(UTC)
     files = services.customer_detail.files(customer_id)
-    activity: ActivityPage = activity_page(services, customer_id, activity_cursor, lang)
+    activity = activity_page(services, customer_id, activity_cursor, lang)
     return {
         "customer": customer,
-        "notes": list(reversed(customer.notes)),
+        "notes": list(reversed(services.customer_detail.notes(customer_id))),
         "files": files,
         "recent_files": files[:RECENT_FILES],
         "sent_files": services.customer_detail.sent_files(customer_id),

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -64,7 +65,7 @@ def problems_of(invalid: InvalidValue, lang: str) -> dict[str, str]:
     return {name: problem_text(problem, lang) for name, problem in invalid.fields.items()}
 
 
-def client_of(principal: Principal) -> Any:
+def client_of(principal: Principal) -> UUID:
     """The key the session's own writes are remembered under."""
     return principal.token_id or principal.user_id
 
@@ -180,10 +181,16 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Te
 
 def to_login(request: Request[Any, Any, Any]) -> Redirect:
     """Not signed in (or the session ended): to the sign-in page, and back here after it."""
-    here = request.url.path
-    if request.method.upper() == "GET" and request.url.query:
-        here += f"?{request.url.query}"
-    target = "/login" if here in {"/", "/login"} else f"/login?{urlencode({'next': here})}"
+    if request.method.upper() == "GET":
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        # A form posted after the session ended: back to the page that had the form.
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc
+        here = (referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else ""
+    if here in {"", "/", "/login"}:
+        return Redirect("/login", status_code=303, headers={"Cache-Control": "no-store"})
+    target = f"/login?{urlencode({'next': here})}"
     return Redirect(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 

@@ -173,6 +173,15 @@ def test_signing_in_leads_back_to_the_page_and_never_to_another_site(
         out = browser.post("/logout", data={"csrf_token": token})
         assert out.headers["location"] == "/login?done=logged_out"
         assert browser.get(page).status_code == 303
+        # A form sent after the session ended leads to sign-in, then back to its page.
+        late = browser.post(
+            f"{page}/status",
+            data={"csrf_token": token, "status": "complete"},
+            headers={"Referer": f"{base_url}{page}"},
+        )
+        assert late.status_code == 303
+        assert late.headers["location"] == f"/login?next=%2Fcustomers%2F{customer['id']}"
+    assert state_of(account, customer["id"])["status"] == "open"
 
 
 def test_user_content_is_escaped_everywhere(account: Account, base_url: str) -> None:

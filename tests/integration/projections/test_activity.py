@@ -34,15 +34,18 @@ def test_customer_events_newest_first_with_actor_and_data(account: Account) -> N
         "CustomerCreated",
     ]
     assert all(i["actor_id"] == account.user_id for i in items)
+    # The owner signed up without a name: members are named by e-mail address then.
+    assert all(i["actor_name"] == account.email for i in items)
     times = [i["at"] for i in items]
     assert times == sorted(times, reverse=True)
     note, status, details, created = items
     assert status["data"] == {"old_status": "open", "new_status": "complete", "automatic": False}
     assert details["data"] == {"changes": {"company": "Schmidt GmbH"}}
     assert note["data"]["text"] == "Ruft Montag an"
-    assert created["summary"] == "Kunde „Anna Schmidt“ angelegt"
-    assert status["summary"] == "Status von „offen“ auf „vollständig“ geändert"
-    assert details["summary"] == "Kundendaten geändert: Firma"
+    by = f" – {account.email}"
+    assert created["summary"] == "Kunde „Anna Schmidt“ angelegt" + by
+    assert status["summary"] == "Status von „offen“ auf „vollständig“ geändert" + by
+    assert details["summary"] == "Kundendaten geändert: Firma" + by
 
 
 def test_summaries_in_english_by_parameter_or_header(account: Account) -> None:
@@ -54,8 +57,9 @@ def test_summaries_in_english_by_parameter_or_header(account: Account) -> None:
     )
     assert by_header.headers["Content-Language"] == "en"
     assert [i["summary"] for i in by_parameter] == [i["summary"] for i in by_header.json()["items"]]
-    assert by_parameter[0]["summary"] == "Status changed from “open” to “partial”"
-    assert by_parameter[1]["summary"] == "Customer “Anna Schmidt” created"
+    by = f" – {account.email}"
+    assert by_parameter[0]["summary"] == "Status changed from “open” to “partial”" + by
+    assert by_parameter[1]["summary"] == "Customer “Anna Schmidt” created" + by
 
 
 def test_keyset_pages_cover_everything_once(account: Account) -> None:
@@ -103,15 +107,20 @@ def test_links_and_files_appear_with_names_sizes_and_reviews(
     )
     assert items[0]["type"] == "UploadLinkRevoked"
     upload_entry = by_type["FileUploaded"]
-    assert upload_entry["actor_id"] is None
+    assert upload_entry["actor_id"] is None and upload_entry["actor_name"] is None
     assert upload_entry["data"]["filename"] == "Lohnsteuer.pdf"
     assert upload_entry["data"]["size"] == 20_000
     assert upload_entry["summary"] == "Datei „Lohnsteuer.pdf“ (20,0 KB) hochgeladen von Anna S."
     review = by_type["FileReviewed"]
     assert review["actor_id"] == account.user_id
     assert review["data"]["filename"] == "Lohnsteuer.pdf"
-    assert review["summary"] == "Datei „Lohnsteuer.pdf“ als „Rückfrage“ markiert: Seite 2 fehlt"
-    assert by_type["UploadLinkRevoked"]["summary"] == "Upload-Link „Unterlagen 2025“ widerrufen"
+    by = f" – {account.email}"
+    assert (
+        review["summary"] == "Datei „Lohnsteuer.pdf“ als „Rückfrage“ markiert: Seite 2 fehlt" + by
+    )
+    assert (
+        by_type["UploadLinkRevoked"]["summary"] == "Upload-Link „Unterlagen 2025“ widerrufen" + by
+    )
     automatic = [i for i in items if i["type"] == "StatusChanged"]
     assert [i["data"] for i in automatic] == [
         {"old_status": "open", "new_status": "partial", "automatic": True}

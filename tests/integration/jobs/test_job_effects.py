@@ -1,0 +1,254 @@
+"""What jobs do, run directly (no broker, no worker) on a real event store and database:
+each has its effect once however often it runs, and the expiry and digest rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from uuid import UUID, uuid4
+
+import pytest
+
+from application.background_jobs import DIGEST_CLAIM, BackgroundJobs
+from application.job_state import NOTICE_DIGESTS, record_outcome
+from application.jobs import JobKind, notify_upload_job, send_link_job
+from application.ports import MailNotDelivered
+from application.principal import Principal
+from application.upload_links import StoredUpload
+from domain.upload_link import UploadLink
+from infrastructure.bootstrap import Services
+from projections.projection import Projection
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class RecordingMailer:
+    """Keeps what it is given; `refuse` makes the next sends fail as given."""
+
+    sent: list[EmailMessage] = field(default_factory=list)
+    refuse: list[MailNotDelivered] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> None:
+        if self.refuse:
+            raise self.refuse.pop(0)
+        self.sent.append(message)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.sent if m["To"] == address]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    services: Services
+    owner: Principal
+    owner_email: str
+    customer_id: UUID
+    link_id: UUID
+    mailer: RecordingMailer
+    clock: Clock
+    jobs: BackgroundJobs
+
+    @property
+    def policy(self) -> Projection:
+        [policy] = [p for p in self.services.policies if p.name == "jobs"]
+        return policy
+
+    def events(self, aggregate_id: UUID) -> list[str]:
+        return [type(e).__name__ for e in self.services.app.events.get(aggregate_id)]
+
+    def request_send(self) -> int:
+        """Ask for the link mail; returns the version of the request event."""
+        self.services.app.request_link_send(self.owner, self.link_id, None, "Bitte hochladen.")
+        return int(self.services.app.load(self.link_id, UploadLink).version)
+
+    def upload(self, name: str) -> UUID:
+        file_id = uuid4()
+        upload = StoredUpload(
+            file_id, f"incoming/{file_id}", name, 1234, "0" * 64, "application/pdf"
+        )
+        self.services.app.record_uploads(
+            self.link_id, [upload], item_id=None, uploader_name="Clara", uploader_email=None
+        )
+        return file_id
+
+
+@pytest.fixture
+def world(make_services: Callable[..., Services]) -> Iterator[World]:
+    services = make_services()
+    services.prepare_read_models()
+    app = services.app
+    email = f"owner-{uuid4().hex[:8]}@example.com"
+    signed = app.signup("Kanzlei Einmal", email, PASSWORD, "team", name="Olga Owner")
+    owner = app.authenticate(signed.token)
+    customer = app.create_customer(owner, "Clara Client", "clara@example.com")
+    link = app.create_link(owner, customer.id, title="Belege")
+    mailer = RecordingMailer()
+    clock = Clock()
+    jobs = BackgroundJobs(
+        app, services.database, mailer, digest_window=timedelta(minutes=5), clock=clock
+    )
+    yield World(services, owner, email, customer.id, link.id, mailer, clock, jobs)
+
+
+def test_a_link_mail_job_run_twice_mails_once(world: World) -> None:
+    version = world.request_send()
+    job = send_link_job(world.link_id, version)
+
+    assert world.jobs.run(job) is None
+    world.jobs.run(job)
+
+    assert len(world.mailer.to("clara@example.com")) == 1
+    assert world.events(world.link_id).count("UploadLinkSent") == 1
+
+
+def test_a_mail_sent_just_before_a_crash_is_not_sent_again(world: World) -> None:
+    version = world.request_send()
+    job = send_link_job(world.link_id, version)
+    # The mail server took it and the outcome was written; the worker died before the
+    # event was recorded. The redelivered job only records the event.
+    with world.services.database.transaction() as tx:
+        record_outcome(tx, job.key, JobKind.SEND_LINK, "sent", world.clock())
+
+    world.jobs.run(job)
+
+    assert world.mailer.sent == []
+    assert world.events(world.link_id).count("UploadLinkSent") == 1
+
+
+def test_a_refused_recipient_fails_at_once_and_a_flaky_server_only_at_the_end(
+    world: World,
+) -> None:
+    refused = world.request_send()
+    world.mailer.refuse = [MailNotDelivered("550 no such user", permanent=True)]
+    assert world.jobs.send_link(world.link_id, refused) == "failed"
+
+    flaky = world.request_send()
+    world.mailer.refuse = [MailNotDelivered("421 try later"), MailNotDelivered("421 again")]
+    with pytest.raises(MailNotDelivered):
+        world.jobs.send_link(world.link_id, flaky)
+    assert world.jobs.send_link(world.link_id, flaky, final_attempt=True) == "failed"
+
+    events = list(world.services.app.events.get(world.link_id))
+    failures = [e for e in events if isinstance(e, UploadLink.UploadLinkSendFailed)]
+    assert [f.reason for f in failures] == ["550 no such user", "421 again"]
+    assert world.mailer.sent == []
+
+
+def test_a_link_revoked_before_its_mail_went_out_is_not_mailed(world: World) -> None:
+    version = world.request_send()
+    world.services.app.revoke_link(world.owner, world.link_id)
+
+    assert world.jobs.send_link(world.link_id, version) == "failed"
+
+    assert world.mailer.sent == []
+    [failure] = [
+        e
+        for e in world.services.app.events.get(world.link_id)
+        if isinstance(e, UploadLink.UploadLinkSendFailed)
+    ]
+    assert failure.reason == "the link is revoked"
+
+
+def test_uploads_within_the_window_wait_for_one_digest(world: World) -> None:
+    first = world.upload("erste.pdf")
+    assert world.jobs.run(notify_upload_job(first)) is None
+    assert len(world.mailer.to(world.owner_email)) == 1
+
+    world.clock.now += timedelta(seconds=10)
+    second, third = world.upload("zweite.pdf"), world.upload("dritte.pdf")
+    due = world.jobs.run(notify_upload_job(second))
+    # The window runs from the first digest; the wake-up is asked for once.
+    assert due == world.clock.now - timedelta(seconds=10) + timedelta(minutes=5)
+    assert world.jobs.run(notify_upload_job(third)) is None
+    assert len(world.mailer.to(world.owner_email)) == 1
+
+    world.clock.now = due
+    assert world.jobs.run(notify_upload_job(third)) is None
+    notices = world.mailer.to(world.owner_email)
+    assert len(notices) == 2
+    assert notices[1]["Subject"] == "2 neue Dateien für Clara Client"
+
+    # Every job again, as a broker might deliver them: nothing new.
+    for file_id in (first, second, third):
+        world.jobs.run(notify_upload_job(file_id))
+    assert world.jobs.deliver_due_notices() == 0
+    assert len(world.mailer.sent) == 2
+
+
+def test_a_digest_is_delivered_by_one_worker_at_a_time(world: World) -> None:
+    file_id = world.upload("beleg.pdf")
+    world.mailer.refuse = [MailNotDelivered("connection reset")]
+    with pytest.raises(MailNotDelivered):
+        world.jobs.run(notify_upload_job(file_id))
+    # A failed delivery gives its claim back: the retry sends at once.
+    world.jobs.run(notify_upload_job(file_id))
+    assert len(world.mailer.to(world.owner_email)) == 1
+
+    # A worker that dies while delivering keeps its claim: others leave the digest alone
+    # until the claim has run out, then the periodic job delivers it.
+    world.clock.now += timedelta(minutes=10)
+    second = world.upload("nachtrag.pdf")
+    # Simulated: the delivery fails, and the claim is set again as a dead worker leaves it.
+    world.mailer.refuse = [MailNotDelivered("worker killed")]
+    with pytest.raises(MailNotDelivered):
+        world.jobs.run(notify_upload_job(second))
+    with world.services.database.transaction() as tx:
+        tx.execute(
+            f"UPDATE {NOTICE_DIGESTS} SET claimed_until = %s",
+            (world.clock.now + DIGEST_CLAIM,),
+        )
+    world.jobs.run(notify_upload_job(second))
+    assert len(world.mailer.to(world.owner_email)) == 1
+    world.clock.now += DIGEST_CLAIM + timedelta(seconds=1)
+    assert world.jobs.deliver_due_notices() == 1
+    assert len(world.mailer.to(world.owner_email)) == 2
+
+
+def test_expired_links_are_marked_once(world: World) -> None:
+    app = world.services.app
+    short = app.create_link(
+        world.owner, world.customer_id, expires_at=world.clock.now + timedelta(seconds=30)
+    )
+    revoked = app.create_link(
+        world.owner, world.customer_id, expires_at=world.clock.now + timedelta(seconds=30)
+    )
+    app.revoke_link(world.owner, revoked.id)
+    world.services.follower(world.policy).catch_up()
+
+    assert world.jobs.expire_links() == 0
+    world.clock.now += timedelta(seconds=31)
+    assert world.jobs.expire_links() == 1
+    assert world.jobs.expire_links() == 0
+
+    assert world.events(short.id).count("UploadLinkExpired") == 1
+    assert "UploadLinkExpired" not in world.events(revoked.id)
+    assert "UploadLinkExpired" not in world.events(world.link_id)
+
+
+def test_the_job_policy_starts_at_the_head_of_an_existing_log(
+    make_services: Callable[..., Services],
+) -> None:
+    # History recorded before the policy ever ran (an upgrade): it must not mail anyone.
+    services = make_services()
+    app = services.app
+    signed = app.signup("Kanzlei Alt", f"alt-{uuid4().hex[:8]}@example.com", PASSWORD, "team")
+    owner = app.authenticate(signed.token)
+    customer = app.create_customer(owner, "Alter Kunde", "alt@example.com")
+    link = app.create_link(owner, customer.id)
+    app.request_link_send(owner, link.id, None, None)
+
+    services.prepare_read_models()
+    [policy] = [p for p in services.policies if p.name == "jobs"]
+    assert services.follower(policy).position() == app.head()
+    assert {c.kind: c.queued for c in services.job_status()}["send_link"] == 0
