@@ -2,16 +2,19 @@
 
 A broker or the embedded queue only decides when a job runs and how often it
 is retried; the effect lives here, so it is tested without either. Every job
-may run more than once (a redelivered message, a policy that queued it again
-after a crash) and has its effect once:
+may run more than once, even twice at the same time (a redelivered message, a
+policy that queued it again after a crash) and has its effect once:
 
-- a link mail checks `job_outcomes` for its event's key before sending, writes
-  the outcome right after the mail server took the message, and records
+- a link mail holds its job's lock (`JobLocks`: released the moment a holder
+  dies), checks `job_outcomes` for its event's key before sending, writes the
+  outcome right after the mail server took the message, and records
   `UploadLinkSent` (or `UploadLinkSendFailed`) only if no outcome for that
   request is recorded on the link yet;
-- an upload notice files its upload once (`job_outcomes` again) and then
-  delivers whatever digests of that link are due; a digest is claimed by one
-  worker at a time and remembers which members have their mail.
+- an upload notice files its upload once (`job_outcomes` again) and then, holding
+  its link's lock, delivers whatever digests of that link are due; a digest
+  remembers which members have their mail.
+
+A job that finds its lock taken comes back a moment later.
 
 The one window left is between the mail server's "250 OK" and the outcome's
 commit: a worker killed exactly there sends the mail again when its job is
@@ -33,12 +36,14 @@ from application.job_state import (
     NOTICE_DIGESTS,
     NOTICE_FILES,
     NOTICE_LINKS,
+    OUTCOMES,
     outcome_of,
     record_outcome,
 )
 from application.jobs import (
     Job,
     JobKind,
+    JobLocks,
     notify_upload_job,
     request_id_for,
     send_link_job,
@@ -59,9 +64,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: How long one worker may take delivering a digest before another may take it over
-#: (renewed after each member's mail).
-DIGEST_CLAIM = timedelta(minutes=2)
+#: When a job finds another worker on the same lock, it comes back this much later.
+BUSY_RETRY = timedelta(seconds=0.5)
 #: Links marked expired per run of the expiry job; the next run takes the rest.
 EXPIRY_BATCH = 500
 #: Failure reasons are shown to staff; mail servers can answer at length.
@@ -80,6 +84,7 @@ class BackgroundJobs:
         app: DocIntake,
         database: Database,
         mailer: Mailer,
+        locks: JobLocks,
         *,
         digest_window: timedelta,
         clock: Callable[[], datetime] = utc_now,
@@ -87,6 +92,7 @@ class BackgroundJobs:
         self.app = app
         self.database = database
         self.mailer = mailer
+        self.locks = locks
         self.digest_window = digest_window
         self.clock = clock
 
@@ -98,7 +104,8 @@ class BackgroundJobs:
         """
         if job.kind is JobKind.SEND_LINK:
             link_id, version = UUID(job.args["link_id"]), int(job.args["version"])
-            self.send_link(link_id, version, final_attempt=final_attempt)
+            if self.send_link(link_id, version, final_attempt=final_attempt) is None:
+                return self.clock() + BUSY_RETRY
             return None
         if job.kind is JobKind.NOTIFY_UPLOAD:
             return self.notify_upload(UUID(job.args["file_id"]))
@@ -112,22 +119,26 @@ class BackgroundJobs:
 
     # Link mails ----------------------------------------------------------------------
 
-    def send_link(self, link_id: UUID, version: int, *, final_attempt: bool = False) -> str:
+    def send_link(self, link_id: UUID, version: int, *, final_attempt: bool = False) -> str | None:
         """Mail the link as asked by the `UploadLinkSendRequested` event at `version`.
 
         Returns the outcome: `sent`, `failed` (recorded on the link for staff) or
-        `skipped` (the customer was deleted meanwhile: nothing is recorded).
+        `skipped` (the customer was deleted meanwhile: nothing is recorded); None
+        when another worker is on the same job right now.
         """
         key = send_link_job(link_id, version).key
         request = self._send_request(link_id, version)
+        with self.locks.exclusive(key) as held:
+            if not held:
+                return None
+            with self.database.reading() as tx:
+                outcome = outcome_of(tx, key)
+            if outcome is None:
+                outcome, detail = self._deliver_link_mail(link_id, version, request, final_attempt)
+                with self.database.transaction() as tx:
+                    record_outcome(tx, key, JobKind.SEND_LINK, outcome, self.clock(), detail)
         with self.database.reading() as tx:
-            outcome = outcome_of(tx, key)
-        if outcome is None:
-            outcome, detail = self._deliver_link_mail(link_id, version, request, final_attempt)
-            with self.database.transaction() as tx:
-                record_outcome(tx, key, JobKind.SEND_LINK, outcome, self.clock(), detail)
-        with self.database.reading() as tx:
-            row = tx.fetchone("SELECT outcome, detail FROM job_outcomes WHERE job_key = %s", (key,))
+            row = tx.fetchone(f"SELECT outcome, detail FROM {OUTCOMES} WHERE job_key = %s", (key,))
         assert row is not None
         outcome, detail = str(row["outcome"]), row["detail"]
         if outcome in {"sent", "failed"}:
@@ -238,24 +249,34 @@ class BackgroundJobs:
 
     def deliver_notices(self, link_id: UUID) -> datetime | None:
         """Cut a digest of the link's waiting files if its window allows, and deliver every
-        digest of the link that no other worker is delivering.
+        digest of the link not yet delivered to every member.
 
-        Returns when the next digest is due, if files wait for the window.
+        Returns when to come back: the next digest's time if files wait for the window,
+        or a moment from now if another worker is on this link's notices.
         """
+        with self.locks.exclusive(f"upload_notices:{link_id}") as held:
+            if not held:
+                return self.clock() + BUSY_RETRY
+            come_back = self._cut_digest(link_id)
+            with self.database.reading() as tx:
+                digests = tx.fetchall(
+                    f"SELECT id, sent_to FROM {NOTICE_DIGESTS} WHERE link_id = %s ORDER BY cut_at",
+                    (link_id,),
+                )
+            for row in digests:
+                self._send_digest(as_uuid(row["id"]), link_id, list(json.loads(row["sent_to"])))
+        return come_back
+
+    def _cut_digest(self, link_id: UUID) -> datetime | None:
         now = self.clock()
-        come_back: datetime | None = None
-        claimed: list[tuple[UUID, list[str]]] = []
         with self.database.transaction() as tx:
             tx.execute(
                 f"INSERT INTO {NOTICE_LINKS} (link_id) VALUES (%s)"
                 " ON CONFLICT (link_id) DO NOTHING",
                 (link_id,),
             )
-            # Two workers on the same link take turns here (SQLite's write lock does this
-            # for every transaction).
-            lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             state = tx.fetchone(
-                f"SELECT last_digest_at, wake_at FROM {NOTICE_LINKS} WHERE link_id = %s{lock}",
+                f"SELECT last_digest_at, wake_at FROM {NOTICE_LINKS} WHERE link_id = %s",
                 (link_id,),
             )
             assert state is not None
@@ -265,65 +286,32 @@ class BackgroundJobs:
                 " WHERE link_id = %s AND digest_id IS NULL",
                 (link_id,),
             )
-            if waiting and int(waiting["n"]):
-                due = now if last is None else last + self.digest_window
-                if now >= due:
-                    digest_id = uuid4()
-                    tx.execute(
-                        f"INSERT INTO {NOTICE_DIGESTS} (id, link_id, cut_at, sent_to)"
-                        " VALUES (%s, %s, %s, '[]')",
-                        (digest_id, link_id, now),
-                    )
-                    tx.execute(
-                        f"UPDATE {NOTICE_FILES} SET digest_id = %s"
-                        " WHERE link_id = %s AND digest_id IS NULL",
-                        (digest_id, link_id),
-                    )
-                    tx.execute(
-                        f"UPDATE {NOTICE_LINKS} SET last_digest_at = %s, wake_at = NULL"
-                        " WHERE link_id = %s",
-                        (now, link_id),
-                    )
-                elif wake is None or wake <= now:
-                    # One wake-up per window is enough: later uploads find it set.
-                    tx.execute(
-                        f"UPDATE {NOTICE_LINKS} SET wake_at = %s WHERE link_id = %s", (due, link_id)
-                    )
-                    come_back = due
-            digests = tx.fetchall(
-                f"SELECT id, claimed_until, sent_to FROM {NOTICE_DIGESTS}"
-                " WHERE link_id = %s ORDER BY cut_at",
-                (link_id,),
-            )
-            for row in digests:
-                until = as_datetime(row["claimed_until"])
-                if until is not None and until > now:
-                    # Another worker delivers it; if that one died, the periodic
-                    # DELIVER_NOTICES job takes it over once the claim has run out.
-                    continue
+            if not waiting or not int(waiting["n"]):
+                return None
+            due = now if last is None else last + self.digest_window
+            if now < due:
+                if wake is not None and now < wake:
+                    return None  # a wake-up is asked for already
                 tx.execute(
-                    f"UPDATE {NOTICE_DIGESTS} SET claimed_until = %s WHERE id = %s",
-                    (now + DIGEST_CLAIM, row["id"]),
+                    f"UPDATE {NOTICE_LINKS} SET wake_at = %s WHERE link_id = %s", (due, link_id)
                 )
-                claimed.append((as_uuid(row["id"]), list(json.loads(row["sent_to"]))))
-        for digest_id, sent_to in claimed:
-            self._deliver_digest(digest_id, link_id, sent_to)
-        return come_back
-
-    def _deliver_digest(self, digest_id: UUID, link_id: UUID, sent_to: list[str]) -> None:
-        try:
-            self._send_digest(digest_id, link_id, sent_to)
-        except Exception:
-            # Let the retry (or another worker) take it at once rather than after the claim.
-            try:
-                with self.database.transaction() as tx:
-                    tx.execute(
-                        f"UPDATE {NOTICE_DIGESTS} SET claimed_until = NULL WHERE id = %s",
-                        (digest_id,),
-                    )
-            except Exception:
-                log.warning("could not release digest %s", digest_id, exc_info=True)
-            raise
+                return due
+            digest_id = uuid4()
+            tx.execute(
+                f"INSERT INTO {NOTICE_DIGESTS} (id, link_id, cut_at, sent_to)"
+                " VALUES (%s, %s, %s, '[]')",
+                (digest_id, link_id, now),
+            )
+            tx.execute(
+                f"UPDATE {NOTICE_FILES} SET digest_id = %s"
+                " WHERE link_id = %s AND digest_id IS NULL",
+                (digest_id, link_id),
+            )
+            tx.execute(
+                f"UPDATE {NOTICE_LINKS} SET last_digest_at = %s, wake_at = NULL WHERE link_id = %s",
+                (now, link_id),
+            )
+        return None
 
     def _send_digest(self, digest_id: UUID, link_id: UUID, sent_to: list[str]) -> None:
         with self.database.reading() as tx:
@@ -373,9 +361,8 @@ class BackgroundJobs:
                 sent_to.append(member_id.hex)
                 with self.database.transaction() as tx:
                     tx.execute(
-                        f"UPDATE {NOTICE_DIGESTS} SET sent_to = %s, claimed_until = %s"
-                        " WHERE id = %s",
-                        (json.dumps(sent_to), self.clock() + DIGEST_CLAIM, digest_id),
+                        f"UPDATE {NOTICE_DIGESTS} SET sent_to = %s WHERE id = %s",
+                        (json.dumps(sent_to), digest_id),
                     )
         with self.database.transaction() as tx:
             tx.execute(f"DELETE FROM {NOTICE_FILES} WHERE digest_id = %s", (digest_id,))

@@ -70,7 +70,7 @@ def create_job_tables(tx: Transaction, suffix: str = "") -> None:
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS {NOTICE_DIGESTS}{suffix} ("
         f" id {uuid} PRIMARY KEY, link_id {uuid} NOT NULL, cut_at {time} NOT NULL,"
-        f" claimed_until {time}, sent_to TEXT NOT NULL)"
+        " sent_to TEXT NOT NULL)"
     )
     tx.execute(
         f"CREATE INDEX IF NOT EXISTS {NOTICE_DIGESTS}{suffix}_link_idx"
@@ -98,9 +98,11 @@ def record_outcome(
     )
 
 
-def failed_counts(tx: Transaction) -> dict[str, int]:
-    """Jobs given up and recorded as failed, per kind."""
+def failed_counts(tx: Transaction, since: datetime) -> dict[str, int]:
+    """Jobs given up and recorded as failed since `since`, per kind."""
     rows = tx.fetchall(
-        f"SELECT kind, COUNT(*) AS n FROM {OUTCOMES} WHERE outcome = 'failed' GROUP BY kind"
+        f"SELECT kind, COUNT(*) AS n FROM {OUTCOMES}"
+        " WHERE outcome = 'failed' AND finished_at >= %s GROUP BY kind",
+        (since,),
     )
     return {str(row["kind"]): int(row["n"]) for row in rows}

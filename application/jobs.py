@@ -8,6 +8,7 @@ job enqueued or delivered twice still has its effect once
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -86,12 +87,20 @@ class JobQueue(Protocol):
         """
 
 
+class JobLocks(Protocol):
+    """Keeps two workers from doing the same job (or the same link's notices) at once."""
+
+    def exclusive(self, key: str) -> AbstractContextManager[bool]:
+        """Hold the lock on `key` for the block; the block gets False when another holder
+        has it (it does not wait). A holder that dies loses the lock at once."""
+
+
 @dataclass(frozen=True)
 class JobCounts:
     """What `docintake jobs status` shows for one kind of job.
 
     `queued` waits to run (or is running), `delayed` waits for a retry or its
-    scheduled time, `failed` was given up after its last retry and recorded as
+    scheduled time, `failed` was given up in the last seven days and recorded as
     failed (for a link mail: `UploadLinkSendFailed`, which staff see on the
     customer), `dead_lettered` failed in a way nothing recorded and needs an
     operator.

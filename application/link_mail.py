@@ -45,6 +45,11 @@ def message_domain(url: str) -> str:
     return urlsplit(url).hostname or "docintake.localhost"
 
 
+def one_line(text: str) -> str:
+    """Text for a header: a link title may hold line breaks, which headers must not."""
+    return " ".join(text.split())
+
+
 def replace_message_id(message: EmailMessage, message_id: str) -> None:
     """Give a message an id derived from its job, so that a repeat is recognisable as one."""
     del message["Message-ID"]
@@ -132,7 +137,7 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
     def say(key: str) -> str:
         return texts[key].format(**values)
 
-    subject = say("subject_titled" if mail.link_title else "subject")
+    subject = one_line(say("subject_titled" if mail.link_title else "subject"))
     asks = say("asks_titled" if mail.link_title else "asks")
     closing = say("sender" if mail.sender_email else "sender_no_reply")
     notes = [say("until")]

@@ -225,8 +225,9 @@ class MemberCommands(AccountCommands):
             raise Conflict("This person is a member of the organisation already.")
 
     def _send(self, message: EmailMessage) -> None:
-        # TODO(issue 5): hand the message to the background-job pipeline once it exists;
-        # until then it is delivered synchronously, after the invitation is recorded.
+        # Delivered by the request itself, after the invitation is recorded: the token exists
+        # only in this mail, never in an event, so a job made from the event log could not
+        # write it.
         if self._mailer is None:
             raise RuntimeError("no mailer configured")
         try:

@@ -7,7 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from html import escape
 
-from application.link_mail import mail_date, message_domain, replace_message_id
+from application.link_mail import mail_date, message_domain, one_line, replace_message_id
 from application.mail_message import compose_message
 
 
@@ -93,8 +93,10 @@ def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMess
         link = texts["link_titled"].format(title=notice.link_title)
     else:
         link = texts["link_untitled"].format(date=mail_date(notice.link_created_at, lang))
-    subject = texts["subject_one" if count == 1 else "subject_many"].format(
-        count=count, customer=notice.customer_name
+    subject = one_line(
+        texts["subject_one" if count == 1 else "subject_many"].format(
+            count=count, customer=notice.customer_name
+        )
     )
     greeting = (
         texts["greeting"].format(name=notice.member_name)

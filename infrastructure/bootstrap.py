@@ -185,6 +185,7 @@ class Services:
             self.app,
             self.database,
             self.mailer,
+            self.jobs.locks,
             digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
         )
 

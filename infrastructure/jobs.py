@@ -12,14 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dramatiq
 
 from application.job_state import OUTCOMES, failed_counts, table_exists
 from application.jobs import PERIODIC_KINDS, Job, JobCounts, JobKind, JobQueue
 from infrastructure.broker import DEFAULT_MAX_BACKOFF_MS, broker_from_url, start_worker, stop_worker
+from infrastructure.database import PostgresDatabase
 from infrastructure.job_actors import DramatiqJobQueue, Perform
+from infrastructure.job_locks import FileJobLocks, PostgresJobLocks
 from infrastructure.job_table import EmbeddedJobWorker, TableJobQueue
 from infrastructure.settings import Settings
 from projections.database import Database
@@ -34,6 +36,8 @@ SCHEDULE_LEASE = "jobs_schedule"
 #: notices a retry that has become due and a request to stop. Four looks a second per
 #: queue cost Redis little.
 WORKER_POLL_MS = 250
+#: `docintake jobs status` counts failed jobs of this long (as long as Redis keeps dead letters).
+FAILED_SHOWN_FOR = timedelta(days=7)
 
 
 class MaintenanceSchedule:
@@ -75,7 +79,8 @@ class MaintenanceSchedule:
 
 
 class JobSystem:
-    """The queue (dramatiq or table), and the workers and schedule once `run_workers` is called."""
+    """The queue (dramatiq or table), the job locks, and the workers and schedule once
+    `run_workers` is called."""
 
     def __init__(
         self, settings: Settings, database: Database, lease: Callable[[str], Lease]
@@ -83,6 +88,11 @@ class JobSystem:
         self.settings = settings
         self.database = database
         self._lease = lease
+        self.locks: PostgresJobLocks | FileJobLocks = (
+            PostgresJobLocks(database)
+            if isinstance(database, PostgresDatabase)
+            else FileJobLocks(settings.data_dir / "locks" / "jobs")
+        )
         backoff_ms = max(1, round(settings.job_backoff_seconds * 1000))
         self.broker: dramatiq.Broker | None = None
         self.queue: DramatiqJobQueue | TableJobQueue
@@ -149,11 +159,12 @@ class JobSystem:
             self._table_worker.wake()
 
     def status(self) -> list[JobCounts]:
-        """Queued, delayed, failed and dead-lettered jobs per kind."""
+        """Queued, delayed, failed (in the last 7 days) and dead-lettered jobs per kind."""
         counts = self.queue.counts()
         with self.database.reading() as tx:
             # Before the job policy's first start there is nothing to count.
-            failed = failed_counts(tx) if table_exists(tx, OUTCOMES) else {}
+            since = datetime.now(UTC) - FAILED_SHOWN_FOR
+            failed = failed_counts(tx, since) if table_exists(tx, OUTCOMES) else {}
         result = []
         for kind in JobKind:
             queued, delayed, dead = counts.get(kind.value, (0, 0, 0))

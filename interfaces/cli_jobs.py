@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -63,6 +64,10 @@ def status(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     try:
         services.jobs.prepare()
         counts = services.job_status()
+    except Exception as error:
+        # Name the problem in one line; the broker's URL may hold a password, so not that.
+        print(f"docintake: cannot count jobs: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     finally:
         services.close()
     header = ("job", "queued", "delayed", "failed", "dead-lettered")

@@ -33,6 +33,9 @@ class Projection(Protocol):
 
         Every index must carry its table's name (`{table}{table_suffix}_..._idx`):
         a rebuild finds a copy's indexes by that name and renames them with it.
+        Every column type must know equality (text, not PostgreSQL's `json`), and
+        rows must follow from the events alone (no clock, no random ids): verify
+        compares a fresh build with the live rows.
         """
 
 

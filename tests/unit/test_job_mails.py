@@ -59,6 +59,10 @@ def test_the_link_mail_in_german_shows_the_plain_url_and_names_the_organisation(
     assert "Passwort erhalten" not in text
 
 
+def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
+    assert link_mail(link_title="Steuer\n 2024")["Subject"] == "Kanzlei <Groß> & Co: Steuer 2024"
+
+
 def test_a_protected_link_says_the_password_comes_another_way() -> None:
     text = body(link_mail(password_protected=True), "plain")
 

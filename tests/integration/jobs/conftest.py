@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
+import dramatiq.broker
 import httpx
 import pytest
 
@@ -36,6 +37,15 @@ from tests.support.smtp_loopback import LoopbackSmtpServer, serve_smtp
 def broker_url(request: pytest.FixtureRequest) -> str | None:
     url: str | None = request.param
     return url
+
+
+@pytest.fixture(autouse=True)
+def _no_global_broker() -> Iterator[None]:
+    # Every broker is handed to its actors explicitly; one installed as dramatiq's global
+    # broker would leak into every later test of the process.
+    before = dramatiq.broker.global_broker
+    yield
+    assert dramatiq.broker.global_broker is before, "a job test changed dramatiq's global broker"
 
 
 @pytest.fixture

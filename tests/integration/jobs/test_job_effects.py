@@ -11,8 +11,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.background_jobs import DIGEST_CLAIM, BackgroundJobs
-from application.job_state import NOTICE_DIGESTS, record_outcome
+from application.background_jobs import BUSY_RETRY, BackgroundJobs
+from application.job_state import record_outcome
 from application.jobs import JobKind, notify_upload_job, send_link_job
 from application.ports import MailNotDelivered
 from application.principal import Principal
@@ -96,7 +96,12 @@ def world(make_services: Callable[..., Services]) -> Iterator[World]:
     mailer = RecordingMailer()
     clock = Clock()
     jobs = BackgroundJobs(
-        app, services.database, mailer, digest_window=timedelta(minutes=5), clock=clock
+        app,
+        services.database,
+        mailer,
+        services.jobs.locks,
+        digest_window=timedelta(minutes=5),
+        clock=clock,
     )
     yield World(services, owner, email, customer.id, link.id, mailer, clock, jobs)
 
@@ -186,33 +191,34 @@ def test_uploads_within_the_window_wait_for_one_digest(world: World) -> None:
     assert len(world.mailer.sent) == 2
 
 
-def test_a_digest_is_delivered_by_one_worker_at_a_time(world: World) -> None:
+def test_one_worker_at_a_time_on_a_job_and_on_a_links_notices(world: World) -> None:
+    version = world.request_send()
+    file_id = world.upload("beleg.pdf")
+    locks = world.services.jobs.locks
+    # Another worker holds the locks (here: this test); the jobs come back a moment later.
+    with (
+        locks.exclusive(send_link_job(world.link_id, version).key) as mail_held,
+        locks.exclusive(f"upload_notices:{world.link_id}") as notices_held,
+    ):
+        assert mail_held and notices_held
+        assert world.jobs.run(send_link_job(world.link_id, version)) == world.clock.now + BUSY_RETRY
+        assert world.jobs.run(notify_upload_job(file_id)) == world.clock.now + BUSY_RETRY
+        assert world.mailer.sent == []
+    assert world.jobs.run(send_link_job(world.link_id, version)) is None
+    assert world.jobs.run(notify_upload_job(file_id)) is None
+    assert len(world.mailer.to("clara@example.com")) == 1
+    assert len(world.mailer.to(world.owner_email)) == 1
+
+
+def test_a_digest_whose_mail_failed_is_delivered_by_the_next_run(world: World) -> None:
     file_id = world.upload("beleg.pdf")
     world.mailer.refuse = [MailNotDelivered("connection reset")]
     with pytest.raises(MailNotDelivered):
         world.jobs.run(notify_upload_job(file_id))
-    # A failed delivery gives its claim back: the retry sends at once.
-    world.jobs.run(notify_upload_job(file_id))
-    assert len(world.mailer.to(world.owner_email)) == 1
-
-    # A worker that dies while delivering keeps its claim: others leave the digest alone
-    # until the claim has run out, then the periodic job delivers it.
-    world.clock.now += timedelta(minutes=10)
-    second = world.upload("nachtrag.pdf")
-    # Simulated: the delivery fails, and the claim is set again as a dead worker leaves it.
-    world.mailer.refuse = [MailNotDelivered("worker killed")]
-    with pytest.raises(MailNotDelivered):
-        world.jobs.run(notify_upload_job(second))
-    with world.services.database.transaction() as tx:
-        tx.execute(
-            f"UPDATE {NOTICE_DIGESTS} SET claimed_until = %s",
-            (world.clock.now + DIGEST_CLAIM,),
-        )
-    world.jobs.run(notify_upload_job(second))
-    assert len(world.mailer.to(world.owner_email)) == 1
-    world.clock.now += DIGEST_CLAIM + timedelta(seconds=1)
+    # The retry (or the periodic job) delivers the digest cut before.
     assert world.jobs.deliver_due_notices() == 1
-    assert len(world.mailer.to(world.owner_email)) == 2
+    assert len(world.mailer.to(world.owner_email)) == 1
+    assert world.jobs.deliver_due_notices() == 0
 
 
 def test_expired_links_are_marked_once(world: World) -> None:
