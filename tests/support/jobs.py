@@ -9,14 +9,18 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 import pika
 import redis
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from infrastructure.bootstrap import Services
 from tests.support.cli import DOCINTAKE
 from tests.support.smtp_loopback import LoopbackSmtpServer
 
@@ -33,6 +37,20 @@ FAST_JOBS: dict[str, Any] = {
     "maintenance_interval_seconds": 3600.0,
     "job_redelivery_seconds": 3.0,
 }
+
+
+@dataclass
+class Deployment:
+    """A running API (`url`, `http`) on `api`; with a broker also a `worker` running jobs."""
+
+    api: Services
+    url: str
+    http: httpx.Client
+    worker: Services | None
+
+
+#: `deploy(**settings)` of tests/integration/jobs: a context manager giving a `Deployment`.
+Deploy = Callable[..., AbstractContextManager[Deployment]]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:

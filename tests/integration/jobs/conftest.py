@@ -12,8 +12,7 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -22,7 +21,15 @@ import httpx
 import pytest
 
 from infrastructure.bootstrap import Services, bootstrap
-from tests.support.jobs import AMQP_URL, FAST_JOBS, REDIS_URL, TEST_QUEUE_PREFIX, delete_queues
+from tests.support.jobs import (
+    AMQP_URL,
+    FAST_JOBS,
+    REDIS_URL,
+    TEST_QUEUE_PREFIX,
+    Deploy,
+    Deployment,
+    delete_queues,
+)
 from tests.support.server import free_port, running_server
 from tests.support.smtp_loopback import LoopbackSmtpServer, serve_smtp
 
@@ -59,19 +66,6 @@ def queue_prefix(broker_url: str | None) -> Iterator[str]:
 def smtp_server() -> Iterator[LoopbackSmtpServer]:
     with serve_smtp(LoopbackSmtpServer(port=0)) as server:
         yield server
-
-
-@dataclass
-class Deployment:
-    """A running API (`url`, `http`) on `api`; with a broker also a `worker` running jobs."""
-
-    api: Services
-    url: str
-    http: httpx.Client
-    worker: Services | None
-
-
-Deploy = Callable[..., AbstractContextManager[Deployment]]
 
 
 @pytest.fixture

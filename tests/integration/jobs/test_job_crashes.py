@@ -148,8 +148,14 @@ def test_a_worker_killed_mid_job_delivers_the_mail_once_after_restart(
             time.sleep(0.2)
             assert stalling.messages == []
 
-            start_jobs()
+            restarted = start_jobs()
             delivered_once(owner, customer_id, stalling)
+            # SIGTERM stops it cleanly (uvicorn ends `serve` by re-raising the signal).
+            code = restarted.terminate()
+            if settings.broker_url is None:
+                assert "Application shutdown complete" in restarted.log
+            else:
+                assert code == 0 and restarted.log.rstrip().endswith("worker stopped")
 
 
 def test_a_job_survives_the_policy_stopping_between_event_and_enqueue(

@@ -13,10 +13,9 @@ import pytest
 from infrastructure.bootstrap import Services
 from infrastructure.settings import PREFIX
 from interfaces.cli import main
-from tests.integration.jobs.conftest import Deploy
 from tests.support.api import PASSWORD, Account, signup
 from tests.support.cli import environment
-from tests.support.jobs import messages_to, wait_until
+from tests.support.jobs import Deploy, messages_to, wait_until
 from tests.support.server import free_port
 from tests.support.smtp_loopback import LoopbackSmtpServer
 from tests.support.team import invitation_token, text_of
