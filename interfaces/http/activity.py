@@ -14,7 +14,7 @@ from application.principal import Principal
 from domain.errors import InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
 from projections.activity_texts import language, signed
 
@@ -37,7 +37,7 @@ class ActivityController(Controller):
     ) -> Response[schemas.ActivityPage]:
         """Every event of the customer and its links and files, newest first, keyset-paged;
         summaries in German, or English with `?lang=en` or Accept-Language."""
-        fresh = consistency.wait(principal.token_id or principal.user_id)
+        fresh = consistency.wait(client_of(principal))
         if services.customer_list.get(principal.organization_id, customer_id) is None:
             raise NotFound(f"No customer with id {customer_id}.")
         chosen = language(lang or request.headers.get("accept-language"))

@@ -7,10 +7,16 @@ from collections.abc import Callable
 from threading import Lock
 from uuid import UUID
 
+from application.principal import Principal
 from projections.positions import ReadModelPositions
 
 STALE_HEADER = "X-Read-Model-Stale"
 POSITION_HEADER = "X-Read-Position"
+
+
+def client_of(principal: Principal) -> UUID:
+    """The key a client's writes are remembered under: its API token or web session."""
+    return principal.token_id or principal.user_id
 
 
 class ReadYourWrites:

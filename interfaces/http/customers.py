@@ -18,7 +18,7 @@ from domain.errors import InvalidValue
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites
+from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
 from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -87,7 +87,7 @@ class CustomerController(Controller):
         position: int,
         status_code: int = 200,
     ) -> Response[schemas.CustomerSummary]:
-        client = principal.token_id or principal.user_id
+        client = client_of(principal)
         fresh = consistency.answer_after(client, position, "customer_list")
         row = services.customer_list.get(principal.organization_id, customer_id)
         body = summary(row) if row else summary_from_aggregate(services, principal, customer_id)
@@ -127,7 +127,7 @@ class CustomerController(Controller):
             problems["sort"] = f"must be one of {', '.join(SORTS)}"
         if problems:
             raise InvalidValue(problems)
-        fresh = consistency.wait(principal.token_id or principal.user_id)
+        fresh = consistency.wait(client_of(principal))
         try:
             page = services.customer_list.search(
                 principal.organization_id,
@@ -154,7 +154,7 @@ class CustomerController(Controller):
         principal: NamedDependency[Principal],
     ) -> Response[schemas.StatusCounts]:
         """How many customers have each status (for filter tabs)."""
-        fresh = consistency.wait(principal.token_id or principal.user_id)
+        fresh = consistency.wait(client_of(principal))
         counts = services.customer_list.status_counts(principal.organization_id)
         body = schemas.StatusCounts(all=sum(counts.values()), **counts)
         return Response(body, headers=fresh_headers(fresh))
@@ -168,7 +168,7 @@ class CustomerController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[schemas.CustomerDetail]:
         """The customer with notes, files, sent files and active links."""
-        fresh = consistency.wait(principal.token_id or principal.user_id)
+        fresh = consistency.wait(client_of(principal))
         row = services.customer_list.get(principal.organization_id, customer_id)
         if row is None:
             raise NotFound(f"No customer with id {customer_id}.")
@@ -237,7 +237,7 @@ class CustomerController(Controller):
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
         recorded = services.app.add_note(principal, customer_id, data.text)
-        client = principal.token_id or principal.user_id
+        client = client_of(principal)
         fresh = consistency.answer_after(client, recorded.position, "customer_detail")
         note = next(n for n in services.customer_detail.notes(customer_id) if n.id == recorded.id)
         return Response(
@@ -254,7 +254,7 @@ class CustomerController(Controller):
     ) -> Response[None]:
         """Delete the customer for good: its links stop working, its files are removed."""
         recorded = services.app.delete_customer(principal, customer_id)
-        consistency.wrote(principal.token_id or principal.user_id, recorded.position)
+        consistency.wrote(client_of(principal), recorded.position)
         return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
 
     @get("/{customer_id:uuid}/history", sync_to_thread=True)

@@ -15,10 +15,9 @@ from application.principal import Principal
 from domain.errors import InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
 from interfaces.http.downloads import file_stream
-from interfaces.http.links import client_of
 from interfaces.http.multipart_upload import UploadLimits, receive_multipart
 from interfaces.http.presenters import file_from_aggregate, file_from_row, sent_file_from_row
 from interfaces.http.sync import run_sync

@@ -11,13 +11,9 @@ from litestar.params import FromPath, JSONBody
 from application.principal import Principal
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
 from interfaces.http.presenters import link_from_aggregate, link_from_row
-
-
-def client_of(principal: Principal) -> UUID:
-    return principal.token_id or principal.user_id
 
 
 class CustomerLinkController(Controller):

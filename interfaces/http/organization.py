@@ -13,7 +13,7 @@ from application.members import MemberView, OrganizationView
 from application.principal import Principal
 from infrastructure.bootstrap import Services
 from interfaces.http import team_schemas as schemas
-from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites
+from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 
 
 def organization_body(view: OrganizationView) -> schemas.Organization:
@@ -40,7 +40,7 @@ def member_body(view: MemberView) -> schemas.Member:
 
 def wrote(consistency: ReadYourWrites, principal: Principal, position: int) -> dict[str, str]:
     """Remember the client's write (its next query waits for it) and say where it is."""
-    consistency.wrote(principal.token_id or principal.user_id, position)
+    consistency.wrote(client_of(principal), position)
     return {POSITION_HEADER: str(position)}
 
 

@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-from uuid import UUID
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
@@ -23,7 +22,7 @@ from application.permissions import Action, may
 from application.principal import Principal
 from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.errors import STATUS_BY_CODE, STATUS_BY_ERROR
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.texts import TEXTS, Formats, error_text, language_of, problem_text
@@ -63,11 +62,6 @@ def optional(data: Form, name: str) -> str | None:
 
 def problems_of(invalid: InvalidValue, lang: str) -> dict[str, str]:
     return {name: problem_text(problem, lang) for name, problem in invalid.fields.items()}
-
-
-def client_of(principal: Principal) -> UUID:
-    """The key the session's own writes are remembered under."""
-    return principal.token_id or principal.user_id
 
 
 def wait_for_writes(consistency: ReadYourWrites, principal: Principal) -> bool:
