@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
@@ -16,11 +15,12 @@ from application.job_policy import JobPolicy
 from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
 from infrastructure.database import PostgresDatabase, SqliteDatabase
+from infrastructure.failures import of_the_surroundings
 from infrastructure.file_store import file_store_from_settings
+from infrastructure.job_table import JOBS_CHANNEL
 from infrastructure.jobs import WORKER_POLL_MS, JobSystem
 from infrastructure.leases import (
-    FileLease,
-    PostgresLease,
+    FileLeases,
     PostgresLeases,
     file_lease_holders,
     postgres_lease_holders,
@@ -32,17 +32,21 @@ from projections.activity import ActivityProjection, ActivityView
 from projections.customer_detail import CustomerDetailProjection, CustomerDetailView
 from projections.customer_list import CustomerListProjection, CustomerListView
 from projections.customer_parts import CustomerPartsProjection, CustomerPartsView
-from projections.follower import PROJECTIONS_CHANNEL, ProjectionFollower
+from projections.follower import ProjectionFollower
+from projections.host import ProjectionHost
+from projections.lease import Lease
+from projections.poison import retry_poison_event
 from projections.positions import ReadModelPositions
 from projections.projection import Projection
-from projections.rebuild import ReadModels
-from projections.runner import ProjectionRunner
+from projections.rebuild import ReadModels, UnknownReadModel
 from projections.status import ReadModelStatus, read_model_status
-from projections.tracking import create_tracking_table, position_of
+from projections.tracking import PROJECTIONS_CHANNEL, create_tracking_table, position_of
 
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "docintake_events"  # eventsourcing NOTIFYs on its events table's name
+#: SQLite has no NOTIFY: the host looks for other processes' events this often.
+SQLITE_POLL_SECONDS = 1.0
 
 
 def event_store_environment(settings: Settings, pool_size: int = 10) -> dict[str, str]:
@@ -116,31 +120,31 @@ class Services:
         self.projections = projections
         self.file_store = file_store
         self.mailer = mailer
+        # One keeper holds all of this process's leases (one connection on PostgreSQL).
+        self.leases: PostgresLeases | FileLeases = (
+            FileLeases(settings.data_dir / "leases")
+            if settings.database_url is None
+            else PostgresLeases(settings.database_url)
+        )
         self.jobs = JobSystem(settings, database, self.lease)
         self.policies = all_policies(file_store, self.jobs.queue, app.head)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
-        self.followers: list[ProjectionFollower] = []
-        self.runners: list[ProjectionRunner] = []
-        self._leases: list[PostgresLease | FileLease] = []
-        # One connection holds all of this process's advisory locks.
-        self._postgres_leases = (
-            PostgresLeases(settings.database_url) if settings.database_url is not None else None
-        )
-        self._threads: list[threading.Thread] = []
+        self.host: ProjectionHost | None = None
         self._listeners: list[PostgresListener] = []
         self._closed = False
 
     def follower(self, projection: Projection, batch_size: int | None = None) -> ProjectionFollower:
+        """A follower of one projection for one-off work (catching it up on request)."""
         return ProjectionFollower(
             projection,
             self.database,
             EventLog(self.app),
             batch_size=batch_size or self.settings.projection_batch_size,
             on_advance=self._advanced,
-            batch_pause=self.settings.projection_batch_pause,
+            passing=of_the_surroundings,
         )
 
     def _advanced(self, name: str, position: int) -> None:
@@ -149,11 +153,9 @@ class Services:
             # The job policy committed new jobs to the embedded queue.
             self.jobs.wake()
 
-    def lease(self, name: str) -> PostgresLease | FileLease:
-        """The lease on writing a read model (or on rebuilding one)."""
-        if self._postgres_leases is None:
-            return FileLease(self.settings.data_dir / "leases", name)
-        return self._postgres_leases.lease(name)
+    def lease(self, name: str) -> Lease:
+        """The lease on writing a read model (or on rebuilding one, or a job role)."""
+        return self.leases.lease(name)
 
     def follower_names(self) -> list[str]:
         return [p.name for p in [*self.projections, *self.policies]]
@@ -165,7 +167,7 @@ class Services:
             self.follower(projection).prepare()
 
     def start(self) -> None:
-        """Create read-model tables and, if configured, follow the event log in threads.
+        """Create read-model tables and, if configured, follow the event log in this process.
 
         Without a broker this process also runs the background jobs; with one,
         `docintake worker` processes do.
@@ -191,7 +193,8 @@ class Services:
 
     def run_job_workers(self, threads: int = 2, poll_ms: int = WORKER_POLL_MS) -> None:
         """Run background jobs in `threads` threads of this process (and the maintenance
-        schedule), until `close()`. `poll_ms`: how often idle workers look for jobs."""
+        schedule), until `close()`. `poll_ms`: how often idle workers on a broker look for
+        jobs (the embedded queue's workers are woken instead)."""
         jobs = self.background_jobs()
         self.jobs.run_workers(
             lambda job, final: jobs.run(job, final_attempt=final),
@@ -203,60 +206,66 @@ class Services:
         """Queued, delayed, failed and dead-lettered jobs per kind (`docintake jobs status`)."""
         return self.jobs.status()
 
-    def run_followers(self, names: Sequence[str] | None = None) -> list[ProjectionRunner]:
-        """Follow the event log in threads, one per read model or policy (all, or `names`).
+    def run_followers(self, names: Sequence[str] | None = None) -> ProjectionHost:
+        """Follow the event log for the read models and policies (all, or `names`) in this
+        process's projection host; a second call adds more to the same host.
 
-        Each follows only while it holds its lease; where another process holds
-        it, it stands by and takes over when that process goes away.
+        The host writes each only while this process holds its lease; where another
+        process holds it, it stands by and takes over when that process goes away.
         """
-        for projection in [*self.projections, *self.policies]:
-            if names is not None and projection.name not in names:
-                continue
-            lease = self.lease(projection.name)
-            self._leases.append(lease)
-            runner = ProjectionRunner(self.follower(projection), lease)
-            thread = threading.Thread(
-                target=runner.run, name=f"follow-{projection.name}", daemon=True
+        if self.host is None:
+            self.host = ProjectionHost(
+                self.database,
+                EventLog(self.app),
+                passing=of_the_surroundings,
+                batch_size=self.settings.projection_batch_size,
+                on_advance=self._advanced,
+                batch_pause=self.settings.projection_batch_pause,
+                # SQLite has no NOTIFY: what other processes record is found by looking.
+                idle_poll=SQLITE_POLL_SECONDS if self.settings.database_url is None else None,
             )
-            thread.start()
-            self.runners.append(runner)
-            self.followers.append(runner.follower)
-            self._threads.append(thread)
-        self.app.on_recorded(lambda _position: self._wake_followers())
-        return self.runners
+            self.app.on_recorded(self.host.recorded)
+            self.host.start()
+        present = set(self.host.names)
+        for projection in [*self.projections, *self.policies]:
+            if (names is None or projection.name in names) and projection.name not in present:
+                self.host.add(projection, self.lease(projection.name))
+        return self.host
 
     def listen(self) -> None:
-        """Across processes (PostgreSQL): learn read-model positions, and wake followers."""
-        if self.settings.database_url is not None:
-            channels = [EVENTS_CHANNEL] if self.runners else []
-            channels.append(PROJECTIONS_CHANNEL)
+        """Across processes (PostgreSQL): wake the host when events are recorded, learn
+        read-model positions, and wake the job workers when jobs are queued."""
+        if self.settings.database_url is not None and not self._listeners:
             listener = PostgresListener(
                 self.settings.database_url,
-                channels,
+                [EVENTS_CHANNEL, PROJECTIONS_CHANNEL, JOBS_CHANNEL],
                 self._notified,
                 on_connect=self._refresh_positions,
             )
             listener.start()
             self._listeners.append(listener)
 
-    def _wake_followers(self) -> None:
-        for runner in self.runners:
-            runner.wake()
-
     def _notified(self, channel: str, payload: str) -> None:
         if channel == EVENTS_CHANNEL:
-            self._wake_followers()
+            if self.host is not None:
+                self.host.wake()
         elif channel == PROJECTIONS_CHANNEL:
-            name, _, position = payload.rpartition(":")
+            names, _, position = payload.rpartition(":")
             if position.isdigit():
-                self._advanced(name, int(position))
+                for name in names.split(","):
+                    self._advanced(name, int(position))
+        elif channel == JOBS_CHANNEL:
+            self.jobs.wake()
 
     def _refresh_positions(self) -> None:
+        """What happened before LISTEN took effect (or while the listener reconnected)."""
         with self.database.transaction() as tx:
             create_tracking_table(tx)
             for name in self.positions.names:
                 self.positions.advance(name, position_of(tx, name))
-        self._wake_followers()
+        if self.host is not None:
+            self.host.wake()
+        self.jobs.wake()
 
     def check_ready(self) -> dict[str, str]:
         """Ask each backing store; returns a problem per store that did not answer."""
@@ -282,12 +291,13 @@ class Services:
             events=EventLog(self.app),
             projections={p.name: p for p in self.projections},
             lease=self.lease,
+            passing=of_the_surroundings,
             batch_size=self.settings.projection_batch_size,
             on_advance=self.positions.advance,
         )
 
     def read_model_status(self) -> list[ReadModelStatus]:
-        """Position, lag and lease holder of every read model and policy."""
+        """Position, lag, lease holder and poison events of every read model and policy."""
         names = self.follower_names()
         if self.settings.database_url is None:
             holders = file_lease_holders(self.settings.data_dir / "leases", names)
@@ -295,19 +305,24 @@ class Services:
             holders = postgres_lease_holders(self.settings.database_url, names)
         return read_model_status(self.database, EventLog(self.app), names, holders)
 
+    def retry_poison(self, name: str, position: int) -> None:
+        """Apply a poison event again (`docintake projections retry`); raises if it still
+        fails (the error is recorded anew) or is no poison event of that projection."""
+        followed = {p.name: p for p in [*self.projections, *self.policies]}
+        if name not in followed:
+            known = ", ".join(followed)
+            raise UnknownReadModel(f"no read model or policy {name!r} (known: {known})")
+        retry_poison_event(self.database, EventLog(self.app), followed[name], position)
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        for runner in self.runners:
-            runner.stop()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        if self.host is not None:
+            self.host.stop()
+            self.host.join(timeout=10)
         self.jobs.close()
-        for lease in self._leases:
-            lease.close()
-        if self._postgres_leases is not None:
-            self._postgres_leases.close()
+        self.leases.close()
         for listener in self._listeners:
             listener.stop()
         self.database.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import select
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -17,6 +20,16 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from projections.database import Dialect, Row
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+#: How the read-model pool's connections show in `pg_stat_activity`.
+APPLICATION_NAME = "docintake read models"
+#: From this many rows on, `copy_rows` uses COPY; fewer go in as one INSERT.
+COPY_FROM = 100
+
+_savepoints = count(1)
 
 sqlite3.register_adapter(UUID, str)
 # Fixed precision keeps text timestamps in SQLite sortable as text.
@@ -58,6 +71,19 @@ class SqliteTransaction:
     def notify(self, channel: str, payload: str) -> None:
         """Nothing to do: in embedded mode every reader lives in this process."""
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: rolled back alone if the block raises."""
+        name = f"sp{next(_savepoints)}"
+        self._connection.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute(f"ROLLBACK TO {name}")
+            self._connection.execute(f"RELEASE {name}")
+            raise
+        self._connection.execute(f"RELEASE {name}")
+
 
 class SqliteDatabase:
     """Read models in one SQLite file, a connection per thread, WAL for concurrent reads."""
@@ -96,6 +122,10 @@ class SqliteDatabase:
             raise
         connection.execute("COMMIT")
 
+    def batch(self) -> AbstractContextManager[SqliteTransaction]:
+        """A projection batch: an ordinary write transaction here."""
+        return self.transaction()
+
     @contextmanager
     def reading(self) -> Iterator[SqliteTransaction]:
         connection = self._connection()
@@ -117,24 +147,46 @@ class SqliteDatabase:
 
 
 class PostgresTransaction:
+    """Statements on one connection: a transaction, or (for reads) one statement each.
+
+    In a pipelined batch (`PostgresDatabase.batch`) statements are sent without
+    waiting for their answers; `execute` then returns -1, and the first fetch
+    waits for everything sent before it.
+    """
+
     dialect: Dialect = "postgres"
 
-    def __init__(self, connection: psycopg.Connection[Row]) -> None:
+    def __init__(
+        self, connection: psycopg.Connection[Row], *, pipelined: bool = False
+    ) -> None:
         self._connection = connection
+        self._pipelined = pipelined
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with self._connection.cursor() as cursor:
             cursor.execute(sql, tuple(params))
-            return cursor.rowcount
+            return -1 if self._pipelined else cursor.rowcount
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         with self._connection.cursor() as cursor:
             cursor.executemany(sql, [tuple(p) for p in params])
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Binary COPY: one statement for the lot, and little work per row on either side
-        (several times faster than INSERTs). Values must have the columns' Python types
-        (UUID for uuid, datetime for timestamptz, int, str, bool, None)."""
+        """Binary COPY for many rows: one statement for the lot, and little work per row on
+        either side (several times faster than INSERTs). A few rows, or a pipelined batch
+        (where COPY cannot run), go in as one multi-row INSERT per 500 rows instead.
+        Values must have the columns' Python types (UUID for uuid, datetime for
+        timestamptz, int, str, bool, None)."""
+        if self._pipelined or len(rows) < COPY_FROM:
+            listed = ", ".join(columns)
+            row_marks = f"({', '.join(['%s'] * len(columns))})"
+            for start in range(0, len(rows), 500):
+                part = rows[start : start + 500]
+                self.execute(
+                    f"INSERT INTO {table} ({listed}) VALUES {', '.join([row_marks] * len(part))}",
+                    [value for row in part for value in row],
+                )
+            return
         types = self._column_types(table, columns)
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
             sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
@@ -167,6 +219,63 @@ class PostgresTransaction:
     def notify(self, channel: str, payload: str) -> None:
         self.execute("SELECT pg_notify(%s, %s)", (channel, payload))
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        with self._connection.transaction():
+            yield
+
+
+class PostgresReading(PostgresTransaction):
+    """Queries without a transaction around them (each statement sees the data committed
+    when it starts, as in a READ COMMITTED transaction, for two round trips less).
+
+    A connection the server has dropped since it was pooled (a restart, an
+    administrator's `pg_terminate_backend`) fails on its first statement: that
+    statement is sent again once, on a fresh connection.
+    """
+
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[Row]]) -> None:
+        self._pool = pool
+        super().__init__(pool.getconn())
+        self._answered = False
+
+    def _retried(self, run: Callable[[], T]) -> T:
+        try:
+            result = run()
+        except psycopg.OperationalError:
+            if self._answered or not self._connection.closed:
+                raise
+            log.warning("a pooled read-model connection was lost; reading again on a new one")
+            self._pool.putconn(self._connection)
+            # The same event (a restart) usually took the other idle connections too.
+            self._pool.check()
+            self._connection = self._pool.getconn()
+            result = run()
+        self._answered = True
+        return result
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._retried(lambda: PostgresTransaction.execute(self, sql, params))
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._retried(lambda: PostgresTransaction.fetchall(self, sql, params))
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return self._retried(lambda: PostgresTransaction.fetchone(self, sql, params))
+
+    def release(self) -> None:
+        self._pool.putconn(self._connection)
+
+
+def _idle_and_alive(connection: psycopg.Connection[Row]) -> None:
+    """The pool's check when it hands out a connection, without a round trip: an idle
+    connection has nothing to read unless the server sent its goodbye (a restart, an
+    administrator's `pg_terminate_backend`); such a connection is dropped and another
+    one taken."""
+    readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    if readable:
+        raise psycopg.OperationalError("the server has closed this idle connection")
+
 
 class PostgresDatabase:
     """Read models in PostgreSQL through a psycopg connection pool."""
@@ -179,7 +288,13 @@ class PostgresDatabase:
             conninfo,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"row_factory": dict_row},
+            kwargs={
+                "row_factory": dict_row,
+                # Reads need no BEGIN and COMMIT; writes open their transactions.
+                "autocommit": True,
+                "application_name": APPLICATION_NAME,
+            },
+            check=_idle_and_alive,
             open=True,
             name="read-models",
         )
@@ -190,9 +305,29 @@ class PostgresDatabase:
             yield PostgresTransaction(connection)
 
     @contextmanager
+    def batch(self) -> Iterator[PostgresTransaction]:
+        """A projection batch: one transaction whose statements are pipelined (sent without
+        waiting for each answer), committed without waiting for the disk.
+
+        Not waiting for the disk is safe here: rows and tracking positions are lost
+        together in a crash, and the host applies those events again from the log.
+        """
+        with (
+            self.pool.connection() as connection,
+            connection.pipeline(),
+            connection.transaction(),
+        ):
+            transaction = PostgresTransaction(connection, pipelined=True)
+            transaction.execute("SET LOCAL synchronous_commit = off")
+            yield transaction
+
+    @contextmanager
     def reading(self) -> Iterator[PostgresTransaction]:
-        with self.pool.connection() as connection, connection.transaction():
-            yield PostgresTransaction(connection)
+        reading = PostgresReading(self.pool)
+        try:
+            yield reading
+        finally:
+            reading.release()
 
     def check(self) -> None:
         with self.reading() as tx:

@@ -21,12 +21,15 @@ from uuid import uuid4
 
 from application.jobs import Job, JobKind
 from projections.database import Database, Transaction
+from projections.lease import Lease
 from projections.rows import as_datetime
-from projections.runner import Lease
 
 log = logging.getLogger(__name__)
 
 QUEUE_TABLE = "job_queue"
+#: A job queued outside the job policy's batches (a periodic one, a retry handed to
+#: another process) is announced here, so that idle workers need not poll.
+JOBS_CHANNEL = "docintake_jobs"
 #: The longest wait between retries (the first waits `backoff`, then it doubles).
 MAX_BACKOFF = timedelta(minutes=5)
 
@@ -81,6 +84,7 @@ class TableJobQueue:
             return
         with self.database.transaction() as own:
             own.execute(insert, row)
+            own.notify(JOBS_CHANNEL, job.kind.value)
         if self.on_enqueued:
             self.on_enqueued()
 
@@ -175,7 +179,7 @@ class EmbeddedJobWorker:
         threads: int = 2,
         retries: int = 8,
         backoff: timedelta = timedelta(seconds=1),
-        idle_poll: float = 1.0,
+        idle_poll: float | None = None,
     ) -> None:
         self.queue = queue
         self.perform = perform
@@ -183,6 +187,8 @@ class EmbeddedJobWorker:
         self.thread_count = threads
         self.retries = retries
         self.backoff = backoff
+        # None: idle workers wait until woken (a job committed here, or announced by
+        # another process) or until the next delayed job is due, asking nothing meanwhile.
         self.idle_poll = idle_poll
         self._stop = threading.Event()
         self._holding = threading.Event()
@@ -215,14 +221,12 @@ class EmbeddedJobWorker:
             thread.join(timeout)
 
     def _supervise(self) -> None:
+        try:
+            self.lease.want(on_change=self.wake)
+        except Exception:
+            log.warning("jobs: cannot reach the worker lease yet; trying again", exc_info=True)
         while not self._stop.is_set():
-            try:
-                acquired = self.lease.acquire()
-            except Exception:
-                log.warning("jobs: cannot reach the worker lease; retrying", exc_info=True)
-                acquired = False
-            if not acquired:
-                self._stop.wait(0.5)
+            if not self.lease.wait(0.5):
                 continue
             try:
                 requeued = self.queue.requeue_running()
@@ -235,10 +239,11 @@ class EmbeddedJobWorker:
                 while not self._stop.is_set() and self.lease.held():
                     self._stop.wait(0.5)
             except Exception:
-                log.exception("jobs: worker lease lost")
+                log.exception("jobs: could not take over the queue")
+                self._stop.wait(1.0)
             finally:
                 self._holding.clear()
-                self.lease.release()
+        self.lease.release()
 
     def _work(self) -> None:
         while not self._stop.is_set():
@@ -268,8 +273,10 @@ class EmbeddedJobWorker:
             due = self.queue.next_due()
         except Exception:
             due = None
+            wait = 1.0
         if due is not None:
-            wait = min(wait, max(0.0, (due - self.queue.clock()).total_seconds()))
+            until_due = max(0.0, (due - self.queue.clock()).total_seconds())
+            wait = until_due if wait is None else min(wait, until_due)
         with self._changed:
             if self._generation == generation and not self._stop.is_set():
                 self._changed.wait(wait)

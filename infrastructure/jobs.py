@@ -25,7 +25,7 @@ from infrastructure.job_locks import FileJobLocks, PostgresJobLocks
 from infrastructure.job_table import EmbeddedJobWorker, TableJobQueue
 from infrastructure.settings import Settings
 from projections.database import Database
-from projections.runner import Lease
+from projections.lease import Lease
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,13 @@ class MaintenanceSchedule:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        try:
+            self.lease.want()
+        except Exception:
+            log.warning("jobs: cannot reach the schedule lease yet; trying again", exc_info=True)
         while not self._stop.is_set():
-            try:
-                holding = self.lease.acquire() or self.lease.held()
-            except Exception:
-                log.warning("jobs: cannot reach the schedule lease; retrying", exc_info=True)
-                holding = False
-            if not holding:
-                self._stop.wait(min(self.interval.total_seconds(), 5.0))
+            # Waiting for the lease asks no one: the lease keeper takes it when it is free.
+            if not self.lease.wait(min(self.interval.total_seconds(), 5.0)):
                 continue
             try:
                 for kind in PERIODIC_KINDS:
@@ -137,7 +136,8 @@ class JobSystem:
                 threads=threads,
                 retries=self.settings.job_retries,
                 backoff=timedelta(seconds=self.settings.job_backoff_seconds),
-                idle_poll=poll_ms / 1000,
+                # PostgreSQL announces jobs queued elsewhere (NOTIFY); SQLite cannot.
+                idle_poll=None if isinstance(self.database, PostgresDatabase) else poll_ms / 1000,
             )
             self._table_worker.start()
         else:

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -27,6 +27,7 @@ from rich.text import Text
 
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings
+from projections.poison import NotPoison
 from projections.rebuild import ReadModelBusy, UnknownReadModel, Verification
 
 log = logging.getLogger(__name__)
@@ -82,15 +83,13 @@ def run(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         services.prepare_read_models()
-        runners = services.run_followers(names)
+        host = services.run_followers(names)
         services.listen()
         log.info("running %s", ", ".join(names))
         while not stop.wait(1.0):
             pass
-        for runner in runners:
-            runner.stop()
-        for runner in runners:
-            runner.finished.wait()
+        host.stop()
+        host.finished.wait()
     finally:
         services.close()
     log.info("stopped")
@@ -98,7 +97,8 @@ def run(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
 
 
 def status(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
-    """Each read model's position, the head of the event log, the lag, and who runs it."""
+    """Each read model's position, the head of the event log, the lag, who runs it, and the
+    poison events it passed over."""
     services = _services(load_settings)
     try:
         statuses = services.read_model_status()
@@ -117,10 +117,66 @@ def status(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
         )
         for s in statuses
     ]
+    _print_table(header, rows)
+    poison = [(s.name, p) for s in statuses for p in s.poison_events]
+    if poison:
+        print()
+        print(f"poison events ({len(poison)}): applying them failed; they were passed over")
+        _print_table(
+            ("read model", "position", "recorded", "event", "error"),
+            [
+                (
+                    name,
+                    str(p.position),
+                    p.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    p.topic.rpartition(":")[2],
+                    " ".join(p.error.split())[:200],
+                )
+                for name, p in poison
+            ],
+        )
+        print("apply one again, once the cause is fixed: docintake projections retry NAME POSITION")
+    return 0
+
+
+def _print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-    return 0
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def retry(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
+    """Apply poison events again (one position, several, or --all of a read model); each
+    that works is forgotten. Exits 1 if any still fails."""
+    services = _services(load_settings)
+    failed = False
+    try:
+        positions: list[int] = list(arguments.positions)
+        if arguments.all:
+            positions = [
+                p.position
+                for s in services.read_model_status()
+                if s.name == arguments.name
+                for p in s.poison_events
+            ]
+        if not positions:
+            print("docintake: name a POSITION or give --all", file=sys.stderr)
+            return 2
+        for position in positions:
+            try:
+                services.retry_poison(arguments.name, position)
+            except (NotPoison, UnknownReadModel) as error:
+                print(f"docintake: {error}", file=sys.stderr)
+                return 2
+            except Exception as error:
+                failed = True
+                print(f"{arguments.name} {position}: still fails: {type(error).__name__}: {error}")
+            else:
+                print(f"{arguments.name} {position}: applied")
+    finally:
+        services.close()
+    return 1 if failed else 0
 
 
 class RateColumn(ProgressColumn):
@@ -241,6 +297,11 @@ def add_commands(
     run_parser.add_argument("names", nargs="*", metavar="NAME")
     run_parser.set_defaults(run=bind(run))
     actions.add_parser("status", help=status.__doc__).set_defaults(run=bind(status))
+    retry_parser = actions.add_parser("retry", help=retry.__doc__)
+    retry_parser.add_argument("name", metavar="NAME")
+    retry_parser.add_argument("positions", nargs="*", type=int, metavar="POSITION")
+    retry_parser.add_argument("--all", action="store_true", help="every poison event of NAME")
+    retry_parser.set_defaults(run=bind(retry))
     for name, command in (("rebuild", rebuild), ("verify", verify)):
         parser = actions.add_parser(name, help=command.__doc__)
         parser.add_argument("names", nargs="*", metavar="NAME")

@@ -22,7 +22,8 @@ class Transaction(Protocol):
     dialect: Dialect
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns the number of rows it changed."""
+        """Run one statement; returns the number of rows it changed (-1 in a pipelined
+        batch, where answers come later: fetch with RETURNING where the count matters)."""
 
     def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
 
@@ -36,6 +37,9 @@ class Transaction(Protocol):
     def notify(self, channel: str, payload: str) -> None:
         """Tell listeners in other processes, on commit (a no-op where there are none)."""
 
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: what the block wrote is rolled back alone if it raises."""
+
 
 class Database(Protocol):
     """Where the read models live."""
@@ -45,5 +49,12 @@ class Database(Protocol):
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A read-write transaction, committed when the block ends without error."""
 
+    def batch(self) -> AbstractContextManager[Transaction]:
+        """A read-write transaction for a projection batch: rows and tracking positions.
+
+        It may be pipelined and need not wait for the disk at commit: a crash loses
+        rows and positions together, and the events are applied again.
+        """
+
     def reading(self) -> AbstractContextManager[Transaction]:
-        """A transaction for queries only."""
+        """For queries only (no transaction around them need be opened)."""

@@ -1,17 +1,20 @@
-"""Keeps one read model up to date with the event log, a batch per transaction."""
+"""Brings one projection (or a rebuild's copy of one) up to a position, a batch per transaction.
+
+The projection host (`projections.host`) keeps the live read models and policies
+up to date; this follower serves the one-off work: a rebuild's or a
+verification's copy, and catching one projection up on request.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from projections.database import Database, Transaction
-from projections.projection import EventSource, Projection
+from projections.poison import Passing, apply_or_poison, create_poison_table
+from projections.projection import EventSource, Projection, Stretch
 from projections.tracking import (
     TrackingConflict,
     advance,
@@ -23,8 +26,6 @@ from projections.tracking import (
 
 log = logging.getLogger(__name__)
 
-PROJECTIONS_CHANNEL = "docintake_projections"
-
 # How many batches the reader may decode ahead of the one being written.
 PREFETCH_BATCHES = 2
 
@@ -33,23 +34,31 @@ def always() -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Batch:
-    """Events read after `after` up to `end`: applying them moves the position to `end`."""
-
-    after: int
-    end: int
-    events: list[Any]
+def prepare_projection(
+    database: Database,
+    projection: Projection,
+    tracking_name: str | None = None,
+    table_suffix: str = "",
+) -> int:
+    """Create the projection's tables and tracking row if missing; returns its position."""
+    name = tracking_name or projection.name
+    with database.transaction() as tx:
+        create_tracking_table(tx)
+        create_poison_table(tx)
+        ensure_tracked(tx, name)
+        projection.create_tables(tx, table_suffix)
+        return position_of(tx, name)
 
 
 class ProjectionFollower:
-    """Reads events after the read model's tracked position and applies them.
+    """Reads events after the projection's tracked position and applies them.
 
     Rows and the new position commit in one transaction, so an event is
     applied exactly once however often the follower stops, starts or is killed.
     A follower far behind (catching up, or a rebuild) reads and decodes the next
     batches in a second thread while the current one is written, so reading the
-    log and writing the rows overlap.
+    log and writing the rows overlap. With `passing`, an event that cannot be
+    applied is recorded as poison and passed over (`projections.poison`).
     """
 
     def __init__(
@@ -62,8 +71,8 @@ class ProjectionFollower:
         on_advance: Callable[[str, int], None] | None = None,
         tracking_name: str | None = None,
         table_suffix: str = "",
-        batch_pause: float = 0.0,
         durable: bool = True,
+        passing: Passing | None = None,
     ) -> None:
         self.projection = projection
         self.database = database
@@ -72,26 +81,17 @@ class ProjectionFollower:
         self.on_advance = on_advance
         self.tracking_name = tracking_name or projection.name
         self.table_suffix = table_suffix
-        # Only crash tests set this: it holds each batch's transaction open after
-        # the rows are written, so a runner can be killed mid-batch on purpose.
-        self.batch_pause = batch_pause
         # A rebuild's copy need not wait for each commit to reach the disk: after a
         # crash, rows and position are lost together and the copy is built again.
         self.durable = durable
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
+        self.passing = passing
+        self.topics = frozenset(projection.topics)
 
     def prepare(self) -> int:
         """Create the tables if missing; returns the tracked position."""
-        with self.database.transaction() as tx:
-            create_tracking_table(tx)
-            ensure_tracked(tx, self.tracking_name)
-            self.projection.create_tables(tx, self.table_suffix)
-            position = position_of(tx, self.tracking_name)
+        position = prepare_projection(
+            self.database, self.projection, self.tracking_name, self.table_suffix
+        )
         self._advanced(position)
         return position
 
@@ -104,29 +104,32 @@ class ProjectionFollower:
         if self.on_advance:
             self.on_advance(self.tracking_name, position)
 
-    def _read(self, after: int, stop: int) -> Batch:
-        events = self.events.read(after, self.batch_size, stop, self.projection.topics)
-        # A short batch means every notification up to `stop` was seen, even those
-        # of topics this projection ignores: its position may jump there.
-        end = events[-1][0] if len(events) == self.batch_size else stop
-        return Batch(after, end, [event for _, event in events])
+    def _read(self, after: int, stop: int) -> Stretch:
+        return self.events.stretch(after, self.batch_size, self.topics, stop)
 
-    def _apply(self, tx: Transaction, batch: Batch) -> None:
+    def _apply(self, tx: Transaction, batch: Stretch) -> None:
         if not self.durable and tx.dialect == "postgres":
             tx.execute("SET LOCAL synchronous_commit = off")
-        self.projection.apply(tx, batch.events, self.table_suffix)
-        if self.batch_pause:
-            time.sleep(self.batch_pause)
+        if self.passing is None:
+            self.projection.apply(tx, [event for _, _, event in batch.events], self.table_suffix)
+        elif batch.events:
+            apply_or_poison(
+                tx,
+                self.projection,
+                self.tracking_name,
+                batch.events,
+                self.passing,
+                self.table_suffix,
+            )
         advance(tx, self.tracking_name, batch.after, batch.end)
-        tx.notify(PROJECTIONS_CHANNEL, f"{self.tracking_name}:{batch.end}")
 
-    def _committed(self, batch: Batch) -> None:
+    def _committed(self, batch: Stretch) -> None:
         log.debug(
             "%s: applied %d events up to %d", self.tracking_name, len(batch.events), batch.end
         )
         self._advanced(batch.end)
 
-    def _write(self, batch: Batch) -> None:
+    def _write(self, batch: Stretch) -> None:
         """Apply a batch read ahead of time, unless the position moved meanwhile."""
         with self.database.transaction() as tx:
             start = lock_position(tx, self.tracking_name)
@@ -157,10 +160,10 @@ class ProjectionFollower:
         keep_going: Callable[[], bool] = always,
         on_progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Process batches until the read model reaches `stop` (default: the head now).
+        """Process batches until the projection reaches `stop` (default: the head now).
 
-        Stops early, after the batch in hand, when `stop()` is called or
-        `keep_going()` turns false. Returns how many notifications it passed over.
+        Stops early, after the batch in hand, when `keep_going()` turns false.
+        Returns how many notifications it passed over.
         """
         target = self.events.head() if stop is None else stop
         start = self.position()
@@ -170,7 +173,7 @@ class ProjectionFollower:
             except TrackingConflict:
                 log.info("%s: another runner moved the position; re-reading", self.tracking_name)
         total = 0
-        while not self._stop.is_set() and keep_going():
+        while keep_going():
             moved = self.process_batch(target)
             if moved == 0:
                 break
@@ -186,10 +189,10 @@ class ProjectionFollower:
         keep_going: Callable[[], bool],
         on_progress: Callable[[int], None] | None,
     ) -> int:
-        batches: queue.Queue[Batch | BaseException | None] = queue.Queue(PREFETCH_BATCHES)
+        batches: queue.Queue[Stretch | BaseException | None] = queue.Queue(PREFETCH_BATCHES)
         cancelled = threading.Event()
 
-        def offer(item: Batch | BaseException | None) -> bool:
+        def offer(item: Stretch | BaseException | None) -> bool:
             while not cancelled.is_set():
                 try:
                     batches.put(item, timeout=0.1)
@@ -216,7 +219,7 @@ class ProjectionFollower:
         reader.start()
         position = start
         try:
-            while not self._stop.is_set() and keep_going():
+            while keep_going():
                 item = batches.get()
                 if item is None:
                     break
@@ -230,23 +233,3 @@ class ProjectionFollower:
             cancelled.set()
             reader.join()
         return position - start
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def run(self, idle_wait: float = 1.0, keep_going: Callable[[], bool] = always) -> None:
-        """Follow until `stop()` (or `keep_going()` turns false): catch up, sleep until woken
-        (or `idle_wait`), repeat."""
-        while not self._stop.is_set() and keep_going():
-            self._wake.clear()
-            try:
-                self.catch_up(keep_going=keep_going)
-            except Exception:
-                log.exception("projection %s failed; retrying", self.tracking_name)
-                self._stop.wait(1.0)
-                continue
-            self._wake.wait(idle_wait)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from projections.database import Transaction
@@ -39,8 +40,29 @@ class Projection(Protocol):
         """
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A stretch of the log read at once: everything after `after` up to `end`.
+
+    `events` holds the events of the topics asked for, decoded, each with its
+    position and topic; `full` says the read stopped at its limit, so more may follow.
+    """
+
+    after: int
+    end: int
+    full: bool
+    events: list[tuple[int, str, DomainEvent]]
+
+
 class EventSource(Protocol):
     """The event log, read forwards by position."""
+
+    def stretch(
+        self, after: int, limit: int, topics: Collection[str], stop: int | None = None
+    ) -> Stretch:
+        """The next stretch after `after`: up to `limit` notifications of any topic (decoding
+        only those of `topics`) when `stop` is None; with `stop`, up to `limit` events of
+        `topics` up to `stop`."""
 
     def head(self) -> int:
         """The position of the newest recorded event (0 when there is none)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from projections.database import Database
+from projections.poison import PoisonEvent, create_poison_table, poison_events
 from projections.projection import EventSource
 from projections.tracking import all_tracked, create_tracking_table
 
@@ -23,6 +24,7 @@ class ReadModelStatus:
     lag_seconds: float
     holder: str | None  # who holds its lease, if anyone
     rebuild_position: int | None  # a rebuild in progress has got this far
+    poison_events: list[PoisonEvent]  # events it could not apply and passed over
 
 
 def read_model_status(
@@ -34,7 +36,9 @@ def read_model_status(
     head = events.head()
     with database.transaction() as tx:
         create_tracking_table(tx)
+        create_poison_table(tx)
         tracked = {t.projection: t.position for t in all_tracked(tx)}
+        poison = poison_events(tx)
     now = datetime.now(UTC)
     statuses = []
     for name in names:
@@ -53,6 +57,7 @@ def read_model_status(
                 lag_seconds=lag_seconds,
                 holder=holders.get(name),
                 rebuild_position=tracked.get(f"{name}~rebuild"),
+                poison_events=[p for p in poison if p.projection == name],
             )
         )
     return statuses

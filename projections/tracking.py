@@ -8,12 +8,15 @@ and never deadlock, and neither can apply a batch the other has already applied.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from projections.database import Transaction
 
 TRACKING_TABLE = "projection_tracking"
+#: Committed batches tell other processes here: "NAME[,NAME...]:POSITION".
+PROJECTIONS_CHANNEL = "docintake_projections"
 
 
 class TrackingConflict(Exception):
@@ -112,3 +115,23 @@ def all_tracked(tx: Transaction) -> list[Tracked]:
         )
         for r in rows
     ]
+
+
+def fence(tx: Transaction, names: Sequence[str], expected: int, position: int) -> None:
+    """First thing in a batch: move these projections from `expected` to `position`.
+
+    The update locks their tracking rows until the batch commits (a rebuild's
+    takeover, which locks the row first too, waits for it) and is the fence that
+    makes a second writer harmless: if any row is not at `expected`, someone else
+    moved it, and the batch is refused whole. So holding a lease needs no check
+    per batch.
+    """
+    moved = tx.fetchall(
+        f"UPDATE {TRACKING_TABLE} SET position = %s, updated_at = %s"
+        f" WHERE projection IN ({', '.join(['%s'] * len(names))}) AND position = %s"
+        " RETURNING projection",
+        (position, datetime.now(UTC).isoformat(), *names, expected),
+    )
+    if len(moved) != len(names):
+        stale = sorted(set(names) - {str(row["projection"]) for row in moved})
+        raise TrackingConflict(f"{', '.join(stale)} moved past {expected} under another runner")
