@@ -156,9 +156,7 @@ class PostgresTransaction:
 
     dialect: Dialect = "postgres"
 
-    def __init__(
-        self, connection: psycopg.Connection[Row], *, pipelined: bool = False
-    ) -> None:
+    def __init__(self, connection: psycopg.Connection[Row], *, pipelined: bool = False) -> None:
         self._connection = connection
         self._pipelined = pipelined
 

@@ -334,9 +334,7 @@ class PostgresLeases(LeaseKeeper):
         )
         canceller.start()
         try:
-            connection.execute(
-                "SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, lock_key(name))
-            )
+            connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, lock_key(name)))
             granted = True
         except errors.QueryCanceled:
             # Whether it was granted just before the cancellation, the next `_try` tells.

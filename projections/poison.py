@@ -94,9 +94,7 @@ def forget_poison(tx: Transaction, projection: str, position: int | None = None)
 def move_poison(tx: Transaction, source: str, target: str) -> None:
     """A rebuild's takeover: the copy's poison events become the read model's."""
     forget_poison(tx, target)
-    tx.execute(
-        f"UPDATE {POISON_TABLE} SET projection = %s WHERE projection = %s", (target, source)
-    )
+    tx.execute(f"UPDATE {POISON_TABLE} SET projection = %s WHERE projection = %s", (target, source))
 
 
 def apply_or_poison(

@@ -41,9 +41,7 @@ class Guestbook:
         return ["guestbook"]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
-        tx.execute(
-            f"CREATE TABLE IF NOT EXISTS guestbook{table_suffix} (name TEXT PRIMARY KEY)"
-        )
+        tx.execute(f"CREATE TABLE IF NOT EXISTS guestbook{table_suffix} (name TEXT PRIMARY KEY)")
 
     def apply(self, tx: Transaction, events: Sequence[Any], table_suffix: str = "") -> None:
         for event in events:
