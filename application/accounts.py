@@ -6,6 +6,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
@@ -15,8 +16,9 @@ from application.base import DocIntakeBase
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
+from application.principal_cache import PrincipalCache
 from domain.errors import DomainError, InvalidValue
-from domain.organization import Organization
+from domain.organization import Organization, Role
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
@@ -27,6 +29,28 @@ class SignedUp:
     user_id: UUID
     token: str
     position: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    """What authentication needs of an organisation: who is a member, with which role and
+    since when, and which permission switches are on."""
+
+    organization_id: UUID
+    members: dict[UUID, tuple[Role, datetime | None]]
+    permissions: frozenset[str]
+
+    @classmethod
+    def of(cls, organization: Organization) -> Membership:
+        return cls(
+            organization.id,
+            {
+                user_id: (role, organization.member_since(user_id))
+                for user_id in organization.member_ids()
+                if (role := organization.role_of(user_id)) is not None
+            },
+            organization.enabled_permissions(),
+        )
 
 
 @dataclass(frozen=True)
@@ -60,6 +84,7 @@ class AccountCommands(DocIntakeBase):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.configure_logins(failures_per_account=10, failures_per_address=50, window=900)
+        self.principals = PrincipalCache(self.recorder)
 
     def configure_logins(
         self, *, failures_per_account: int, failures_per_address: int, window: float
@@ -197,24 +222,37 @@ class AccountCommands(DocIntakeBase):
         return api_token
 
     def authenticate(self, token: str) -> Principal:
-        """The member a bearer token speaks for, checked against the organisation now."""
+        """The member a bearer token speaks for, as of the head of the event log now.
+
+        Token and membership come from the principal cache, which drops them when
+        an event changes them, whichever process recorded it.
+        """
         refused = Unauthenticated("Missing or invalid bearer token.")
         if not token or len(token) > 200:
             raise refused
+        token_id = ApiToken.id_for(token_hash(token))
+        self.principals.catch_up()
         try:
-            api_token = self.load(ApiToken.id_for(token_hash(token)), ApiToken)
+            api_token = self.principals.get(token_id, lambda: self.load(token_id, ApiToken))
         except NotFound:
             raise refused from None
         if api_token.revoked:
             raise refused
-        organization = self.load(api_token.organization_id, Organization)
-        role = organization.role_of(api_token.user_id)
-        if role is None:
+        membership = self.membership(api_token.organization_id)
+        member = membership.members.get(api_token.user_id)
+        if member is None:
             raise refused
         return Principal(
             api_token.user_id,
-            organization.id,
-            role,
+            membership.organization_id,
+            member[0],
             api_token.id,
-            organization.enabled_permissions(),
+            membership.permissions,
+        )
+
+    def membership(self, organization_id: UUID) -> Membership:
+        """The organisation's members and switches, from the principal cache (after
+        `principals.catch_up()` in the same request)."""
+        return self.principals.get(
+            organization_id, lambda: Membership.of(self.load(organization_id, Organization))
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
@@ -40,10 +40,17 @@ class DocIntakeBase(Application[UUID]):
     }
     # How often a command that lost an optimistic-concurrency race is tried again.
     conflict_attempts = 60
+    # Organisations kept in memory (every create loads one; they hold ids, no personal data).
+    organizations_kept = 1000
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._after_save: list[Callable[[int], None]] = []
+        # A kept organisation is brought up to date by reading only the events recorded
+        # after it (whichever process recorded them): one query, no snapshot, no replay.
+        self._organizations: Repository[UUID] = Repository(
+            self.events, snapshot_store=self.snapshots, cache_maxsize=self.organizations_kept
+        )
         self._file_store: FileStore | None = None
         self.max_upload_size = 100 * 1024 * 1024
         self.base_url = "http://127.0.0.1:8000"
@@ -75,11 +82,15 @@ class DocIntakeBase(Application[UUID]):
         return self.recorder.max_notification_id() or 0
 
     def load(self, aggregate_id: UUID, kind: type[A]) -> A:
+        repository = self._organizations if kind is Organization else self.repository
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
         if not isinstance(aggregate, kind):
+            if repository is self._organizations and repository.cache is not None:
+                # Keep organisations only, never what another id led to.
+                repository.cache.get(aggregate_id, evict=True)
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         return aggregate
 

@@ -19,7 +19,6 @@ from application.accounts import AccountCommands, new_token, token_hash
 from application.errors import NotFound, Unauthenticated
 from application.principal import Principal
 from domain.errors import DomainError
-from domain.organization import Organization
 from domain.staff_session import SESSION_LIFETIME, StaffSession
 
 _CSRF_PURPOSE = b"docintake staff-session csrf v1"
@@ -71,23 +70,26 @@ class StaffSessionCommands(AccountCommands):
         return StartedSession(session_token, csrf_token_for(session_token))
 
     def session_principal(self, session_token: str | None) -> Principal:
-        """The member a session cookie speaks for, checked against the organisation now."""
+        """The member a session cookie speaks for, as of the head of the event log now
+        (session and membership from the principal cache, see `authenticate`)."""
         refused = Unauthenticated("Not signed in, or the session has ended.")
-        session = self._session(session_token)
-        if session is None or not session.is_live(datetime.now(UTC)):
+        if not session_token or len(session_token) > 200:
             raise refused
-        organization = self.load(session.organization_id, Organization)
-        role = organization.role_of(session.user_id)
-        since = organization.member_since(session.user_id)
+        session_id = StaffSession.id_for(token_hash(session_token))
+        self.principals.catch_up()
+        try:
+            session = self.principals.get(session_id, lambda: self.load(session_id, StaffSession))
+        except NotFound:
+            raise refused from None
+        if not session.is_live(datetime.now(UTC)):
+            raise refused
+        membership = self.membership(session.organization_id)
+        role, since = membership.members.get(session.user_id, (None, None))
         # A session from before the current membership (removed, invited back) stays dead.
         if role is None or since is None or session.created_on < since:
             raise refused
         return Principal(
-            session.user_id,
-            organization.id,
-            role,
-            session.id,
-            organization.enabled_permissions(),
+            session.user_id, session.organization_id, role, session.id, membership.permissions
         )
 
     def end_session(self, session_token: str | None) -> None:
