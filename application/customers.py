@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
 
 from application.base import DocIntakeBase
 from application.permissions import Action, authorize
@@ -16,10 +19,17 @@ from domain.values import CustomerStatus
 
 @dataclass(frozen=True)
 class Recorded:
-    """What a command recorded: the id it is about and the log position to wait for."""
+    """What a command recorded: the id it is about and the log position to wait for.
+
+    A customer command also hands back the customer as saved and the customer's
+    events it recorded, so that its answer can be built from what was recorded,
+    without waiting for (or reading) a read model.
+    """
 
     id: UUID
     position: int
+    customer: Customer | None = None
+    events: Sequence[DomainEventProtocol[UUID]] = ()
 
 
 class CustomerCommands(DocIntakeBase):
@@ -35,7 +45,8 @@ class CustomerCommands(DocIntakeBase):
             )
             organization = self.load(principal.organization_id, Organization)
             organization.take_customer_slot(customer.id, principal.user_id)
-            return Recorded(customer.id, self.record(organization, customer))
+            events = list(customer.pending_events)
+            return Recorded(customer.id, self.record(organization, customer), customer, events)
 
         return self.retrying(attempt)
 
@@ -48,7 +59,8 @@ class CustomerCommands(DocIntakeBase):
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)
             customer.change_details(principal.user_id, **changes)
-            return Recorded(customer.id, self.record(customer))
+            events = list(customer.pending_events)
+            return Recorded(customer.id, self.record(customer), customer, events)
 
         return self.retrying(attempt)
 
@@ -61,7 +73,8 @@ class CustomerCommands(DocIntakeBase):
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)
             customer.set_status(new_status, principal.user_id)
-            return Recorded(customer.id, self.record(customer))
+            events = list(customer.pending_events)
+            return Recorded(customer.id, self.record(customer), customer, events)
 
         return self.retrying(attempt)
 
@@ -71,7 +84,8 @@ class CustomerCommands(DocIntakeBase):
         def attempt() -> Recorded:
             customer = self.customer_of(principal, customer_id)
             note_id = customer.add_note(text, principal.user_id)
-            return Recorded(note_id, self.record(customer))
+            events = list(customer.pending_events)
+            return Recorded(note_id, self.record(customer), customer, events)
 
         return self.retrying(attempt)
 

@@ -232,9 +232,9 @@ class PostgresReading(PostgresTransaction):
     statement is sent again once, on a fresh connection.
     """
 
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[Row]]) -> None:
-        self._pool = pool
-        super().__init__(pool.getconn())
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._database = database
+        super().__init__(database.checkout())
         self._answered = False
 
     def _retried(self, run: Callable[[], T]) -> T:
@@ -244,10 +244,11 @@ class PostgresReading(PostgresTransaction):
             if self._answered or not self._connection.closed:
                 raise
             log.warning("a pooled read-model connection was lost; reading again on a new one")
-            self._pool.putconn(self._connection)
-            # The same event (a restart) usually took the other idle connections too.
-            self._pool.check()
-            self._connection = self._pool.getconn()
+            self._database.pool.putconn(self._connection)
+            # What dropped this one (a restart) usually dropped the other idle ones too,
+            # not all of which may show it yet: the pool tries each and replaces the dead.
+            self._database.pool.check()
+            self._connection = self._database.checkout()
             result = run()
         self._answered = True
         return result
@@ -262,17 +263,15 @@ class PostgresReading(PostgresTransaction):
         return self._retried(lambda: PostgresTransaction.fetchone(self, sql, params))
 
     def release(self) -> None:
-        self._pool.putconn(self._connection)
+        self._database.pool.putconn(self._connection)
 
 
-def _idle_and_alive(connection: psycopg.Connection[Row]) -> None:
-    """The pool's check when it hands out a connection, without a round trip: an idle
-    connection has nothing to read unless the server sent its goodbye (a restart, an
-    administrator's `pg_terminate_backend`); such a connection is dropped and another
-    one taken."""
+def _dropped(connection: psycopg.Connection[Row]) -> bool:
+    """Whether the server has dropped this idle connection, told without a round trip: an
+    idle connection has nothing to read unless the server sent its goodbye (a restart, an
+    administrator's `pg_terminate_backend`)."""
     readable, _, _ = select.select([connection.fileno()], [], [], 0)
-    if readable:
-        raise psycopg.OperationalError("the server has closed this idle connection")
+    return bool(readable)
 
 
 class PostgresDatabase:
@@ -292,14 +291,32 @@ class PostgresDatabase:
                 "autocommit": True,
                 "application_name": APPLICATION_NAME,
             },
-            check=_idle_and_alive,
             open=True,
             name="read-models",
         )
 
+    def checkout(self) -> psycopg.Connection[Row]:
+        """A pooled connection the server has not dropped (those are replaced on the way)."""
+        for _ in range(self.pool.max_size):
+            connection = self.pool.getconn()
+            if not _dropped(connection):
+                return connection
+            # Closed, it is replaced by a new one instead of being handed out again.
+            connection.close()
+            self.pool.putconn(connection)
+        return self.pool.getconn()
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Row]]:
+        connection = self.checkout()
+        try:
+            yield connection
+        finally:
+            self.pool.putconn(connection)
+
     @contextmanager
     def transaction(self) -> Iterator[PostgresTransaction]:
-        with self.pool.connection() as connection, connection.transaction():
+        with self._connection() as connection, connection.transaction():
             yield PostgresTransaction(connection)
 
     @contextmanager
@@ -311,7 +328,7 @@ class PostgresDatabase:
         together in a crash, and the host applies those events again from the log.
         """
         with (
-            self.pool.connection() as connection,
+            self._connection() as connection,
             connection.pipeline(),
             connection.transaction(),
         ):
@@ -321,7 +338,7 @@ class PostgresDatabase:
 
     @contextmanager
     def reading(self) -> Iterator[PostgresTransaction]:
-        reading = PostgresReading(self.pool)
+        reading = PostgresReading(self)
         try:
             yield reading
         finally:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post, put
@@ -11,9 +13,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET
 
+from application.customers import Recorded
 from application.errors import NotFound
 from application.history import plain
 from application.principal import Principal
+from domain.customer import Customer
 from domain.errors import InvalidValue
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
@@ -23,6 +27,10 @@ from interfaces.http.presenters import file_from_row, link_from_row, sent_file_f
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
 from projections.customer_list import CustomerSummary as SummaryRow
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def summary(row: SummaryRow) -> schemas.CustomerSummary:
@@ -40,22 +48,38 @@ def summary(row: SummaryRow) -> schemas.CustomerSummary:
 
 
 def summary_from_aggregate(
-    services: Services, principal: Principal, customer_id: UUID
+    customer: Customer, counted: SummaryRow | None = None
 ) -> schemas.CustomerSummary:
-    """When the list lags behind (answered as stale), the command's answer comes from the
-    aggregate itself; it does not know link and file counts, so they read zero."""
-    customer = services.app.customer_of(principal, customer_id)
+    """A customer's summary from the aggregate itself. It does not know link and file
+    counts: they come from the list's row where there is one (perhaps behind), else they
+    read zero (exact for a customer just created)."""
     return schemas.CustomerSummary(
         id=str(customer.id),
         name=customer.name,
         email=customer.email,
         company=customer.company,
         status=customer.status,
-        link_count=0,
-        file_count=0,
-        last_upload_at=None,
+        link_count=counted.link_count if counted else 0,
+        file_count=counted.file_count if counted else 0,
+        last_upload_at=counted.last_upload_at if counted else None,
         created_at=customer.created_on,
     )
+
+
+def read_after_commit(read: Callable[[], T], what: str) -> T | None:
+    """Read an answer after a command was recorded; None if it cannot be read.
+
+    The command is recorded whatever happens here: a failing read (the database
+    restarting, say) must not turn its answer into an error, or the client would
+    send it again. The caller answers from what was recorded instead.
+    """
+    try:
+        return read()
+    except Exception:
+        log.warning(
+            "%s could not be read after recording; answering from the record", what, exc_info=True
+        )
+        return None
 
 
 def note_body(note: NoteRow) -> schemas.Note:
@@ -83,15 +107,22 @@ class CustomerController(Controller):
         services: Services,
         consistency: ReadYourWrites,
         principal: Principal,
-        customer_id: UUID,
-        position: int,
-        status_code: int = 200,
+        recorded: Recorded,
     ) -> Response[schemas.CustomerSummary]:
+        """The customer's row once the list shows the command (it has link and file counts);
+        the customer as recorded when the list lags behind or cannot be read."""
         client = client_of(principal)
-        fresh = consistency.answer_after(client, position, "customer_list")
-        row = services.customer_list.get(principal.organization_id, customer_id)
-        body = summary(row) if row else summary_from_aggregate(services, principal, customer_id)
-        return Response(body, status_code=status_code, headers=fresh_headers(fresh, position))
+        fresh = consistency.answer_after(client, recorded.position, "customer_list")
+        row = read_after_commit(
+            lambda: services.customer_list.get(principal.organization_id, recorded.id),
+            "the customer's row",
+        )
+        if row is not None and fresh:
+            body = summary(row)
+        else:
+            assert recorded.customer is not None
+            fresh, body = False, summary_from_aggregate(recorded.customer, row)
+        return Response(body, headers=fresh_headers(fresh, recorded.position))
 
     @post("/", status_code=201, sync_to_thread=True)
     def create_customer(
@@ -103,8 +134,14 @@ class CustomerController(Controller):
     ) -> Response[schemas.CustomerSummary]:
         """Create a customer (name required; the plan caps how many)."""
         recorded = services.app.create_customer(principal, data.name, data.email, data.company)
-        return self._summary_after(
-            services, consistency, principal, recorded.id, recorded.position, 201
+        # A new customer's row is exactly what was recorded: no need to wait for the list.
+        # The client's next query still waits until the list shows it.
+        consistency.wrote(client_of(principal), recorded.position)
+        assert recorded.customer is not None
+        return Response(
+            summary_from_aggregate(recorded.customer),
+            status_code=201,
+            headers=fresh_headers(True, recorded.position),
         )
 
     @get("/", sync_to_thread=True)
@@ -211,7 +248,7 @@ class CustomerController(Controller):
             if (value := getattr(data, name)) is not UNSET
         }
         recorded = services.app.change_customer_details(principal, customer_id, changes)
-        return self._summary_after(services, consistency, principal, customer_id, recorded.position)
+        return self._summary_after(services, consistency, principal, recorded)
 
     @put("/{customer_id:uuid}/status", sync_to_thread=True)
     def set_status(
@@ -224,7 +261,7 @@ class CustomerController(Controller):
     ) -> Response[schemas.CustomerSummary]:
         """Set the status by hand (any status to any other)."""
         recorded = services.app.set_customer_status(principal, customer_id, data.status)
-        return self._summary_after(services, consistency, principal, customer_id, recorded.position)
+        return self._summary_after(services, consistency, principal, recorded)
 
     @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)
     def add_note(
@@ -237,12 +274,16 @@ class CustomerController(Controller):
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
         recorded = services.app.add_note(principal, customer_id, data.text)
-        client = client_of(principal)
-        fresh = consistency.answer_after(client, recorded.position, "customer_detail")
-        note = next(n for n in services.customer_detail.notes(customer_id) if n.id == recorded.id)
-        return Response(
-            note_body(note), status_code=201, headers=fresh_headers(fresh, recorded.position)
+        # The note as recorded is the answer: no need to wait for the detail read model.
+        consistency.wrote(client_of(principal), recorded.position)
+        [added] = [e for e in recorded.events if isinstance(e, Customer.NoteAdded)]
+        body = schemas.Note(
+            id=str(added.note_id),
+            text=added.text,
+            author_id=str(added.actor_id),
+            created_at=added.timestamp,
         )
+        return Response(body, status_code=201, headers=fresh_headers(True, recorded.position))
 
     @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_customer(
