@@ -244,7 +244,8 @@ class ReadModels:
                 # Fresh planner statistics, so the first queries after the
                 # takeover do not run on guesses.
                 for table in projection.tables():
-                    tx.execute(f"ANALYZE {table}{REBUILD_SUFFIX}")
+                    if table_exists(tx, table + REBUILD_SUFFIX):
+                        tx.execute(f"ANALYZE {table}{REBUILD_SUFFIX}")
         # What was recorded while the bulk was loading, still outside the takeover.
         head = self.events.head()
         follower.catch_up(head, on_progress=report("catching up", head))

@@ -32,6 +32,7 @@ CONSTANT_PAGE = schemas.CustomerPage(
     ],
     next_cursor="eyJiZW5jaCI6IHRydWV9",
     total=20,
+    total_capped=False,
 )
 
 

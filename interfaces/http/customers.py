@@ -180,6 +180,7 @@ class CustomerController(Controller):
             items=[summary(row) for row in page.items],
             next_cursor=page.next_cursor,
             total=page.total,
+            total_capped=page.total_capped,
         )
         return Response(body, headers=fresh_headers(fresh))
 

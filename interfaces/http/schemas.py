@@ -93,7 +93,9 @@ class CustomerDetail(msgspec.Struct):
 class CustomerPage(msgspec.Struct):
     items: list[CustomerSummary]
     next_cursor: str | None
+    # Matches counted up to 1,000; with more, `total` is 1000 and `total_capped` true.
     total: int
+    total_capped: bool
 
 
 class StatusCounts(msgspec.Struct):

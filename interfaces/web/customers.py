@@ -107,6 +107,7 @@ class CustomerPages(Controller):
             "listing": listing,
             "customers": found.items,
             "total": found.total,
+            "total_capped": found.total_capped,
             "shown_from": first,
             "shown_to": first + len(found.items) - 1,
             "counts": {"all": sum(counts.values()), **counts},

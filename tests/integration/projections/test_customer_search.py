@@ -1,0 +1,80 @@
+"""Searching the customer list: a substring of one field (name, e-mail or company), case
+ignored, never across fields; a count capped at 1,000; the same answers from SQLite's FTS5
+trigram index and from PostgreSQL's trigram index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.customer import Customer
+from infrastructure.bootstrap import Services
+from projections.customer_list import TOTAL_CAP
+from tests.support.read_models import populate, wait_until
+
+PEOPLE = [
+    ("Kunde Müller", "lk@example.org", "Straße & Söhne GmbH"),
+    ("Anna Schmidt", "anna.schmidt@gmail.com", None),
+    ("Jörg O'Neil", None, "100% Treuhand_AG"),
+    ("李小龍", "li@example.cn", 'Drachen "Tor" KG'),
+    ("Zoë Weiß", "zoe@example.de", "Nord"),
+]
+
+
+@pytest.fixture
+def searchable(lean_services: Callable[..., Services]) -> tuple[Services, UUID]:
+    services = lean_services()
+    services.start()
+    organization_id, actor_id = uuid4(), uuid4()
+    services.app.save(*[Customer.create(organization_id, n, e, c, actor_id) for n, e, c in PEOPLE])
+    head = services.app.head()
+    wait_until(lambda: services.positions.lowest() >= head, what="the list")
+    return services, organization_id
+
+
+def names(services: Services, organization_id: UUID, q: str) -> set[str]:
+    page = services.customer_list.search(organization_id, q=q, limit=200)
+    assert page.total == len(page.items) and not page.total_capped
+    return {item.name for item in page.items}
+
+
+def test_q_matches_a_substring_of_one_field(searchable: tuple[Services, UUID]) -> None:
+    services, org = searchable
+    assert names(services, org, "schmidt") == {"Anna Schmidt"}
+    assert names(services, org, "@GMAIL.com") == {"Anna Schmidt"}
+    assert names(services, org, "müller") == {"Kunde Müller"}
+    assert names(services, org, "MÜLLER") == {"Kunde Müller"}
+    assert names(services, org, "strasse") == {"Kunde Müller"}  # ß is ss, as case-folded
+    assert names(services, org, "o'neil") == {"Jörg O'Neil"}
+    assert names(services, org, "100%") == {"Jörg O'Neil"}
+    assert names(services, org, "d_a") == {"Jörg O'Neil"}
+    assert names(services, org, '"tor"') == {"李小龍"}
+    assert names(services, org, "小龍") == {"李小龍"}
+    assert names(services, org, "zoë") == {"Zoë Weiß"}
+    assert names(services, org, "no") == {"Zoë Weiß"}  # shorter than a trigram
+    assert names(services, org, "q") == set()
+    assert len(names(services, org, "a")) == 5
+
+
+def test_q_never_matches_across_fields(searchable: tuple[Services, UUID]) -> None:
+    services, org = searchable
+    # The old search kept the fields in one text, joined by U+001F.
+    assert names(services, org, "\x1f") == set()
+    assert names(services, org, "kunde müller\x1flk@") == set()
+    assert names(services, org, "müllerlk@") == set()
+    assert names(services, org, "gmbh nord") == set()
+
+
+def test_the_count_stops_at_the_cap(lean_services: Callable[..., Services]) -> None:
+    services = lean_services()
+    services.start()
+    organization_id = populate(services.app, TOTAL_CAP + 5, chunk=500)
+    head = services.app.head()
+    wait_until(lambda: services.positions.lowest() >= head, timeout=60, what="the list")
+    everyone = services.customer_list.search(organization_id, limit=20)
+    assert (everyone.total, everyone.total_capped) == (TOTAL_CAP, True)
+    some = services.customer_list.search(organization_id, q="kunde 0000", limit=20)
+    assert (some.total, some.total_capped) == (10, False)
+    assert len(some.items) == 10
