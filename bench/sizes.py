@@ -23,6 +23,9 @@ class Sizes:
     rebuild_budget: float  # seconds: no further rebuild round starts that would end past it
     ryw_samples: int  # creates per read-your-writes round
     upload_bytes: int
+    embedded_customers: int  # searched in embedded mode (SQLite)
+    cost_creates: int  # creates one after another, counting round trips and CPU
+    idle_seconds: float  # the idle server is watched this long
     short_history: int = 10
     notes_each: int = 8  # per customer of the rebuild's log: 10 events a customer
 
@@ -39,6 +42,9 @@ FULL = Sizes(
     rebuild_budget=150,
     ryw_samples=40,
     upload_bytes=1024 * MiB,
+    embedded_customers=100_000,
+    cost_creates=200,
+    idle_seconds=60,
 )
 QUICK = Sizes(
     mode="quick",
@@ -52,4 +58,7 @@ QUICK = Sizes(
     rebuild_budget=60,
     ryw_samples=20,
     upload_bytes=128 * MiB,
+    embedded_customers=10_000,
+    cost_creates=100,
+    idle_seconds=20,
 )

@@ -71,3 +71,9 @@ def creates(
     """
     workload = Workload("/api/v1/customers", "POST", tokens[:clients], CREATE_BODY)
     return load.run(base_url, workload, clients, seconds)
+
+
+def bare_saves(load: LoadGenerator, base_url: str, clients: int, seconds: float) -> LoadResult:
+    """`POST /bench/save` with the create's body: one eventsourcing save and nothing else."""
+    workload = Workload("/bench/save", "POST", (), CREATE_BODY)
+    return load.run(base_url, workload, clients, seconds)

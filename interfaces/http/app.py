@@ -20,7 +20,7 @@ from domain.errors import DomainError
 from infrastructure.bootstrap import Services
 from interfaces.http.accounts import AccountController
 from interfaces.http.activity import ActivityController
-from interfaces.http.baseline import constant_page
+from interfaces.http.baseline import bare_save, constant_page
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
 from interfaces.http.dependencies import (
@@ -94,7 +94,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             *STAFF_PAGES,
             create_static_files_router(path="/static", directories=[INTERFACES / "static"]),
             # Only for `make bench`: its baseline, never on by default.
-            *([constant_page] if services.settings.bench_routes else []),
+            *([constant_page, bare_save] if services.settings.bench_routes else []),
         ],
         template_config=TemplateConfig(
             directory=INTERFACES / "templates", engine=JinjaTemplateEngine

@@ -97,12 +97,11 @@ def test_changes_take_effect_with_the_next_request_on_the_other_process(
                 "/api/v1/sessions", json={"email": owner.email, "password": PASSWORD}
             )
             assert signed_in.status_code == 201, signed_in.text
-            cookie = browser.cookies
             assert browser.get("/customers").status_code == 200
-            ended = client.delete(
-                "/api/v1/sessions/current",
-                cookies=cookie,
-                headers={"X-CSRF-Token": signed_in.json()["csrf_token"]},
-            )
+            with httpx.Client(base_url=first, cookies=browser.cookies) as same_browser_here:
+                ended = same_browser_here.delete(
+                    "/api/v1/sessions/current",
+                    headers={"X-CSRF-Token": signed_in.json()["csrf_token"]},
+                )
             assert ended.status_code == 204, ended.text
             assert browser.get("/customers", follow_redirects=False).status_code in (302, 303)
