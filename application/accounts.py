@@ -16,7 +16,7 @@ from application.base import DocIntakeBase
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
-from application.principal_cache import PrincipalCache
+from application.principal_cache import PrincipalCache, RecorderChanges
 from domain.errors import DomainError, InvalidValue
 from domain.organization import Organization, Role
 from domain.user import ApiToken, User, UserEmail
@@ -84,7 +84,7 @@ class AccountCommands(DocIntakeBase):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self.configure_logins(failures_per_account=10, failures_per_address=50, window=900)
-        self.principals = PrincipalCache(self.recorder)
+        self.principals = PrincipalCache(RecorderChanges(self.recorder))
 
     def configure_logins(
         self, *, failures_per_account: int, failures_per_address: int, window: float

@@ -7,18 +7,18 @@ that changes it is recorded: a revoked token, an ended session, a member who
 joined, changed role or was removed, changed permission switches.
 
 To find those events, every check first reads the head of the event log and
-scans the log from where the cache last looked up to that head, for those
-topics only. So a revocation recorded by any process (another API process too)
-takes effect with the next request anywhere: the scan finds it before the cache
-is asked. While nothing is recorded, a check costs one query (the head).
+the log from where the cache last looked up to that head, for those topics only
+(`ChangeFeed`: on PostgreSQL both in one query). So a revocation recorded by any
+process (another API process too) takes effect with the next request anywhere:
+the scan finds it before the cache is asked.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -44,11 +44,38 @@ CHANGING_TOPICS = [get_topic(cls) for cls in CHANGING]
 SCAN_PAGE = 1000
 
 
+class ChangeFeed(Protocol):
+    def changes(self, after: int, topics: Sequence[str]) -> tuple[int, list[UUID]]:
+        """The head of the event log now, and the originators of the events of `topics`
+        after `after` up to that head."""
+
+
+class RecorderChanges:
+    """The change feed through the application's recorder: two queries (head, then the
+    events), each a scan of the events after `after` at most a page at a time."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self._recorder = recorder
+
+    def changes(self, after: int, topics: Sequence[str]) -> tuple[int, list[UUID]]:
+        head = self._recorder.max_notification_id() or 0
+        changed: list[UUID] = []
+        while after < head:
+            page = self._recorder.select_notifications(
+                start=after, limit=SCAN_PAGE, stop=head, topics=topics, inclusive_of_start=False
+            )
+            changed += [UUID(str(n.originator_id)) for n in page]
+            if len(page) < SCAN_PAGE:
+                break
+            after = page[-1].id
+        return head, changed
+
+
 class PrincipalCache:
     """A bounded map from aggregate id to what authentication keeps about it."""
 
-    def __init__(self, recorder: ApplicationRecorder, capacity: int = 10_000) -> None:
-        self._recorder = recorder
+    def __init__(self, feed: ChangeFeed, capacity: int = 10_000) -> None:
+        self.feed = feed
         self.capacity = capacity
         self._entries: OrderedDict[UUID, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -59,29 +86,19 @@ class PrincipalCache:
 
     def catch_up(self) -> None:
         """Drop whatever an event recorded up to the head of the log now has changed."""
-        head = self._recorder.max_notification_id() or 0
+        with self._lock:
+            after = self._position
+        head, changed = self.feed.changes(after or 0, CHANGING_TOPICS)
         with self._lock:
             if self._position is None:
+                # Nothing is kept yet: what happened before does not matter.
                 self._position = head
-            start = self._position
-        while start < head:
-            changes = self._recorder.select_notifications(
-                start=start,
-                limit=SCAN_PAGE,
-                stop=head,
-                topics=CHANGING_TOPICS,
-                inclusive_of_start=False,
-            )
-            with self._lock:
-                for change in changes:
-                    self._entries.pop(UUID(str(change.originator_id)), None)
-                # Also for what is not kept (yet): a load running now may be older.
-                self._drops += len(changes)
-            if len(changes) < SCAN_PAGE:
-                break
-            start = changes[-1].id
-        with self._lock:
-            self._position = max(self._position or 0, head)
+                return
+            for aggregate_id in changed:
+                self._entries.pop(aggregate_id, None)
+            # Also for what is not kept (yet): a load running now may be older.
+            self._drops += len(changed)
+            self._position = max(self._position, head)
 
     def get(self, aggregate_id: UUID, load: Callable[[], T]) -> T:
         """What is kept for `aggregate_id`, or `load()` it (and keep it). Call `catch_up`

@@ -316,31 +316,37 @@ def measure_cost(
                 create(number)
             time.sleep(3)  # the start's own work (tables, leases, periodic jobs) is done
             clock.say(f"  idle for {sizes.idle_seconds:.0f} s")
-            trips_before, cpu_before = proxy.round_trips(), cpu_seconds(server.pid)
+            counted, cpu_before = proxy.counts(), cpu_seconds(server.pid)
             started = time.monotonic()
             time.sleep(sizes.idle_seconds)
-            queries = proxy.round_trips() - trips_before
+            queries = (proxy.counts() - counted).statements
             busy = cpu_seconds(server.pid) - cpu_before
             idle.record(100 * busy / (time.monotonic() - started))
             if queries:
                 idle.met = False
-            idle.note = (
-                f"{queries} round trips to the database while idle (goal: none; LISTEN only)"
-            )
+            idle.note = f"{queries} statements sent to the database while idle (goal: none)"
             database_ms: list[float] = []
+            requests: list[float] = []
+            statements: list[float] = []
+            creates = sizes.cost_creates
             for _ in range(sizes.rounds):
-                trips_before, cpu_before = proxy.round_trips(), cpu_seconds(server.pid)
+                counted, cpu_before = proxy.counts(), cpu_seconds(server.pid)
                 database_before = database_backends_cpu_seconds(database_url)
-                for number in range(sizes.cost_creates):
+                for number in range(creates):
                     create(number)
                 time.sleep(1)  # the host applies the last ones
-                trips.record((proxy.round_trips() - trips_before) / sizes.cost_creates)
-                cpu.record((cpu_seconds(server.pid) - cpu_before) * 1000 / sizes.cost_creates)
+                done = proxy.counts() - counted
+                trips.record(done.round_trips / creates)
+                requests.append(done.requests / creates)
+                statements.append(done.statements / creates)
+                cpu.record((cpu_seconds(server.pid) - cpu_before) * 1000 / creates)
                 database_ms.append(
-                    (database_backends_cpu_seconds(database_url) - database_before)
-                    * 1000
-                    / sizes.cost_creates
+                    (database_backends_cpu_seconds(database_url) - database_before) * 1000 / creates
                 )
+            trips.note = (
+                f"{statistics.median(requests):.1f} requests (counting a pipeline's flushes),"
+                f" {statistics.median(statements):.1f} statements per create"
+            )
             cpu.note = (
                 f"PostgreSQL backends: {statistics.median(database_ms):.2f} ms CPU per create"
             )

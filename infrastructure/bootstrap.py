@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+
 from application.background_jobs import BackgroundJobs
 from application.docintake import DocIntake
 from application.event_log import EventLog
@@ -25,6 +27,7 @@ from infrastructure.leases import (
     file_lease_holders,
     postgres_lease_holders,
 )
+from infrastructure.log_changes import PostgresChanges
 from infrastructure.mail import mailer_from_settings
 from infrastructure.postgres_listener import PostgresListener
 from infrastructure.settings import Settings
@@ -150,8 +153,7 @@ class Services:
     def _advanced(self, name: str, position: int) -> None:
         self.positions.advance(name, position)
         if name == JobPolicy.name:
-            # The job policy committed new jobs to the embedded queue.
-            self.jobs.wake()
+            self.jobs.policy_advanced()
 
     def lease(self, name: str) -> Lease:
         """The lease on writing a read model (or on rebuilding one, or a job role)."""
@@ -224,7 +226,12 @@ class Services:
                 # SQLite has no NOTIFY: what other processes record is found by looking.
                 idle_poll=SQLITE_POLL_SECONDS if self.settings.database_url is None else None,
             )
-            self.app.on_recorded(self.host.recorded)
+            if self.settings.database_url is None:
+                # SQLite has no NOTIFY: this process's own saves wake the host. On
+                # PostgreSQL every save is announced by NOTIFY (to every process), which
+                # is all the host needs: a second signal would cost a second read.
+                self.app.on_recorded(self.host.recorded)
+            self.listen()
             self.host.start()
         present = set(self.host.names)
         for projection in [*self.projections, *self.policies]:
@@ -357,6 +364,8 @@ def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
         failures_per_address=settings.login_failures_per_address,
         window=settings.login_window_seconds,
     )
+    if isinstance(app.recorder, PostgresApplicationRecorder):
+        app.principals.feed = PostgresChanges(app.recorder)
     database = read_model_database(settings)
     app.customer_parts_index = CustomerPartsView(database)
     return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

@@ -321,20 +321,27 @@ class PostgresDatabase:
 
     @contextmanager
     def batch(self) -> Iterator[PostgresTransaction]:
-        """A projection batch: one transaction whose statements are pipelined (sent without
-        waiting for each answer), committed without waiting for the disk.
+        """A projection batch: one transaction whose statements are pipelined, sent without
+        waiting for each answer, so that a batch costs one round trip (one more for each
+        result a projection reads along the way), committed without waiting for the disk.
 
-        Not waiting for the disk is safe here: rows and tracking positions are lost
-        together in a crash, and the host applies those events again from the log.
+        BEGIN and COMMIT are plain statements in the pipeline: psycopg's own transaction
+        block would add a round trip for each. Not waiting for the disk is safe here:
+        rows and tracking positions are lost together in a crash, and the host applies
+        those events again from the log.
         """
-        with (
-            self._connection() as connection,
-            connection.pipeline(),
-            connection.transaction(),
-        ):
-            transaction = PostgresTransaction(connection, pipelined=True)
-            transaction.execute("SET LOCAL synchronous_commit = off")
-            yield transaction
+        with self._connection() as connection:
+            try:
+                with connection.pipeline():
+                    transaction = PostgresTransaction(connection, pipelined=True)
+                    transaction.execute("BEGIN")
+                    transaction.execute("SET LOCAL synchronous_commit = off")
+                    yield transaction
+                    transaction.execute("COMMIT")
+            except BaseException:
+                if not connection.closed:
+                    connection.rollback()
+                raise
 
     @contextmanager
     def reading(self) -> Iterator[PostgresTransaction]:

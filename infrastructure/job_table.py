@@ -55,6 +55,7 @@ class TableJobQueue:
         self.database = database
         self.clock = clock
         self.on_enqueued: Callable[[], None] | None = None
+        self._queued_in_batch = False
 
     def prepare(self) -> None:
         with self.database.transaction() as tx:
@@ -81,12 +82,21 @@ class TableJobQueue:
         )
         if tx is not None:
             tx.execute(insert, row)
+            # Told when the batch commits: other processes by NOTIFY, this one by the
+            # job policy's position moving (`queued_in_batch`).
+            tx.notify(JOBS_CHANNEL, job.kind.value)
+            self._queued_in_batch = True
             return
         with self.database.transaction() as own:
             own.execute(insert, row)
             own.notify(JOBS_CHANNEL, job.kind.value)
         if self.on_enqueued:
             self.on_enqueued()
+
+    def queued_in_batch(self) -> bool:
+        """Whether a job was queued in a batch since last asked (then the workers look)."""
+        queued, self._queued_in_batch = self._queued_in_batch, False
+        return queued
 
     def claim(self) -> QueuedJob | None:
         """The next due job, marked `running`; None when nothing is due."""

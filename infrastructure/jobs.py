@@ -158,6 +158,11 @@ class JobSystem:
         if self._table_worker is not None:
             self._table_worker.wake()
 
+    def policy_advanced(self) -> None:
+        """The job policy committed a batch: if it queued jobs here, the workers look."""
+        if isinstance(self.queue, TableJobQueue) and self.queue.queued_in_batch():
+            self.wake()
+
     def status(self) -> list[JobCounts]:
         """Queued, delayed, failed (in the last 7 days) and dead-lettered jobs per kind."""
         counts = self.queue.counts()
