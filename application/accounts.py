@@ -231,7 +231,7 @@ class AccountCommands(DocIntakeBase):
         if not token or len(token) > 200:
             raise refused
         token_id = ApiToken.id_for(token_hash(token))
-        self.principals.catch_up()
+        head = self.principals.catch_up()
         try:
             api_token = self.principals.get(token_id, lambda: self.load(token_id, ApiToken))
         except NotFound:
@@ -248,6 +248,7 @@ class AccountCommands(DocIntakeBase):
             member[0],
             api_token.id,
             membership.permissions,
+            head,
         )
 
     def membership(self, organization_id: UUID) -> Membership:

@@ -17,7 +17,9 @@ class Principal:
     `permissions` are the organisation's switches that are on (read from the
     organisation when the request was authenticated), so deciding what the
     principal may do needs nothing else. `token_id` is the API token or staff
-    session the request came with.
+    session the request came with. `as_of` is the head of the event log the
+    check was made against (0 where unknown): everything recorded up to there
+    was recorded before the request arrived.
     """
 
     user_id: UUID
@@ -25,3 +27,4 @@ class Principal:
     role: Role
     token_id: UUID | None = None
     permissions: frozenset[str] = DEFAULT_PERMISSIONS
+    as_of: int = 0

@@ -84,8 +84,9 @@ class PrincipalCache:
         # Counts changes seen: a value loaded while one was seen is not kept.
         self._drops = 0
 
-    def catch_up(self) -> None:
-        """Drop whatever an event recorded up to the head of the log now has changed."""
+    def catch_up(self) -> int:
+        """Drop whatever an event recorded up to the head of the log now has changed;
+        returns that head."""
         with self._lock:
             after = self._position
         head, changed = self.feed.changes(after or 0, CHANGING_TOPICS)
@@ -93,12 +94,13 @@ class PrincipalCache:
             if self._position is None:
                 # Nothing is kept yet: what happened before does not matter.
                 self._position = head
-                return
+                return head
             for aggregate_id in changed:
                 self._entries.pop(aggregate_id, None)
             # Also for what is not kept (yet): a load running now may be older.
             self._drops += len(changed)
             self._position = max(self._position, head)
+        return head
 
     def get(self, aggregate_id: UUID, load: Callable[[], T]) -> T:
         """What is kept for `aggregate_id`, or `load()` it (and keep it). Call `catch_up`

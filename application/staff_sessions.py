@@ -76,7 +76,7 @@ class StaffSessionCommands(AccountCommands):
         if not session_token or len(session_token) > 200:
             raise refused
         session_id = StaffSession.id_for(token_hash(session_token))
-        self.principals.catch_up()
+        head = self.principals.catch_up()
         try:
             session = self.principals.get(session_id, lambda: self.load(session_id, StaffSession))
         except NotFound:
@@ -89,7 +89,7 @@ class StaffSessionCommands(AccountCommands):
         if role is None or since is None or session.created_on < since:
             raise refused
         return Principal(
-            session.user_id, session.organization_id, role, session.id, membership.permissions
+            session.user_id, session.organization_id, role, session.id, membership.permissions, head
         )
 
     def end_session(self, session_token: str | None) -> None:

@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 
 from bench.dataset import SEARCH_TERM
 from bench.load import LoadGenerator, LoadResult, Workload
+from infrastructure.database import SESSION_OPTIONS
 from projections.customer_list import CustomerListView
 
 SEARCH_LIMIT = 20
@@ -41,8 +42,12 @@ def sql_searches_per_second(
         "postgres", organization_id, q=SEARCH_TERM, limit=SEARCH_LIMIT
     )
     counts = [0] * clients
+    # Sessions like the server's own (plans made for each search's term).
     connections = [
-        psycopg.connect(database_url, autocommit=True, row_factory=dict_row) for _ in range(clients)
+        psycopg.connect(
+            database_url, autocommit=True, row_factory=dict_row, options=SESSION_OPTIONS
+        )
+        for _ in range(clients)
     ]
     start = threading.Barrier(clients + 1)
     stop_at = [0.0]

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: How the read-model pool's connections show in `pg_stat_activity`.
 APPLICATION_NAME = "docintake read models"
+#: Every statement is planned for its own parameters, prepared or not: a search's generic
+#: plan cannot know how rare its term is and walks the whole organisation.
+SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan"
 #: From this many rows on, `copy_rows` uses COPY; fewer go in as one INSERT.
 COPY_FROM = 100
 
@@ -290,6 +293,7 @@ class PostgresDatabase:
                 # Reads need no BEGIN and COMMIT; writes open their transactions.
                 "autocommit": True,
                 "application_name": APPLICATION_NAME,
+                "options": SESSION_OPTIONS,
             },
             open=True,
             name="read-models",

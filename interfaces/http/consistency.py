@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from threading import Lock
 from uuid import UUID
 
@@ -14,9 +15,18 @@ STALE_HEADER = "X-Read-Model-Stale"
 POSITION_HEADER = "X-Read-Position"
 
 
-def client_of(principal: Principal) -> UUID:
-    """The key a client's writes are remembered under: its API token or web session."""
-    return principal.token_id or principal.user_id
+@dataclass(frozen=True)
+class Client:
+    """Whose writes a query must show: an API token or web session (`key`), with the head
+    of the event log its request was authenticated against (`seen_head`, 0 if unknown)."""
+
+    key: UUID
+    seen_head: int = field(default=0, compare=False)
+
+
+def client_of(principal: Principal) -> Client:
+    """The client a principal's request comes from: its API token or web session."""
+    return Client(principal.token_id or principal.user_id, principal.as_of)
 
 
 class ReadYourWrites:
@@ -43,14 +53,14 @@ class ReadYourWrites:
         self._last: OrderedDict[UUID, int] = OrderedDict()
         self._lock = Lock()
 
-    def wrote(self, client: UUID, position: int) -> None:
+    def wrote(self, client: Client, position: int) -> None:
         with self._lock:
-            self._last[client] = max(position, self._last.get(client, 0))
-            self._last.move_to_end(client)
+            self._last[client.key] = max(position, self._last.get(client.key, 0))
+            self._last.move_to_end(client.key)
             while len(self._last) > self.capacity:
                 self._last.popitem(last=False)
 
-    def answer_after(self, client: UUID, position: int, read_model: str) -> bool:
+    def answer_after(self, client: Client, position: int, read_model: str) -> bool:
         """For a command's own answer: remember the write, wait for one read model only.
 
         The command's answer needs just the row it shows; the client's next query
@@ -59,11 +69,15 @@ class ReadYourWrites:
         self.wrote(client, position)
         return self.positions.wait_for(position, self.timeout, names=[read_model])
 
-    def wait(self, client: UUID, at_least: int = 0) -> bool:
-        """True when the read models show everything up to now; False if they are behind."""
+    def wait(self, client: Client, at_least: int = 0) -> bool:
+        """True when the read models show everything up to now; False if they are behind.
+
+        "Now" is the head of the log the request was authenticated against, read
+        moments ago in the same request; only without one is the head read again.
+        """
         with self._lock:
-            position = max(self._last.get(client, 0), at_least)
-        if self.head is not None:
+            position = max(self._last.get(client.key, 0), at_least, client.seen_head)
+        if self.head is not None and not client.seen_head:
             position = max(position, self.head())
         if position == 0:
             return True
