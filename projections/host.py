@@ -34,7 +34,7 @@ from projections.follower import prepare_projection
 from projections.lease import Lease
 from projections.poison import Passing, apply_or_poison, describe
 from projections.projection import EventSource, Projection, Stretch
-from projections.tracking import PROJECTIONS_CHANNEL, TrackingConflict, fence
+from projections.tracking import PROJECTIONS_CHANNEL, fence, moved_from
 
 log = logging.getLogger(__name__)
 
@@ -270,10 +270,9 @@ class ProjectionHost:
         try:
             self._write(group, stretch)
             return
-        except TrackingConflict as conflict:
-            self._moved_elsewhere(group, conflict)
-            return
         except Exception as error:
+            if self._moved_elsewhere(group, stretch.after):
+                return
             if len(group) == 1:
                 self._fail(group[0], error)
                 return
@@ -281,10 +280,9 @@ class ProjectionHost:
         for lane in group:
             try:
                 self._write([lane], stretch)
-            except TrackingConflict as conflict:
-                self._moved_elsewhere([lane], conflict)
             except Exception as error:
-                self._fail(lane, error)
+                if not self._moved_elsewhere([lane], stretch.after):
+                    self._fail(lane, error)
 
     def _write(self, group: list[Lane], stretch: Stretch) -> None:
         names = [lane.name for lane in group]
@@ -320,10 +318,10 @@ class ProjectionHost:
                 if stretch.events:
                     apply_or_poison(tx, lane.projection, lane.name, stretch.events, self.passing)
                 tx.notify(PROJECTIONS_CHANNEL, f"{lane.name}:{stretch.end}")
-        except TrackingConflict as conflict:
-            self._moved_elsewhere([lane], conflict)
-            return True
         except Exception as error:
+            if self._moved_elsewhere([lane], lane.position):
+                lane.failure = None
+                return True
             self._fail(lane, error)
             return False
         log.info("%s: applies events again, at %d", lane.name, stretch.end)
@@ -347,11 +345,20 @@ class ProjectionHost:
                 exc_info=error,
             )
 
-    @staticmethod
-    def _moved_elsewhere(group: list[Lane], conflict: TrackingConflict) -> None:
-        log.info("%s; reading the position again", conflict)
+    def _moved_elsewhere(self, group: list[Lane], expected: int) -> bool:
+        """After a failed batch: did another writer move these positions (the fence
+        refused the batch)? Then their positions are read again, and nothing failed."""
+        try:
+            with self.database.reading() as tx:
+                moved = moved_from(tx, [lane.name for lane in group], expected)
+        except Exception:
+            return False
+        if not moved:
+            return False
+        log.info("%s moved past %d under another runner; reading it again", moved, expected)
         for lane in group:
             lane.position = None
+        return True
 
     def _advanced(self, group: list[Lane], position: int) -> None:
         for lane in group:

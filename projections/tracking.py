@@ -121,17 +121,25 @@ def fence(tx: Transaction, names: Sequence[str], expected: int, position: int) -
     """First thing in a batch: move these projections from `expected` to `position`.
 
     The update locks their tracking rows until the batch commits (a rebuild's
-    takeover, which locks the row first too, waits for it) and is the fence that
-    makes a second writer harmless: if any row is not at `expected`, someone else
-    moved it, and the batch is refused whole. So holding a lease needs no check
-    per batch.
+    takeover, which locks the row first too, waits for it), and it is the fence
+    that makes a second writer harmless: a row that is not at `expected` would be
+    set to NULL, which its NOT NULL column refuses, so the batch fails whole. No
+    answer has to be read for that (the batch may be pipelined); after a failed
+    batch, `moved_from` tells whether someone else had moved the position.
     """
-    moved = tx.fetchall(
-        f"UPDATE {TRACKING_TABLE} SET position = %s, updated_at = %s"
-        f" WHERE projection IN ({', '.join(['%s'] * len(names))}) AND position = %s"
-        " RETURNING projection",
-        (position, datetime.now(UTC).isoformat(), *names, expected),
+    tx.execute(
+        f"UPDATE {TRACKING_TABLE}"
+        " SET position = CASE WHEN position = %s THEN %s END, updated_at = %s"
+        f" WHERE projection IN ({', '.join(['%s'] * len(names))})",
+        (expected, position, datetime.now(UTC).isoformat(), *names),
     )
-    if len(moved) != len(names):
-        stale = sorted(set(names) - {str(row["projection"]) for row in moved})
-        raise TrackingConflict(f"{', '.join(stale)} moved past {expected} under another runner")
+
+
+def moved_from(tx: Transaction, names: Sequence[str], expected: int) -> list[str]:
+    """Those of `names` whose position is no longer `expected` (another writer's work)."""
+    rows = tx.fetchall(
+        f"SELECT projection, position FROM {TRACKING_TABLE}"
+        f" WHERE projection IN ({', '.join(['%s'] * len(names))})",
+        tuple(names),
+    )
+    return sorted(str(r["projection"]) for r in rows if int(r["position"]) != expected)
