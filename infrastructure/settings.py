@@ -142,18 +142,18 @@ class Settings:
         None, _public_url, "Base URL clients see in upload links (default http://HOST:PORT)."
     )
     run_projections: bool = _setting(
-        True, _boolean, "Run the read-model followers inside the API process."
+        True, _boolean, "Run the projection host (read models, policies) in the API process."
     )
     read_wait_seconds: float = _setting(
         5.0, _positive_float, "How long a query waits for the read models to catch up."
     )
     projection_batch_size: int = _setting(
-        1000, _positive_int, "Events a read-model follower applies per transaction."
+        1000, _positive_int, "Events the projection host reads and applies per transaction."
     )
     projection_batch_pause: float = _setting(
         0.0,
         _non_negative_float,
-        "Seconds a follower holds each batch open before committing; for crash tests only.",
+        "Seconds the projection host holds each batch open before committing; crash tests only.",
     )
     storage_url: str | None = _setting(
         None, _url("s3", "file"), "s3://bucket[/prefix] for an S3 bucket; default local files."
