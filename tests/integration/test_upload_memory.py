@@ -63,7 +63,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
     with contextlib.ExitStack() as stack:
         if request.param == "s3":
             database_url = stack.enter_context(fresh_postgres_database())
-            s3: S3Server = request.getfixturevalue("nanio_server")
+            s3: S3Server = request.getfixturevalue("seaweedfs_server")
             env.update(
                 DOCINTAKE_DATABASE_URL=database_url,
                 DOCINTAKE_STORAGE_URL=f"s3://{s3.new_bucket_name()}",

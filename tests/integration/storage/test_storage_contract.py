@@ -1,4 +1,4 @@
-"""One behaviour for every file store: local folder, moto and nanio."""
+"""One behaviour for every file store: a local folder and an S3 bucket (SeaweedFS)."""
 
 from __future__ import annotations
 
