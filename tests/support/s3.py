@@ -156,19 +156,27 @@ def _wait_for_s3(server: S3Server, process: subprocess.Popen[bytes], timeout: fl
     raise RuntimeError(f"SeaweedFS's S3 gateway did not answer within {timeout} s")
 
 
+def _remove_sockets(ports: dict[str, int]) -> None:
+    """weed keeps a unix socket per gRPC port in /tmp and leaves it behind when stopped."""
+    for port in ports.values():
+        for socket_path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            socket_path.unlink(missing_ok=True)
+
+
 def weed_command(data_dir: Path, config: Path, ports: dict[str, int]) -> list[str]:
     """`weed server` with master, volume, filer and S3 gateway on loopback only.
 
     Every port is chosen (two test workers run one each); the extras that would
     take fixed ports (Iceberg, Lance, IAM, metrics) are off, and so is the
-    telemetry that would try to reach the internet.
+    telemetry that would try to reach the internet. Each bucket is a collection
+    with volumes of its own: small volumes, as many as the disk holds.
     """
     return [
         str(WEED), "server",
         f"-dir={data_dir}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         f"-master.port={ports['master']}", f"-master.port.grpc={ports['master_grpc']}",
-        "-master.telemetry=false", "-master.volumeSizeLimitMB=256",
+        "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=0",
         f"-volume.port={ports['volume']}", f"-volume.port.grpc={ports['volume_grpc']}",
         "-filer", f"-filer.port={ports['filer']}", f"-filer.port.grpc={ports['filer_grpc']}",
         "-s3", f"-s3.port={ports['s3']}", f"-s3.port.grpc={ports['s3_grpc']}",
@@ -203,9 +211,13 @@ def seaweedfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Ser
         names = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc")
         ports = {name: _free_port() for name in (*names, "s3", "s3_grpc")}
         server = S3Server("seaweedfs", f"127.0.0.1:{ports['s3']}", access_key, secret_key)
+        _remove_sockets(ports)
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                weed_command(data_dir, config, ports), stdout=log, stderr=subprocess.STDOUT
+                weed_command(data_dir, config, ports),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "TMPDIR": str(root)},  # its own log files go there
             )
         try:
             _wait_for_port(ports["s3"], process, timeout=30)
@@ -213,9 +225,11 @@ def seaweedfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Ser
             break
         except RuntimeError:
             _stop(process)
+            _remove_sockets(ports)
     else:
         pytest.fail(f"SeaweedFS did not start, see {log_path}:\n{log_path.read_text()[-2000:]}")
     try:
         yield server
     finally:
         _stop(process)
+        _remove_sockets(ports)
