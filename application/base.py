@@ -13,7 +13,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
 from application.errors import Conflict, NotFound
-from application.ports import FileStore
+from application.ports import CustomerFileStores, FileStore
 from application.principal import Principal
 from domain.customer import Customer
 from domain.organization import Organization
@@ -59,6 +59,13 @@ class DocIntakeBase(Application[UUID]):
         if self._file_store is None:
             raise RuntimeError("no file store configured")
         return self._file_store
+
+    def customer_files(self, customer_id: UUID) -> FileStore:
+        """The file store for one customer's files (sealed with the customer's key)."""
+        store = self.file_store
+        if isinstance(store, CustomerFileStores):
+            return store.for_customer(customer_id)
+        return store
 
     def on_recorded(self, callback: Callable[[int], None]) -> None:
         """Call `callback(position)` after every save (used to wake in-process followers)."""

@@ -21,3 +21,9 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class StoredFileDamaged(DomainError):
+    """The stored bytes of a file do not authenticate: nothing of them is handed out."""
+
+    code = "file_damaged"

@@ -16,6 +16,13 @@ from application.job_policy import JobPolicy
 from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
 from infrastructure.database import PostgresDatabase, SqliteDatabase
+from infrastructure.encrypted_file_store import EncryptingFileStore
+from infrastructure.encryption import (
+    encryption_environment,
+    event_store_of,
+    install_encryption,
+    master_key_for,
+)
 from infrastructure.file_store import file_store_from_settings
 from infrastructure.jobs import WORKER_POLL_MS, JobSystem
 from infrastructure.leases import (
@@ -314,13 +321,18 @@ class Services:
         self.app.close()
 
 
-def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
+def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) -> Services:
     """Build the service for these settings (nothing runs until `start()`).
 
     Operators' commands pass a small `pool_size`: each open connection counts
     against the database server's limit, however briefly the command runs.
+    `encrypt=False` exists for `make bench` only (the figure before encryption).
     """
-    app = DocIntake(env=event_store_environment(settings, pool_size))
+    environment = event_store_environment(settings, pool_size)
+    if encrypt:
+        master = master_key_for(settings)
+        environment |= encryption_environment(settings)
+    app = DocIntake(env=environment)
     file_store = file_store_from_settings(
         settings.storage_url,
         settings.data_dir,
@@ -330,6 +342,9 @@ def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
         settings.s3_secure,
         settings.s3_region,
     )
+    if encrypt:
+        keys = install_encryption(app, master)
+        file_store = EncryptingFileStore(file_store, keys)
     app.configure(
         file_store=file_store,
         max_upload_size=settings.max_upload_size,
@@ -343,5 +358,6 @@ def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
         window=settings.login_window_seconds,
     )
     database = read_model_database(settings)
-    app.customer_parts_index = CustomerPartsView(database)
+    # Which links and files belong to a customer: exact, from the event store itself.
+    app.customer_parts_index = event_store_of(app) if encrypt else CustomerPartsView(database)
     return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

@@ -284,7 +284,7 @@ class CustomerDetailPages(Controller):
             form = await receive_multipart(
                 request.stream(),
                 request.headers.get("content-type"),
-                services.file_store,
+                services.app.customer_files(customer_id),
                 limits,
                 admit,
             )
