@@ -15,6 +15,7 @@ from application.file_cleanup import FileCleanupPolicy
 from application.job_policy import JobPolicy
 from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
+from infrastructure.audit_log import AuditLog
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.encrypted_file_store import EncryptingFileStore
 from infrastructure.encryption import (
@@ -281,6 +282,10 @@ class Services:
         except Exception as error:
             problems["file_storage"] = type(error).__name__
         return problems
+
+    def audit_log(self) -> AuditLog:
+        """The event store as auditors and operators check it (`docintake audit|keys`)."""
+        return AuditLog(self.app, self.settings)
 
     def read_models(self) -> ReadModels:
         """What `docintake projections rebuild|verify` work on."""

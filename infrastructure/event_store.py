@@ -306,7 +306,9 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=True) as c:
             c.execute("PRAGMA secure_delete = ON")
             c.execute(
-                f"SELECT customer_id, wrapped_key FROM {KEYS_TABLE} WHERE wrapped_key IS NOT NULL"
+                f"SELECT customer_id, wrapped_key FROM {KEYS_TABLE}"
+                " WHERE wrapped_key IS NOT NULL AND master_key_id = ?",
+                (old.fingerprint,),
             )
             rows = [(r[0], bytes(r[1])) for r in c.fetchall()]
             c.executemany(
@@ -593,8 +595,9 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
             curs.execute(
                 self._sql(
                     "SELECT customer_id, wrapped_key FROM {schema}.{keys}"
-                    " WHERE wrapped_key IS NOT NULL FOR UPDATE"
-                )
+                    " WHERE wrapped_key IS NOT NULL AND master_key_id = %s FOR UPDATE"
+                ),
+                (old.fingerprint,),
             )
             rows = [(r["customer_id"], bytes(r["wrapped_key"])) for r in curs.fetchall()]
             curs.executemany(

@@ -20,5 +20,5 @@ def erased_customer(event: DomainEvent) -> UUID | None:
     if isinstance(event, ErasedEvent):
         return event.customer_id
     if isinstance(event, Customer.CustomerDeleted):
-        return event.originator_id  # type: ignore[no-any-return]
+        return event.originator_id
     return None
