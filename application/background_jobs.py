@@ -50,7 +50,7 @@ from application.jobs import (
     send_link_job,
 )
 from application.link_mail import LinkMail, link_message, message_domain
-from application.ports import Mailer, MailNotDelivered
+from application.ports import CUSTOMER_HEADER, Mailer, MailNotDelivered
 from application.upload_notice_mail import ArrivedFile, UploadNotice, upload_notice_message
 from domain.customer import Customer
 from domain.erasure import ErasedEvent
@@ -189,6 +189,7 @@ class BackgroundJobs:
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )
+            message[CUSTOMER_HEADER] = str(customer.id)
             self.mailer.send(message)
         except Exception as error:
             permanent = isinstance(error, MailNotDelivered) and error.permanent
@@ -330,9 +331,13 @@ class BackgroundJobs:
                 " WHERE digest_id = %s ORDER BY uploaded_at, filename",
                 (digest_id,),
             )
-        link = self.app.load(link_id, UploadLink)
-        customer = self.app.load(link.customer_id, Customer)
-        if rows and not customer.deleted:
+        try:
+            link = self.app.load(link_id, UploadLink)
+            customer = self.app.load(link.customer_id, Customer)
+            gone = customer.deleted
+        except NotFound:
+            gone = True  # the customer was erased: nothing to tell about it
+        if rows and not gone:
             organization = self.app.load(link.organization_id, Organization)
             files = [
                 ArrivedFile(
@@ -362,7 +367,9 @@ class BackgroundJobs:
                     )
                     message_id = f"<upload-{digest_id}-{member_id}@{message_domain(customer_url)}>"
                     try:
-                        self.mailer.send(upload_notice_message(notice, message_id=message_id))
+                        message = upload_notice_message(notice, message_id=message_id)
+                        message[CUSTOMER_HEADER] = str(customer.id)
+                        self.mailer.send(message)
                     except MailNotDelivered as error:
                         if not error.permanent:
                             raise

@@ -68,6 +68,19 @@ class FileCorrupted(Exception):
     """
 
 
+#: Names the customer a mail is about, so that erasing the customer can find its copies.
+#: Kept in the outbox's copy; never sent to a mail server.
+CUSTOMER_HEADER = "X-Docintake-Customer"
+
+
+@runtime_checkable
+class MailArchive(Protocol):
+    """A mailer that keeps copies of what it sent (the outbox folder)."""
+
+    def forget_customer(self, customer_id: UUID) -> int:
+        """Delete every kept mail about this customer; returns how many."""
+
+
 class Mailer(Protocol):
     """Delivers a finished e-mail message, or raises `MailNotDelivered`."""
 

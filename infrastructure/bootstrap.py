@@ -96,10 +96,10 @@ def all_projections() -> list[Projection]:
 
 
 def all_policies(
-    file_store: FileStore, jobs: JobQueue, head: Callable[[], int]
+    file_store: FileStore, jobs: JobQueue, head: Callable[[], int], mailer: Mailer | None = None
 ) -> list[Projection]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
-    return [FileCleanupPolicy(file_store), JobPolicy(jobs, head)]
+    return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, head)]
 
 
 class Services:
@@ -125,7 +125,7 @@ class Services:
         self.file_store = file_store
         self.mailer = mailer
         self.jobs = JobSystem(settings, database, self.lease)
-        self.policies = all_policies(file_store, self.jobs.queue, app.head)
+        self.policies = all_policies(file_store, self.jobs.queue, app.head, mailer)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
