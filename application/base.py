@@ -12,10 +12,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
-from application.errors import Conflict, NotFound
+from application.errors import Conflict, Erased, NotFound
 from application.ports import CustomerFileStores, FileStore
 from application.principal import Principal
 from domain.customer import Customer
+from domain.erasure import ErasedRecord
 from domain.organization import Organization
 from domain.user import User
 
@@ -86,6 +87,8 @@ class DocIntakeBase(Application[UUID]):
             aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
+        if isinstance(aggregate, ErasedRecord):
+            raise Erased(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         if not isinstance(aggregate, kind):
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         return aggregate

@@ -11,6 +11,10 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Erased(NotFound):
+    """It existed, but its customer was deleted and erased: nothing of it can be read."""
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.customers import Recorded
-from application.errors import NotFound, StoredFileDamaged
+from application.errors import Erased, NotFound, StoredFileDamaged
 from application.permissions import Action, authorize
 from application.ports import FileCorrupted, ObjectMissing
 from application.principal import Principal
@@ -137,8 +137,11 @@ class FileCommands(UploadLinkCommands):
         """The sent file behind a download token, if the client may still have it."""
         if not token or len(token) > 100:
             raise NotFound("No such download.")
-        sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
-        customer = self.load(sent.customer_id, Customer)
+        try:
+            sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
+            customer = self.load(sent.customer_id, Customer)
+        except Erased:
+            raise LinkRevoked("This download is no longer available.") from None
         if customer.deleted or sent.revoked:
             raise LinkRevoked("This download is no longer available.")
         if not sent.available(self.now()):

@@ -143,6 +143,9 @@ def customer_state(customer: Customer) -> dict[str, Any]:
 class HistoryQueries(DocIntakeBase):
     # Set by the composition root; without it every history reads the whole log.
     customer_parts_index: CustomerPartsIndex | None = None
+    # The event store's own record of each aggregate's customer (exact, and kept after a
+    # deletion, when the read-model index has dropped the customer's rows).
+    customer_aggregates: CustomerPartsIndex | None = None
 
     def customer_history(self, customer_id: UUID) -> list[HistoryEvent]:
         """Every stored event of the customer and of its links and files, oldest first.
@@ -172,6 +175,9 @@ class HistoryQueries(DocIntakeBase):
         """Ids of the customer's upload links, received files and sent files, oldest first."""
         index = self.customer_parts_index
         known, position = index.parts_of(customer_id) if index else ([], 0)
+        if self.customer_aggregates is not None:
+            owned, head = self.customer_aggregates.parts_of(customer_id)
+            known, position = [*known, *owned], max(position, head)
         return list(dict.fromkeys([*known, *self._scan_for_parts(customer_id, position)]))
 
     def _scan_for_parts(self, customer_id: UUID, after: int) -> Iterable[UUID]:

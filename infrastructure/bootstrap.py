@@ -363,6 +363,7 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         window=settings.login_window_seconds,
     )
     database = read_model_database(settings)
-    # Which links and files belong to a customer: exact, from the event store itself.
-    app.customer_parts_index = event_store_of(app) if encrypt else CustomerPartsView(database)
+    app.customer_parts_index = CustomerPartsView(database)
+    if encrypt:
+        app.customer_aggregates = event_store_of(app)
     return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

@@ -160,6 +160,26 @@ class EncryptingMapper(Mapper[UUID]):
         state = stored_event.state
         if not state.startswith(MAGIC):
             return super().to_domain_event(stored_event)
+        plain = self.decrypted_state(stored_event)
+        if plain is None:
+            return self._erased(stored_event, Envelope.parse(state))
+        return super().to_domain_event(
+            StoredEvent(
+                originator_id=stored_event.originator_id,
+                originator_version=stored_event.originator_version,
+                topic=stored_event.topic,
+                state=plain,
+            )
+        )
+
+    def decrypted_state(self, stored_event: StoredEvent) -> bytes | None:
+        """The encoded state inside an encrypted event; None once its key is destroyed.
+
+        Raises `MapperDeserialisationError` when it does not decrypt (altered or moved).
+        """
+        state = stored_event.state
+        if not state.startswith(MAGIC):
+            return state
         where = (
             f"stored event {stored_event.originator_id} version"
             f" {stored_event.originator_version} ({stored_event.topic})"
@@ -170,7 +190,7 @@ class EncryptingMapper(Mapper[UUID]):
         except (ValueError, KeyMissing) as error:
             raise MapperDeserialisationError(f"cannot read {where}: {error}") from error
         if data_key is None:
-            return self._erased(stored_event, envelope)
+            return None
         aad = associated_data(
             stored_event.originator_id,
             stored_event.originator_version,
@@ -178,20 +198,12 @@ class EncryptingMapper(Mapper[UUID]):
             envelope.sealed_part,
         )
         try:
-            plain = data_key.cipher.decrypt(envelope.nonce, envelope.ciphertext, aad)
+            return data_key.cipher.decrypt(envelope.nonce, envelope.ciphertext, aad)
         except InvalidTag:
             raise MapperDeserialisationError(
                 f"cannot read {where}: it does not decrypt under its customer's key"
                 " (altered, or copied from another row)"
             ) from None
-        return super().to_domain_event(
-            StoredEvent(
-                originator_id=stored_event.originator_id,
-                originator_version=stored_event.originator_version,
-                topic=stored_event.topic,
-                state=plain,
-            )
-        )
 
     @staticmethod
     def _erased(stored_event: StoredEvent, envelope: Envelope) -> ErasedEvent:

@@ -289,7 +289,7 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT aggregate_id FROM {OWNERS_TABLE} WHERE customer_id = ?"
-                " AND aggregate_id <> customer_id",
+                " AND aggregate_id <> customer_id ORDER BY rowid",
                 (customer_id.hex,),
             )
             return [UUID(row[0]) for row in c.fetchall()]
@@ -387,7 +387,7 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
                 " wrapped_key bytea, master_key_id text, created_at timestamptz NOT NULL,"
                 " destroyed_at timestamptz)",
                 "CREATE TABLE IF NOT EXISTS {schema}.{owners} (aggregate_id uuid PRIMARY KEY,"
-                " customer_id uuid NOT NULL)",
+                " customer_id uuid NOT NULL, seq bigserial)",
                 "CREATE INDEX IF NOT EXISTS {owners_idx} ON {schema}.{owners} (customer_id)",
                 "CREATE TABLE IF NOT EXISTS {schema}.{chain} (notification_id bigint PRIMARY KEY,"
                 " hash bytea NOT NULL)",
@@ -571,7 +571,7 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
             curs.execute(
                 self._sql(
                     "SELECT aggregate_id FROM {schema}.{owners} WHERE customer_id = %s"
-                    " AND aggregate_id <> customer_id"
+                    " AND aggregate_id <> customer_id ORDER BY seq"
                 ),
                 (customer_id,),
             )
