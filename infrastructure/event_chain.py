@@ -75,11 +75,11 @@ StoredRow = tuple[int, UUID, int, str, bytes]
 
 
 class ChainedLog(Protocol):
-    def event_page(self, after: int, limit: int) -> list[StoredRow]:
-        """Stored events after a position, in notification order."""
-
-    def link_page(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        """Stored chain links after a position, in notification order."""
+    def chain_pages(
+        self, after: int, limit: int
+    ) -> tuple[list[StoredRow], list[tuple[int, bytes]]]:
+        """Stored events and stored links after a position, in notification order, both
+        read in one snapshot (a save committing meanwhile shows in both or in neither)."""
 
 
 def chain_rows(log: ChainedLog, after: int, limit: int) -> list[ChainRow]:
@@ -88,8 +88,7 @@ def chain_rows(log: ChainedLog, after: int, limit: int) -> list[ChainRow]:
     Two ordered index scans merged here, so every page costs the same however long
     the log is.
     """
-    events = log.event_page(after, limit)
-    links = log.link_page(after, limit)
+    events, links = log.chain_pages(after, limit)
     # Only up to where both pages are known to be complete.
     bound = min(
         events[-1][0] if len(events) == limit else float("inf"),

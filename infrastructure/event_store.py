@@ -318,23 +318,22 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
         self._scrub()
         return len(rows)
 
-    def event_page(self, after: int, limit: int) -> list[StoredRow]:
+    def chain_pages(
+        self, after: int, limit: int
+    ) -> tuple[list[StoredRow], list[tuple[int, bytes]]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 "SELECT rowid, originator_id, originator_version, topic, state"
                 f" FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 (after, limit),
             )
-            return [(r[0], _uuid(r[1]), r[2], r[3], bytes(r[4])) for r in c.fetchall()]
-
-    def link_page(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        with self.datastore.transaction(commit=False) as c:
+            events = [(r[0], _uuid(r[1]), r[2], r[3], bytes(r[4])) for r in c.fetchall()]
             c.execute(
                 f"SELECT notification_id, hash FROM {CHAIN_TABLE} WHERE notification_id > ?"
                 " ORDER BY notification_id LIMIT ?",
                 (after, limit),
             )
-            return [(r[0], bytes(r[1])) for r in c.fetchall()]
+            return events, [(r[0], bytes(r[1])) for r in c.fetchall()]
 
 
 # PostgreSQL --------------------------------------------------------------------------
@@ -609,8 +608,11 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
             )
         return len(rows)
 
-    def event_page(self, after: int, limit: int) -> list[StoredRow]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+    def chain_pages(
+        self, after: int, limit: int
+    ) -> tuple[list[StoredRow], list[tuple[int, bytes]]]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             curs.execute(
                 self._sql(
                     "SELECT notification_id, originator_id, originator_version, topic, state"
@@ -619,7 +621,7 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
                 ),
                 (after, limit),
             )
-            return [
+            events = [
                 (
                     r["notification_id"],
                     r["originator_id"],
@@ -629,9 +631,6 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
                 )
                 for r in curs.fetchall()
             ]
-
-    def link_page(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
                 self._sql(
                     "SELECT notification_id, hash FROM {schema}.{chain}"
@@ -639,4 +638,4 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
                 ),
                 (after, limit),
             )
-            return [(r["notification_id"], bytes(r["hash"])) for r in curs.fetchall()]
+            return events, [(r["notification_id"], bytes(r["hash"])) for r in curs.fetchall()]

@@ -263,10 +263,12 @@ class CustomerController(Controller):
     def export(
         self,
         services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
     ) -> Stream:
         """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
+        consistency.wait(client_of(principal))
         return zip_stream(*customer_export(services).export(principal, customer_id))
 
     @get("/{customer_id:uuid}/history", sync_to_thread=True)

@@ -329,10 +329,12 @@ class CustomerDetailPages(Controller):
     def export(
         self,
         services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
         staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
     ) -> Stream:
         """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
+        wait_for_writes(consistency, staff_session.principal)
         return zip_stream(*customer_export(services).export(staff_session.principal, customer_id))
 
 
