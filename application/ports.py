@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+from uuid import UUID
 
 
 class ObjectWriter(Protocol):
@@ -48,8 +49,36 @@ class FileStore(Protocol):
         """Raise if the store cannot be reached (used by `/ready`)."""
 
 
+@runtime_checkable
+class CustomerFileStores(Protocol):
+    """A file store that keeps each customer's files under that customer's key."""
+
+    def for_customer(self, customer_id: UUID) -> FileStore:
+        """The store as this customer's files see it (writes and reads go through here)."""
+
+
 class ObjectMissing(Exception):
     """The store holds no object under the key asked for."""
+
+
+class FileCorrupted(Exception):
+    """A stored object does not authenticate: truncated, reordered or altered bytes.
+
+    Raised before a byte of the damaged part is handed out.
+    """
+
+
+#: Names the customer a mail is about, so that erasing the customer can find its copies.
+#: Kept in the outbox's copy; never sent to a mail server.
+CUSTOMER_HEADER = "X-Docintake-Customer"
+
+
+@runtime_checkable
+class MailArchive(Protocol):
+    """A mailer that keeps copies of what it sent (the outbox folder)."""
+
+    def forget_customer(self, customer_id: UUID) -> int:
+        """Delete every kept mail about this customer; returns how many."""
 
 
 class Mailer(Protocol):

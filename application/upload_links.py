@@ -13,7 +13,7 @@ from uuid import UUID
 from application.attempt_limiter import AttemptLimiter
 from application.base import DocIntakeBase
 from application.customers import Recorded
-from application.errors import NotFound
+from application.errors import Erased, NotFound
 from application.passwords import hash_password, verify_password
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -270,9 +270,12 @@ class UploadLinkCommands(DocIntakeBase):
         """The link behind a token, if it may be used now (404 unknown; 410 revoked/expired)."""
         if not token or len(token) > 100:
             raise NotFound("No such upload link.")
-        link = self.load(UploadLink.id_for(token_hash(token)), UploadLink)
-        # Deleting the customer stops its links at once, whatever is recorded on them.
-        customer = self.load(link.customer_id, Customer)
+        try:
+            link = self.load(UploadLink.id_for(token_hash(token)), UploadLink)
+            # Deleting the customer stops its links at once, whatever is recorded on them.
+            customer = self.load(link.customer_id, Customer)
+        except Erased:
+            raise LinkRevoked("This upload link has been revoked.") from None
         if customer.deleted:
             raise LinkRevoked("This upload link has been revoked.")
         link.refuse_if_unusable(self.now())
@@ -318,8 +321,11 @@ class UploadLinkCommands(DocIntakeBase):
         email = email_address(uploader_email, "uploader_email")
 
         def attempt() -> Recorded:
-            link = self.load(link_id, UploadLink)
-            customer = self.load(link.customer_id, Customer)
+            try:
+                link = self.load(link_id, UploadLink)
+                customer = self.load(link.customer_id, Customer)
+            except Erased:
+                raise LinkRevoked("This upload link has been revoked.") from None
             if customer.deleted:
                 raise LinkRevoked("This upload link has been revoked.")
             now = self.now()

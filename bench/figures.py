@@ -11,6 +11,8 @@ SEARCHES = ("search_16_clients", "search_p95_large_vs_small")
 READ_YOUR_WRITES = "read_your_writes_p95"
 REBUILD = "rebuild"
 LOADING = ("customer_load_long_history", "customer_load_long_history_snapshot")
+ENCRYPT_STORE = "encrypted_store_local"
+CREATE_ENCRYPTED = "create_encrypted_vs_plain"
 
 
 def define(sizes: Sizes) -> dict[str, Figure]:
@@ -100,6 +102,20 @@ def define(sizes: Sizes) -> dict[str, Figure]:
             "ms",
             Goal("<=", 2.0),
             f"load a customer with {sizes.short_history} events",
+        ),
+        Figure(
+            ENCRYPT_STORE,
+            "the payload streamed through the encrypting file store to local disk",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "a plain copy of the same bytes to the same disk (fsync)",
+        ),
+        Figure(
+            CREATE_ENCRYPTED,
+            "customer creates per second with encryption (keys, sealed events, hash chain)",
+            "creates/s",
+            Goal(">=", 0.9),
+            "the same creates with encryption switched off in the harness",
         ),
     ]
     return {f.name: f for f in figures}

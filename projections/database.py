@@ -36,6 +36,10 @@ class Transaction(Protocol):
     def notify(self, channel: str, payload: str) -> None:
         """Tell listeners in other processes, on commit (a no-op where there are none)."""
 
+    def erasing(self) -> None:
+        """This transaction removes a customer's personal data: once it commits, no copy
+        of the removed rows may stay in the database's files (old pages, journals)."""
+
 
 class Database(Protocol):
     """Where the read models live."""

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher, profiles
 from application import passwords
 from application.attempt_limiter import AttemptLimiter
 from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
 from tests.support.databases import fresh_postgres_database
@@ -59,6 +60,7 @@ def backend_settings(backend: str, data_dir: Path, s3: S3Server | None) -> Itera
         yield Settings(
             data_dir=data_dir,
             database_url=url,
+            master_key=MasterKey.generate(),
             storage_url=f"s3://{bucket}",
             s3_endpoint=s3.endpoint,
             s3_access_key=s3.access_key,

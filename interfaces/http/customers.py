@@ -9,6 +9,7 @@ from uuid import UUID
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 from msgspec import UNSET
 
 from application.errors import NotFound
@@ -19,6 +20,7 @@ from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
+from interfaces.http.downloads import customer_export, zip_stream
 from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -256,6 +258,18 @@ class CustomerController(Controller):
         recorded = services.app.delete_customer(principal, customer_id)
         consistency.wrote(client_of(principal), recorded.position)
         return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+
+    @get("/{customer_id:uuid}/export", sync_to_thread=True, media_type="application/zip")
+    def export(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Stream:
+        """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
+        consistency.wait(client_of(principal))
+        return zip_stream(*customer_export(services).export(principal, customer_id))
 
     @get("/{customer_id:uuid}/history", sync_to_thread=True)
     def history(

@@ -36,6 +36,7 @@ STATUS_BY_CODE = {
     "last_owner": 409,
     "csrf_failed": 403,
     "mail_not_sent": 503,
+    "file_damaged": 500,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan

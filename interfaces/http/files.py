@@ -76,7 +76,10 @@ class CustomerFileController(Controller):
             max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
         )
         form = await receive_multipart(
-            request.stream(), request.headers.get("content-type"), services.file_store, limits
+            request.stream(),
+            request.headers.get("content-type"),
+            services.app.customer_files(customer_id),
+            limits,
         )
         try:
             if len(form.uploads) != 1:

@@ -172,6 +172,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "client": "Kunde",
         "system": "System",
         "delete_customer": "Kunden löschen",
+        "data_access": "Datenauskunft",
+        "data_access_text": "Alles, was zu diesem Kunden gespeichert ist – Angaben, Notizen,"
+        " Links, Verlauf und alle Dateien – als ein ZIP-Archiv (Auskunft nach Art. 15 DSGVO).",
+        "export_customer": "Alles als ZIP herunterladen",
         "danger_zone": "Löschen",
         "danger_text": "Löscht den Kunden mit allen Links und Dateien endgültig.",
         # Delete confirmation
@@ -449,6 +453,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "client": "Client",
         "system": "System",
         "delete_customer": "Delete customer",
+        "data_access": "Data access",
+        "data_access_text": "Everything stored about this customer – details, notes, links,"
+        " history and every file – as one ZIP archive (access request, GDPR Art. 15).",
+        "export_customer": "Download everything as ZIP",
         "danger_zone": "Delete",
         "danger_text": "Deletes the customer with all links and files for good.",
         "delete_title": "Delete “{name}”?",

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -89,7 +89,7 @@ def test_a_crash_before_recording_leaves_no_event_and_the_sweeper_removes_the_by
     services, _, account = own
     customer = account.create_customer()
     orphan = incoming_key(uuid4())
-    writer = services.file_store.writer(orphan)
+    writer = services.app.customer_files(UUID(customer["id"])).writer(orphan)
     writer.write(b"%PDF-1.4 half an upload")
     writer.commit()
     assert services.app.sweep_storage(older_than=timedelta(hours=1)) == {
