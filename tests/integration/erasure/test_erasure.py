@@ -134,7 +134,7 @@ def personal_customer(
 def s3_or_none(backend: str, request: pytest.FixtureRequest) -> S3Server | None:
     if backend == "sqlite":
         return None
-    server: S3Server = request.getfixturevalue("nanio_server")
+    server: S3Server = request.getfixturevalue("seaweedfs_server")
     return server
 
 
