@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue
+from domain.values import text_value
 
 _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
 
@@ -85,17 +86,12 @@ def requested_items(value: object, field: str = "requested_items") -> list[dict[
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for raw in value:
-        label = raw.get("label") if isinstance(raw, dict) else raw
-        if not isinstance(label, str) or not label.strip():
+        raw_label = raw.get("label") if isinstance(raw, dict) else raw
+        if not isinstance(raw_label, str) or not raw_label.strip():
             raise InvalidValue.single(field, "every item needs a non-empty label")
-        label = unicodedata.normalize("NFC", label.strip())
-        if len(label) > ITEM_LABEL_MAX_LENGTH or any(
-            unicodedata.category(c) == "Cc" for c in label
-        ):
-            raise InvalidValue.single(
-                field,
-                f"labels are at most {ITEM_LABEL_MAX_LENGTH} characters without control characters",
-            )
+        checked = text_value(raw_label, field, max_length=ITEM_LABEL_MAX_LENGTH, required=True)
+        assert checked is not None
+        label = unicodedata.normalize("NFC", checked)
         if label.casefold() in seen:
             raise InvalidValue.single(field, f"{label!r} is listed twice")
         seen.add(label.casefold())
