@@ -35,6 +35,7 @@ from interfaces.http.errors import (
     validation_error_handler,
 )
 from interfaces.http.files import CustomerFileController, FileController
+from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.notifications import NotificationController
 from interfaces.http.operations import health, ready
@@ -114,6 +115,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
         state=State({"services": services, "consistency": consistency}),
         lifespan=[lifespan],
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=CheckedRequest,
         openapi_config=OpenAPIConfig(
             title="docintake",
             version="1",
