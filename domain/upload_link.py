@@ -158,11 +158,20 @@ class UploadLink(Aggregate):
         to: str
         request_id: UUID
 
+        def apply(self, aggregate: Any) -> None:
+            # The event's own time: a method body only sees the previous event's.
+            aggregate.last_sent_at = self.timestamp
+            aggregate.last_sent_to = self.to
+            aggregate.send_failure = None
+
     class UploadLinkSendFailed(Aggregate.Event):
         customer_id: UUID
         to: str
         request_id: UUID
         reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.send_failure = self.reason
 
     class UploadLinkExpired(Aggregate.Event):
         customer_id: UUID
@@ -209,6 +218,9 @@ class UploadLink(Aggregate):
         self.password_failures = 0
         self.upload_count = 0
         self.received_items: dict[str, int] = {}
+        self.last_sent_at: datetime | None = None
+        self.last_sent_to: str | None = None
+        self.send_failure: str | None = None
 
     # What the public side may do -------------------------------------------------
 
@@ -317,13 +329,19 @@ class UploadLink(Aggregate):
     ) -> None:
         pass
 
-    @event(UploadLinkSent)
     def mark_sent(self, customer_id: UUID, to: str, request_id: UUID) -> None:
-        pass
+        self.trigger_event(
+            self.UploadLinkSent, customer_id=customer_id, to=to, request_id=request_id
+        )
 
-    @event(UploadLinkSendFailed)
     def mark_send_failed(self, customer_id: UUID, to: str, request_id: UUID, reason: str) -> None:
-        pass
+        self.trigger_event(
+            self.UploadLinkSendFailed,
+            customer_id=customer_id,
+            to=to,
+            request_id=request_id,
+            reason=reason,
+        )
 
     def mark_expired(self, now: datetime) -> bool:
         """Record an expiry that has happened (the request-time check stays the authority)."""

@@ -61,6 +61,8 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
         ],
         upload_count=link.upload_count,
         created_at=link.created_on,
+        last_sent_at=link.last_sent_at,
+        send_failure=link.send_failure,
     )
 
 
