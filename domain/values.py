@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import InvalidValue
 
@@ -14,9 +15,6 @@ EMAIL_MAX_LENGTH = 254
 NOTE_MAX_LENGTH = 10_000
 ORGANIZATION_NAME_MAX_LENGTH = 200
 
-# Deliberately pragmatic: one "@", a dot in the domain, no spaces or control
-# characters. Full RFC 5322 acceptance would admit addresses no mail server takes.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f.]{2,}$")
 # Line breaks a multi-line field keeps; a browser's textarea sends CRLF, which is
 # stored as LF (and a lone CR too), so CR itself never reaches storage.
 _MULTILINE_KEEPS = frozenset("\t\n")
@@ -114,14 +112,20 @@ def company_name(value: object, field: str = "company") -> str | None:
 
 
 def email_address(value: object, field: str = "email", *, required: bool = False) -> str | None:
-    """An e-mail address, trimmed, domain part lower-cased; blank means none."""
+    """An e-mail address by RFC 5321/5322 syntax (no DNS look-up), blank means none.
+
+    Stored as `email-validator` normalises it: trimmed, the domain lower-cased (and in
+    Unicode for an internationalised domain). A name with it (`Anna <a@b.de>`) and a
+    local part outside ASCII are refused: the mail servers it goes through may not take them.
+    """
     text = text_value(value, field, max_length=EMAIL_MAX_LENGTH, required=required)
     if text is None:
         return None
-    if not _EMAIL.match(text):
-        raise InvalidValue.single(field, "is not a valid e-mail address")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise InvalidValue.single(field, "is not a valid e-mail address") from None
+    return str(checked.normalized)
 
 
 def note_text(value: object, field: str = "text") -> str:
