@@ -70,11 +70,18 @@ def allowed_types(value: object, field: str = "allowed_types") -> list[str]:
     return types
 
 
+# Types that can carry script when a browser opens them: a wildcard such as `image/*`
+# ("photos and scans") never admits them; a link must name them to take them.
+NAMED_ONLY_TYPES = frozenset({"image/svg+xml", "text/html", "application/xhtml+xml"})
+
+
 def type_allowed(content_type: str, allowed: list[str]) -> bool:
     if not allowed:
         return True
+    if content_type in allowed:
+        return True
     major = content_type.split("/", 1)[0]
-    return content_type in allowed or f"{major}/*" in allowed
+    return f"{major}/*" in allowed and content_type not in NAMED_ONLY_TYPES
 
 
 def requested_items(value: object, field: str = "requested_items") -> list[dict[str, Any]]:
