@@ -44,6 +44,7 @@ from interfaces.http.organization import (
     MemberController,
     OrganizationController,
 )
+from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.tokens import TokenController
 from interfaces.public.upload import DownloadPageController, UploadPageController
@@ -125,5 +126,6 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
+        before_send=[response_headers],
         debug=False,
     )
