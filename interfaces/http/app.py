@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from infrastructure.bootstrap import Services
 from interfaces.http.accounts import AccountController
 from interfaces.http.activity import ActivityController
+from interfaces.http.api_docs import SwaggerUIFromOwnFiles
 from interfaces.http.baseline import constant_page
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
@@ -125,6 +126,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"bearer": []}],
+            render_plugins=[SwaggerUIFromOwnFiles()],
         ),
         before_send=[response_headers],
         debug=False,
