@@ -39,6 +39,7 @@ from interfaces.http.files import CustomerFileController, FileController
 from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.notifications import NotificationController
+from interfaces.http.openapi_document import TruthfulOpenAPIJson
 from interfaces.http.operations import health, ready
 from interfaces.http.organization import (
     InvitationController,
@@ -126,7 +127,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"bearer": []}],
-            render_plugins=[SwaggerUIFromOwnFiles()],
+            render_plugins=[SwaggerUIFromOwnFiles(), TruthfulOpenAPIJson()],
         ),
         before_send=[response_headers],
         debug=False,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -114,9 +115,9 @@ def _optional_time(raw: str | None, field: str) -> datetime | None:
     if not raw or not raw.strip():
         return None
     try:
-        return datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise InvalidValue.single(field, "must be an ISO 8601 time") from None
+        return msgspec.convert(raw.strip(), datetime)
+    except msgspec.ValidationError:
+        raise InvalidValue.single(field, "must be an RFC 3339 time") from None
 
 
 class FileController(Controller):

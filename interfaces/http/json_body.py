@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from litestar import Request
 
 from domain.errors import InvalidValue
@@ -19,6 +20,7 @@ MAX_JSON_DEPTH = 32
 # A JSON string (escapes included), written so that long strings do not backtrack.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+_FIELD = re.compile(r"`\$\.([A-Za-z0-9_]+)")
 
 
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
@@ -44,9 +46,24 @@ def checked_json_body(body: bytes) -> None:
         raise InvalidValue.single("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
 
 
+def strictly(value: Any, body_type: Any) -> None:
+    """Refuse what only lax conversion would take (`"false"` for a bool, `0` for false):
+    Litestar converts bodies laxly, the document promises JSON types."""
+    try:
+        msgspec.convert(value, type=body_type, strict=True)
+    except msgspec.ValidationError as error:
+        found = _FIELD.search(str(error))
+        raise InvalidValue.single(found.group(1) if found else "body", str(error)) from None
+
+
 class CheckedRequest(Request[Any, Any, Any]):
-    """The request of every route: its JSON body passes `checked_json_body` first."""
+    """The request of every route: its JSON body passes `checked_json_body` first, and
+    its decoded value the handler's body type strictly."""
 
     async def json(self) -> Any:
         checked_json_body(await self.body())
-        return await super().json()
+        value = await super().json()
+        data = self.route_handler.parsed_fn_signature.parameters.get("data")
+        if data is not None and value is not None:
+            strictly(value, data.annotation)
+        return value
