@@ -14,13 +14,13 @@ import msgspec
 from litestar import Request
 
 from domain.errors import InvalidValue
+from interfaces.http.errors import field_in_message
 
 MAX_JSON_DEPTH = 32
 
 # A JSON string (escapes included), written so that long strings do not backtrack.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
-_FIELD = re.compile(r"`\$\.([A-Za-z0-9_]+)")
 
 
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
@@ -52,8 +52,7 @@ def strictly(value: Any, body_type: Any) -> None:
     try:
         msgspec.convert(value, type=body_type, strict=True)
     except msgspec.ValidationError as error:
-        found = _FIELD.search(str(error))
-        raise InvalidValue.single(found.group(1) if found else "body", str(error)) from None
+        raise InvalidValue.single(field_in_message(str(error)) or "body", str(error)) from None
 
 
 class CheckedRequest(Request[Any, Any, Any]):
