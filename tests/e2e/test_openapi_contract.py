@@ -24,7 +24,7 @@ from tests.support.team import add_member, invite
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 5
 SEED = 20_241_205
 
 # The state the run itself brings about answers before the data is looked at: it
@@ -147,8 +147,12 @@ def test_the_openapi_document_describes_the_service(
         timeout=240,
         cwd=tmp_path,
     )
-    print(finished.stdout[-20_000:])
     assert report.exists(), finished.stdout[-5_000:] + finished.stderr[-5_000:]
-    findings = json.loads(report.read_text())
-    print(json.dumps(findings)[:3000])
+    summary = json.loads(report.read_text())
+    # Every operation was tried, every phase ran to its end, and nothing was found:
+    # no 5xx (not_a_server_error) and no contract finding outside ALLOWED.
+    assert summary["complete"], finished.stdout[-10_000:]
+    assert summary["operations"]["tested"] == summary["operations"]["total"] >= 47
+    assert summary["errors"] == [], finished.stdout[-10_000:]
+    assert summary["failures"] == [], finished.stdout[-10_000:]
     assert finished.returncode == 0, finished.stdout[-10_000:]
