@@ -104,8 +104,10 @@ class StorageSweeper(DocIntakeBase):
         """Finish or remove what an interrupted upload left under `incoming/`.
 
         An object whose upload was recorded is moved to its final key; one with no
-        event (the request died before recording) is deleted. Only objects older
-        than `older_than` are touched, so uploads in flight are left alone.
+        event (the request died before recording) is deleted, and so is the staging
+        of an upload whose process died while writing (`FileStore.remove_abandoned`).
+        Only what is older than `older_than` is touched, so uploads in flight are left
+        alone.
         """
         cutoff = datetime.now(UTC) - older_than
         finished = removed = 0
@@ -132,5 +134,7 @@ class StorageSweeper(DocIntakeBase):
             else:
                 self.file_store.delete(key)
                 removed += 1
+        # A process killed mid-upload leaves its half-written staging behind too.
+        removed += self.file_store.remove_abandoned(cutoff)
         log.info("storage sweep: %d finished, %d removed", finished, removed)
         return {"finished": finished, "removed": removed}

@@ -45,6 +45,11 @@ class FileStore(Protocol):
     def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         """Keys below a prefix with their last-modified time (UTC)."""
 
+    def remove_abandoned(self, before: datetime) -> int:
+        """Remove what writers left that neither committed nor aborted (a killed process)
+        and that saw no write since `before`: staging files on disk, unfinished multipart
+        uploads in a bucket. Returns how many were removed."""
+
     def check(self) -> None:
         """Raise if the store cannot be reached (used by `/ready`)."""
 

@@ -30,7 +30,7 @@ from domain.upload_link import (
     allowed_types,
     requested_items,
 )
-from domain.values import email_address, person_name
+from domain.values import email_address, person_name, text_value
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +86,6 @@ def file_key(file_id: UUID) -> str:
     return f"files/{file_id}"
 
 
-def _optional_text(value: object, field: str, max_length: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidValue.single(field, "must be a string")
-    text = value.strip()
-    if len(text) > max_length:
-        raise InvalidValue.single(field, f"must be at most {max_length} characters")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
-        raise InvalidValue.single(field, "must not contain control characters")
-    return text or None
-
-
 class UploadLinkCommands(DocIntakeBase):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -136,8 +123,11 @@ class UploadLinkCommands(DocIntakeBase):
             except InvalidValue as invalid:
                 problems.update(invalid.fields)
 
-        check("title", lambda: _optional_text(title, "title", TITLE_MAX_LENGTH))
-        check("message", lambda: _optional_text(message, "message", MESSAGE_MAX_LENGTH))
+        check("title", lambda: text_value(title, "title", max_length=TITLE_MAX_LENGTH))
+        check(
+            "message",
+            lambda: text_value(message, "message", max_length=MESSAGE_MAX_LENGTH, multiline=True),
+        )
         check("expires_at", lambda: self._expiry(expires_at, now))
         check("max_file_size", lambda: self._max_file_size(max_file_size))
         check("max_files", lambda: self._max_files(max_files))
@@ -247,7 +237,7 @@ class UploadLinkCommands(DocIntakeBase):
         Without `to`, the customer's e-mail address is used.
         """
         authorize(principal, Action.SEND_LINKS)
-        text = _optional_text(message, "message", MESSAGE_MAX_LENGTH)
+        text = text_value(message, "message", max_length=MESSAGE_MAX_LENGTH, multiline=True)
         recipient = email_address(to, "to") if to is not None else None
 
         def attempt() -> Recorded:

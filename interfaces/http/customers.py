@@ -16,7 +16,7 @@ from application.errors import NotFound
 from application.history import plain
 from application.principal import Principal
 from domain.errors import InvalidValue
-from domain.values import CustomerStatus
+from domain.values import CustomerStatus, text_value
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
@@ -25,6 +25,9 @@ from interfaces.http.presenters import file_from_row, link_from_row, sent_file_f
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
 from projections.customer_list import CustomerSummary as SummaryRow
+
+# Longer query values are refused by their own limits before this check.
+QUERY_TEXT_MAX_LENGTH = 10_000
 
 
 def summary(row: SummaryRow) -> schemas.CustomerSummary:
@@ -67,6 +70,18 @@ def note_body(note: NoteRow) -> schemas.Note:
         author_id=str(note.author_id) if note.author_id else None,
         created_at=note.created_at,
     )
+
+
+def control_problems(**parameters: str | None) -> dict[str, str]:
+    """Query parameters are checked like stored text: a control character (NUL for one,
+    which PostgreSQL cannot compare) is refused naming the parameter."""
+    problems: dict[str, str] = {}
+    for name, value in parameters.items():
+        try:
+            text_value(value, name, max_length=QUERY_TEXT_MAX_LENGTH)
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+    return problems
 
 
 def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
@@ -127,6 +142,7 @@ class CustomerController(Controller):
             problems["status"] = "must be one of open, partial, complete"
         if sort not in SORTS:
             problems["sort"] = f"must be one of {', '.join(SORTS)}"
+        problems.update(control_problems(q=q, cursor=cursor))
         if problems:
             raise InvalidValue(problems)
         fresh = consistency.wait(client_of(principal))

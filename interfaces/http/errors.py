@@ -60,6 +60,12 @@ CODE_BY_STATUS = {
 _FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|(?:required|unknown) field `([A-Za-z0-9_]+)`")
 
 
+def field_in_message(message: str) -> str | None:
+    """The field a msgspec validation message names (`$.name`, required/unknown field)."""
+    match = _FIELD_IN_MESSAGE.search(message)
+    return (match.group(1) or match.group(2)) if match else None
+
+
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
@@ -99,8 +105,7 @@ def validation_error_handler(_: Request[Any, Any, Any], error: Exception) -> Res
         message = str(problem.get("message", "is not valid"))
         key = problem.get("key")
         if not key or key == "data":
-            match = _FIELD_IN_MESSAGE.search(message)
-            key = (match.group(1) or match.group(2)) if match else None
+            key = field_in_message(message)
         fields[str(key or "body")] = message
     if not fields:
         fields["body"] = str(error.detail)

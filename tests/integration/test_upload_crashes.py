@@ -7,6 +7,9 @@ S3); the application and the event store are the real ones.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,7 +21,9 @@ import pytest
 from application.ports import FileStore
 from application.upload_links import incoming_key
 from infrastructure.bootstrap import Services
+from tests.integration.storage.test_storage_contract import staging_left
 from tests.support.api import Account, signup
+from tests.support.cli import docintake, environment
 from tests.support.server import free_port, running_server
 from tests.support.uploads import create_link, pdf_bytes, upload
 
@@ -128,3 +133,24 @@ def test_a_failed_recording_keeps_nothing_and_the_status_moves_once(
     assert upload(http, link, ("b.pdf", pdf_bytes())).status_code == 201
     history = account.get(f"/api/v1/customers/{customer['id']}/history").json()["events"]
     assert [e["data"]["reason"] for e in history if e["type"] == "StatusChanged"] == ["automatic"]
+
+
+def test_the_sweep_removes_what_a_killed_upload_was_writing(
+    own: tuple[Services, httpx.Client, Account],
+) -> None:
+    services, _, _ = own
+    # What a server killed mid-upload leaves: a writer never committed nor aborted,
+    # past one S3 part (the store's part size), so the bucket holds an unfinished upload.
+    killed = services.file_store.writer(incoming_key(uuid4()))
+    killed.write(os.urandom(9 * 1024 * 1024))
+    del killed
+    assert services.app.sweep_storage(timedelta(hours=1)) == {"finished": 0, "removed": 0}
+    assert staging_left(services.file_store) == 1
+    time.sleep(1.1)  # S3 times have one-second resolution
+    swept = docintake(
+        environment(services.settings), "storage", "sweep", "--older-than-minutes", "0"
+    )
+    assert swept.returncode == 0, swept.stderr
+    assert json.loads(swept.stdout) == {"finished": 0, "removed": 1}
+    assert staging_left(services.file_store) == 0
+    assert list(services.file_store.list("")) == []
