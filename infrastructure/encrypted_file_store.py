@@ -175,6 +175,9 @@ class CustomerFileStore:
     def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         return self.inner.list(prefix)
 
+    def remove_abandoned(self, before: datetime) -> int:
+        return self.inner.remove_abandoned(before)
+
     def check(self) -> None:
         self.inner.check()
 
@@ -209,6 +212,9 @@ class EncryptingFileStore:
 
     def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         return self.inner.list(prefix)
+
+    def remove_abandoned(self, before: datetime) -> int:
+        return self.inner.remove_abandoned(before)
 
     def check(self) -> None:
         self.inner.check()
