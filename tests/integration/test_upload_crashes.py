@@ -138,10 +138,11 @@ def test_a_failed_recording_keeps_nothing_and_the_status_moves_once(
 def test_the_sweep_removes_what_a_killed_upload_was_writing(
     own: tuple[Services, httpx.Client, Account],
 ) -> None:
-    services, _, _ = own
+    services, _, account = own
+    customer = account.create_customer()
     # What a server killed mid-upload leaves: a writer never committed nor aborted,
     # past one S3 part (the store's part size), so the bucket holds an unfinished upload.
-    killed = services.file_store.writer(incoming_key(uuid4()))
+    killed = services.app.customer_files(UUID(customer["id"])).writer(incoming_key(uuid4()))
     killed.write(os.urandom(9 * 1024 * 1024))
     del killed
     assert services.app.sweep_storage(timedelta(hours=1)) == {"finished": 0, "removed": 0}
