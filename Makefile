@@ -39,6 +39,7 @@ imports: install-dev
 	$(BIN)/lint-imports
 
 test: install-dev
+	bash tests/prepare-machine.sh
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -11,11 +10,10 @@ from application.accounts import AccountCommands, IssuedToken
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
-from domain.errors import InvalidValue
 from domain.user import ApiToken, User
+from domain.values import text_value
 
 TOKEN_NAME_MAX_LENGTH = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -28,15 +26,8 @@ class TokenView:
 
 
 def token_name(value: object, field: str = "name") -> str:
-    if not isinstance(value, str):
-        raise InvalidValue.single(field, "is required")
-    name = value.strip()
-    if not name:
-        raise InvalidValue.single(field, "must not be empty")
-    if len(name) > TOKEN_NAME_MAX_LENGTH:
-        raise InvalidValue.single(field, f"must be at most {TOKEN_NAME_MAX_LENGTH} characters")
-    if _CONTROL.search(name):
-        raise InvalidValue.single(field, "must not contain control characters")
+    name = text_value(value, field, max_length=TOKEN_NAME_MAX_LENGTH, required=True)
+    assert name is not None
     return name
 
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+from application.errors import NotFound
 from application.job_state import (
     LINK_EXPIRY,
     NOTICE_DIGESTS,
@@ -49,9 +50,10 @@ from application.jobs import (
     send_link_job,
 )
 from application.link_mail import LinkMail, link_message, message_domain
-from application.ports import Mailer, MailNotDelivered
+from application.ports import CUSTOMER_HEADER, Mailer, MailNotDelivered
 from application.upload_notice_mail import ArrivedFile, UploadNotice, upload_notice_message
 from domain.customer import Customer
+from domain.erasure import ErasedEvent
 from domain.organization import Organization
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
@@ -128,6 +130,9 @@ class BackgroundJobs:
         """
         key = send_link_job(link_id, version).key
         request = self._send_request(link_id, version)
+        if request is None:
+            # The customer was erased: there is nothing to send, and no one to tell.
+            return "skipped"
         with self.locks.exclusive(key) as held:
             if not held:
                 return None
@@ -145,8 +150,10 @@ class BackgroundJobs:
             self._record_send_outcome(link_id, version, request, outcome, detail or "")
         return outcome
 
-    def _send_request(self, link_id: UUID, version: int) -> Any:
+    def _send_request(self, link_id: UUID, version: int) -> Any | None:
         events = list(self.app.events.get(link_id, gt=version - 1, lte=version))
+        if len(events) == 1 and isinstance(events[0], ErasedEvent):
+            return None
         if len(events) != 1 or not isinstance(events[0], UploadLink.UploadLinkSendRequested):
             raise LookupError(f"no send request at version {version} of link {link_id}")
         return events[0]
@@ -182,6 +189,7 @@ class BackgroundJobs:
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )
+            message[CUSTOMER_HEADER] = str(customer.id)
             self.mailer.send(message)
         except Exception as error:
             permanent = isinstance(error, MailNotDelivered) and error.permanent
@@ -225,7 +233,10 @@ class BackgroundJobs:
         Returns when the link's next digest is due, if it is not yet.
         """
         key = notify_upload_job(file_id).key
-        received = self.app.load(file_id, ReceivedFile)
+        try:
+            received = self.app.load(file_id, ReceivedFile)
+        except NotFound:
+            return None  # its customer was erased: no notice about it
         with self.database.transaction() as tx:
             if outcome_of(tx, key) is None:
                 if not received.deleted:
@@ -320,9 +331,13 @@ class BackgroundJobs:
                 " WHERE digest_id = %s ORDER BY uploaded_at, filename",
                 (digest_id,),
             )
-        link = self.app.load(link_id, UploadLink)
-        customer = self.app.load(link.customer_id, Customer)
-        if rows and not customer.deleted:
+        try:
+            link = self.app.load(link_id, UploadLink)
+            customer = self.app.load(link.customer_id, Customer)
+            gone = customer.deleted
+        except NotFound:
+            gone = True  # the customer was erased: nothing to tell about it
+        if rows and not gone:
             organization = self.app.load(link.organization_id, Organization)
             files = [
                 ArrivedFile(
@@ -352,7 +367,9 @@ class BackgroundJobs:
                     )
                     message_id = f"<upload-{digest_id}-{member_id}@{message_domain(customer_url)}>"
                     try:
-                        self.mailer.send(upload_notice_message(notice, message_id=message_id))
+                        message = upload_notice_message(notice, message_id=message_id)
+                        message[CUSTOMER_HEADER] = str(customer.id)
+                        self.mailer.send(message)
                     except MailNotDelivered as error:
                         if not error.permanent:
                             raise

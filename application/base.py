@@ -12,10 +12,11 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.domain import MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Recording
 
-from application.errors import Conflict, NotFound
-from application.ports import FileStore
+from application.errors import Conflict, Erased, NotFound
+from application.ports import CustomerFileStores, FileStore
 from application.principal import Principal
 from domain.customer import Customer
+from domain.erasure import ErasedRecord
 from domain.organization import Organization
 from domain.user import User
 
@@ -67,6 +68,13 @@ class DocIntakeBase(Application[UUID]):
             raise RuntimeError("no file store configured")
         return self._file_store
 
+    def customer_files(self, customer_id: UUID) -> FileStore:
+        """The file store for one customer's files (sealed with the customer's key)."""
+        store = self.file_store
+        if isinstance(store, CustomerFileStores):
+            return store.for_customer(customer_id)
+        return store
+
     def on_recorded(self, callback: Callable[[int], None]) -> None:
         """Call `callback(position)` after every save (used to wake in-process followers)."""
         self._after_save.append(callback)
@@ -87,10 +95,13 @@ class DocIntakeBase(Application[UUID]):
             aggregate: object = repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
+        kept = repository.cache if repository is self._organizations else None
+        if kept is not None and not isinstance(aggregate, Organization):
+            # Keep organisations only, never what another id led to.
+            kept.get(aggregate_id, evict=True)
+        if isinstance(aggregate, ErasedRecord):
+            raise Erased(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         if not isinstance(aggregate, kind):
-            if repository is self._organizations and repository.cache is not None:
-                # Keep organisations only, never what another id led to.
-                repository.cache.get(aggregate_id, evict=True)
             raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         return aggregate
 

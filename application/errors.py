@@ -11,6 +11,10 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Erased(NotFound):
+    """It existed, but its customer was deleted and erased: nothing of it can be read."""
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 
@@ -21,3 +25,9 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class StoredFileDamaged(DomainError):
+    """The stored bytes of a file do not authenticate: nothing of them is handed out."""
+
+    code = "file_damaged"

@@ -12,11 +12,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from application.base import DocIntakeBase
-from application.ports import FileStore
+from application.ports import FileStore, MailArchive
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
 from projections.database import Transaction
+from projections.erasure import erased_customer
 from projections.rows import chunks, placeholders
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,10 @@ class FileCleanupPolicy:
 
     name = "file_cleanup"
 
-    def __init__(self, file_store: FileStore) -> None:
+    def __init__(self, file_store: FileStore, mailer: object = None) -> None:
         self.file_store = file_store
+        # The outbox keeps copies of mails about customers: erasing a customer removes them.
+        self.mail_archive = mailer if isinstance(mailer, MailArchive) else None
         self.handled = (
             ReceivedFile.FileUploaded,
             ReceivedFile.FileDeleted,
@@ -69,20 +72,30 @@ class FileCleanupPolicy:
                 )
             elif isinstance(event, ReceivedFile.FileDeleted):
                 self._remove(tx, table, "owner_id", str(event.originator_id))
-            elif isinstance(event, Customer.CustomerDeleted):
-                self._remove(tx, table, "customer_id", str(event.originator_id))
+            elif (customer_id := erased_customer(event)) is not None:
+                # An erased upload or sent file names its object in its skeleton: the
+                # bytes go even when this policy never read the file's own event.
+                object_key = getattr(event, "known", {}).get("object_key")
+                if isinstance(object_key, str):
+                    self._delete_object(object_key)
+                self._remove(tx, table, "customer_id", str(customer_id))
+                if self.mail_archive is not None:
+                    self.mail_archive.forget_customer(customer_id)
 
     def _remove(self, tx: Transaction, table: str, column: str, value: str) -> None:
         rows = tx.fetchall(
             f"SELECT object_key, owner_id FROM {table} WHERE {column} = %s", (value,)
         )
         for row in rows:
-            self.file_store.delete(row["object_key"])
-            # The bytes may still sit under their temporary key (crash before the move).
-            self.file_store.delete(f"incoming/{row['owner_id']}")
+            self._delete_object(row["object_key"])
         keys = [row["object_key"] for row in rows]
         for part in chunks(keys):
             tx.execute(f"DELETE FROM {table} WHERE object_key IN ({placeholders(len(part))})", part)
+
+    def _delete_object(self, object_key: str) -> None:
+        self.file_store.delete(object_key)
+        # The bytes may still sit under their temporary key (crash before the move).
+        self.file_store.delete("incoming/" + object_key.rsplit("/", 1)[-1])
 
 
 class StorageSweeper(DocIntakeBase):
@@ -90,8 +103,10 @@ class StorageSweeper(DocIntakeBase):
         """Finish or remove what an interrupted upload left under `incoming/`.
 
         An object whose upload was recorded is moved to its final key; one with no
-        event (the request died before recording) is deleted. Only objects older
-        than `older_than` are touched, so uploads in flight are left alone.
+        event (the request died before recording) is deleted, and so is the staging
+        of an upload whose process died while writing (`FileStore.remove_abandoned`).
+        Only what is older than `older_than` is touched, so uploads in flight are left
+        alone.
         """
         cutoff = datetime.now(UTC) - older_than
         finished = removed = 0
@@ -118,5 +133,7 @@ class StorageSweeper(DocIntakeBase):
             else:
                 self.file_store.delete(key)
                 removed += 1
+        # A process killed mid-upload leaves its half-written staging behind too.
+        removed += self.file_store.remove_abandoned(cutoff)
         log.info("storage sweep: %d finished, %d removed", finished, removed)
         return {"finished": finished, "removed": removed}

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.customers import Recorded
-from application.errors import NotFound
+from application.errors import Erased, NotFound, StoredFileDamaged
 from application.permissions import Action, authorize
-from application.ports import ObjectMissing
+from application.ports import FileCorrupted, ObjectMissing
 from application.principal import Principal
 from application.upload_links import (
     StoredUpload,
@@ -66,24 +66,36 @@ class FileCommands(UploadLinkCommands):
 
         return self.retrying(attempt)
 
-    def read_object(self, key: str, temporary_key: str | None = None) -> Iterator[bytes]:
-        """The bytes under `key`, or (in the window before the move) under the temporary key."""
-        try:
-            return self.file_store.read(key)
-        except ObjectMissing:
-            if temporary_key is None:
-                raise NotFound("The file's bytes are not available.") from None
-        try:
-            return self.file_store.read(temporary_key)
-        except ObjectMissing:
-            raise NotFound("The file's bytes are not available.") from None
+    def read_object(
+        self, customer_id: UUID, key: str, temporary_key: str | None = None
+    ) -> Iterator[bytes]:
+        """The bytes under `key`, or (in the window before the move) under the temporary key.
+
+        Damaged bytes are refused before the first of them is handed out; a damage
+        further into a large file ends its stream with `FileCorrupted`.
+        """
+        store = self.customer_files(customer_id)
+        for candidate in (key, temporary_key):
+            if candidate is None:
+                continue
+            try:
+                return store.read(candidate)
+            except ObjectMissing:
+                continue
+            except FileCorrupted:
+                raise StoredFileDamaged(
+                    "The stored file is damaged; it cannot be handed out."
+                ) from None
+        raise NotFound("The file's bytes are not available.")
 
     def file_content(
         self, principal: Principal, file_id: UUID
     ) -> tuple[ReceivedFile, Iterator[bytes]]:
         authorize(principal, Action.READ)
         received = self.file_of(principal, file_id)
-        return received, self.read_object(received.object_key, incoming_key(received.id))
+        return received, self.read_object(
+            received.customer_id, received.object_key, incoming_key(received.id)
+        )
 
     # Sent files ------------------------------------------------------------------------
 
@@ -125,8 +137,11 @@ class FileCommands(UploadLinkCommands):
         """The sent file behind a download token, if the client may still have it."""
         if not token or len(token) > 100:
             raise NotFound("No such download.")
-        sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
-        customer = self.load(sent.customer_id, Customer)
+        try:
+            sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
+            customer = self.load(sent.customer_id, Customer)
+        except Erased:
+            raise LinkRevoked("This download is no longer available.") from None
         if customer.deleted or sent.revoked:
             raise LinkRevoked("This download is no longer available.")
         if not sent.available(self.now()):
@@ -136,7 +151,7 @@ class FileCommands(UploadLinkCommands):
     def download_sent_file(self, token: str) -> tuple[SentFile, Iterator[bytes]]:
         """The client downloads: the first download is recorded (`downloaded_at`)."""
         sent = self.public_sent_file(token)
-        content = self.read_object(sent.object_key, incoming_key_for_sent(sent))
+        content = self.read_object(sent.customer_id, sent.object_key, incoming_key_for_sent(sent))
 
         def attempt() -> None:
             fresh = self.load(sent.id, SentFile)

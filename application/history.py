@@ -18,12 +18,13 @@ from enum import Enum
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from application.base import DocIntakeBase
 from application.errors import NotFound
 from application.principal import Principal
 from domain.customer import Customer
+from domain.erasure import ERASED, ErasedEvent, ErasedRecord
 from domain.errors import InvalidValue
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
@@ -78,7 +79,10 @@ def plain(value: Any) -> Any:
 
 
 def describe(event: Any) -> HistoryEvent:
-    """One stored event as an auditor reads it (secrets' hashes redacted)."""
+    """One stored event as an auditor reads it (secrets' hashes redacted; an erased
+    customer's events as their skeleton: every personal field marked erased)."""
+    if isinstance(event, ErasedEvent):
+        return describe_erased(event)
     data = {
         k: REDACTED if k in _REDACTED and v is not None else plain(v)
         for k, v in vars(event).items()
@@ -92,6 +96,30 @@ def describe(event: Any) -> HistoryEvent:
         type=type(event).__name__,
         timestamp=event.timestamp,
         actor_id=UUID(actor) if actor else None,
+        data=data,
+    )
+
+
+def describe_erased(event: ErasedEvent) -> HistoryEvent:
+    try:
+        fields = [
+            name
+            for cls in reversed(resolve_topic(event.topic).__mro__)
+            for name in getattr(cls, "__annotations__", {})
+            if not name.startswith("_") and name not in _ENVELOPE and name != "class_version"
+        ]
+    except Exception:
+        fields = []
+    data: dict[str, Any] = {name: ERASED for name in dict.fromkeys(fields)}
+    data.update({k: plain(v) for k, v in event.known.items()})
+    actor = data.pop("actor_id", None)
+    return HistoryEvent(
+        aggregate_id=event.originator_id,
+        aggregate_type=event.aggregate_name,
+        version=event.originator_version,
+        type=event.type_name,
+        timestamp=event.timestamp,
+        actor_id=UUID(actor) if isinstance(actor, str) and actor != ERASED else None,
         data=data,
     )
 
@@ -115,6 +143,9 @@ def customer_state(customer: Customer) -> dict[str, Any]:
 class HistoryQueries(DocIntakeBase):
     # Set by the composition root; without it every history reads the whole log.
     customer_parts_index: CustomerPartsIndex | None = None
+    # The event store's own record of each aggregate's customer (exact, and kept after a
+    # deletion, when the read-model index has dropped the customer's rows).
+    customer_aggregates: CustomerPartsIndex | None = None
 
     def customer_history(self, customer_id: UUID) -> list[HistoryEvent]:
         """Every stored event of the customer and of its links and files, oldest first.
@@ -132,7 +163,11 @@ class HistoryQueries(DocIntakeBase):
 
     def _customer_events(self, customer_id: UUID) -> list[Any]:
         own: list[Any] = list(self.events.get(customer_id))
-        if not own or not isinstance(own[0], Customer.CustomerCreated):
+        created = own[0] if own else None
+        erased_creation = (
+            isinstance(created, ErasedEvent) and created.type_name == "CustomerCreated"
+        )
+        if not (isinstance(created, Customer.CustomerCreated) or erased_creation):
             raise NotFound(f"No customer with id {customer_id}.")
         return own
 
@@ -140,6 +175,9 @@ class HistoryQueries(DocIntakeBase):
         """Ids of the customer's upload links, received files and sent files, oldest first."""
         index = self.customer_parts_index
         known, position = index.parts_of(customer_id) if index else ([], 0)
+        if self.customer_aggregates is not None:
+            owned, head = self.customer_aggregates.parts_of(customer_id)
+            known, position = [*known, *owned], max(position, head)
         return list(dict.fromkeys([*known, *self._scan_for_parts(customer_id, position)]))
 
     def _scan_for_parts(self, customer_id: UUID, after: int) -> Iterable[UUID]:
@@ -181,6 +219,8 @@ class HistoryQueries(DocIntakeBase):
         if version is not None and version > own[-1].originator_version:
             raise InvalidValue.single("version", f"must be at most {own[-1].originator_version}")
         customer: object = self.repository.get(customer_id, version=version)
+        if isinstance(customer, ErasedRecord):
+            return {"id": str(customer_id), "version": customer.version, "erased": True}
         if not isinstance(customer, Customer):
             raise NotFound(f"No customer with id {customer_id}.")
         return customer_state(customer)

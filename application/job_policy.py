@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from application.job_state import LINK_EXPIRY, OUTCOMES, TABLES, create_job_tables, table_exists
-from application.jobs import JobQueue, notify_upload_job, send_link_job
+from application.job_state import (
+    LINK_EXPIRY,
+    NOTICE_FILES,
+    OUTCOMES,
+    TABLES,
+    create_job_tables,
+    table_exists,
+)
+from application.jobs import JobKind, JobQueue, notify_upload_job, send_link_job
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
 from projections.database import Transaction
+from projections.erasure import erased_customer
 from projections.tracking import set_position
 
 
@@ -77,5 +86,21 @@ class JobPolicy:
                 )
             elif isinstance(event, UploadLink.UploadLinkRevoked | UploadLink.UploadLinkExpired):
                 tx.execute(f"DELETE FROM {expiry} WHERE link_id = %s", (event.originator_id,))
-            elif isinstance(event, Customer.CustomerDeleted):
-                tx.execute(f"DELETE FROM {expiry} WHERE customer_id = %s", (event.originator_id,))
+            elif (customer_id := erased_customer(event)) is not None:
+                self._forget_customer(tx, customer_id, table_suffix)
+
+    @staticmethod
+    def _forget_customer(tx: Transaction, customer_id: UUID, suffix: str) -> None:
+        """Nothing of an erased customer stays in the job tables: no link to expire, no
+        file names waiting for a digest, no mail error naming its address."""
+        tx.erasing()
+        links = tx.fetchall(
+            f"SELECT link_id FROM {LINK_EXPIRY}{suffix} WHERE customer_id = %s", (customer_id,)
+        )
+        for row in links:
+            tx.execute(
+                f"UPDATE {OUTCOMES}{suffix} SET detail = NULL WHERE job_key LIKE %s",
+                (f"{JobKind.SEND_LINK.value}:link_id={row['link_id']}:%",),
+            )
+        tx.execute(f"DELETE FROM {LINK_EXPIRY}{suffix} WHERE customer_id = %s", (customer_id,))
+        tx.execute(f"DELETE FROM {NOTICE_FILES}{suffix} WHERE customer_id = %s", (customer_id,))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+from uuid import UUID
 
 
 class ObjectWriter(Protocol):
@@ -44,12 +45,45 @@ class FileStore(Protocol):
     def list(self, prefix: str) -> Iterator[tuple[str, datetime]]:
         """Keys below a prefix with their last-modified time (UTC)."""
 
+    def remove_abandoned(self, before: datetime) -> int:
+        """Remove what writers left that neither committed nor aborted (a killed process)
+        and that saw no write since `before`: staging files on disk, unfinished multipart
+        uploads in a bucket. Returns how many were removed."""
+
     def check(self) -> None:
         """Raise if the store cannot be reached (used by `/ready`)."""
 
 
+@runtime_checkable
+class CustomerFileStores(Protocol):
+    """A file store that keeps each customer's files under that customer's key."""
+
+    def for_customer(self, customer_id: UUID) -> FileStore:
+        """The store as this customer's files see it (writes and reads go through here)."""
+
+
 class ObjectMissing(Exception):
     """The store holds no object under the key asked for."""
+
+
+class FileCorrupted(Exception):
+    """A stored object does not authenticate: truncated, reordered or altered bytes.
+
+    Raised before a byte of the damaged part is handed out.
+    """
+
+
+#: Names the customer a mail is about, so that erasing the customer can find its copies.
+#: Kept in the outbox's copy; never sent to a mail server.
+CUSTOMER_HEADER = "X-Docintake-Customer"
+
+
+@runtime_checkable
+class MailArchive(Protocol):
+    """A mailer that keeps copies of what it sent (the outbox folder)."""
+
+    def forget_customer(self, customer_id: UUID) -> int:
+        """Delete every kept mail about this customer; returns how many."""
 
 
 class Mailer(Protocol):

@@ -13,7 +13,7 @@ from uuid import UUID
 from application.attempt_limiter import AttemptLimiter
 from application.base import DocIntakeBase
 from application.customers import Recorded
-from application.errors import NotFound
+from application.errors import Erased, NotFound
 from application.passwords import hash_password, verify_password
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -30,7 +30,7 @@ from domain.upload_link import (
     allowed_types,
     requested_items,
 )
-from domain.values import email_address, person_name
+from domain.values import email_address, person_name, text_value
 
 log = logging.getLogger(__name__)
 
@@ -86,19 +86,6 @@ def file_key(file_id: UUID) -> str:
     return f"files/{file_id}"
 
 
-def _optional_text(value: object, field: str, max_length: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidValue.single(field, "must be a string")
-    text = value.strip()
-    if len(text) > max_length:
-        raise InvalidValue.single(field, f"must be at most {max_length} characters")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
-        raise InvalidValue.single(field, "must not contain control characters")
-    return text or None
-
-
 class UploadLinkCommands(DocIntakeBase):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
@@ -136,8 +123,11 @@ class UploadLinkCommands(DocIntakeBase):
             except InvalidValue as invalid:
                 problems.update(invalid.fields)
 
-        check("title", lambda: _optional_text(title, "title", TITLE_MAX_LENGTH))
-        check("message", lambda: _optional_text(message, "message", MESSAGE_MAX_LENGTH))
+        check("title", lambda: text_value(title, "title", max_length=TITLE_MAX_LENGTH))
+        check(
+            "message",
+            lambda: text_value(message, "message", max_length=MESSAGE_MAX_LENGTH, multiline=True),
+        )
         check("expires_at", lambda: self._expiry(expires_at, now))
         check("max_file_size", lambda: self._max_file_size(max_file_size))
         check("max_files", lambda: self._max_files(max_files))
@@ -247,7 +237,7 @@ class UploadLinkCommands(DocIntakeBase):
         Without `to`, the customer's e-mail address is used.
         """
         authorize(principal, Action.SEND_LINKS)
-        text = _optional_text(message, "message", MESSAGE_MAX_LENGTH)
+        text = text_value(message, "message", max_length=MESSAGE_MAX_LENGTH, multiline=True)
         recipient = email_address(to, "to") if to is not None else None
 
         def attempt() -> Recorded:
@@ -270,9 +260,12 @@ class UploadLinkCommands(DocIntakeBase):
         """The link behind a token, if it may be used now (404 unknown; 410 revoked/expired)."""
         if not token or len(token) > 100:
             raise NotFound("No such upload link.")
-        link = self.load(UploadLink.id_for(token_hash(token)), UploadLink)
-        # Deleting the customer stops its links at once, whatever is recorded on them.
-        customer = self.load(link.customer_id, Customer)
+        try:
+            link = self.load(UploadLink.id_for(token_hash(token)), UploadLink)
+            # Deleting the customer stops its links at once, whatever is recorded on them.
+            customer = self.load(link.customer_id, Customer)
+        except Erased:
+            raise LinkRevoked("This upload link has been revoked.") from None
         if customer.deleted:
             raise LinkRevoked("This upload link has been revoked.")
         link.refuse_if_unusable(self.now())
@@ -318,8 +311,11 @@ class UploadLinkCommands(DocIntakeBase):
         email = email_address(uploader_email, "uploader_email")
 
         def attempt() -> Recorded:
-            link = self.load(link_id, UploadLink)
-            customer = self.load(link.customer_id, Customer)
+            try:
+                link = self.load(link_id, UploadLink)
+                customer = self.load(link.customer_id, Customer)
+            except Erased:
+                raise LinkRevoked("This upload link has been revoked.") from None
             if customer.deleted:
                 raise LinkRevoked("This upload link has been revoked.")
             now = self.now()

@@ -132,10 +132,28 @@ class BulkAppender:
             ) as copy,
         ):
             copy.set_types(["uuid", "int8", "text", "bytea"])
+            stored_events = []
             for event in events:
                 stored = to_stored(event)
+                stored_events.append(stored)
                 copy.write_row(
                     (stored.originator_id, stored.originator_version, stored.topic, stored.state)
+                )
+        # The customers' keys and owners, as the recorder writes them with the events.
+        new_keys, owners, _ = self.app.recorder._key_changes(stored_events)  # type: ignore[attr-defined]
+        fingerprint = self.app.recorder.keys.master.fingerprint  # type: ignore[attr-defined]
+        with self.connection.cursor() as cursor:
+            if new_keys:
+                cursor.executemany(
+                    "INSERT INTO customer_keys"
+                    " (customer_id, wrapped_key, master_key_id, created_at)"
+                    " VALUES (%s, %s, %s, now())",
+                    [(c, w, fingerprint) for c, w in new_keys],
+                )
+            if owners:
+                cursor.executemany(
+                    "INSERT INTO aggregate_owners (aggregate_id, customer_id) VALUES (%s, %s)",
+                    owners,
                 )
         self.connection.commit()
         return len(events)

@@ -13,6 +13,8 @@ COST = ("create_round_trips", "create_server_cpu_ms", "idle_server_cpu")
 EMBEDDED = ("embedded_create", "embedded_search")
 REBUILD = "rebuild"
 LOADING = ("customer_load_long_history", "customer_load_long_history_snapshot")
+ENCRYPT_STORE = "encrypted_store_local"
+CREATE_ENCRYPTED = "create_encrypted_vs_plain"
 
 
 def define(sizes: Sizes) -> dict[str, Figure]:
@@ -150,6 +152,20 @@ def define(sizes: Sizes) -> dict[str, Figure]:
             "ms",
             Goal("<=", 2.0),
             f"load a customer with {sizes.short_history} events",
+        ),
+        Figure(
+            ENCRYPT_STORE,
+            "the payload streamed through the encrypting file store to local disk",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "a plain copy of the same bytes to the same disk (fsync)",
+        ),
+        Figure(
+            CREATE_ENCRYPTED,
+            "customer creates per second with encryption (keys, sealed events, hash chain)",
+            "creates/s",
+            Goal(">=", 0.9),
+            "the same creates with encryption switched off in the harness",
         ),
     ]
     return {f.name: f for f in figures}

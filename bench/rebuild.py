@@ -26,6 +26,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from application.event_log import EventLog
+from bench.encryption import BENCH_MASTER_KEY
 from domain.customer import Customer
 from domain.received_file import ReceivedFile, ReviewState
 from domain.upload_link import UploadLink
@@ -127,7 +128,10 @@ def measure_rebuild(
     """
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(
-            database_url=database_url, data_dir=Path(data_dir), run_projections=False
+            master_key=BENCH_MASTER_KEY,
+            database_url=database_url,
+            data_dir=Path(data_dir),
+            run_projections=False,
         )
         services = bootstrap(settings, pool_size=2)
         try:

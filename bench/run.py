@@ -28,6 +28,7 @@ from bench import (
     aggregate_loading,
     dataset,
     embedded,
+    encryption,
     machine,
     read_your_writes,
     rebuild,
@@ -38,6 +39,7 @@ from bench import (
     figures as planned,
 )
 from bench.dataset import Population
+from bench.encryption import BENCH_MASTER_KEY
 from bench.load import LoadGenerator, LoadResult, load_generator
 from bench.postgres import free_connections, scratch_database
 from bench.results import Figure, interleave, table, write_results
@@ -114,7 +116,12 @@ def rebuild_scenario(sizes: Sizes, figure: Figure, work: Path, clock: Clock) -> 
     """
     with section(clock, "rebuild figure", [figure]), scratch_database("log") as database_url:
         services = bootstrap(
-            Settings(database_url=database_url, data_dir=work / "log", run_projections=False),
+            Settings(
+                database_url=database_url,
+                data_dir=work / "log",
+                run_projections=False,
+                master_key=BENCH_MASTER_KEY,
+            ),
             pool_size=HARNESS_POOL,
         )
         try:
@@ -299,6 +306,7 @@ def measure_cost(
     )
     settings = {
         "DOCINTAKE_DATABASE_URL": urlunsplit(proxied),
+        "DOCINTAKE_MASTER_KEY": BENCH_MASTER_KEY.encoded(),
         "DOCINTAKE_DATA_DIR": str(work / "server-cost"),
     }
     headers = {"Authorization": f"Bearer {population.writers[0].token}"}
@@ -356,6 +364,31 @@ def measure_cost(
     cpu.tool = idle.tool = "/proc/PID/stat of the server (utime + stime)"
 
 
+def encryption_scenario(
+    sizes: Sizes, figures: dict[str, Figure], work: Path, payload: Path, clock: Clock
+) -> None:
+    """What encryption at rest costs: sealing a file, and a create with and without it."""
+    store, creates = figures[planned.ENCRYPT_STORE], figures[planned.CREATE_ENCRYPTED]
+    with section(clock, "encryption figures", [store, creates]):
+        folder = work / "encryption"
+        folder.mkdir(parents=True, exist_ok=True)
+        interleave(
+            sizes.rounds,
+            lambda: encryption.sealed_write_mib_per_second(payload, folder),
+            lambda: copy_mib_per_second(payload, folder),
+            store,
+        )
+        store.tool = "the encrypting file store over local files, in the harness"
+        with (
+            scratch_database("create_encrypted") as encrypted_url,
+            scratch_database("create_plain") as plain_url,
+            encryption.create_harness(encrypted_url, work / "enc", True) as encrypted,
+            encryption.create_harness(plain_url, work / "plain", False) as plain,
+        ):
+            interleave(sizes.rounds, encrypted, plain, creates)
+        creates.tool = "create_customer commands in the harness, with and without encryption"
+
+
 def main_scenario(
     load: LoadGenerator, sizes: Sizes, figures: dict[str, Figure], work: Path, clock: Clock
 ) -> None:
@@ -371,7 +404,12 @@ def main_scenario(
         scratch_database("main") as database_url,
     ):
         services = bootstrap(
-            Settings(database_url=database_url, data_dir=work / "harness", run_projections=False),
+            Settings(
+                database_url=database_url,
+                data_dir=work / "harness",
+                run_projections=False,
+                master_key=BENCH_MASTER_KEY,
+            ),
             pool_size=HARNESS_POOL,
         )
         try:
@@ -382,6 +420,7 @@ def main_scenario(
                 measure_loading(services, sizes, population, figures)
             server_settings = {
                 "DOCINTAKE_DATABASE_URL": database_url,
+                "DOCINTAKE_MASTER_KEY": BENCH_MASTER_KEY.encoded(),
                 "DOCINTAKE_DATA_DIR": str(work / "server"),
                 "DOCINTAKE_BENCH_ROUTES": "true",
             }
@@ -507,6 +546,7 @@ def upload_scenario(
         settings = {
             **storage,
             "DOCINTAKE_DATABASE_URL": database_url,
+            "DOCINTAKE_MASTER_KEY": BENCH_MASTER_KEY.encoded(),
             "DOCINTAKE_DATA_DIR": str(work / f"server-{kind}"),
             "DOCINTAKE_MAX_UPLOAD_SIZE": str(limit),
         }
@@ -566,6 +606,7 @@ def main(argv: list[str] | None = None) -> int:
             make_payload(payload, sizes.upload_bytes)
             for kind in ("local", "s3"):
                 upload_scenario(kind, sizes, figures, work, payload, clock)
+            encryption_scenario(sizes, figures, work, payload, clock)
     finally:
         # Whatever was measured is written, even when the run is cut short.
         info = machine.describe(sizes.mode, load.version, load_at_start)

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidValue
+from domain.values import text_value
 
 REVIEW_COMMENT_MAX_LENGTH = 2_000
 
@@ -89,13 +90,7 @@ class ReceivedFile(Aggregate):
         self.deleted = False
 
     def review(self, state: ReviewState, comment: object, actor_id: UUID) -> None:
-        if comment is not None and not isinstance(comment, str):
-            raise InvalidValue.single("comment", "must be a string")
-        text = comment.strip() if isinstance(comment, str) else None
-        if text and len(text) > REVIEW_COMMENT_MAX_LENGTH:
-            raise InvalidValue.single(
-                "comment", f"must be at most {REVIEW_COMMENT_MAX_LENGTH} characters"
-            )
+        text = text_value(comment, "comment", max_length=REVIEW_COMMENT_MAX_LENGTH, multiline=True)
         if state is ReviewState.QUERY and not text:
             raise InvalidValue.single("comment", "a query needs a comment for the follow-up")
         self._reviewed(

@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue
+from domain.values import text_value
 
 _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
 
@@ -69,11 +70,18 @@ def allowed_types(value: object, field: str = "allowed_types") -> list[str]:
     return types
 
 
+# Types that can carry script when a browser opens them: a wildcard such as `image/*`
+# ("photos and scans") never admits them; a link must name them to take them.
+NAMED_ONLY_TYPES = frozenset({"image/svg+xml", "text/html", "application/xhtml+xml"})
+
+
 def type_allowed(content_type: str, allowed: list[str]) -> bool:
     if not allowed:
         return True
+    if content_type in allowed:
+        return True
     major = content_type.split("/", 1)[0]
-    return content_type in allowed or f"{major}/*" in allowed
+    return f"{major}/*" in allowed and content_type not in NAMED_ONLY_TYPES
 
 
 def requested_items(value: object, field: str = "requested_items") -> list[dict[str, Any]]:
@@ -85,17 +93,12 @@ def requested_items(value: object, field: str = "requested_items") -> list[dict[
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for raw in value:
-        label = raw.get("label") if isinstance(raw, dict) else raw
-        if not isinstance(label, str) or not label.strip():
+        raw_label = raw.get("label") if isinstance(raw, dict) else raw
+        if not isinstance(raw_label, str) or not raw_label.strip():
             raise InvalidValue.single(field, "every item needs a non-empty label")
-        label = unicodedata.normalize("NFC", label.strip())
-        if len(label) > ITEM_LABEL_MAX_LENGTH or any(
-            unicodedata.category(c) == "Cc" for c in label
-        ):
-            raise InvalidValue.single(
-                field,
-                f"labels are at most {ITEM_LABEL_MAX_LENGTH} characters without control characters",
-            )
+        checked = text_value(raw_label, field, max_length=ITEM_LABEL_MAX_LENGTH, required=True)
+        assert checked is not None
+        label = unicodedata.normalize("NFC", checked)
         if label.casefold() in seen:
             raise InvalidValue.single(field, f"{label!r} is listed twice")
         seen.add(label.casefold())
@@ -162,11 +165,20 @@ class UploadLink(Aggregate):
         to: str
         request_id: UUID
 
+        def apply(self, aggregate: Any) -> None:
+            # The event's own time: a method body only sees the previous event's.
+            aggregate.last_sent_at = self.timestamp
+            aggregate.last_sent_to = self.to
+            aggregate.send_failure = None
+
     class UploadLinkSendFailed(Aggregate.Event):
         customer_id: UUID
         to: str
         request_id: UUID
         reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.send_failure = self.reason
 
     class UploadLinkExpired(Aggregate.Event):
         customer_id: UUID
@@ -213,6 +225,9 @@ class UploadLink(Aggregate):
         self.password_failures = 0
         self.upload_count = 0
         self.received_items: dict[str, int] = {}
+        self.last_sent_at: datetime | None = None
+        self.last_sent_to: str | None = None
+        self.send_failure: str | None = None
 
     # What the public side may do -------------------------------------------------
 
@@ -321,13 +336,19 @@ class UploadLink(Aggregate):
     ) -> None:
         pass
 
-    @event(UploadLinkSent)
     def mark_sent(self, customer_id: UUID, to: str, request_id: UUID) -> None:
-        pass
+        self.trigger_event(
+            self.UploadLinkSent, customer_id=customer_id, to=to, request_id=request_id
+        )
 
-    @event(UploadLinkSendFailed)
     def mark_send_failed(self, customer_id: UUID, to: str, request_id: UUID, reason: str) -> None:
-        pass
+        self.trigger_event(
+            self.UploadLinkSendFailed,
+            customer_id=customer_id,
+            to=to,
+            request_id=request_id,
+            reason=reason,
+        )
 
     def mark_expired(self, now: datetime) -> bool:
         """Record an expiry that has happened (the request-time check stays the authority)."""

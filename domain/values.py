@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from enum import StrEnum
+
+from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import InvalidValue
 
@@ -13,10 +15,9 @@ EMAIL_MAX_LENGTH = 254
 NOTE_MAX_LENGTH = 10_000
 ORGANIZATION_NAME_MAX_LENGTH = 200
 
-# Deliberately pragmatic: one "@", a dot in the domain, no spaces or control
-# characters. Full RFC 5322 acceptance would admit addresses no mail server takes.
-_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f.]{2,}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Line breaks a multi-line field keeps; a browser's textarea sends CRLF, which is
+# stored as LF (and a lone CR too), so CR itself never reaches storage.
+_MULTILINE_KEEPS = frozenset("\t\n")
 
 
 class CustomerStatus(StrEnum):
@@ -59,69 +60,86 @@ class Plan(StrEnum):
             raise InvalidValue.single(field, "must be one of solo, pro, team") from None
 
 
-def _text(value: object, field: str, *, max_length: int, required: bool) -> str | None:
+def text_value(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+) -> str | None:
+    """The one check of every free-text field: trimmed, bounded, no control characters.
+
+    A single-line field (a name, a title, a label) refuses every control character,
+    tab and line breaks included: they end up in mail subjects, file names and table
+    cells. A multi-line field (a note, a message, a review comment) keeps tab and line
+    feed; CRLF and lone CR become LF. Blank is "none" (or refused when `required`).
+    """
     if value is None:
         if required:
             raise InvalidValue.single(field, "is required")
         return None
     if not isinstance(value, str):
         raise InvalidValue.single(field, "must be a string")
-    text = value.strip()
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+    text = text.strip()
     if not text:
         if required:
             raise InvalidValue.single(field, "must not be empty")
         return None
     if len(text) > max_length:
         raise InvalidValue.single(field, f"must be at most {max_length} characters")
-    if _CONTROL.search(text):
-        raise InvalidValue.single(field, "must not contain control characters")
+    allowed = _MULTILINE_KEEPS if multiline else frozenset()
+    for character in text:
+        category = unicodedata.category(character)
+        if category == "Cc" and character not in allowed:
+            raise InvalidValue.single(field, "must not contain control characters")
+        if category == "Cs":
+            raise InvalidValue.single(field, "is not valid Unicode text")
     return text
 
 
 def customer_name(value: object, field: str = "name") -> str:
     """A customer's name: 1..200 characters after trimming."""
-    name = _text(value, field, max_length=NAME_MAX_LENGTH, required=True)
+    name = text_value(value, field, max_length=NAME_MAX_LENGTH, required=True)
     assert name is not None
     return name
 
 
 def company_name(value: object, field: str = "company") -> str | None:
     """An optional company name; blank means none."""
-    return _text(value, field, max_length=COMPANY_MAX_LENGTH, required=False)
+    return text_value(value, field, max_length=COMPANY_MAX_LENGTH, required=False)
 
 
 def email_address(value: object, field: str = "email", *, required: bool = False) -> str | None:
-    """An e-mail address, trimmed, domain part lower-cased; blank means none."""
-    text = _text(value, field, max_length=EMAIL_MAX_LENGTH, required=required)
+    """An e-mail address by RFC 5321/5322 syntax (no DNS look-up), blank means none.
+
+    Stored as `email-validator` normalises it: trimmed, the domain lower-cased (and in
+    Unicode for an internationalised domain). A name with it (`Anna <a@b.de>`) and a
+    local part outside ASCII are refused: the mail servers it goes through may not take them.
+    """
+    text = text_value(value, field, max_length=EMAIL_MAX_LENGTH, required=required)
     if text is None:
         return None
-    if not _EMAIL.match(text):
-        raise InvalidValue.single(field, "is not a valid e-mail address")
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    try:
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise InvalidValue.single(field, "is not a valid e-mail address") from None
+    return str(checked.normalized)
 
 
 def note_text(value: object, field: str = "text") -> str:
-    text = value.strip() if isinstance(value, str) else value
-    if isinstance(text, str) and len(text) > NOTE_MAX_LENGTH:
-        raise InvalidValue.single(field, f"must be at most {NOTE_MAX_LENGTH} characters")
-    if isinstance(text, str):
-        # Notes are multi-line: newlines and tabs are fine, other controls are not.
-        if _CONTROL.search(text):
-            raise InvalidValue.single(field, "must not contain control characters")
-        if not text:
-            raise InvalidValue.single(field, "must not be empty")
-        return text
-    if value is None:
-        raise InvalidValue.single(field, "is required")
-    raise InvalidValue.single(field, "must be a string")
+    """An internal note: multi-line, 1..10,000 characters after trimming."""
+    text = text_value(value, field, max_length=NOTE_MAX_LENGTH, required=True, multiline=True)
+    assert text is not None
+    return text
 
 
 def organization_name(value: object, field: str = "organization_name") -> str:
-    name = _text(value, field, max_length=ORGANIZATION_NAME_MAX_LENGTH, required=True)
+    name = text_value(value, field, max_length=ORGANIZATION_NAME_MAX_LENGTH, required=True)
     assert name is not None
     return name
 
 
 def person_name(value: object, field: str = "name") -> str | None:
-    return _text(value, field, max_length=NAME_MAX_LENGTH, required=False)
+    return text_value(value, field, max_length=NAME_MAX_LENGTH, required=False)

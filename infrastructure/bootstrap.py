@@ -16,7 +16,15 @@ from application.file_cleanup import FileCleanupPolicy
 from application.job_policy import JobPolicy
 from application.jobs import JobCounts, JobQueue
 from application.ports import FileStore, Mailer
+from infrastructure.audit_log import AuditLog
 from infrastructure.database import PostgresDatabase, SqliteDatabase
+from infrastructure.encrypted_file_store import EncryptingFileStore
+from infrastructure.encryption import (
+    encryption_environment,
+    event_store_of,
+    install_encryption,
+    master_key_for,
+)
 from infrastructure.failures import of_the_surroundings
 from infrastructure.file_store import file_store_from_settings
 from infrastructure.job_table import JOBS_CHANNEL
@@ -95,10 +103,10 @@ def all_projections() -> list[Projection]:
 
 
 def all_policies(
-    file_store: FileStore, jobs: JobQueue, head: Callable[[], int]
+    file_store: FileStore, jobs: JobQueue, head: Callable[[], int], mailer: Mailer | None = None
 ) -> list[Projection]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
-    return [FileCleanupPolicy(file_store), JobPolicy(jobs, head)]
+    return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, head)]
 
 
 class Services:
@@ -130,7 +138,7 @@ class Services:
             else PostgresLeases(settings.database_url)
         )
         self.jobs = JobSystem(settings, database, self.lease)
-        self.policies = all_policies(file_store, self.jobs.queue, app.head)
+        self.policies = all_policies(file_store, self.jobs.queue, app.head, mailer)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
@@ -291,6 +299,10 @@ class Services:
             problems["file_storage"] = type(error).__name__
         return problems
 
+    def audit_log(self) -> AuditLog:
+        """The event store as auditors and operators check it (`docintake audit|keys`)."""
+        return AuditLog(self.app, self.settings)
+
     def read_models(self) -> ReadModels:
         """What `docintake projections rebuild|verify` work on."""
         return ReadModels(
@@ -336,13 +348,18 @@ class Services:
         self.app.close()
 
 
-def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
+def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) -> Services:
     """Build the service for these settings (nothing runs until `start()`).
 
     Operators' commands pass a small `pool_size`: each open connection counts
     against the database server's limit, however briefly the command runs.
+    `encrypt=False` exists for `make bench` only (the figure before encryption).
     """
-    app = DocIntake(env=event_store_environment(settings, pool_size))
+    environment = event_store_environment(settings, pool_size)
+    if encrypt:
+        master = master_key_for(settings)
+        environment |= encryption_environment(settings)
+    app = DocIntake(env=environment)
     file_store = file_store_from_settings(
         settings.storage_url,
         settings.data_dir,
@@ -352,6 +369,9 @@ def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
         settings.s3_secure,
         settings.s3_region,
     )
+    if encrypt:
+        keys = install_encryption(app, master)
+        file_store = EncryptingFileStore(file_store, keys)
     app.configure(
         file_store=file_store,
         max_upload_size=settings.max_upload_size,
@@ -368,4 +388,6 @@ def bootstrap(settings: Settings, *, pool_size: int = 10) -> Services:
         app.principals.feed = PostgresChanges(app.recorder)
     database = read_model_database(settings)
     app.customer_parts_index = CustomerPartsView(database)
+    if encrypt:
+        app.customer_aggregates = event_store_of(app)
     return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

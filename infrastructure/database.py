@@ -6,6 +6,7 @@ import logging
 import select
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -44,6 +45,7 @@ class SqliteTransaction:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
+        self.erased = False
 
     @staticmethod
     def _sql(sql: str) -> str:
@@ -87,6 +89,11 @@ class SqliteTransaction:
             raise
         self._connection.execute(f"RELEASE {name}")
 
+    def erasing(self) -> None:
+        # Deleted rows are zeroed in place (secure_delete, set per connection); what the
+        # write-ahead log still holds of them goes after the commit (`_scrub`).
+        self.erased = True
+
 
 class SqliteDatabase:
     """Read models in one SQLite file, a connection per thread, WAL for concurrent reads."""
@@ -107,6 +114,8 @@ class SqliteDatabase:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=10000")
+            # Zero deleted rows in the file: an erased customer must not linger in free pages.
+            connection.execute("PRAGMA secure_delete=ON")
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -118,12 +127,26 @@ class SqliteDatabase:
         # IMMEDIATE takes the write lock up front, so two writers queue instead
         # of deadlocking on a read-to-write upgrade.
         connection.execute("BEGIN IMMEDIATE")
+        transaction = SqliteTransaction(connection)
         try:
-            yield SqliteTransaction(connection)
+            yield transaction
         except BaseException:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+        if transaction.erased:
+            self._scrub(connection)
+
+    @staticmethod
+    def _scrub(connection: sqlite3.Connection) -> None:
+        """Copy the write-ahead log into the file and truncate it: its frames still hold
+        the pages as they were before the erasure. Readers in the middle of a query can
+        hold the log for a moment; try a few times (the next erasure tries again)."""
+        for _ in range(20):
+            busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return
+            time.sleep(0.05)
 
     def batch(self) -> AbstractContextManager[SqliteTransaction]:
         """A projection batch: an ordinary write transaction here."""
@@ -224,6 +247,10 @@ class PostgresTransaction:
     def savepoint(self) -> Iterator[None]:
         with self._connection.transaction():
             yield
+
+    def erasing(self) -> None:
+        """Nothing more to do here: deleted rows leave PostgreSQL's files with VACUUM and
+        its WAL with recycling (see README, "Data protection")."""
 
 
 class PostgresReading(PostgresTransaction):

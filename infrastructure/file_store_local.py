@@ -135,6 +135,26 @@ class LocalFileStore:
                     continue  # deleted while we were listing
                 yield key, datetime.fromtimestamp(modified, tz=UTC)
 
+    def remove_abandoned(self, before: datetime) -> int:
+        """Delete hidden files (writers' `.NAME.HEX.tmp`, probes) last written before
+        `before`: a writer that is still open keeps touching its file."""
+        removed = 0
+        cutoff = before.timestamp()
+        for directory, subdirectories, files in os.walk(self._root):
+            subdirectories.sort()
+            for name in files:
+                if not name.startswith("."):
+                    continue
+                path = os.path.join(directory, name)
+                try:
+                    if os.stat(path).st_mtime >= cutoff:
+                        continue
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue  # committed, aborted or removed meanwhile
+                removed += 1
+        return removed
+
     def check(self) -> None:
         """Raise OSError unless a file can be created in the root directory."""
         with tempfile.NamedTemporaryFile(dir=self._root, prefix=".check-") as probe:

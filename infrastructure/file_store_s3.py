@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from minio import Minio
 from minio.commonconfig import CopySource
-from minio.datatypes import Part
+from minio.datatypes import Part, Upload
 from minio.error import S3Error
 from minio.helpers import MAX_MULTIPART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name
 from urllib3 import BaseHTTPResponse
@@ -214,6 +214,46 @@ class S3FileStore:
             if modified.tzinfo is None:
                 modified = modified.replace(tzinfo=UTC)
             yield item.object_name[start:], modified.astimezone(UTC)
+
+    def remove_abandoned(self, before: datetime) -> int:
+        """Abort unfinished multipart uploads below this store's prefix whose last part
+        (or whose start, without parts) is older than `before`. Their parts are stored
+        and billed but invisible to every listing of objects."""
+        removed = 0
+        key_marker: str | None = None
+        upload_id_marker: str | None = None
+        while True:
+            listing = self._client._list_multipart_uploads(
+                self._bucket,
+                prefix=self._prefix,
+                key_marker=key_marker,
+                upload_id_marker=upload_id_marker,
+            )
+            for upload in listing.uploads:
+                if upload.upload_id and self._last_written(upload) < before:
+                    with contextlib.suppress(S3Error):  # finished or aborted meanwhile
+                        self._client._abort_multipart_upload(
+                            self._bucket, upload.object_name, upload.upload_id
+                        )
+                        removed += 1
+            if not listing.is_truncated or not listing.uploads:
+                return removed
+            key_marker = listing.next_key_marker or listing.uploads[-1].object_name
+            # The client keeps this marker under a misspelt attribute name.
+            upload_id_marker = getattr(listing, "self._next_upload_id_marker", None) or (
+                listing.uploads[-1].upload_id
+            )
+
+    def _last_written(self, upload: Upload) -> datetime:
+        """When the upload last received a part: an upload in flight keeps adding parts."""
+        assert upload.upload_id is not None
+        times = [upload.initiated_time] if upload.initiated_time else []
+        with contextlib.suppress(S3Error):
+            parts = self._client._list_parts(self._bucket, upload.object_name, upload.upload_id)
+            times += [part.last_modified for part in parts.parts if part.last_modified]
+        if not times:
+            return datetime.min.replace(tzinfo=UTC)
+        return max(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times)
 
     def check(self) -> None:
         """Raise unless the bucket answers (S3Error for refused credentials)."""

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
 
-from application.ports import Mailer, MailNotDelivered
+from application.ports import CUSTOMER_HEADER, Mailer, MailNotDelivered
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -95,6 +96,7 @@ class SmtpMailer:
     def send(self, message: EmailMessage) -> None:
         """Deliver `message`, setting `From` if missing; raises `MailDeliveryError`."""
         _ensure_from(message, self.from_address)
+        del message[CUSTOMER_HEADER]  # ours only: no id of ours leaves with the mail
         where = f"{self.host}:{self.port}"
         try:
             smtp = self._connect()
@@ -185,7 +187,9 @@ class OutboxMailer:
         message_id = message.get("Message-ID")
         identity = str(message_id).encode() if message_id else data
         digest = hashlib.sha256(identity).hexdigest()[:16]
-        final = self.folder / f"{stamp}-{digest}.eml"
+        customer = _customer_of(message)
+        about = f"-{customer.hex}" if customer else ""
+        final = self.folder / f"{stamp}-{digest}{about}.eml"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # The dot prefix and .tmp suffix keep half-written files out of
@@ -204,6 +208,22 @@ class OutboxMailer:
             raise MailDeliveryError(
                 f"could not write mail to outbox {self.folder}: {error}"
             ) from error
+
+    def forget_customer(self, customer_id: UUID) -> int:
+        """Delete every kept mail about the customer (erasure)."""
+        removed = 0
+        for path in self.folder.glob(f"*-{customer_id.hex}.eml"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+
+def _customer_of(message: EmailMessage) -> UUID | None:
+    value = message.get(CUSTOMER_HEADER)
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def mailer_from_settings(smtp_url: str | None, data_dir: Path, from_address: str) -> Mailer:

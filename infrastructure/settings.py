@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from infrastructure.master_key import MasterKey
+
 PREFIX = "DOCINTAKE_"
 MiB = 1024 * 1024
+
+
+MASTER_KEY_REQUIRED = (
+    "DOCINTAKE_MASTER_KEY: required when DOCINTAKE_DATABASE_URL is set"
+    " (base64 of 32 random bytes, e.g. from openssl rand -base64 32)"
+)
 
 
 class SettingsError(Exception):
@@ -122,8 +130,21 @@ def _log_level(value: str) -> str:
     return level
 
 
-def _setting(default: Any, parse: Callable[[str], Any], help: str) -> Any:
-    return field(default=default, metadata={"parse": parse, "help": help})
+def _signing_seed(value: str) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("must be base64 of a 32-byte Ed25519 seed (openssl rand -base64 32)")
+    return raw
+
+
+def _setting(default: Any, parse: Callable[[str], Any], help: str, secret: bool = False) -> Any:
+    return field(default=default, repr=not secret, metadata={"parse": parse, "help": help})
 
 
 @dataclass(frozen=True)
@@ -209,6 +230,26 @@ class Settings:
     login_window_seconds: float = _setting(
         900.0, _positive_float, "Sliding window of the failed-login limits, in seconds."
     )
+    master_key: MasterKey | None = _setting(
+        None,
+        MasterKey.parse,
+        "Base64 of 32 random bytes: wraps every customer's data key. Required with a"
+        " database URL; embedded mode generates one into DATA_DIR/master.key.",
+        secret=True,
+    )
+    new_master_key: MasterKey | None = _setting(
+        None,
+        MasterKey.parse,
+        "Only for `docintake keys rotate-master`: the master key to move to.",
+        secret=True,
+    )
+    audit_signing_key: bytes | None = _setting(
+        None,
+        _signing_seed,
+        "Base64 of a 32-byte Ed25519 seed that signs audit checkpoints; embedded mode"
+        " generates one into DATA_DIR/audit-signing.key.",
+        secret=True,
+    )
     log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
     bench_routes: bool = _setting(
         False, _boolean, "Serve GET /bench/constant, the baseline route of `make bench`."
@@ -230,6 +271,8 @@ class Settings:
             except ValueError as error:
                 raise SettingsError(f"{name}: {error}") from None
         settings = cls(**values)
+        if settings.database_url is not None and settings.master_key is None:
+            raise SettingsError(MASTER_KEY_REQUIRED)
         if settings.storage_url and settings.storage_url.startswith("s3:"):
             for name in ("s3_endpoint", "s3_access_key", "s3_secret_key"):
                 if getattr(settings, name) is None:

@@ -1,4 +1,5 @@
-"""`docintake audit history`: a customer's stored events, for auditors, from the event store."""
+"""`docintake audit ...` and `docintake keys ...`: what auditors and operators do with the
+event store itself (histories, the hash chain, signed checkpoints, exports, the master key)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from application.errors import NotFound
 from application.history import HistoryEvent
 from infrastructure.bootstrap import bootstrap
 from infrastructure.settings import Settings
+from interfaces.cli_audit_log import add_log_commands
 
 LoadSettings = Callable[[], Settings]
 
@@ -99,3 +101,4 @@ def add_commands(
     parser.add_argument("--at", type=_moment, metavar="TIME", help="ISO 8601; UTC if no offset")
     parser.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
     parser.set_defaults(run=lambda arguments: history(arguments, load_settings))
+    add_log_commands(commands, actions, load_settings)

@@ -25,6 +25,7 @@ from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
 from projections.activity_texts import DEFAULT_LANGUAGE, summary
 from projections.database import Database, Transaction
+from projections.erasure import erased_customer
 from projections.projection import DomainEvent
 from projections.rows import (
     as_datetime,
@@ -245,9 +246,7 @@ class ActivityProjection:
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
         table, deleted_table = (t + table_suffix for t in self.tables())
         describers = self._describers
-        wanted = [
-            e for e in events if type(e) in describers or isinstance(e, Customer.CustomerDeleted)
-        ]
+        wanted = [e for e in events if type(e) in describers or erased_customer(e) is not None]
         if not wanted:
             return
         # Only events of links and files can come after their customer's deletion (the
@@ -257,10 +256,18 @@ class ActivityProjection:
             for e in wanted
             if isinstance(e, Customer.Event) and not isinstance(e, Customer.CustomerDeleted)
         }
-        suspects = {customer_of(e) for e in wanted if not isinstance(e, Customer.Event)} - alive
+        suspects = {
+            customer_of(e)
+            for e in wanted
+            if not isinstance(e, Customer.Event) and erased_customer(e) is None
+        } - alive
         deleted = self._tombstones(tx, deleted_table, suspects)
         # Labels of links and files first seen in this batch are known without asking.
-        mentioned = {e.originator_id for e in wanted if not isinstance(e, Customer.Event)}
+        mentioned = {
+            e.originator_id
+            for e in wanted
+            if not isinstance(e, Customer.Event) and erased_customer(e) is None
+        }
         mentioned |= {e.link_id for e in wanted if isinstance(e, ReceivedFile.FileUploaded)}
         mentioned -= {e.originator_id for e in wanted if isinstance(e, SUBJECT_STARTS)}
         subjects = Subjects(self._labels(tx, table, mentioned))
@@ -268,11 +275,12 @@ class ActivityProjection:
         rows: list[tuple[Any, ...]] = []
         newly_deleted: set[UUID] = set()
         for event in wanted:
-            customer_id = customer_of(event)
-            if isinstance(event, Customer.CustomerDeleted):
-                deleted.add(customer_id)
-                newly_deleted.add(customer_id)
+            erased = erased_customer(event)
+            if erased is not None:
+                deleted.add(erased)
+                newly_deleted.add(erased)
                 continue
+            customer_id = customer_of(event)
             if customer_id in deleted:
                 continue
             data = describers[type(event)](event, subjects)
@@ -291,6 +299,7 @@ class ActivityProjection:
             )
 
         if newly_deleted:
+            tx.erasing()
             rows = [r for r in rows if r[2] not in newly_deleted]
             gone = sorted(newly_deleted, key=str)
             for part in chunks(gone):

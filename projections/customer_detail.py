@@ -16,6 +16,7 @@ from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
 from projections.database import Database, Row, Transaction
+from projections.erasure import erased_customer
 from projections.projection import DomainEvent
 from projections.rows import as_datetime, as_uuid
 
@@ -117,9 +118,8 @@ class CustomerDetailProjection:
             SentFile.SentFileDownloaded: self._sent_file_downloaded,
             SentFile.SentFileRevoked: self._sent_file_revoked,
             Customer.NoteAdded: self._note_added,
-            Customer.CustomerDeleted: self._customer_deleted,
         }
-        self.topics = [get_topic(cls) for cls in self._handlers]
+        self.topics = [get_topic(cls) for cls in (*self._handlers, Customer.CustomerDeleted)]
 
     def tables(self) -> Sequence[str]:
         return [LINKS, FILES, SENT, NOTES]
@@ -167,7 +167,14 @@ class CustomerDetailProjection:
             )
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
+        gone: set[UUID] = set()
         for event in events:
+            customer_id = erased_customer(event)
+            if customer_id is not None:
+                if customer_id not in gone:
+                    gone.add(customer_id)
+                    self._remove_customer(tx, table_suffix, customer_id)
+                continue
             handler = self._handlers.get(type(event))
             if handler is not None:
                 handler(tx, table_suffix, event)
@@ -331,9 +338,10 @@ class CustomerDetailProjection:
         )
 
     @staticmethod
-    def _customer_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+    def _remove_customer(tx: Transaction, suffix: str, customer_id: UUID) -> None:
+        tx.erasing()
         for table in (LINKS, FILES, SENT, NOTES):
-            tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (e.originator_id,))
+            tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (customer_id,))
 
 
 def _flag(value: Any) -> bool:

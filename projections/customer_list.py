@@ -14,6 +14,7 @@ from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
 from projections.database import Database, Row, Transaction
+from projections.erasure import erased_customer
 from projections.projection import DomainEvent
 from projections.rows import (
     as_datetime,
@@ -186,7 +187,7 @@ class CustomerListProjection:
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
         table = TABLE + table_suffix
-        wanted = [e for e in events if isinstance(e, self.handled)]
+        wanted = [e for e in events if isinstance(e, self.handled) or erased_customer(e)]
         if not wanted:
             return
         # Customers created in this batch have no row yet: no need to look for one.
@@ -197,14 +198,14 @@ class CustomerListProjection:
         deleted: set[UUID] = set()
         for event in wanted:
             customer_id = self._customer_id(event)
-            if isinstance(event, Customer.CustomerCreated):
-                rows[customer_id] = self._new_row(event)
-                deleted.discard(customer_id)
-            elif isinstance(event, Customer.CustomerDeleted):
+            if erased_customer(event) is not None:
                 rows.pop(customer_id, None)
                 deleted.add(customer_id)
                 changed.discard(customer_id)
                 continue
+            if isinstance(event, Customer.CustomerCreated):
+                rows[customer_id] = self._new_row(event)
+                deleted.discard(customer_id)
             elif customer_id in rows:
                 self._handlers[type(event)](rows[customer_id], event)
             else:
@@ -327,6 +328,8 @@ class CustomerListProjection:
                 " updated_at = excluded.updated_at",
                 [values(r) for r in updated],
             )
+        if deleted:
+            tx.erasing()
         for part in chunks(sorted(deleted, key=str)):
             tx.execute(f"DELETE FROM {table} WHERE id IN ({placeholders(len(part))})", part)
         if tx.dialect == "sqlite":
@@ -335,6 +338,11 @@ class CustomerListProjection:
                 (search_rowid(r["id"]),) for r in updated
             ]
             tx.executemany(f"DELETE FROM {search} WHERE rowid = %s", gone)
+            if deleted:
+                # FTS5 (before SQLite 3.44's secure-delete) keeps a deleted row's trigrams in
+                # its index segments until they are merged: merge them all now, so that
+                # nothing of an erased customer stays searchable or readable in the file.
+                tx.execute(f"INSERT INTO {search} ({search}) VALUES ('optimize')")
             tx.executemany(
                 f"INSERT INTO {search} (rowid, id, name, email, company)"
                 " VALUES (%s, %s, %s, %s, %s)",

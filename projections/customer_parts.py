@@ -1,8 +1,8 @@
-"""An index for auditors: which upload links, received files and sent files belong to a customer.
+"""An index: which upload links, received files and sent files belong to a customer.
 
-Only ids, never content: the history itself is read from the event store
-(application/history.py). Entries stay after a customer is deleted, so an
-auditor can still replay a deleted customer's whole history.
+Only ids, never content. A deleted customer's entries are removed with the rest of
+its read-model rows; the auditor's history finds a deleted customer's links and
+files in the event store's own owner table (`infrastructure.event_store`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from application.history import CUSTOMER_PART_STARTS
+from domain.customer import Customer
 from projections.database import Database, Transaction
+from projections.erasure import erased_customer
 from projections.projection import DomainEvent
-from projections.rows import as_uuid
+from projections.rows import as_uuid, chunks, placeholders
 from projections.schema import table_exists
 from projections.tracking import TRACKING_TABLE, position_of
 
@@ -29,7 +31,7 @@ class CustomerPartsProjection:
 
     def __init__(self) -> None:
         self.starts: set[type] = set(CUSTOMER_PART_STARTS)
-        self.topics = [get_topic(cls) for cls in CUSTOMER_PART_STARTS]
+        self.topics = [get_topic(cls) for cls in (*CUSTOMER_PART_STARTS, Customer.CustomerDeleted)]
 
     def tables(self) -> Sequence[str]:
         return [TABLE]
@@ -46,12 +48,23 @@ class CustomerPartsProjection:
         )
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
+        gone = {c for c in map(erased_customer, events) if c is not None}
         rows = [
-            (e.customer_id, e.originator_id, e.timestamp) for e in events if type(e) in self.starts
+            (e.customer_id, e.originator_id, e.timestamp)
+            for e in events
+            if type(e) in self.starts and e.customer_id not in gone
         ]
         if rows:
             # Exactly once by the tracking position: plain appends.
             tx.copy_rows(TABLE + table_suffix, ("customer_id", "aggregate_id", "created_at"), rows)
+        if gone:
+            tx.erasing()
+            for part in chunks(sorted(gone, key=str)):
+                tx.execute(
+                    f"DELETE FROM {TABLE}{table_suffix}"
+                    f" WHERE customer_id IN ({placeholders(len(part))})",
+                    part,
+                )
 
 
 class CustomerPartsView:

@@ -40,6 +40,10 @@ class Transaction(Protocol):
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested transaction: what the block wrote is rolled back alone if it raises."""
 
+    def erasing(self) -> None:
+        """This transaction removes a customer's personal data: once it commits, no copy
+        of the removed rows may stay in the database's files (old pages, journals)."""
+
 
 class Database(Protocol):
     """Where the read models live."""

@@ -2,7 +2,7 @@
 
 `sqlite`: event store and read models in SQLite files, files on local disk (the
 embedded default). `postgres`: a PostgreSQL database and files in a bucket of an
-S3 server on loopback (nanio, which checks signatures).
+S3 server on loopback (SeaweedFS, which checks signatures).
 
 Most API tests share one running server per backend and test worker (`services`,
 `base_url`, `http`, `account`): every test signs up organisations of its own, so
@@ -24,10 +24,15 @@ from argon2 import PasswordHasher, profiles
 from application import passwords
 from application.attempt_limiter import AttemptLimiter
 from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
 from tests.support.databases import fresh_postgres_database
-from tests.support.s3 import S3Server, moto_server, nanio_server  # noqa: F401 - fixtures
+from tests.support.s3 import (  # noqa: F401 - fixtures
+    S3Server,
+    nanio_server,
+    seaweedfs_server,
+)
 from tests.support.server import free_port, running_server
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -55,6 +60,7 @@ def backend_settings(backend: str, data_dir: Path, s3: S3Server | None) -> Itera
         yield Settings(
             data_dir=data_dir,
             database_url=url,
+            master_key=MasterKey.generate(),
             storage_url=f"s3://{bucket}",
             s3_endpoint=s3.endpoint,
             s3_access_key=s3.access_key,
@@ -68,7 +74,7 @@ def backend_settings(backend: str, data_dir: Path, s3: S3Server | None) -> Itera
 def _s3_for(backend: str, request: pytest.FixtureRequest) -> S3Server | None:
     if backend == "sqlite":
         return None
-    server: S3Server = request.getfixturevalue("nanio_server")
+    server: S3Server = request.getfixturevalue("seaweedfs_server")
     return server
 
 

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from infrastructure.bootstrap import Services
-from interfaces.http.schemas import SignupRequest, SignupResponse, TokenRequest, TokenResponse
+from interfaces.http.schemas import CredentialsRequest, SignupRequest, SignupResponse, TokenResponse
 from interfaces.http.sessions import client_address
 
 
@@ -36,7 +36,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
-        data: JSONBody[TokenRequest],
+        data: JSONBody[CredentialsRequest],
     ) -> TokenResponse:
         """Exchange e-mail and password for a new bearer token (failed attempts are limited
         per account and per address: 429 with Retry-After)."""

@@ -15,7 +15,7 @@ from domain.errors import InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import ReadYourWrites, client_of
-from interfaces.http.customers import fresh_headers
+from interfaces.http.customers import control_problems, fresh_headers
 from projections.activity_texts import language, signed
 
 
@@ -37,6 +37,9 @@ class ActivityController(Controller):
     ) -> Response[schemas.ActivityPage]:
         """Every event of the customer and its links and files, newest first, keyset-paged;
         summaries in German, or English with `?lang=en` or Accept-Language."""
+        problems = control_problems(cursor=cursor, lang=lang)
+        if problems:
+            raise InvalidValue(problems)
         fresh = consistency.wait(client_of(principal))
         if services.customer_list.get(principal.organization_id, customer_id) is None:
             raise NotFound(f"No customer with id {customer_id}.")

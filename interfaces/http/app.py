@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from infrastructure.bootstrap import Services
 from interfaces.http.accounts import AccountController
 from interfaces.http.activity import ActivityController
+from interfaces.http.api_docs import SwaggerUIFromOwnFiles
 from interfaces.http.baseline import bare_save, constant_page
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
@@ -35,14 +36,17 @@ from interfaces.http.errors import (
     validation_error_handler,
 )
 from interfaces.http.files import CustomerFileController, FileController
+from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.notifications import NotificationController
+from interfaces.http.openapi_document import TruthfulOpenAPIJson
 from interfaces.http.operations import health, ready
 from interfaces.http.organization import (
     InvitationController,
     MemberController,
     OrganizationController,
 )
+from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.tokens import TokenController
 from interfaces.public.upload import DownloadPageController, UploadPageController
@@ -114,6 +118,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
         state=State({"services": services, "consistency": consistency}),
         lifespan=[lifespan],
         request_max_body_size=JSON_BODY_LIMIT,
+        request_class=CheckedRequest,
         openapi_config=OpenAPIConfig(
             title="docintake",
             version="1",
@@ -122,6 +127,8 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),
             security=[{"bearer": []}],
+            render_plugins=[SwaggerUIFromOwnFiles(), TruthfulOpenAPIJson()],
         ),
+        before_send=[response_headers],
         debug=False,
     )

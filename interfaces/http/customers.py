@@ -11,6 +11,7 @@ from uuid import UUID
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
 from msgspec import UNSET
 
 from application.customers import Recorded
@@ -19,10 +20,11 @@ from application.history import plain
 from application.principal import Principal
 from domain.customer import Customer
 from domain.errors import InvalidValue
-from domain.values import CustomerStatus
+from domain.values import CustomerStatus, text_value
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
+from interfaces.http.downloads import customer_export, zip_stream
 from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -31,6 +33,9 @@ from projections.customer_list import CustomerSummary as SummaryRow
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Longer query values are refused by their own limits before this check.
+QUERY_TEXT_MAX_LENGTH = 10_000
 
 
 def summary(row: SummaryRow) -> schemas.CustomerSummary:
@@ -89,6 +94,18 @@ def note_body(note: NoteRow) -> schemas.Note:
         author_id=str(note.author_id) if note.author_id else None,
         created_at=note.created_at,
     )
+
+
+def control_problems(**parameters: str | None) -> dict[str, str]:
+    """Query parameters are checked like stored text: a control character (NUL for one,
+    which PostgreSQL cannot compare) is refused naming the parameter."""
+    problems: dict[str, str] = {}
+    for name, value in parameters.items():
+        try:
+            text_value(value, name, max_length=QUERY_TEXT_MAX_LENGTH)
+        except InvalidValue as invalid:
+            problems.update(invalid.fields)
+    return problems
 
 
 def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
@@ -162,6 +179,7 @@ class CustomerController(Controller):
             problems["status"] = "must be one of open, partial, complete"
         if sort not in SORTS:
             problems["sort"] = f"must be one of {', '.join(SORTS)}"
+        problems.update(control_problems(q=q, cursor=cursor))
         if problems:
             raise InvalidValue(problems)
         fresh = consistency.wait(client_of(principal))
@@ -298,6 +316,18 @@ class CustomerController(Controller):
         recorded = services.app.delete_customer(principal, customer_id)
         consistency.wrote(client_of(principal), recorded.position)
         return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+
+    @get("/{customer_id:uuid}/export", sync_to_thread=True, media_type="application/zip")
+    def export(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+    ) -> Stream:
+        """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
+        consistency.wait(client_of(principal))
+        return zip_stream(*customer_export(services).export(principal, customer_id))
 
     @get("/{customer_id:uuid}/history", sync_to_thread=True)
     def history(

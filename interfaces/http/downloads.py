@@ -7,6 +7,9 @@ from urllib.parse import quote
 
 from litestar.response import Stream
 
+from application.customer_export import CustomerExport
+from infrastructure.bootstrap import Services
+
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:
     """ASCII fallback plus the exact UTF-8 name (RFC 6266 / RFC 5987)."""
@@ -27,3 +30,20 @@ def file_stream(content: Iterator[bytes], filename: str, size: int, content_type
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def zip_stream(filename: str, content: Iterator[bytes]) -> Stream:
+    """A ZIP produced while it is sent (no length known up front)."""
+    return Stream(
+        content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": content_disposition(filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def customer_export(services: Services) -> CustomerExport:
+    return CustomerExport(services.app, services.customer_detail, services.activity)

@@ -36,6 +36,7 @@ STATUS_BY_CODE = {
     "last_owner": 409,
     "csrf_failed": 403,
     "mail_not_sent": 503,
+    "file_damaged": 500,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan
@@ -57,6 +58,12 @@ CODE_BY_STATUS = {
 }
 
 _FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|(?:required|unknown) field `([A-Za-z0-9_]+)`")
+
+
+def field_in_message(message: str) -> str | None:
+    """The field a msgspec validation message names (`$.name`, required/unknown field)."""
+    match = _FIELD_IN_MESSAGE.search(message)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
@@ -98,8 +105,7 @@ def validation_error_handler(_: Request[Any, Any, Any], error: Exception) -> Res
         message = str(problem.get("message", "is not valid"))
         key = problem.get("key")
         if not key or key == "data":
-            match = _FIELD_IN_MESSAGE.search(message)
-            key = (match.group(1) or match.group(2)) if match else None
+            key = field_in_message(message)
         fields[str(key or "body")] = message
     if not fields:
         fields["body"] = str(error.detail)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -13,13 +14,19 @@ from litestar.response import Stream
 
 from application.principal import Principal
 from domain.errors import InvalidValue
+from domain.sent_file import SentFile
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
 from interfaces.http.downloads import file_stream
 from interfaces.http.multipart_upload import UploadLimits, receive_multipart
-from interfaces.http.presenters import file_from_aggregate, file_from_row, sent_file_from_row
+from interfaces.http.presenters import (
+    file_from_aggregate,
+    file_from_row,
+    sent_file_from_aggregate,
+    sent_file_from_row,
+)
 from interfaces.http.sync import run_sync
 
 
@@ -76,7 +83,10 @@ class CustomerFileController(Controller):
             max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
         )
         form = await receive_multipart(
-            request.stream(), request.headers.get("content-type"), services.file_store, limits
+            request.stream(),
+            request.headers.get("content-type"),
+            services.app.customer_files(customer_id),
+            limits,
         )
         try:
             if len(form.uploads) != 1:
@@ -90,23 +100,27 @@ class CustomerFileController(Controller):
                 await run_sync(services.file_store.delete, upload.temporary_key)
             raise
         consistency.wrote(client_of(principal), recorded.position)
-        await run_sync(consistency.wait, client_of(principal))
+        fresh = await run_sync(consistency.wait, client_of(principal))
         rows = await run_sync(services.customer_detail.sent_files, customer_id)
-        row = next(r for r in rows if r.id == recorded.id)
-        return Response(
-            sent_file_from_row(row, services.app.base_url),
-            status_code=201,
-            headers={POSITION_HEADER: str(recorded.position)},
-        )
+        row = next((r for r in rows if r.id == recorded.id), None)
+        base = services.app.base_url
+        if row is not None:
+            body = sent_file_from_row(row, base)
+        else:
+            # The read model lags behind (answered as stale): the file is recorded all
+            # the same, so the answer comes from what was recorded.
+            sent = await run_sync(services.app.load, recorded.id, SentFile)
+            body = sent_file_from_aggregate(sent, base)
+        return Response(body, status_code=201, headers=fresh_headers(fresh, recorded.position))
 
 
 def _optional_time(raw: str | None, field: str) -> datetime | None:
     if not raw or not raw.strip():
         return None
     try:
-        return datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise InvalidValue.single(field, "must be an ISO 8601 time") from None
+        return msgspec.convert(raw.strip(), datetime)
+    except msgspec.ValidationError:
+        raise InvalidValue.single(field, "must be an RFC 3339 time") from None
 
 
 class FileController(Controller):

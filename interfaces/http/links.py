@@ -40,7 +40,14 @@ class CustomerLinkController(Controller):
             max_files=data.max_files,
             allowed_types_value=data.allowed_types,
             password=data.password,
-            requested_items_value=data.requested_items,
+            requested_items_value=(
+                None
+                if data.requested_items is None
+                else [
+                    item.label if isinstance(item, schemas.RequestedItemRequest) else item
+                    for item in data.requested_items
+                ]
+            ),
         )
         consistency.wrote(client_of(principal), recorded.position)
         link = services.app.link_of(principal, recorded.id)

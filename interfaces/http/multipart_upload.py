@@ -23,6 +23,7 @@ from application.ports import FileStore, ObjectWriter
 from application.upload_links import StoredUpload, incoming_key
 from domain.errors import DomainError, InvalidValue
 from domain.upload_link import MaxFilesReached, type_allowed
+from interfaces.http.part_disposition import part_disposition
 
 FIELD_MAX_BYTES = 4096
 MAX_FIELDS = 20
@@ -118,7 +119,7 @@ class _FormSink:
         self.limits = limits
         self.before_first_file = before_first_file
         self.form = ReceivedForm()
-        self._headers: dict[str, str] = {}
+        self._headers: dict[str, bytes] = {}
         self._header_name = b""
         self._header_value = b""
         self._file: _FilePart | None = None
@@ -149,14 +150,13 @@ class _FormSink:
 
     def _header_end(self) -> None:
         name = self._header_name.decode("latin-1").strip().lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace")
+        self._headers[name] = self._header_value
         self._header_name = b""
         self._header_value = b""
 
     def _headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get("content-disposition", ""))
-        name = options.get(b"name", b"").decode("utf-8", "replace")
-        filename = options.get(b"filename")
+        disposition = part_disposition(self._headers.get("content-disposition", b""))
+        name, filename = disposition.name, disposition.filename
         if filename is None:
             if len(self.form.fields) >= MAX_FIELDS:
                 raise InvalidValue.single("body", f"at most {MAX_FIELDS} form fields")
@@ -172,7 +172,7 @@ class _FormSink:
             raise InvalidValue.single("file", f"at most {MAX_FILES_PER_REQUEST} files per request")
         if self.limits.max_files is not None and count > self.limits.max_files:
             raise MaxFilesReached("This link takes no more files.")
-        self._file = _FilePart(self.store, filename.decode("utf-8", "replace"), self.limits)
+        self._file = _FilePart(self.store, filename, self.limits)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._file is not None:

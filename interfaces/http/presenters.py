@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from domain.received_file import ReceivedFile
+from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
@@ -60,6 +61,8 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
         ],
         upload_count=link.upload_count,
         created_at=link.created_on,
+        last_sent_at=link.last_sent_at,
+        send_failure=link.send_failure,
     )
 
 
@@ -113,4 +116,16 @@ def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:
         download_url=f"{base_url}/d/{row.token}",
         expires_at=row.expires_at,
         downloaded_at=row.downloaded_at,
+    )
+
+
+def sent_file_from_aggregate(sent: SentFile, base_url: str) -> schemas.SentFile:
+    """The same shape from the aggregate, when the read model has not shown it yet."""
+    return schemas.SentFile(
+        id=str(sent.id),
+        filename=sent.filename,
+        size=sent.size,
+        download_url=f"{base_url}/d/{sent.token}",
+        expires_at=sent.expires_at,
+        downloaded_at=sent.downloaded_at,
     )

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from application.passwords import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from application.upload_links import (
+    LINK_PASSWORD_MAX_LENGTH,
+    MAX_FILES_CEILING,
+)
+from domain.received_file import REVIEW_COMMENT_MAX_LENGTH
+from domain.upload_link import (
+    ITEM_LABEL_MAX_LENGTH,
+    MAX_ALLOWED_TYPES,
+    MAX_REQUESTED_ITEMS,
+    MESSAGE_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
+from domain.values import (
+    COMPANY_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    ORGANIZATION_NAME_MAX_LENGTH,
+)
+from interfaces.http import documented
+
+Password = Annotated[str, documented.length(PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH)]
+Email = Annotated[str, documented.email()]
+
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
-    organization_name: str
-    email: str
-    password: str
-    plan: str = "solo"
+    organization_name: Annotated[str, documented.text(ORGANIZATION_NAME_MAX_LENGTH)]
+    email: Email
+    password: Password
+    plan: Annotated[str, documented.one_of("solo", "pro", "team")] = "solo"
     # Extra to the contract: the owner's name, shown in activity histories.
-    name: str | None = None
+    name: Annotated[str, documented.text(NAME_MAX_LENGTH, required=False)] | None = None
 
 
 class SignupResponse(msgspec.Struct):
@@ -24,7 +48,7 @@ class SignupResponse(msgspec.Struct):
     token: str
 
 
-class TokenRequest(msgspec.Struct):
+class CredentialsRequest(msgspec.Struct):
     email: str
     password: str
 
@@ -33,24 +57,29 @@ class TokenResponse(msgspec.Struct):
     token: str
 
 
+CustomerName = Annotated[str, documented.text(NAME_MAX_LENGTH)]
+Company = Annotated[str, documented.text(COMPANY_MAX_LENGTH, required=False)]
+OptionalEmail = Annotated[str, documented.email()]
+
+
 class CreateCustomerRequest(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    email: str | None = None
-    company: str | None = None
+    name: CustomerName
+    email: OptionalEmail | None = None
+    company: Company | None = None
 
 
 class ChangeCustomerRequest(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | UnsetType = UNSET
-    email: str | UnsetType | None = UNSET
-    company: str | UnsetType | None = UNSET
+    name: CustomerName | UnsetType = UNSET
+    email: OptionalEmail | UnsetType | None = UNSET
+    company: Company | UnsetType | None = UNSET
 
 
 class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
-    status: str
+    status: Annotated[str, documented.one_of("open", "partial", "complete")]
 
 
 class NoteRequest(msgspec.Struct, forbid_unknown_fields=True):
-    text: str
+    text: Annotated[str, documented.text(NOTE_MAX_LENGTH, multiline=True)]
 
 
 class CustomerSummary(msgspec.Struct):
@@ -158,20 +187,46 @@ class LinkList(msgspec.Struct):
     items: list[Link]
 
 
+LinkMessage = Annotated[str, documented.text(MESSAGE_MAX_LENGTH, required=False, multiline=True)]
+ItemLabel = Annotated[str, documented.text(ITEM_LABEL_MAX_LENGTH)]
+
+
+class RequestedItemRequest(msgspec.Struct, forbid_unknown_fields=True):
+    label: ItemLabel
+
+
 class CreateLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
-    title: str | None = None
-    message: str | None = None
+    title: Annotated[str, documented.text(TITLE_MAX_LENGTH, required=False)] | None = None
+    message: LinkMessage | None = None
+    # In the future and within a year (366 days) from now.
     expires_at: datetime | None = None
-    max_file_size: int | None = None
-    max_files: int | None = None
-    allowed_types: list[str] | None = None
-    password: str | None = None
-    requested_items: list[Any] | None = None
+    # At most the deployment's DOCINTAKE_MAX_UPLOAD_SIZE (the document states it).
+    max_file_size: Annotated[int, documented.between(1, 104_857_600)] | None = None
+    max_files: Annotated[int, documented.between(1, MAX_FILES_CEILING)] | None = None
+    allowed_types: (
+        Annotated[
+            list[
+                Annotated[
+                    str,
+                    msgspec.Meta(extra_json_schema={"extra": {"pattern": documented.MIME_TYPE}}),
+                ]
+            ],
+            documented.items(MAX_ALLOWED_TYPES),
+        ]
+        | None
+    ) = None
+    # Empty means none; else 6..200 characters.
+    password: Annotated[str, documented.length(0, LINK_PASSWORD_MAX_LENGTH)] | None = None
+    # Labels, or objects with a label; unique regardless of case.
+    requested_items: (
+        Annotated[list[ItemLabel | RequestedItemRequest], documented.items(MAX_REQUESTED_ITEMS)]
+        | None
+    ) = None
 
 
 class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
-    to: str | None = None
-    message: str | None = None
+    to: OptionalEmail | None = None
+    message: LinkMessage | None = None
 
 
 class Review(msgspec.Struct):
@@ -200,8 +255,12 @@ class FileList(msgspec.Struct):
 
 
 class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):
-    state: str
-    comment: str | None = None
+    state: Annotated[str, documented.one_of("pending", "checked", "query")]
+    # Required (not blank) with `query`: the document says so with if/then.
+    comment: (
+        Annotated[str, documented.text(REVIEW_COMMENT_MAX_LENGTH, required=False, multiline=True)]
+        | None
+    ) = None
 
 
 class SentFile(msgspec.Struct):

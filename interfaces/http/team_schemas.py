@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, UnsetType
+
+from application.api_tokens import TOKEN_NAME_MAX_LENGTH
+from domain.values import NAME_MAX_LENGTH, ORGANIZATION_NAME_MAX_LENGTH
+from interfaces.http import documented
+from interfaces.http.schemas import Email, Password
+
+Role = Annotated[str, documented.one_of("owner", "admin", "member", "viewer")]
 
 
 class Permissions(msgspec.Struct):
@@ -27,16 +35,17 @@ class Organization(msgspec.Struct):
 
 
 class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
-    name: str | UnsetType = UNSET
-    plan: str | UnsetType = UNSET
-    # Any subset of the switches; unknown names are refused by the application.
+    name: Annotated[str, documented.text(ORGANIZATION_NAME_MAX_LENGTH)] | UnsetType = UNSET
+    plan: Annotated[str, documented.one_of("solo", "pro", "team")] | UnsetType = UNSET
+    # Any subset of the switches (the document lists them); unknown names are refused
+    # by the application, each named in `fields`.
     permissions: dict[str, bool] | UnsetType = UNSET
-    language: str | UnsetType = UNSET
+    language: Annotated[str, documented.one_of("de", "en")] | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):
-    email: str
-    role: str
+    email: Email
+    role: Role
 
 
 class Invitation(msgspec.Struct):
@@ -47,8 +56,8 @@ class Invitation(msgspec.Struct):
 
 
 class AcceptInvitationRequest(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
-    password: str
+    name: Annotated[str, documented.text(NAME_MAX_LENGTH)]
+    password: Password
 
 
 class Joined(msgspec.Struct):
@@ -69,11 +78,11 @@ class MemberList(msgspec.Struct):
 
 
 class RoleRequest(msgspec.Struct, forbid_unknown_fields=True):
-    role: str
+    role: Role
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: Annotated[str, documented.text(TOKEN_NAME_MAX_LENGTH)]
 
 
 class IssuedToken(msgspec.Struct):

@@ -166,7 +166,7 @@ class UploadPageController(Controller):
         form = await receive_multipart(
             request.stream(),
             request.headers.get("content-type"),
-            services.file_store,
+            services.app.customer_files(link.customer_id),
             limits,
             before_first_file,
         )

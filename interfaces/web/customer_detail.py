@@ -18,7 +18,7 @@ from application.staff_sessions import check_csrf, csrf_token_for
 from domain.errors import InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.downloads import file_stream
+from interfaces.http.downloads import customer_export, file_stream, zip_stream
 from interfaces.http.multipart_upload import FileTooLarge, UploadLimits, receive_multipart
 from interfaces.http.sessions import (
     CSRF_FIELD,
@@ -284,7 +284,7 @@ class CustomerDetailPages(Controller):
             form = await receive_multipart(
                 request.stream(),
                 request.headers.get("content-type"),
-                services.file_store,
+                services.app.customer_files(customer_id),
                 limits,
                 admit,
             )
@@ -323,6 +323,18 @@ class CustomerDetailPages(Controller):
             raise
         consistency.wrote(client_of(principal), recorded.position)
         return see_other(f"/customers/{customer_id}", done="file_sent", anchor="sent-files")
+
+    @get("/export", sync_to_thread=True)
+    def export(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        customer_id: FromPath[UUID],
+    ) -> Stream:
+        """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
+        wait_for_writes(consistency, staff_session.principal)
+        return zip_stream(*customer_export(services).export(staff_session.principal, customer_id))
 
 
 class FilePages(Controller):

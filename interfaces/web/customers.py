@@ -12,8 +12,10 @@ from litestar.response import Redirect, Template
 
 from application.permissions import Action, authorize
 from domain.errors import InvalidValue, PlanLimitReached
+from domain.values import text_value
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.customers import QUERY_TEXT_MAX_LENGTH
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -39,20 +41,30 @@ FIRST_PAGE = "-"
 FRAGMENT_HEADER = "x-fragment"
 
 
+def _cursor_like(value: str) -> bool:
+    """What could be one of our cursors; anything else starts from the first page."""
+    return 0 < len(value) <= 2000 and value.isprintable()
+
+
 class Listing:
     """The overview's query as the URL carries it, and the URLs of its pages and tabs."""
 
     def __init__(self, request: Request[Any, Any, Any]) -> None:
         query = request.query_params
-        self.q = (query.get("q") or "").strip()[:200]
+        # A control character (NUL for one) is no search: the page says so instead.
+        self.q_refused = False
+        try:
+            self.q = (text_value(query.get("q"), "q", max_length=QUERY_TEXT_MAX_LENGTH) or "")[:200]
+        except InvalidValue:
+            self.q_refused, self.q = True, ""
         status = query.get("status")
         self.status = status if status in STATUSES else None
         sort = query.get("sort")
         self.sort = sort if sort in SORTS else "name"
         cursor = query.get("cursor") or ""
-        self.cursor = cursor if 0 < len(cursor) <= 2000 else None
+        self.cursor = cursor if _cursor_like(cursor) else None
         trail = (query.get("trail") or "").split(".")
-        self.trail = [c for c in trail if c and len(c) <= 2000][-TRAIL_LIMIT:]
+        self.trail = [c for c in trail if _cursor_like(c)][-TRAIL_LIMIT:]
 
     def base(self, **overrides: str | None) -> dict[str, str]:
         params = {"q": self.q, "status": self.status, "sort": self.sort, **overrides}
@@ -121,7 +133,10 @@ class CustomerPages(Controller):
         }
         fragment = request.headers.get(FRAGMENT_HEADER) == "results"
         template = "staff/_customer_results.html" if fragment else "staff/customers.html"
-        return page(request, services, staff_session, template, context, fresh=fresh)
+        status = 422 if listing.q_refused else 200
+        return page(
+            request, services, staff_session, template, context, status_code=status, fresh=fresh
+        )
 
     @staticmethod
     def _search(services: Services, organization_id: Any, listing: Listing) -> CustomerPage:

@@ -44,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "new_customer": "Neuer Kunde",
         "search": "Suche",
         "search_placeholder": "Name, E-Mail oder Firma, z. B. „Schmidt“ oder „@gmail.com“",
+        "search_refused": "Der Suchbegriff enthält Steuerzeichen. Bitte geben Sie ihn neu ein.",
         "search_button": "Suchen",
         "sort": "Sortierung",
         "sort_name": "Name (A–Z)",
@@ -173,6 +174,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "client": "Kunde",
         "system": "System",
         "delete_customer": "Kunden löschen",
+        "data_access": "Datenauskunft",
+        "data_access_text": "Alles, was zu diesem Kunden gespeichert ist – Angaben, Notizen,"
+        " Links, Verlauf und alle Dateien – als ein ZIP-Archiv (Auskunft nach Art. 15 DSGVO).",
+        "export_customer": "Alles als ZIP herunterladen",
         "danger_zone": "Löschen",
         "danger_text": "Löscht den Kunden mit allen Links und Dateien endgültig.",
         # Delete confirmation
@@ -330,6 +335,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "new_customer": "New customer",
         "search": "Search",
         "search_placeholder": "Name, e-mail or company, e.g. “Schmidt” or “@gmail.com”",
+        "search_refused": "The search contains control characters. Please type it again.",
         "search_button": "Search",
         "sort": "Sort by",
         "sort_name": "Name (A–Z)",
@@ -451,6 +457,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "client": "Client",
         "system": "System",
         "delete_customer": "Delete customer",
+        "data_access": "Data access",
+        "data_access_text": "Everything stored about this customer – details, notes, links,"
+        " history and every file – as one ZIP archive (access request, GDPR Art. 15).",
+        "export_customer": "Download everything as ZIP",
         "danger_zone": "Delete",
         "danger_text": "Deletes the customer with all links and files for good.",
         "delete_title": "Delete “{name}”?",

@@ -238,3 +238,23 @@ def test_sending_a_link_needs_an_address(account: Account) -> None:
     account.post(f"/api/v1/links/{other['id']}/revoke")
     revoked = account.post(f"/api/v1/links/{other['id']}/send", json={})
     assert revoked.status_code == 409
+
+
+def test_a_link_shows_when_its_mail_went_out(account: Account) -> None:
+    customer = account.create_customer("Anna Schmidt", email="anna@example.com")
+    link = create_link(account, customer["id"])
+    assert link["last_sent_at"] is None
+    assert account.post(f"/api/v1/links/{link['id']}/send", json={}).status_code == 202
+
+    def listed() -> dict[str, Any]:
+        items = account.get(f"/api/v1/customers/{customer['id']}/links").json()["items"]
+        found: dict[str, Any] = items[0]
+        return found
+
+    deadline = time.monotonic() + 20
+    while listed()["last_sent_at"] is None:
+        assert time.monotonic() < deadline, "the link mail was not recorded as sent"
+        time.sleep(0.05)
+    one = account.get(f"/api/v1/links/{link['id']}").json()
+    assert one["last_sent_at"] == listed()["last_sent_at"]
+    assert one["send_failure"] is None

@@ -314,3 +314,22 @@ def test_sent_files_are_downloaded_by_the_client_and_recorded(
     detail = account.get(f"/api/v1/customers/{customer['id']}").json()
     assert detail["sent_files"][0]["downloaded_at"] is not None
     assert http.get("/d/unknown-token").status_code == 404
+
+
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def test_image_wildcard_takes_raster_images_only(account: Account, http: httpx.Client) -> None:
+    customer = account.create_customer()
+    images = create_link(account, customer["id"], allowed_types=["image/*"])
+    refused = upload(http, images, ("logo.svg", SVG))
+    assert refused.status_code == 415, refused.text
+    assert refused.json()["error"]["code"] == "file_type_not_allowed"
+    disguised = upload(http, images, ("foto.png", SVG))
+    assert disguised.status_code == 415, disguised.text
+    assert upload(http, images, ("foto.png", png_bytes())).status_code == 201
+    named = create_link(account, customer["id"], allowed_types=["image/svg+xml"])
+    taken = upload(http, named, ("logo.svg", SVG))
+    assert taken.status_code == 201, taken.text
+    files = account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]
+    assert sorted(f["content_type"] for f in files) == ["image/png", "image/svg+xml"]

@@ -10,6 +10,7 @@ import httpx
 from infrastructure.bootstrap import Services
 from tests.support.api import signup
 from tests.support.server import running_server
+from tests.support.uploads import pdf_bytes
 
 
 def test_restart_loses_nothing(make_services: Callable[..., Services]) -> None:
@@ -49,3 +50,26 @@ def test_a_read_model_that_does_not_follow_is_answered_as_stale(
         assert listed.status_code == 200
         assert listed.headers["X-Read-Model-Stale"] == "true"
         assert 0.4 < waited < 3.0
+
+
+def test_a_sent_file_is_answered_when_the_read_model_lags(
+    make_services: Callable[..., Services],
+) -> None:
+    services = make_services(run_projections=False, read_wait_seconds=0.3)
+    with running_server(services) as url, httpx.Client(base_url=url) as client:
+        owner = signup(client)
+        customer = owner.post("/api/v1/customers", json={"name": "Anna"}).json()
+        sent = owner.post(
+            f"/api/v1/customers/{customer['id']}/sent-files",
+            files={"file": ("Bescheid für Anna.pdf", pdf_bytes(3_000), "application/pdf")},
+        )
+        # Recorded all the same: the answer comes from what was recorded, marked stale.
+        assert sent.status_code == 201, sent.text
+        assert sent.headers["X-Read-Model-Stale"] == "true"
+        body = sent.json()
+        assert body["filename"] == "Bescheid für Anna.pdf"
+        assert body["size"] == 3_000
+        assert body["downloaded_at"] is None
+        download = client.get("/" + body["download_url"].split("/", 3)[3] + "/content")
+        assert download.status_code == 200
+        assert len(download.content) == 3_000

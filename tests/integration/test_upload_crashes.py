@@ -7,10 +7,13 @@ S3); the application and the event store are the real ones.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -18,7 +21,9 @@ import pytest
 from application.ports import FileStore
 from application.upload_links import incoming_key
 from infrastructure.bootstrap import Services
+from tests.integration.storage.test_storage_contract import staging_left
 from tests.support.api import Account, signup
+from tests.support.cli import docintake, environment
 from tests.support.server import free_port, running_server
 from tests.support.uploads import create_link, pdf_bytes, upload
 
@@ -89,7 +94,7 @@ def test_a_crash_before_recording_leaves_no_event_and_the_sweeper_removes_the_by
     services, _, account = own
     customer = account.create_customer()
     orphan = incoming_key(uuid4())
-    writer = services.file_store.writer(orphan)
+    writer = services.app.customer_files(UUID(customer["id"])).writer(orphan)
     writer.write(b"%PDF-1.4 half an upload")
     writer.commit()
     assert services.app.sweep_storage(older_than=timedelta(hours=1)) == {
@@ -128,3 +133,25 @@ def test_a_failed_recording_keeps_nothing_and_the_status_moves_once(
     assert upload(http, link, ("b.pdf", pdf_bytes())).status_code == 201
     history = account.get(f"/api/v1/customers/{customer['id']}/history").json()["events"]
     assert [e["data"]["reason"] for e in history if e["type"] == "StatusChanged"] == ["automatic"]
+
+
+def test_the_sweep_removes_what_a_killed_upload_was_writing(
+    own: tuple[Services, httpx.Client, Account],
+) -> None:
+    services, _, account = own
+    customer = account.create_customer()
+    # What a server killed mid-upload leaves: a writer never committed nor aborted,
+    # past one S3 part (the store's part size), so the bucket holds an unfinished upload.
+    killed = services.app.customer_files(UUID(customer["id"])).writer(incoming_key(uuid4()))
+    killed.write(os.urandom(9 * 1024 * 1024))
+    del killed
+    assert services.app.sweep_storage(timedelta(hours=1)) == {"finished": 0, "removed": 0}
+    assert staging_left(services.file_store) == 1
+    time.sleep(1.1)  # S3 times have one-second resolution
+    swept = docintake(
+        environment(services.settings), "storage", "sweep", "--older-than-minutes", "0"
+    )
+    assert swept.returncode == 0, swept.stderr
+    assert json.loads(swept.stdout) == {"finished": 0, "removed": 1}
+    assert staging_left(services.file_store) == 0
+    assert list(services.file_store.list("")) == []

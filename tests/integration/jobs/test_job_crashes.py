@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from infrastructure.bootstrap import bootstrap
+from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
 from tests.support.cli import environment
@@ -64,7 +65,7 @@ def crash_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
             yield base
         else:
             with fresh_postgres_database() as url:
-                yield replace(base, database_url=url)
+                yield replace(base, database_url=url, master_key=MasterKey.generate())
     finally:
         delete_queues(broker_url, prefix)
 

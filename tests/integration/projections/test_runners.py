@@ -15,6 +15,7 @@ import pytest
 
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.leases import postgres_lease_holders
+from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
 from tests.support.cli import docintake, environment
 from tests.support.databases import fresh_postgres_database
@@ -35,7 +36,12 @@ BATCH = 50
 def settings(tmp_path: Path) -> Iterator[Settings]:
     """The API side's settings: it does not run the followers itself."""
     with fresh_postgres_database() as url:
-        yield Settings(data_dir=tmp_path / "data", database_url=url, run_projections=False)
+        yield Settings(
+            data_dir=tmp_path / "data",
+            database_url=url,
+            master_key=MasterKey.generate(),
+            run_projections=False,
+        )
 
 
 @pytest.fixture

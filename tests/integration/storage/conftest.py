@@ -1,11 +1,12 @@
 """S3 servers on loopback and a `store` fixture that runs each test on every file store.
 
 Fixtures:
-- `moto_server`, `nanio_server` (session): a running server, as an `S3Server`.
-- `s3_server`: parametrised over both servers. An `S3Server` has `endpoint`,
+- `seaweedfs_server` (session): a running SeaweedFS, as an `S3Server` (`nanio_server`
+  exists for the one case only it can show).
+- `s3_server`: the S3 server of the suite (SeaweedFS). An `S3Server` has `endpoint`,
   `access_key`, `secret_key`, `region`, `client()`, `new_store()`,
   `new_bucket_name()` and `drop_bucket()`.
-- `store`: parametrised over local, moto and nanio; a fresh, empty store per test
+- `store`: parametrised over local and SeaweedFS; a fresh, empty store per test
   (a folder below tmp_path, or a new bucket with a 5 MiB part size so that
   multipart uploads happen with small objects).
 - `store_config`: parametrised the same way, but a JSON-able description of a fresh
@@ -34,13 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(params=["moto", "nanio"])
+@pytest.fixture(params=["seaweedfs"])
 def s3_server(request: pytest.FixtureRequest) -> S3Server:
     server: S3Server = request.getfixturevalue(f"{request.param}_server")
     return server
 
 
-@pytest.fixture(params=["local", "moto", "nanio"])
+@pytest.fixture(params=["local", "seaweedfs"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FileStore]:
     if request.param == "local":
         root = tmp_path / "store"
@@ -53,7 +54,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FileStore]
     server.drop_bucket(s3_store.bucket)
 
 
-@pytest.fixture(params=["local", "moto", "nanio"])
+@pytest.fixture(params=["local", "seaweedfs"])
 def store_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     if request.param == "local":
         root = tmp_path / "store"

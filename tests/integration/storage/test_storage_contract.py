@@ -1,4 +1,4 @@
-"""One behaviour for every file store: local folder, moto and nanio."""
+"""One behaviour for every file store: a local folder and an S3 bucket (SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -284,3 +284,42 @@ def test_a_partly_read_object_can_be_closed(store: FileStore) -> None:
 
 def test_check_passes_on_a_working_store(store: FileStore) -> None:
     store.check()
+
+
+def staging_left(store: FileStore) -> int:
+    """What a killed writer left: hidden files on disk, open multipart uploads in S3."""
+    # The service's store encrypts around the plain one: look beneath it.
+    store = getattr(store, "inner", store)
+    if isinstance(store, LocalFileStore):
+        return sum(name.startswith(".") for _, _, names in os.walk(store.root) for name in names)
+    return len(open_uploads(store))
+
+
+def test_a_killed_writer_is_removed_once_abandoned(store: FileStore) -> None:
+    write_object(store, "files/kept", [b"%PDF kept"])
+    killed = store.writer("incoming/killed")
+    # More than one S3 part (5 MiB here), so the bucket holds an unfinished upload.
+    killed.write(os.urandom(6 * MiB))
+    in_flight = store.writer("incoming/in-flight")
+    first, second = os.urandom(6 * MiB), os.urandom(6 * MiB)
+    in_flight.write(first)
+    # The process dies: neither commit nor abort ever runs for `killed`.
+    del killed
+    assert staging_left(store) == 2
+    assert store.remove_abandoned(datetime.now(UTC) - timedelta(hours=1)) == 0
+    assert staging_left(store) == 2
+
+    if isinstance(store, LocalFileStore):
+        stale = next(p for p in store.root.rglob(".killed.*"))
+        os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    else:
+        time.sleep(2.5)  # S3 part times are cut to whole seconds
+    in_flight.write(second)  # a writer that writes is not abandoned
+    # What stood still since before this moment goes; the live writer stays.
+    cutoff = datetime.now(UTC) - timedelta(seconds=1.2)
+    assert store.remove_abandoned(cutoff) == 1
+    assert staging_left(store) == 1
+    in_flight.commit()
+    assert read_all(store, "incoming/in-flight") == first + second
+    assert read_all(store, "files/kept") == b"%PDF kept"
+    assert staging_left(store) == 0

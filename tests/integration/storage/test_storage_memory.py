@@ -8,7 +8,7 @@ included (tracemalloc would miss memory allocated outside Python's allocator).
 
 `resource.getrusage().ru_maxrss` is no use here: Linux carries it across
 fork and execve, so a subprocess of pytest starts with pytest's own peak
-(1.4 GiB once moto has held the big object) and shows no growth at all.
+(over a GiB once an in-memory S3 server has held the big object) and shows no growth at all.
 
 The file runs itself as that subprocess: `python test_storage_memory.py PHASE CONFIG`.
 """

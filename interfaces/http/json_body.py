@@ -1,0 +1,68 @@
+"""JSON request bodies are checked before they are decoded: UTF-8 text, bounded nesting.
+
+A body nested a thousand levels deep (2 KB) makes the decoder recurse until Python
+gives up, and bytes that are not UTF-8 fail inside it: both would leave as a 500.
+No body of ours nests deeper than a few levels, so a cap of 32 refuses nothing real.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request
+
+from domain.errors import InvalidValue
+from interfaces.http.errors import field_in_message
+
+MAX_JSON_DEPTH = 32
+
+# A JSON string (escapes included), written so that long strings do not backtrack.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth_exceeds(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (strings do not count)."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def checked_json_body(body: bytes) -> None:
+    """Refuse (422 naming `body`) what the decoder must not be given."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidValue.single("body", "is not UTF-8 text") from None
+    if json_depth_exceeds(body, MAX_JSON_DEPTH):
+        raise InvalidValue.single("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
+
+
+def strictly(value: Any, body_type: Any) -> None:
+    """Refuse what only lax conversion would take (`"false"` for a bool, `0` for false):
+    Litestar converts bodies laxly, the document promises JSON types."""
+    try:
+        msgspec.convert(value, type=body_type, strict=True)
+    except msgspec.ValidationError as error:
+        raise InvalidValue.single(field_in_message(str(error)) or "body", str(error)) from None
+
+
+class CheckedRequest(Request[Any, Any, Any]):
+    """The request of every route: its JSON body passes `checked_json_body` first, and
+    its decoded value the handler's body type strictly."""
+
+    async def json(self) -> Any:
+        checked_json_body(await self.body())
+        value = await super().json()
+        data = self.route_handler.parsed_fn_signature.parameters.get("data")
+        if data is not None and value is not None:
+            strictly(value, data.annotation)
+        return value
