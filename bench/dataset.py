@@ -101,9 +101,13 @@ def another_token(app: DocIntake, tenant: Tenant, name: str) -> str:
     return app.issue_token(tenant.user_id, tenant.organization_id, name, tenant.user_id).token
 
 
+# Addresses are taken as plain ASCII (no SMTPUTF8): "Müller" writes "mueller".
+ASCII_LOCAL_PART = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def person(rng: random.Random) -> tuple[str, str | None, str | None]:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    local = f"{first}.{last}{rng.randrange(1000)}".lower()
+    local = f"{first}.{last}{rng.randrange(1000)}".lower().translate(ASCII_LOCAL_PART)
     email = f"{local}@{rng.choice(MAIL_DOMAINS)}"
     company = rng.choice(COMPANIES) if rng.random() < 0.6 else None
     return f"{first} {last}", email, company
