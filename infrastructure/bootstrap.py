@@ -9,12 +9,12 @@ from urllib.parse import unquote, urlsplit
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from application.background_jobs import BackgroundJobs
 from application.docintake import DocIntake
 from application.event_log import EventLog
 from application.file_cleanup import FileCleanupPolicy
-from application.job_policy import JobPolicy
-from application.jobs import JobCounts, JobQueue
+from application.jobs.handlers import JobHandlers
+from application.jobs.policy import JobPolicy
+from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
 from infrastructure.audit_log import AuditLog
 from infrastructure.database import PostgresDatabase, SqliteDatabase
@@ -27,8 +27,8 @@ from infrastructure.encryption import (
 )
 from infrastructure.failures import of_the_surroundings
 from infrastructure.file_store import file_store_from_settings
-from infrastructure.job_table import JOBS_CHANNEL
-from infrastructure.jobs import WORKER_POLL_MS, JobSystem
+from infrastructure.jobs.system import WORKER_POLL_MS, JobSystem
+from infrastructure.jobs.table_queue import JOBS_CHANNEL
 from infrastructure.leases import (
     FileLeases,
     PostgresLeases,
@@ -103,10 +103,14 @@ def all_projections() -> list[Projection]:
 
 
 def all_policies(
-    file_store: FileStore, jobs: JobQueue, head: Callable[[], int], mailer: Mailer | None = None
+    file_store: FileStore,
+    jobs: JobQueue,
+    job_state: JobState,
+    head: Callable[[], int],
+    mailer: Mailer | None = None,
 ) -> list[Projection]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
-    return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, head)]
+    return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, job_state, head)]
 
 
 class Services:
@@ -138,7 +142,7 @@ class Services:
             else PostgresLeases(settings.database_url)
         )
         self.jobs = JobSystem(settings, database, self.lease)
-        self.policies = all_policies(file_store, self.jobs.queue, app.head, mailer)
+        self.policies = all_policies(file_store, self.jobs.queue, self.jobs.state, app.head, mailer)
         self.positions = ReadModelPositions(p.name for p in projections)
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
@@ -189,13 +193,13 @@ class Services:
         if self.jobs.embedded:
             self.run_job_workers()
 
-    def background_jobs(self) -> BackgroundJobs:
+    def job_handlers(self) -> JobHandlers:
         """What the jobs do, wired to this process's application, database and mailer."""
         if self.mailer is None:
             raise RuntimeError("no mailer configured")
-        return BackgroundJobs(
+        return JobHandlers(
             self.app,
-            self.database,
+            self.jobs.state,
             self.mailer,
             self.jobs.locks,
             digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
@@ -205,7 +209,7 @@ class Services:
         """Run background jobs in `threads` threads of this process (and the maintenance
         schedule), until `close()`. `poll_ms`: how often idle workers on a broker look for
         jobs (the embedded queue's workers are woken instead)."""
-        jobs = self.background_jobs()
+        jobs = self.job_handlers()
         self.jobs.run_workers(
             lambda job, final: jobs.run(job, final_attempt=final),
             threads=threads,

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from application.jobs import Job, JobKind, notify_upload_job, request_id_for, send_link_job
+from application.jobs.kinds import Job, JobKind, notify_upload_job, request_id_for, send_link_job
 from application.link_mail import LinkMail, link_message
 from application.upload_notice_mail import ArrivedFile, UploadNotice, upload_notice_message
 

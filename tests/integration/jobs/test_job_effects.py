@@ -11,9 +11,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.background_jobs import BUSY_RETRY, BackgroundJobs
-from application.job_state import record_outcome
-from application.jobs import JobKind, notify_upload_job, send_link_job
+from application.jobs.context import BUSY_RETRY
+from application.jobs.handlers import JobHandlers
+from application.jobs.kinds import JobKind, notify_upload_job, send_link_job
 from application.ports import MailNotDelivered
 from application.principal import Principal
 from application.upload_links import StoredUpload
@@ -57,7 +57,7 @@ class World:
     link_id: UUID
     mailer: RecordingMailer
     clock: Clock
-    jobs: BackgroundJobs
+    jobs: JobHandlers
 
     @property
     def policy(self) -> Projection:
@@ -95,9 +95,9 @@ def world(make_services: Callable[..., Services]) -> Iterator[World]:
     link = app.create_link(owner, customer.id, title="Belege")
     mailer = RecordingMailer()
     clock = Clock()
-    jobs = BackgroundJobs(
+    jobs = JobHandlers(
         app,
-        services.database,
+        services.jobs.state,
         mailer,
         services.jobs.locks,
         digest_window=timedelta(minutes=5),
@@ -122,8 +122,7 @@ def test_a_mail_sent_just_before_a_crash_is_not_sent_again(world: World) -> None
     job = send_link_job(world.link_id, version)
     # The mail server took it and the outcome was written; the worker died before the
     # event was recorded. The redelivered job only records the event.
-    with world.services.database.transaction() as tx:
-        record_outcome(tx, job.key, JobKind.SEND_LINK, "sent", world.clock())
+    world.services.jobs.state.record_outcome(job.key, JobKind.SEND_LINK, "sent", world.clock())
 
     world.jobs.run(job)
 
@@ -136,13 +135,13 @@ def test_a_refused_recipient_fails_at_once_and_a_flaky_server_only_at_the_end(
 ) -> None:
     refused = world.request_send()
     world.mailer.refuse = [MailNotDelivered("550 no such user", permanent=True)]
-    assert world.jobs.send_link(world.link_id, refused) == "failed"
+    assert world.jobs.link_mails.send(world.link_id, refused) == "failed"
 
     flaky = world.request_send()
     world.mailer.refuse = [MailNotDelivered("421 try later"), MailNotDelivered("421 again")]
     with pytest.raises(MailNotDelivered):
-        world.jobs.send_link(world.link_id, flaky)
-    assert world.jobs.send_link(world.link_id, flaky, final_attempt=True) == "failed"
+        world.jobs.link_mails.send(world.link_id, flaky)
+    assert world.jobs.link_mails.send(world.link_id, flaky, final_attempt=True) == "failed"
 
     events = list(world.services.app.events.get(world.link_id))
     failures = [e for e in events if isinstance(e, UploadLink.UploadLinkSendFailed)]
@@ -154,7 +153,7 @@ def test_a_link_revoked_before_its_mail_went_out_is_not_mailed(world: World) -> 
     version = world.request_send()
     world.services.app.revoke_link(world.owner, world.link_id)
 
-    assert world.jobs.send_link(world.link_id, version) == "failed"
+    assert world.jobs.link_mails.send(world.link_id, version) == "failed"
 
     assert world.mailer.sent == []
     [failure] = [
@@ -187,7 +186,7 @@ def test_uploads_within_the_window_wait_for_one_digest(world: World) -> None:
     # Every job again, as a broker might deliver them: nothing new.
     for file_id in (first, second, third):
         world.jobs.run(notify_upload_job(file_id))
-    assert world.jobs.deliver_due_notices() == 0
+    assert world.jobs.upload_notices.deliver_due() == 0
     assert len(world.mailer.sent) == 2
 
 
@@ -216,9 +215,9 @@ def test_a_digest_whose_mail_failed_is_delivered_by_the_next_run(world: World) -
     with pytest.raises(MailNotDelivered):
         world.jobs.run(notify_upload_job(file_id))
     # The retry (or the periodic job) delivers the digest cut before.
-    assert world.jobs.deliver_due_notices() == 1
+    assert world.jobs.upload_notices.deliver_due() == 1
     assert len(world.mailer.to(world.owner_email)) == 1
-    assert world.jobs.deliver_due_notices() == 0
+    assert world.jobs.upload_notices.deliver_due() == 0
 
 
 def test_expired_links_are_marked_once(world: World) -> None:
@@ -232,10 +231,10 @@ def test_expired_links_are_marked_once(world: World) -> None:
     app.revoke_link(world.owner, revoked.id)
     world.services.follower(world.policy).catch_up()
 
-    assert world.jobs.expire_links() == 0
+    assert world.jobs.link_expiry.expire_due() == 0
     world.clock.now += timedelta(seconds=31)
-    assert world.jobs.expire_links() == 1
-    assert world.jobs.expire_links() == 0
+    assert world.jobs.link_expiry.expire_due() == 1
+    assert world.jobs.link_expiry.expire_due() == 0
 
     assert world.events(short.id).count("UploadLinkExpired") == 1
     assert "UploadLinkExpired" not in world.events(revoked.id)

@@ -1,21 +1,16 @@
-"""Background jobs: the kinds there are, one job's identity, and the queue port.
+"""The kinds of background job there are, and one job's identity.
 
-Jobs are made from the event log (`application.job_policy`), never from a
+Jobs are made from the event log (`application.jobs.policy`), never from a
 request: one per event that needs one, keyed by that event's identity, so that a
-job enqueued or delivered twice still has its effect once
-(`application.background_jobs` checks the key before acting).
+job enqueued or delivered twice still has its effect once (the handlers in
+`application.jobs.handlers` check the key before acting).
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
-
-from projections.database import Transaction
 
 _REQUEST_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/link-send-request")
 
@@ -71,43 +66,3 @@ def request_id_for(link_id: UUID, version: int) -> UUID:
     whoever records the outcome, however often, names the same request.
     """
     return uuid5(_REQUEST_NAMESPACE, f"{link_id}:{version}")
-
-
-class JobQueue(Protocol):
-    """Where jobs wait for a worker: a dramatiq broker, or a table in embedded mode."""
-
-    def enqueue(
-        self, job: Job, *, tx: Transaction | None = None, at: datetime | None = None
-    ) -> None:
-        """Queue `job` (to run at `at`, default now).
-
-        With `tx` the job belongs to that transaction where the queue can do so
-        (the embedded table); a broker sends it at once, so the caller must
-        tolerate a job that runs although the transaction later rolls back.
-        """
-
-
-class JobLocks(Protocol):
-    """Keeps two workers from doing the same job (or the same link's notices) at once."""
-
-    def exclusive(self, key: str) -> AbstractContextManager[bool]:
-        """Hold the lock on `key` for the block; the block gets False when another holder
-        has it (it does not wait). A holder that dies loses the lock at once."""
-
-
-@dataclass(frozen=True)
-class JobCounts:
-    """What `docintake jobs status` shows for one kind of job.
-
-    `queued` waits to run (or is running), `delayed` waits for a retry or its
-    scheduled time, `failed` was given up in the last seven days and recorded as
-    failed (for a link mail: `UploadLinkSendFailed`, which staff see on the
-    customer), `dead_lettered` failed in a way nothing recorded and needs an
-    operator.
-    """
-
-    kind: str
-    queued: int
-    delayed: int
-    failed: int
-    dead_lettered: int

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from application.jobs import Job, JobKind
+from application.jobs.kinds import Job, JobKind
 from projections.database import Database, Transaction
 from projections.lease import Lease
 from projections.rows import as_datetime
@@ -49,7 +49,7 @@ class QueuedJob:
 
 
 class TableJobQueue:
-    """Jobs waiting in the `job_queue` table; implements `application.jobs.JobQueue`."""
+    """Jobs waiting in the `job_queue` table; implements `application.jobs.ports.JobQueue`."""
 
     def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self.database = database

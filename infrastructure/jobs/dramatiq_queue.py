@@ -1,6 +1,6 @@
 """Jobs on a dramatiq broker (RabbitMQ or Redis): one actor and one queue per job kind.
 
-The actors only carry jobs: what a job does is `application.background_jobs`,
+The actors only carry jobs: what a job does is `application.jobs.handlers`,
 handed in by the process that runs workers (`docintake worker`). Other
 processes declare the same actors to send messages and never run them.
 
@@ -20,7 +20,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from application.jobs import Job, JobKind
+from application.jobs.kinds import Job, JobKind
 from infrastructure.broker import DEFAULT_MAX_BACKOFF_MS, queue_status
 from projections.database import Transaction
 
@@ -30,7 +30,7 @@ Perform = Callable[[Job, bool], datetime | None]
 
 
 class DramatiqJobQueue:
-    """Implements `application.jobs.JobQueue` with dramatiq actors on `broker`."""
+    """Implements `application.jobs.ports.JobQueue` with dramatiq actors on `broker`."""
 
     def __init__(
         self, broker: dramatiq.Broker, *, prefix: str, retries: int, backoff_ms: int

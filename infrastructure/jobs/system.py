@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 
 import dramatiq
 
-from application.job_state import OUTCOMES, failed_counts, table_exists
-from application.jobs import PERIODIC_KINDS, Job, JobCounts, JobKind, JobQueue
+from application.jobs.kinds import PERIODIC_KINDS, Job, JobKind
+from application.jobs.ports import JobCounts, JobQueue
 from infrastructure.broker import DEFAULT_MAX_BACKOFF_MS, broker_from_url, start_worker, stop_worker
 from infrastructure.database import PostgresDatabase
-from infrastructure.job_actors import DramatiqJobQueue, Perform
-from infrastructure.job_locks import FileJobLocks, PostgresJobLocks
-from infrastructure.job_table import EmbeddedJobWorker, TableJobQueue
+from infrastructure.jobs.dramatiq_queue import DramatiqJobQueue, Perform
+from infrastructure.jobs.locks import FileJobLocks, PostgresJobLocks
+from infrastructure.jobs.state_tables import JobStateTables
+from infrastructure.jobs.table_queue import EmbeddedJobWorker, TableJobQueue
 from infrastructure.settings import Settings
 from projections.database import Database
 from projections.lease import Lease
@@ -78,8 +79,8 @@ class MaintenanceSchedule:
 
 
 class JobSystem:
-    """The queue (dramatiq or table), the job locks, and the workers and schedule once
-    `run_workers` is called."""
+    """The queue (dramatiq or table), the job locks, the jobs' state, and the workers and
+    schedule once `run_workers` is called."""
 
     def __init__(
         self, settings: Settings, database: Database, lease: Callable[[str], Lease]
@@ -87,6 +88,7 @@ class JobSystem:
         self.settings = settings
         self.database = database
         self._lease = lease
+        self.state = JobStateTables(database)
         self.locks: PostgresJobLocks | FileJobLocks = (
             PostgresJobLocks(database)
             if isinstance(database, PostgresDatabase)
@@ -166,10 +168,7 @@ class JobSystem:
     def status(self) -> list[JobCounts]:
         """Queued, delayed, failed (in the last 7 days) and dead-lettered jobs per kind."""
         counts = self.queue.counts()
-        with self.database.reading() as tx:
-            # Before the job policy's first start there is nothing to count.
-            since = datetime.now(UTC) - FAILED_SHOWN_FOR
-            failed = failed_counts(tx, since) if table_exists(tx, OUTCOMES) else {}
+        failed = self.state.failed_counts(datetime.now(UTC) - FAILED_SHOWN_FOR)
         result = []
         for kind in JobKind:
             queued, delayed, dead = counts.get(kind.value, (0, 0, 0))
