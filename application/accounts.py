@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from application.attempt_limiter import AttemptLimiter
+from application.attempt_limiter import AttemptCounter, AttemptLimiter
 from application.base import DocIntakeBase
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
@@ -94,8 +94,12 @@ class AccountCommands(DocIntakeBase):
 
         In-process counters: with several API processes each counts on its own.
         """
-        self.login_failures_by_account = AttemptLimiter(failures_per_account, window)
-        self.login_failures_by_address = AttemptLimiter(failures_per_address, window)
+        self.login_failures_by_account: AttemptCounter = AttemptLimiter(
+            failures_per_account, window
+        )
+        self.login_failures_by_address: AttemptCounter = AttemptLimiter(
+            failures_per_address, window
+        )
 
     def signup(
         self,

@@ -5,6 +5,22 @@ from __future__ import annotations
 import time
 from collections import deque
 from threading import Lock
+from typing import Protocol
+
+
+class AttemptCounter(Protocol):
+    """Counts failures per key (an account, a client address) and says how long a key
+    must wait. `AttemptLimiter` counts in the process; infrastructure provides one
+    shared by every process (`infrastructure.attempt_store`)."""
+
+    limit: int
+    window: float
+
+    def retry_after(self, key: str) -> float: ...
+
+    def failed(self, key: str) -> None: ...
+
+    def succeeded(self, key: str) -> None: ...
 
 
 class AttemptLimiter:

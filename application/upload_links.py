@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from application.attempt_limiter import AttemptLimiter
+from application.attempt_limiter import AttemptCounter, AttemptLimiter
 from application.base import DocIntakeBase
 from application.customers import Recorded
 from application.errors import Erased, NotFound
@@ -90,7 +90,7 @@ class UploadLinkCommands(DocIntakeBase):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         # Wrong passwords per client address, across links (the link itself locks too).
-        self.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
+        self.password_attempts: AttemptCounter = AttemptLimiter(limit=5, window=15 * 60)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -16,6 +16,7 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.policy import JobPolicy
 from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
+from infrastructure.attempt_store import DatabaseAttemptLimiter
 from infrastructure.audit_log import AuditLog
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.encrypted_file_store import EncryptingFileStore
@@ -38,6 +39,7 @@ from infrastructure.leases import (
 from infrastructure.log_changes import PostgresChanges
 from infrastructure.mail import mailer_from_settings
 from infrastructure.postgres_listener import PostgresListener
+from infrastructure.readiness import ReadinessProbe, broker_check
 from infrastructure.settings import Settings
 from projections.activity import ActivityProjection, ActivityView
 from projections.customer_detail import CustomerDetailProjection, CustomerDetailView
@@ -148,6 +150,14 @@ class Services:
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
         self.host: ProjectionHost | None = None
+        self.readiness = ReadinessProbe(
+            {
+                "event_store": app.head,
+                "read_models": database.check,
+                "file_storage": file_store.check,
+                **({"broker": broker_check(settings.broker_url)} if settings.broker_url else {}),
+            }
+        )
         self._listeners: list[PostgresListener] = []
         self._closed = False
 
@@ -287,21 +297,9 @@ class Services:
         self.jobs.wake()
 
     def check_ready(self) -> dict[str, str]:
-        """Ask each backing store; returns a problem per store that did not answer."""
-        problems: dict[str, str] = {}
-        try:
-            self.app.head()
-        except Exception as error:
-            problems["event_store"] = type(error).__name__
-        try:
-            self.database.check()
-        except Exception as error:
-            problems["read_models"] = type(error).__name__
-        try:
-            self.file_store.check()
-        except Exception as error:
-            problems["file_storage"] = type(error).__name__
-        return problems
+        """A problem per backing store that failed or did not answer within the deadline
+        (`/ready` answers within a second, whatever hangs)."""
+        return self.readiness.problems()
 
     def audit_log(self) -> AuditLog:
         """The event store as auditors and operators check it (`docintake audit|keys`)."""
@@ -391,6 +389,18 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
     if isinstance(app.recorder, PostgresApplicationRecorder):
         app.principals.feed = PostgresChanges(app.recorder)
     database = read_model_database(settings)
+    # Failed logins and link passwords are counted in the database: one limit for every
+    # API process on it.
+    window = settings.login_window_seconds
+    app.login_failures_by_account = DatabaseAttemptLimiter(
+        database, "login_account", settings.login_failures_per_account, window
+    )
+    app.login_failures_by_address = DatabaseAttemptLimiter(
+        database, "login_address", settings.login_failures_per_address, window
+    )
+    app.password_attempts = DatabaseAttemptLimiter(
+        database, "link_password", app.password_attempts.limit, app.password_attempts.window
+    )
     app.customer_parts_index = CustomerPartsView(database)
     if encrypt:
         app.customer_aggregates = event_store_of(app)

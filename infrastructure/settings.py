@@ -143,6 +143,25 @@ def _signing_seed(value: str) -> bytes:
     return raw
 
 
+def _proxies(value: str) -> str:
+    """Addresses or networks, comma-separated: `10.0.0.5, 192.168.1.0/24`."""
+    import ipaddress
+
+    networks = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"{item.strip()!r} is no IP address or network (e.g. 10.0.0.5,192.168.1.0/24)"
+            ) from None
+    if not networks:
+        raise ValueError("must name at least one address, e.g. 127.0.0.1")
+    return ",".join(networks)
+
+
 def _setting(default: Any, parse: Callable[[str], Any], help: str, secret: bool = False) -> Any:
     return field(default=default, repr=not secret, metadata={"parse": parse, "help": help})
 
@@ -249,6 +268,26 @@ class Settings:
         "Base64 of a 32-byte Ed25519 seed that signs audit checkpoints; embedded mode"
         " generates one into DATA_DIR/audit-signing.key.",
         secret=True,
+    )
+    trusted_proxies: str | None = _setting(
+        None,
+        _proxies,
+        "Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed"
+        " (comma-separated); default none: the peer's address counts.",
+    )
+    body_idle_seconds: float = _setting(
+        30.0,
+        _positive_float,
+        "A request body that sends nothing for this long is aborted (408) and what it"
+        " staged is removed.",
+    )
+    header_timeout_seconds: float = _setting(
+        10.0,
+        _positive_float,
+        "A connection must send a request's complete headers within this long (then closed).",
+    )
+    keep_alive_seconds: int = _setting(
+        5, _positive_int, "An idle keep-alive connection is closed after this long."
     )
     log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
     bench_routes: bool = _setting(

@@ -28,6 +28,7 @@ def serve(_: argparse.Namespace) -> int:
 
     from infrastructure.bootstrap import bootstrap
     from interfaces.http.app import create_app
+    from interfaces.http.server import server_config
 
     settings = load_settings()
     logging.basicConfig(
@@ -35,14 +36,7 @@ def serve(_: argparse.Namespace) -> int:
     )
     services = bootstrap(settings)
     app = create_app(services)
-    # No access log: public paths carry upload-link tokens, which must never be logged.
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_level=settings.log_level.lower(),
-    )
+    uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()
     return 0
 
 

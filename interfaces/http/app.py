@@ -48,6 +48,7 @@ from interfaces.http.organization import (
 )
 from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
+from interfaces.http.slow_clients import body_idle_middleware
 from interfaces.http.tokens import TokenController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
@@ -130,5 +131,6 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             render_plugins=[SwaggerUIFromOwnFiles(), TruthfulOpenAPIJson()],
         ),
         before_send=[response_headers],
+        middleware=[body_idle_middleware(services.settings.body_idle_seconds)],
         debug=False,
     )

@@ -27,6 +27,7 @@ from interfaces.http.presenters import (
     sent_file_from_aggregate,
     sent_file_from_row,
 )
+from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 
 
@@ -83,7 +84,11 @@ class CustomerFileController(Controller):
             max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
         )
         form = await receive_multipart(
-            request.stream(),
+            capped(
+                request.stream(),
+                multipart_body_limit(limits.max_file_size, 1),
+                request.headers.get("content-length"),
+            ),
             request.headers.get("content-type"),
             services.app.customer_files(customer_id),
             limits,

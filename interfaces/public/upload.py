@@ -18,6 +18,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.downloads import file_stream
 from interfaces.http.multipart_upload import UploadLimits, receive_multipart, uuid_field
+from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 from interfaces.public.texts import TEXTS, human_size, language_of
 
@@ -164,7 +165,11 @@ class UploadPageController(Controller):
             allowed_types=link.allowed_types,
         )
         form = await receive_multipart(
-            request.stream(),
+            capped(
+                request.stream(),
+                multipart_body_limit(limits.max_file_size, limits.max_files),
+                request.headers.get("content-length"),
+            ),
             request.headers.get("content-type"),
             services.app.customer_files(link.customer_id),
             limits,

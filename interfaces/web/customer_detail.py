@@ -26,6 +26,7 @@ from interfaces.http.sessions import (
     StaffSessionContext,
     session_token_of,
 )
+from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -282,7 +283,11 @@ class CustomerDetailPages(Controller):
         lang = language_of(request)
         try:
             form = await receive_multipart(
-                request.stream(),
+                capped(
+                    request.stream(),
+                    multipart_body_limit(limits.max_file_size, 1),
+                    request.headers.get("content-length"),
+                ),
                 request.headers.get("content-type"),
                 services.app.customer_files(customer_id),
                 limits,

@@ -12,6 +12,7 @@ import uvicorn
 
 from infrastructure.bootstrap import Services
 from interfaces.http.app import create_app
+from interfaces.http.server import server_config
 
 
 def free_port() -> int:
@@ -28,9 +29,8 @@ def running_server(services: Services) -> Iterator[str]:
     which tests must not bind.
     """
     port = services.settings.port if services.settings.port != 8000 else free_port()
-    config = uvicorn.Config(
-        create_app(services), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+    # As `docintake serve` runs it: timeouts, and forwarded headers from trusted proxies only.
+    config = server_config(create_app(services), services.settings, host="127.0.0.1", port=port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
