@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
-from projections.projection import Stretch
+from projections.projector import Stretch
 
 COUNT_PAGE = 10_000
 

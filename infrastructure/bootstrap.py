@@ -45,12 +45,12 @@ from projections.activity import ActivityProjection, ActivityView
 from projections.customer_detail import CustomerDetailProjection, CustomerDetailView
 from projections.customer_list import CustomerListProjection, CustomerListView
 from projections.customer_parts import CustomerPartsProjection, CustomerPartsView
-from projections.follower import ProjectionFollower
-from projections.host import ProjectionHost
+from projections.follower import ProjectorCatchUp
+from projections.host import ProjectorHost
 from projections.lease import Lease
 from projections.poison import retry_poison_event
 from projections.positions import ReadModelPositions
-from projections.projection import Projection
+from projections.projector import Projector
 from projections.rebuild import ReadModels, UnknownReadModel
 from projections.status import ReadModelStatus, read_model_status
 from projections.tracking import PROJECTIONS_CHANNEL, create_tracking_table, position_of
@@ -94,7 +94,7 @@ def read_model_database(settings: Settings) -> SqliteDatabase | PostgresDatabase
     return PostgresDatabase(settings.database_url)
 
 
-def all_projections() -> list[Projection]:
+def all_projections() -> list[Projector]:
     """The read models, each followed by its own follower (and waited for by readers)."""
     return [
         CustomerListProjection(),
@@ -110,7 +110,7 @@ def all_policies(
     job_state: JobState,
     head: Callable[[], int],
     mailer: Mailer | None = None,
-) -> list[Projection]:
+) -> list[Projector]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
     return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, job_state, head)]
 
@@ -127,7 +127,7 @@ class Services:
         settings: Settings,
         app: DocIntake,
         database: SqliteDatabase | PostgresDatabase,
-        projections: list[Projection],
+        projections: list[Projector],
         file_store: FileStore,
         mailer: Mailer | None = None,
     ) -> None:
@@ -149,7 +149,7 @@ class Services:
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
-        self.host: ProjectionHost | None = None
+        self.host: ProjectorHost | None = None
         self.readiness = ReadinessProbe(
             {
                 "event_store": app.head,
@@ -161,9 +161,9 @@ class Services:
         self._listeners: list[PostgresListener] = []
         self._closed = False
 
-    def follower(self, projection: Projection, batch_size: int | None = None) -> ProjectionFollower:
+    def follower(self, projection: Projector, batch_size: int | None = None) -> ProjectorCatchUp:
         """A follower of one projection for one-off work (catching it up on request)."""
-        return ProjectionFollower(
+        return ProjectorCatchUp(
             projection,
             self.database,
             EventLog(self.app),
@@ -230,7 +230,7 @@ class Services:
         """Queued, delayed, failed and dead-lettered jobs per kind (`docintake jobs status`)."""
         return self.jobs.status()
 
-    def run_followers(self, names: Sequence[str] | None = None) -> ProjectionHost:
+    def run_followers(self, names: Sequence[str] | None = None) -> ProjectorHost:
         """Follow the event log for the read models and policies (all, or `names`) in this
         process's projection host; a second call adds more to the same host.
 
@@ -238,7 +238,7 @@ class Services:
         process holds it, it stands by and takes over when that process goes away.
         """
         if self.host is None:
-            self.host = ProjectionHost(
+            self.host = ProjectorHost(
                 self.database,
                 EventLog(self.app),
                 passing=of_the_surroundings,

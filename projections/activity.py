@@ -26,7 +26,7 @@ from domain.upload_link import UploadLink
 from projections.activity_texts import DEFAULT_LANGUAGE, summary
 from projections.database import Database, Transaction
 from projections.erasure import erased_customer
-from projections.projection import DomainEvent
+from projections.projector import DomainEvent
 from projections.rows import (
     as_datetime,
     as_uuid,

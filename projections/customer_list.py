@@ -15,7 +15,7 @@ from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
 from projections.database import Database, Row, Transaction
 from projections.erasure import erased_customer
-from projections.projection import DomainEvent
+from projections.projector import DomainEvent
 from projections.rows import (
     as_datetime,
     as_uuid,

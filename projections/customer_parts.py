@@ -16,7 +16,7 @@ from application.history import CUSTOMER_PART_STARTS
 from domain.customer import Customer
 from projections.database import Database, Transaction
 from projections.erasure import erased_customer
-from projections.projection import DomainEvent
+from projections.projector import DomainEvent
 from projections.rows import as_uuid, chunks, placeholders
 from projections.schema import table_exists
 from projections.tracking import TRACKING_TABLE, position_of

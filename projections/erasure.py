@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain.customer import Customer
 from domain.erasure import ErasedEvent
-from projections.projection import DomainEvent
+from projections.projector import DomainEvent
 
 
 def erased_customer(event: DomainEvent) -> UUID | None:

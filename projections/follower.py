@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from projections.database import Database, Transaction
 from projections.poison import Passing, apply_or_poison, create_poison_table
-from projections.projection import EventSource, Projection, Stretch
+from projections.projector import EventSource, Projector, Stretch
 from projections.tracking import (
     TrackingConflict,
     advance,
@@ -36,7 +36,7 @@ def always() -> bool:
 
 def prepare_projection(
     database: Database,
-    projection: Projection,
+    projection: Projector,
     tracking_name: str | None = None,
     table_suffix: str = "",
 ) -> int:
@@ -50,7 +50,7 @@ def prepare_projection(
         return position_of(tx, name)
 
 
-class ProjectionFollower:
+class ProjectorCatchUp:
     """Reads events after the projection's tracked position and applies them.
 
     Rows and the new position commit in one transaction, so an event is
@@ -63,7 +63,7 @@ class ProjectionFollower:
 
     def __init__(
         self,
-        projection: Projection,
+        projection: Projector,
         database: Database,
         events: EventSource,
         *,

@@ -33,7 +33,7 @@ from projections.database import Database
 from projections.follower import prepare_projection
 from projections.lease import Lease
 from projections.poison import Passing, apply_or_poison, describe
-from projections.projection import EventSource, Projection, Stretch
+from projections.projector import EventSource, Projector, Stretch
 from projections.tracking import PROJECTIONS_CHANNEL, fence, moved_from
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Failure:
 class Lane:
     """One projection in the host."""
 
-    projection: Projection
+    projection: Projector
     lease: Lease
     topics: frozenset[str]
     # The tracked position while this process writes the projection; None while it
@@ -72,7 +72,7 @@ class Lane:
         return self.projection.name
 
 
-class ProjectionHost:
+class ProjectorHost:
     """Follows the event log for the projections added to it, in one thread."""
 
     def __init__(
@@ -115,7 +115,7 @@ class ProjectionHost:
         with self._lock:
             return [lane.name for lane in self._lanes]
 
-    def add(self, projection: Projection, lease: Lease) -> None:
+    def add(self, projection: Projector, lease: Lease) -> None:
         """Follow `projection` whenever this process holds `lease`."""
         lane = Lane(projection, lease, frozenset(projection.topics))
         with self._lock:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from projections.database import Database, Transaction
-from projections.projection import DomainEvent, EventSource, Projection
+from projections.projector import DomainEvent, EventSource, Projector
 from projections.tracking import lock_position
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def move_poison(tx: Transaction, source: str, target: str) -> None:
 
 def apply_or_poison(
     tx: Transaction,
-    projection: Projection,
+    projection: Projector,
     tracking_name: str,
     events: Sequence[tuple[int, str, DomainEvent]],
     passing: Passing,
@@ -153,7 +153,7 @@ class NotPoison(Exception):
 
 
 def retry_poison_event(
-    database: Database, events: EventSource, projection: Projection, position: int
+    database: Database, events: EventSource, projection: Projector, position: int
 ) -> None:
     """Apply a poison event again and, if that works, forget it.
 

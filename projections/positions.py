@@ -11,7 +11,7 @@ class ReadModelPositions:
     """The latest committed position of each read model, known to this process.
 
     Followers (or a listener for followers in other processes) call `advance`;
-    queries call `wait_for`, which sleeps on a condition and is woken by each
+    queries call `caught_up`, which sleeps on a condition and is woken by each
     advance, so a reader is released as soon as the rows are there.
     """
 
@@ -38,7 +38,7 @@ class ReadModelPositions:
         with self._changed:
             return min(self._positions.values(), default=0)
 
-    def wait_for(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
+    def caught_up(self, position: int, timeout: float, names: Iterable[str] | None = None) -> bool:
         """True once every read model (or those named) is at `position` or later;
         False after `timeout`."""
         deadline = time.monotonic() + timeout

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.database import Database, Row, Transaction
-from projections.follower import ProjectionFollower
+from projections.follower import ProjectorCatchUp
 from projections.lease import Lease
 from projections.poison import (
     Passing,
@@ -33,7 +33,7 @@ from projections.poison import (
     forget_poison,
     move_poison,
 )
-from projections.projection import EventSource, Projection
+from projections.projector import EventSource, Projector
 from projections.schema import (
     Index,
     columns,
@@ -115,13 +115,13 @@ class ReadModels:
 
     database: Database
     events: EventSource
-    projections: dict[str, Projection]
+    projections: dict[str, Projector]
     lease: Callable[[str], Lease]
     passing: Passing
     batch_size: int = 1000
     on_advance: Callable[[str, int], None] | None = None
 
-    def projection(self, name: str) -> Projection:
+    def projection(self, name: str) -> Projector:
         try:
             return self.projections[name]
         except KeyError:
@@ -143,7 +143,7 @@ class ReadModels:
         finally:
             lease.release()
 
-    def _fresh_copy(self, projection: Projection, tracking: str, suffix: str) -> list[Index]:
+    def _fresh_copy(self, projection: Projector, tracking: str, suffix: str) -> list[Index]:
         """Empty copy tables and tracking row; returns the secondary indexes it deferred."""
         deferred: list[Index] = []
         with self.database.transaction() as tx:
@@ -162,15 +162,15 @@ class ReadModels:
                         deferred.append(index)
         return deferred
 
-    def _drop_copy(self, projection: Projection, tracking: str, suffix: str) -> None:
+    def _drop_copy(self, projection: Projector, tracking: str, suffix: str) -> None:
         with self.database.transaction() as tx:
             for table in projection.tables():
                 drop_table(tx, table + suffix)
             forget(tx, tracking)
             forget_poison(tx, tracking)
 
-    def _follower(self, projection: Projection, tracking: str, suffix: str) -> ProjectionFollower:
-        return ProjectionFollower(
+    def _follower(self, projection: Projector, tracking: str, suffix: str) -> ProjectorCatchUp:
+        return ProjectorCatchUp(
             projection,
             self.database,
             self.events,
@@ -182,7 +182,7 @@ class ReadModels:
         )
 
     def _apply_up_to(
-        self, tx: Transaction, projection: Projection, tracking: str, suffix: str, stop: int
+        self, tx: Transaction, projection: Projector, tracking: str, suffix: str, stop: int
     ) -> int:
         """Inside `tx`, bring the copy from its position up to `stop`; returns `stop`."""
         position = lock_position(tx, tracking)
@@ -225,7 +225,7 @@ class ReadModels:
 
     def _build_and_take_over(
         self,
-        projection: Projection,
+        projection: Projector,
         tracking: str,
         report: Callable[[str, int], Callable[[int], None]],
     ) -> int:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from projections.database import Database
 from projections.poison import PoisonEvent, create_poison_table, poison_events
-from projections.projection import EventSource
+from projections.projector import EventSource
 from projections.tracking import all_tracked, create_tracking_table
 
 

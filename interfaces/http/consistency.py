@@ -67,7 +67,7 @@ class ReadYourWrites:
         waits for every read model (see `wait`).
         """
         self.wrote(client, position)
-        return self.positions.wait_for(position, self.timeout, names=[read_model])
+        return self.positions.caught_up(position, self.timeout, names=[read_model])
 
     def wait(self, client: Client, at_least: int = 0) -> bool:
         """True when the read models show everything up to now; False if they are behind.
@@ -81,4 +81,4 @@ class ReadYourWrites:
             position = max(position, self.head())
         if position == 0:
             return True
-        return self.positions.wait_for(position, self.timeout)
+        return self.positions.caught_up(position, self.timeout)

@@ -19,7 +19,7 @@ from application.principal import Principal
 from application.upload_links import StoredUpload
 from domain.upload_link import UploadLink
 from infrastructure.bootstrap import Services
-from projections.projection import Projection
+from projections.projector import Projector
 
 PASSWORD = "correct horse battery staple"
 
@@ -60,7 +60,7 @@ class World:
     jobs: JobHandlers
 
     @property
-    def policy(self) -> Projection:
+    def policy(self) -> Projector:
         [policy] = [p for p in self.services.policies if p.name == "jobs"]
         return policy
 

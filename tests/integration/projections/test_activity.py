@@ -144,5 +144,5 @@ def test_deleting_a_customer_removes_its_activity(account: Account, services: Se
     assert account.delete(f"/api/v1/customers/{cid}").status_code == 204
     assert account.get(f"/api/v1/customers/{cid}/activity").status_code == 404
     # The rows themselves are gone, not just hidden behind the 404.
-    services.positions.wait_for(services.app.head(), 5)
+    services.positions.caught_up(services.app.head(), 5)
     assert services.activity.page(UUID(cid)).items == []

@@ -18,9 +18,9 @@ from infrastructure.bootstrap import Services
 from infrastructure.failures import of_the_surroundings
 from infrastructure.leases import postgres_lease_holders
 from projections.database import Transaction
-from projections.host import ProjectionHost
+from projections.host import ProjectorHost
 from projections.poison import poison_events, retry_poison_event
-from projections.projection import Stretch
+from projections.projector import Stretch
 from tests.support.read_models import wait_until
 
 PASSWORD = "correct horse battery"
@@ -157,7 +157,7 @@ class CountingLog(EventLog):
 
 def test_every_projection_is_handed_the_same_read(services: Services, owner: Principal) -> None:
     log = CountingLog(services.app)
-    host = ProjectionHost(
+    host = ProjectorHost(
         services.database, log, passing=of_the_surroundings, on_advance=services.positions.advance
     )
     for projection in [*services.projections, *services.policies]:

@@ -66,7 +66,7 @@ def test_a_rebuild_under_concurrent_writes_ends_equal_to_verify(
         writer.join(timeout=30)
     # Writes went on while each rebuild ran: it took over at a later head than it started from.
     assert all(end > start for start, end in heads), heads
-    assert services.positions.wait_for(services.app.head(), 20)
+    assert services.positions.caught_up(services.app.head(), 20)
     for name in READ_MODELS:
         verification = models.verify(name)
         assert verification.equal, (name, verification.counts, verification.shown[:3])
@@ -79,7 +79,7 @@ def test_the_list_answers_throughout_a_rebuild(lean_services: Callable[..., Serv
         customer = owner.create_customer("Erster Kunde")
         # Many more customers of the same organisation, straight through the event store.
         populate_into(services, owner, 400)
-        assert services.positions.wait_for(services.app.head(), 30)
+        assert services.positions.caught_up(services.app.head(), 30)
         expected = owner.get("/api/v1/customers", params={"limit": 5}).json()["total"]
         assert expected == 401
 
@@ -137,7 +137,7 @@ def test_verify_finds_every_kind_of_difference_and_rebuild_repairs_it(
     changed = account.create_customer("Wird verändert")["id"]
     removed = account.create_customer("Wird entfernt")["id"]
     account.post(f"/api/v1/customers/{kept}/notes", json={"text": "Notiz"})
-    assert services.positions.wait_for(services.app.head(), 10)
+    assert services.positions.caught_up(services.app.head(), 10)
     # Three creates and one note: a rebuild of the customer list reads four more events.
     assert models.events_to_read("customer_list") == events_before + 4
     assert models.verify("customer_list").equal

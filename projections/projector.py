@@ -1,4 +1,35 @@
-"""What a read model is to the runner: tables, the events it reads, and how it applies them."""
+"""Our projection framework's contract: what a read model or policy is to the projector host.
+
+A `Projector` owns tables, names the events it reads and applies a batch of them
+in a transaction it is handed; `projections.host.ProjectorHost` keeps every
+projector of a process up to date and `projections.follower.ProjectorCatchUp`
+brings one (or a rebuild's copy) up to a position. Readers wait for a position
+with `ReadModelPositions.caught_up`. The names are our own on purpose: the
+`eventsourcing` library has a `Projection`, a `ProjectionRunner` and a `wait`
+of its own, and they are not these.
+
+Why not the library's runner (`eventsourcing.projection.ProjectionRunner`):
+
+- **SQLite following.** The runner reads through an application subscription,
+  which the library's SQLite recorder does not offer (`subscribe` raises
+  NotImplementedError); embedded mode must follow the log all the same, by
+  in-process signal and polling.
+- **Batching.** The runner processes and tracks one event at a time; the host
+  reads a stretch of the log once, decodes each event once and applies it to
+  every projector at that position in one pipelined transaction with their
+  tracking rows, which is what keeps up with bulk writes and catch-up.
+- **Leases.** Several API and worker processes run at once; a projector is
+  written only by the process holding its lease (`projections.lease`), the
+  others stand by and take over, and a fence on the tracking rows makes a
+  second writer harmless. The runner has no notion of it.
+- **Rebuilds.** A read model is rebuilt into a copy beside the live tables
+  (`table_suffix`), verified and swapped in (`projections.rebuild`), with poison
+  events recorded and passed over (`projections.poison`); the runner writes the
+  live tables only and stops at the first failing event.
+- It also constructs its own application from the environment, while ours is
+  built by the composition root (event encryption, crypto-shredding of erased
+  customers).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +42,8 @@ from projections.database import Transaction
 DomainEvent = Any
 
 
-class Projection(Protocol):
-    """Turns events into rows of its own tables.
+class Projector(Protocol):
+    """Turns events into rows of its own tables (a read model), or into jobs (a policy).
 
     `table_suffix` lets a rebuild write a second copy beside the live tables.
     """
