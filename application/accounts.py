@@ -17,7 +17,7 @@ from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
 from application.principal_cache import PrincipalCache, RecorderChanges
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, Problem
 from domain.organization import Organization, Role
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
@@ -110,7 +110,7 @@ class AccountCommands(DocIntakeBase):
         name: object = None,
     ) -> SignedUp:
         """Create an organisation with its owner, and a first API token for the owner."""
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         values: dict[str, object] = {}
         for field, check in (
             ("organization_name", lambda: organization_name(organization_name_value)),
@@ -122,7 +122,7 @@ class AccountCommands(DocIntakeBase):
             try:
                 values[field] = check()
             except InvalidValue as invalid:
-                problems.update(invalid.fields)
+                problems.update(invalid.problems)
         if problems:
             raise InvalidValue(problems)
         address = str(values["email"])

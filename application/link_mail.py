@@ -9,35 +9,13 @@ password by another way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from email.message import EmailMessage
 from html import escape
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from application.mail_message import compose_message
-
-
-def _german_time() -> tzinfo:
-    # The organisations are in Germany; the stored times stay UTC. Without a
-    # time-zone database the mail says UTC rather than failing.
-    try:
-        return ZoneInfo("Europe/Berlin")
-    except ZoneInfoNotFoundError:
-        return UTC
-
-
-LOCAL_TIME = _german_time()
-
-
-def mail_date(moment: datetime, language: str, *, with_time: bool = False) -> str:
-    """A date (and time) as people read it in the mail's language, in German local time."""
-    local = moment.astimezone(LOCAL_TIME)
-    if language == "en":
-        text = f"{local.day} {local:%B %Y}"
-        return f"{text}, {local:%H:%M}" if with_time else text
-    text = f"{local:%d.%m.%Y}"
-    return f"{text}, {local:%H:%M} Uhr" if with_time else text
+from application.texts.formats import DEFAULT_TIME_ZONE, Formats
 
 
 def message_domain(url: str) -> str:
@@ -72,6 +50,7 @@ class LinkMail:
     personal_message: str | None
     sender_name: str
     sender_email: str | None
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 _TEXTS = {
@@ -130,7 +109,7 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
         "organization": mail.organization_name,
         "title": mail.link_title or "",
         "name": mail.customer_name,
-        "date": mail_date(mail.expires_at, mail.language),
+        "date": Formats(mail.language, mail.time_zone).datetime(mail.expires_at),
         "sender": mail.sender_name,
     }
 

@@ -17,9 +17,9 @@ from application.passwords import hash_password, validate_password
 from application.permissions import Action, authorize, authorize_member_change
 from application.ports import Mailer
 from application.principal import Principal
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.invitation import INVITATION_VALIDITY, Invitation
-from domain.organization import Organization, Role, language, permission_changes
+from domain.organization import Organization, Role, language, permission_changes, time_zone
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
@@ -41,6 +41,7 @@ class OrganizationView:
     customer_limit: int | None
     permissions: dict[str, bool]
     language: str
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def organization_view(organization: Organization) -> OrganizationView:
         customer_limit=organization.customer_limit,
         permissions=dict(organization.permissions),
         language=organization.language,
+        time_zone=organization.time_zone,
     )
 
 
@@ -100,8 +102,9 @@ class MemberCommands(AccountCommands):
     def change_organization(
         self, principal: Principal, changes: Mapping[str, object]
     ) -> tuple[OrganizationView, int]:
-        """Change `name`, `plan`, `permissions` (a partial set of switches) and/or `language`
-        (of the organisation's mails: `de` or `en`).
+        """Change `name`, `plan`, `permissions` (a partial set of switches), `language`
+        (of the organisation's mails: `de` or `en`) and/or `time_zone` (an IANA name: the
+        zone people read every time in).
 
         Settings need an owner or admin; the plan needs an owner, and is refused
         (`plan_limit_reached`) when its cap is below the current customer count.
@@ -109,31 +112,37 @@ class MemberCommands(AccountCommands):
         authorize(principal, Action.MANAGE_SETTINGS)
         if "plan" in changes:
             authorize(principal, Action.CHANGE_PLAN)
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         name: str | None = None
         plan: Plan | None = None
         switches: dict[str, bool] | None = None
         mail_language: str | None = None
+        zone: str | None = None
         try:
             if "language" in changes:
                 mail_language = language(changes["language"])
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
+        try:
+            if "time_zone" in changes:
+                zone = time_zone(changes["time_zone"])
+        except InvalidValue as invalid:
+            problems.update(invalid.problems)
         try:
             if "name" in changes:
                 name = organization_name(changes["name"], "name")
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         try:
             if "plan" in changes:
                 plan = Plan.parse(changes["plan"])
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         try:
             if "permissions" in changes:
                 switches = permission_changes(changes["permissions"])
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         if problems:
             raise InvalidValue(problems)
 
@@ -145,6 +154,8 @@ class MemberCommands(AccountCommands):
                 organization.change_permissions(switches, principal.user_id)
             if mail_language is not None:
                 organization.change_language(mail_language, principal.user_id)
+            if zone is not None:
+                organization.change_time_zone(zone, principal.user_id)
             if plan is not None:
                 organization.change_plan(plan, principal.user_id)
             position = self.record(organization)
@@ -165,17 +176,17 @@ class MemberCommands(AccountCommands):
         stored.
         """
         authorize(principal, Action.MANAGE_MEMBERS)
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         address: str | None = None
         new_role: Role | None = None
         try:
             address = email_address(email, required=True)
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         try:
             new_role = Role.parse(role)
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         if problems or address is None or new_role is None:
             raise InvalidValue(problems)
         authorize_member_change(principal, None, new_role)
@@ -249,18 +260,18 @@ class MemberCommands(AccountCommands):
         """
         if not isinstance(token, str) or not token or len(token) > 200:
             raise NotFound("No such invitation.")
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         person: str | None = None
         try:
             person = person_name(name)
             if person is None:
-                problems["name"] = "is required"
+                problems["name"] = problem("required", "is required")
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         try:
             validate_password(password)
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
         invitation_id = Invitation.id_for(token_hash(token))
         moment = now or datetime.now(UTC)
         # Unknown, used or expired invitations are refused before looking at the body.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, problem
 
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
@@ -17,11 +17,25 @@ _DUMMY_HASH = _hasher.hash("docintake-dummy-password")
 
 def validate_password(password: object, field: str = "password") -> str:
     if not isinstance(password, str):
-        raise InvalidValue.single(field, "is required")
+        raise InvalidValue.single(field, problem("required", "is required"))
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise InvalidValue.single(field, f"must be at least {PASSWORD_MIN_LENGTH} characters")
+        raise InvalidValue.single(
+            field,
+            problem(
+                "too_short",
+                f"must be at least {PASSWORD_MIN_LENGTH} characters",
+                limit=PASSWORD_MIN_LENGTH,
+            ),
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise InvalidValue.single(field, f"must be at most {PASSWORD_MAX_LENGTH} characters")
+        raise InvalidValue.single(
+            field,
+            problem(
+                "too_long",
+                f"must be at most {PASSWORD_MAX_LENGTH} characters",
+                limit=PASSWORD_MAX_LENGTH,
+            ),
+        )
     return password
 
 

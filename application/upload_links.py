@@ -18,7 +18,7 @@ from application.passwords import hash_password, verify_password
 from application.permissions import Action, authorize
 from application.principal import Principal
 from domain.customer import Customer
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.file_name import safe_file_name
 from domain.organization import Organization
 from domain.received_file import ReceivedFile
@@ -39,6 +39,13 @@ LONGEST_LIFETIME = timedelta(days=366)
 MAX_FILES_CEILING = 1_000
 LINK_PASSWORD_MIN_LENGTH = 6
 LINK_PASSWORD_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class OrganizationFace:
+    name: str
+    time_zone: str
+    language: str
 
 
 class PasswordRequired(DomainError):
@@ -114,14 +121,14 @@ class UploadLinkCommands(DocIntakeBase):
         """Create a link for a customer (assigned to it for good)."""
         authorize(principal, Action.MANAGE_LINKS)
         now = self.now()
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         values: dict[str, Any] = {}
 
         def check(field: str, parse: Any) -> None:
             try:
                 values[field] = parse()
             except InvalidValue as invalid:
-                problems.update(invalid.fields)
+                problems.update(invalid.problems)
 
         check("title", lambda: text_value(title, "title", max_length=TITLE_MAX_LENGTH))
         check(
@@ -160,19 +167,31 @@ class UploadLinkCommands(DocIntakeBase):
             return now + DEFAULT_LIFETIME
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         if moment <= now:
-            raise InvalidValue.single("expires_at", "must be in the future")
+            raise InvalidValue.single(
+                "expires_at", problem("not_in_future", "must be in the future")
+            )
         if moment > now + LONGEST_LIFETIME:
-            raise InvalidValue.single("expires_at", "must be within a year")
+            raise InvalidValue.single(
+                "expires_at", problem("beyond_a_year", "must be within a year")
+            )
         return moment.astimezone(UTC)
 
     def _max_file_size(self, value: object) -> int:
         if value is None:
             return self.max_upload_size
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise InvalidValue.single("max_file_size", "must be a whole number of bytes above 0")
+            raise InvalidValue.single(
+                "max_file_size",
+                problem("size_not_positive", "must be a whole number of bytes above 0"),
+            )
         if value > self.max_upload_size:
             raise InvalidValue.single(
-                "max_file_size", f"must be at most {self.max_upload_size} bytes (this deployment)"
+                "max_file_size",
+                problem(
+                    "size_above_ceiling",
+                    f"must be at most {self.max_upload_size} bytes (this deployment)",
+                    max_size=self.max_upload_size,
+                ),
             )
         return value
 
@@ -185,7 +204,15 @@ class UploadLinkCommands(DocIntakeBase):
             or isinstance(value, bool)
             or not 1 <= value <= MAX_FILES_CEILING
         ):
-            raise InvalidValue.single("max_files", f"must be a whole number 1..{MAX_FILES_CEILING}")
+            raise InvalidValue.single(
+                "max_files",
+                problem(
+                    "number_range",
+                    f"must be a whole number 1..{MAX_FILES_CEILING}",
+                    low=1,
+                    high=MAX_FILES_CEILING,
+                ),
+            )
         return value
 
     @staticmethod
@@ -197,7 +224,12 @@ class UploadLinkCommands(DocIntakeBase):
         ):
             raise InvalidValue.single(
                 "password",
-                f"must be {LINK_PASSWORD_MIN_LENGTH}..{LINK_PASSWORD_MAX_LENGTH} characters",
+                problem(
+                    "length_range",
+                    f"must be {LINK_PASSWORD_MIN_LENGTH}..{LINK_PASSWORD_MAX_LENGTH} characters",
+                    low=LINK_PASSWORD_MIN_LENGTH,
+                    high=LINK_PASSWORD_MAX_LENGTH,
+                ),
             )
         return hash_password(value)
 
@@ -245,7 +277,12 @@ class UploadLinkCommands(DocIntakeBase):
             customer = self.customer_of(principal, link.customer_id)
             address = recipient or customer.email
             if not address:
-                raise InvalidValue.single("to", "the customer has no e-mail address; give one")
+                raise InvalidValue.single(
+                    "to",
+                    problem(
+                        "customer_without_email", "the customer has no e-mail address; give one"
+                    ),
+                )
             link.request_send(address, text, principal.user_id, self.now())
             return Recorded(link.id, self.record(link))
 
@@ -267,7 +304,9 @@ class UploadLinkCommands(DocIntakeBase):
         except Erased:
             raise LinkRevoked("This upload link has been revoked.") from None
         if customer.deleted:
-            raise LinkRevoked("This upload link has been revoked.")
+            raise LinkRevoked(
+                "This upload link has been revoked.", organization_id=link.organization_id
+            )
         link.refuse_if_unusable(self.now())
         return link
 
@@ -364,3 +403,13 @@ class UploadLinkCommands(DocIntakeBase):
     def organization_name(self, organization_id: UUID) -> str:
         """Who asks, as the client sees it on the public pages."""
         return self.load(organization_id, Organization).name
+
+    def organization_face(self, organization_id: UUID) -> OrganizationFace:
+        """What people are shown of the organisation: its name, and the zone and language
+        it writes times and mails in."""
+        organization = self.load(organization_id, Organization)
+        return OrganizationFace(
+            name=organization.name,
+            time_zone=organization.time_zone,
+            language=organization.language,
+        )

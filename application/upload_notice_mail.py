@@ -7,8 +7,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from html import escape
 
-from application.link_mail import mail_date, message_domain, one_line, replace_message_id
+from application.link_mail import message_domain, one_line, replace_message_id
 from application.mail_message import compose_message
+from application.texts.formats import DEFAULT_TIME_ZONE, Formats
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,7 @@ class UploadNotice:
     link_title: str | None
     link_created_at: datetime
     files: list[ArrivedFile]
-
-
-def file_size(size: int, language: str) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            text = f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-            return text.replace(".", ",") if language == "de" else text
-        value /= 1024
-    return f"{size} B"
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 _TEXTS = {
@@ -88,11 +80,12 @@ def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMess
     """The digest mail, marked `Auto-Submitted: auto-generated` (nobody wrote it)."""
     lang = notice.language if notice.language in _TEXTS else "de"
     texts = _TEXTS[lang]
+    fmt = Formats(lang, notice.time_zone)
     count = len(notice.files)
     if notice.link_title:
         link = texts["link_titled"].format(title=notice.link_title)
     else:
-        link = texts["link_untitled"].format(date=mail_date(notice.link_created_at, lang))
+        link = texts["link_untitled"].format(date=fmt.date(notice.link_created_at))
     subject = one_line(
         texts["subject_one" if count == 1 else "subject_many"].format(
             count=count, customer=notice.customer_name
@@ -107,9 +100,9 @@ def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMess
     lines = [
         texts["file"].format(
             filename=item.filename,
-            size=file_size(item.size, lang),
+            size=fmt.size(item.size),
             by=texts["by"].format(uploader=item.uploader_name) if item.uploader_name else "",
-            at=texts["at"].format(date=mail_date(item.uploaded_at, lang, with_time=True)),
+            at=texts["at"].format(date=fmt.datetime(item.uploaded_at)),
         )
         for item in notice.files
     ]

@@ -1,29 +1,63 @@
-"""Domain exceptions: each carries a stable machine code and a human message."""
+"""Domain exceptions: each carries a stable machine code, its values, and an English message.
+
+The message is for API clients and logs; people read the catalogue's sentence for the code
+and values (`application.texts.catalogue`), in their language.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class DomainError(Exception):
     """A rule of the domain refused a command."""
 
     code = "domain_error"
+    #: The catalogue's entry, where refusals that share an API code read differently.
+    text_code: str | None = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **params: Any) -> None:
         super().__init__(message)
         self.message = message
+        #: The values the refusal is about (a size limit, a file name, ...), for the catalogue.
+        self.params: dict[str, Any] = params
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field: a stable code and its values, and the English words
+    the API answers with."""
+
+    code: str
+    english: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.english
+
+
+def problem(code: str, english: str, **params: Any) -> Problem:
+    return Problem(code, english, params)
 
 
 class InvalidValue(DomainError):
-    """A value did not pass validation; `fields` names each field and its problem."""
+    """A value did not pass validation; `fields` names each field and its problem (English),
+    `problems` the same with codes and values."""
 
     code = "validation_failed"
 
-    def __init__(self, fields: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
-        self.fields = fields
+    def __init__(self, fields: Mapping[str, str | Problem]) -> None:
+        self.problems: dict[str, Problem] = {
+            name: found if isinstance(found, Problem) else Problem("invalid", found)
+            for name, found in fields.items()
+        }
+        self.fields: dict[str, str] = {name: p.english for name, p in self.problems.items()}
+        super().__init__("; ".join(f"{name}: {text}" for name, text in self.fields.items()))
 
     @classmethod
-    def single(cls, field: str, problem: str) -> InvalidValue:
+    def single(cls, field: str, problem: str | Problem) -> InvalidValue:
         return cls({field: problem})
 
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, InvalidValue, PlanLimitReached
+from domain.errors import DomainError, InvalidValue, PlanLimitReached, problem
 from domain.values import Plan
 
 #: The organisation's permission switches for role `member`, and their defaults.
@@ -31,6 +32,25 @@ def language(value: object, field: str = "language") -> str:
     if value not in LANGUAGES:
         raise InvalidValue.single(field, f"must be one of {', '.join(LANGUAGES)}")
     return str(value)
+
+
+#: The zone people of the organisation read times in, unless it chooses another.
+DEFAULT_TIME_ZONE = "Europe/Berlin"
+TIME_ZONE_MAX_LENGTH = 64
+
+
+def time_zone(value: object, field: str = "time_zone") -> str:
+    """An IANA time-zone name the machine knows (`Europe/Berlin`, `Europe/Vienna`, `UTC`)."""
+    refused = InvalidValue.single(
+        field, problem("invalid_time_zone", "must be an IANA time zone such as Europe/Berlin")
+    )
+    if not isinstance(value, str) or not 0 < len(value) <= TIME_ZONE_MAX_LENGTH:
+        raise refused
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise refused from None
+    return value
 
 
 class Role(StrEnum):
@@ -100,8 +120,8 @@ class Organization(Aggregate):
     """
 
     # Version 2 added the team (joined_at, former_members) and the permission switches;
-    # version 3 the language of its mails.
-    class_version = 3
+    # version 3 the language of its mails; version 4 its time zone.
+    class_version = 4
 
     class OrganizationCreated(Aggregate.Created):
         name: str
@@ -130,6 +150,12 @@ class Organization(Aggregate):
         """The language of the organisation's mails (to clients and to its team)."""
 
         language: str
+        actor_id: UUID
+
+    class TimeZoneChanged(Aggregate.Event):
+        """The zone every time people read is shown in (pages, mails, the history)."""
+
+        time_zone: str
         actor_id: UUID
 
     class PermissionsChanged(Aggregate.Event):
@@ -181,6 +207,7 @@ class Organization(Aggregate):
         self.permissions: dict[str, bool] = dict(PERMISSION_DEFAULTS)
         self.customer_count = 0
         self.language = DEFAULT_LANGUAGE
+        self.time_zone = DEFAULT_TIME_ZONE
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -195,6 +222,11 @@ class Organization(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """Snapshots taken before the language setting: German, as every mail was then."""
         state["language"] = DEFAULT_LANGUAGE
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Snapshots taken before the time-zone setting: German time, as pages then showed."""
+        state["time_zone"] = DEFAULT_TIME_ZONE
 
     @property
     def customer_limit(self) -> int | None:
@@ -277,6 +309,17 @@ class Organization(Aggregate):
     @event(LanguageChanged)
     def _language_changed(self, language: str, actor_id: UUID) -> None:
         self.language = language
+
+    def change_time_zone(self, value: object, actor_id: UUID) -> bool:
+        chosen = time_zone(value)
+        if chosen == getattr(self, "time_zone", DEFAULT_TIME_ZONE):
+            return False
+        self._time_zone_changed(time_zone=chosen, actor_id=actor_id)
+        return True
+
+    @event(TimeZoneChanged)
+    def _time_zone_changed(self, time_zone: str, actor_id: UUID) -> None:
+        self.time_zone = time_zone
 
     def change_permissions(self, switches: dict[str, bool], actor_id: UUID) -> bool:
         """Set the given switches (validated with `permission_changes`); others stay."""

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, problem
 from domain.values import text_value
 
 REVIEW_COMMENT_MAX_LENGTH = 2_000
@@ -92,7 +92,10 @@ class ReceivedFile(Aggregate):
     def review(self, state: ReviewState, comment: object, actor_id: UUID) -> None:
         text = text_value(comment, "comment", max_length=REVIEW_COMMENT_MAX_LENGTH, multiline=True)
         if state is ReviewState.QUERY and not text:
-            raise InvalidValue.single("comment", "a query needs a comment for the follow-up")
+            raise InvalidValue.single(
+                "comment",
+                problem("query_needs_comment", "a query needs a comment for the follow-up"),
+            )
         self._reviewed(
             customer_id=self.customer_id, state=state.value, comment=text or None, actor_id=actor_id
         )

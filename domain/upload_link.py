@@ -10,7 +10,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, problem
 from domain.values import text_value
 
 _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
@@ -89,18 +89,29 @@ def requested_items(value: object, field: str = "requested_items") -> list[dict[
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_REQUESTED_ITEMS:
-        raise InvalidValue.single(field, f"must be a list of at most {MAX_REQUESTED_ITEMS} labels")
+        raise InvalidValue.single(
+            field,
+            problem(
+                "too_many_items",
+                f"must be a list of at most {MAX_REQUESTED_ITEMS} labels",
+                limit=MAX_REQUESTED_ITEMS,
+            ),
+        )
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for raw in value:
         raw_label = raw.get("label") if isinstance(raw, dict) else raw
         if not isinstance(raw_label, str) or not raw_label.strip():
-            raise InvalidValue.single(field, "every item needs a non-empty label")
+            raise InvalidValue.single(
+                field, problem("item_without_label", "every item needs a non-empty label")
+            )
         checked = text_value(raw_label, field, max_length=ITEM_LABEL_MAX_LENGTH, required=True)
         assert checked is not None
         label = unicodedata.normalize("NFC", checked)
         if label.casefold() in seen:
-            raise InvalidValue.single(field, f"{label!r} is listed twice")
+            raise InvalidValue.single(
+                field, problem("item_twice", f"{label!r} is listed twice", label=label)
+            )
         seen.add(label.casefold())
         items.append({"id": uuid4(), "label": label})
     return items
@@ -233,12 +244,13 @@ class UploadLink(Aggregate):
 
     def refuse_if_unusable(self, now: datetime) -> None:
         """Expiry is checked here, on every request, whatever any job has marked."""
+        office = {"organization_id": self.organization_id}
         if self.revoked:
-            raise LinkRevoked("This upload link has been revoked.")
+            raise LinkRevoked("This upload link has been revoked.", **office)
         if self.expired_marked or now >= self.expires_at:
-            raise LinkExpired("This upload link has expired.")
+            raise LinkExpired("This upload link has expired.", **office)
         if self.locked:
-            raise LinkLocked("This upload link is locked after too many wrong passwords.")
+            raise LinkLocked("This upload link is locked after too many wrong passwords.", **office)
 
     def status(self, now: datetime) -> str:
         if self.revoked:
@@ -260,9 +272,13 @@ class UploadLink(Aggregate):
     def receive(self, file_id: UUID, item_id: UUID | None, now: datetime) -> None:
         self.refuse_if_unusable(now)
         if self.max_files is not None and self.upload_count >= self.max_files:
-            raise MaxFilesReached(f"This link takes at most {self.max_files} files.")
+            raise MaxFilesReached(
+                f"This link takes at most {self.max_files} files.", count=self.max_files
+            )
         if item_id is not None and str(item_id) not in self.item_ids():
-            raise InvalidValue.single("item_id", "is not a requested item of this link")
+            raise InvalidValue.single(
+                "item_id", problem("not_requested_item", "is not a requested item of this link")
+            )
         self._upload_received(customer_id=self.customer_id, file_id=file_id, item_id=item_id)
 
     @event(UploadReceived)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, problem
 
 NAME_MAX_LENGTH = 200
 COMPANY_MAX_LENGTH = 200
@@ -77,25 +77,29 @@ def text_value(
     """
     if value is None:
         if required:
-            raise InvalidValue.single(field, "is required")
+            raise InvalidValue.single(field, problem("required", "is required"))
         return None
     if not isinstance(value, str):
-        raise InvalidValue.single(field, "must be a string")
+        raise InvalidValue.single(field, problem("not_text", "must be a string"))
     text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
     text = text.strip()
     if not text:
         if required:
-            raise InvalidValue.single(field, "must not be empty")
+            raise InvalidValue.single(field, problem("required", "must not be empty"))
         return None
     if len(text) > max_length:
-        raise InvalidValue.single(field, f"must be at most {max_length} characters")
+        raise InvalidValue.single(
+            field, problem("too_long", f"must be at most {max_length} characters", limit=max_length)
+        )
     allowed = _MULTILINE_KEEPS if multiline else frozenset()
     for character in text:
         category = unicodedata.category(character)
         if category == "Cc" and character not in allowed:
-            raise InvalidValue.single(field, "must not contain control characters")
+            raise InvalidValue.single(
+                field, problem("control_characters", "must not contain control characters")
+            )
         if category == "Cs":
-            raise InvalidValue.single(field, "is not valid Unicode text")
+            raise InvalidValue.single(field, problem("not_unicode", "is not valid Unicode text"))
     return text
 
 
@@ -124,7 +128,9 @@ def email_address(value: object, field: str = "email", *, required: bool = False
     try:
         checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise InvalidValue.single(field, "is not a valid e-mail address") from None
+        raise InvalidValue.single(
+            field, problem("invalid_email", "is not a valid e-mail address")
+        ) from None
     return str(checked.normalized)
 
 

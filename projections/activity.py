@@ -356,6 +356,7 @@ class ActivityView:
         limit: int = 50,
         cursor: str | None = None,
         lang: str = DEFAULT_LANGUAGE,
+        zone: str | None = None,
     ) -> ActivityPage:
         """Raises ValueError for a cursor not handed out by this view.
 
@@ -389,7 +390,7 @@ class ActivityView:
                     at=at,
                     type=row["type"],
                     actor_id=as_uuid(row["actor_id"]) if row["actor_id"] else None,
-                    summary=summary(row["type"], data, lang),
+                    summary=summary(row["type"], data, lang, zone),
                     data=data,
                 )
             )

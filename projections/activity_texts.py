@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
+from application.texts.formats import Formats
+from application.texts.formats import file_size as size_text
+from application.texts.languages import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language
 
 STATUS = {
     "de": {"open": "offen", "partial": "teilweise", "complete": "vollständig"},
@@ -115,37 +116,24 @@ NOTE_PREVIEW = 120
 
 def language(value: str | None) -> str:
     """`en`, `en-GB`, `de-DE, en;q=0.5` ... -> the first supported language, else German."""
-    for part in (value or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
+    return from_accept_language(value) or DEFAULT_LANGUAGE
 
 
 def file_size(size: Any, lang: str) -> str:
-    if not isinstance(size, int):
-        return "?"
-    units = ["B", "KB", "MB", "GB", "TB"]
-    value = float(size)
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    text = f"{size} B" if unit == 0 else f"{value:.1f} {units[unit]}"
-    return text.replace(".", ",") if lang == "de" else text
+    return size_text(size, lang) if isinstance(size, int) else "?"
 
 
-def date(value: Any, lang: str) -> str:
+def date(value: Any, lang: str, zone: str | None = None) -> str:
     if not isinstance(value, str):
         return "?"
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return moment.strftime("%d.%m.%Y") if lang == "de" else moment.strftime("%Y-%m-%d")
+    return Formats(lang, zone).date(moment)
 
 
-def _status_changed(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _status_changed(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     return {
         "old_status": STATUS[lang].get(data.get("old_status", ""), data.get("old_status")),
         "new_status": STATUS[lang].get(data.get("new_status", ""), data.get("new_status")),
@@ -153,17 +141,17 @@ def _status_changed(data: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _details_changed(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _details_changed(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     names = [FIELDS[lang].get(name, name) for name in sorted(data.get("changes", {}))]
     return {"fields": ", ".join(names)}
 
 
-def _note(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _note(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     text = str(data.get("text", "")).replace("\n", " ")
     return {"text": text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1] + "…"}
 
 
-def _upload(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _upload(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     who = data.get("uploader_name")
     return {
         "size": file_size(data.get("size"), lang),
@@ -171,7 +159,7 @@ def _upload(data: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _review(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _review(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     comment = data.get("comment")
     return {
         "state": REVIEW[lang].get(data.get("state", ""), data.get("state")),
@@ -179,19 +167,19 @@ def _review(data: dict[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
-def _sent(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _sent(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     return {
         "size": file_size(data.get("size"), lang),
-        "expires_at": date(data.get("expires_at"), lang),
+        "expires_at": date(data.get("expires_at"), lang, zone),
     }
 
 
-def _link_created(data: dict[str, Any], lang: str) -> dict[str, Any]:
-    return {"expires_at": date(data.get("expires_at"), lang)}
+def _link_created(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
+    return {"expires_at": date(data.get("expires_at"), lang, zone)}
 
 
 # Values that need more than copying from the row's data, per event type.
-DERIVED: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] = {
     "StatusChanged": _status_changed,
     "CustomerDetailsChanged": _details_changed,
     "NoteAdded": _note,
@@ -207,7 +195,9 @@ class _Missing(dict[str, Any]):
         return "?"
 
 
-def summary(event_type: str, data: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+def summary(
+    event_type: str, data: dict[str, Any], lang: str = DEFAULT_LANGUAGE, zone: str | None = None
+) -> str:
     """One line in `lang` (German unless `en`) saying what happened."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     texts = TEXTS.get(event_type)
@@ -217,7 +207,7 @@ def summary(event_type: str, data: dict[str, Any], lang: str = DEFAULT_LANGUAGE)
     values.setdefault("title", UNTITLED[lang])
     derive = DERIVED.get(event_type)
     if derive:
-        values.update(derive(data, lang))
+        values.update(derive(data, lang, zone))
     return texts[lang].format_map(values)
 
 

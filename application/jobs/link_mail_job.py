@@ -108,9 +108,13 @@ class LinkMailJob:
                     expires_at=link.expires_at,
                     requested_items=[str(item["label"]) for item in link.requested_items],
                     password_protected=link.password_protected,
-                    personal_message=request.message,
+                    # The message typed with the link, unless the link keeps it behind
+                    # its password; a message typed for this sending comes first.
+                    personal_message=request.message
+                    or (None if link.password_protected else link.message),
                     sender_name=sender.display_name,
                     sender_email=sender.email,
+                    time_zone=organization.time_zone,
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )

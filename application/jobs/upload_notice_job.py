@@ -122,6 +122,7 @@ class UploadNoticeJob:
                         link_title=link.title,
                         link_created_at=link.created_on,
                         files=arrived,
+                        time_zone=organization.time_zone,
                     )
                     message_id = f"<upload-{digest.id}-{member_id}@{message_domain(customer_url)}>"
                     try:

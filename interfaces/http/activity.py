@@ -45,7 +45,10 @@ class ActivityController(Controller):
             raise NotFound(f"No customer with id {customer_id}.")
         chosen = language(lang or request.headers.get("accept-language"))
         try:
-            page = services.activity.page(customer_id, limit=limit, cursor=cursor, lang=chosen)
+            zone = services.app.organization_face(principal.organization_id).time_zone
+            page = services.activity.page(
+                customer_id, limit=limit, cursor=cursor, lang=chosen, zone=zone
+            )
         except ValueError:
             raise InvalidValue.single("cursor", "is not a cursor from this list") from None
         # Names of everyone who is or was a member: loaded only when someone is named.

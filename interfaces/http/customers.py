@@ -19,7 +19,7 @@ from application.errors import NotFound
 from application.history import plain
 from application.principal import Principal
 from domain.customer import Customer
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Problem
 from domain.values import CustomerStatus, text_value
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
@@ -96,15 +96,15 @@ def note_body(note: NoteRow) -> schemas.Note:
     )
 
 
-def control_problems(**parameters: str | None) -> dict[str, str]:
+def control_problems(**parameters: str | None) -> dict[str, str | Problem]:
     """Query parameters are checked like stored text: a control character (NUL for one,
     which PostgreSQL cannot compare) is refused naming the parameter."""
-    problems: dict[str, str] = {}
+    problems: dict[str, str | Problem] = {}
     for name, value in parameters.items():
         try:
             text_value(value, name, max_length=QUERY_TEXT_MAX_LENGTH)
         except InvalidValue as invalid:
-            problems.update(invalid.fields)
+            problems.update(invalid.problems)
     return problems
 
 
@@ -174,7 +174,7 @@ class CustomerController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=2000)] = None,
     ) -> Response[schemas.CustomerPage]:
         """Search name, e-mail and company at once; filter by status; sort; page by cursor."""
-        problems: dict[str, str] = {}
+        problems: dict[str, str | Problem] = {}
         if status is not None and status not in {s.value for s in CustomerStatus}:
             problems["status"] = "must be one of open, partial, complete"
         if sort not in SORTS:

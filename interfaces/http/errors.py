@@ -9,8 +9,10 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from application.texts.catalogue import error_text, refusal_text
 from domain.errors import DomainError, InvalidValue
 from domain.organization import PlanBelowCustomerCount
+from interfaces.http.language import reader_language
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,16 @@ def error_response(
     return Response(error_body(code, message, fields), status_code=status, headers=headers)
 
 
-def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+#: Paths whose callers are people (the client's pages' scripts): their refusals carry the
+#: catalogue's sentence in the page's language (`?lang=`) as `message`, never server English.
+PEOPLE_PATHS = ("/u/", "/d/")
+
+
+def for_people(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(PEOPLE_PATHS)
+
+
+def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     assert isinstance(error, DomainError)
     fields = error.fields if isinstance(error, InvalidValue) else None
     status = next(
@@ -92,7 +103,8 @@ def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Respons
         STATUS_BY_CODE.get(error.code, 400),
     )
     headers = getattr(error, "headers", None)
-    return error_response(status, error.code, error.message, fields, headers)
+    message = error_text(error, reader_language(request)) if for_people(request) else error.message
+    return error_response(status, error.code, message, fields, headers)
 
 
 def validation_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -113,9 +125,13 @@ def validation_error_handler(_: Request[Any, Any, Any], error: Exception) -> Res
     return error_response(422, "validation_failed", "The request is not valid.", fields)
 
 
-def http_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def http_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     assert isinstance(error, HTTPException)
     status = error.status_code
+    if for_people(request):
+        code = CODE_BY_STATUS.get(status, "error")
+        text = refusal_text(code, reader_language(request))
+        return error_response(status, code, text, headers=error.headers)
     if status == 400:
         # Malformed JSON, a wrong content type: the body as a whole is the bad field.
         return error_response(

@@ -21,7 +21,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from application.content_type import SNIFF_BYTES, sniff_content_type
 from application.ports import FileStore, ObjectWriter
 from application.upload_links import StoredUpload, incoming_key
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, problem
 from domain.upload_link import MaxFilesReached, type_allowed
 from interfaces.http.part_disposition import part_disposition
 
@@ -38,6 +38,12 @@ class FileTooLarge(DomainError):
 
 class FileTypeNotAllowed(DomainError):
     code = "file_type_not_allowed"
+
+
+class TooManyFiles(MaxFilesReached):
+    """More files in one request than the link still takes."""
+
+    text_code = "too_many_files"
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ class _FilePart:
         self.size += len(data)
         if self.size > self.limits.max_file_size:
             raise FileTooLarge(
-                f"{self.filename!r} is larger than {self.limits.max_file_size} bytes."
+                f"{self.filename!r} is larger than {self.limits.max_file_size} bytes.",
+                filename=self.filename,
+                max_size=self.limits.max_file_size,
             )
         self.sha256.update(data)
         if self.content_type is None:
@@ -84,14 +92,19 @@ class _FilePart:
         if not type_allowed(self.content_type, self.limits.allowed_types):
             raise FileTypeNotAllowed(
                 f"{self.filename!r} is {self.content_type}; this link takes "
-                + ", ".join(self.limits.allowed_types)
+                + ", ".join(self.limits.allowed_types),
+                filename=self.filename,
+                types=list(self.limits.allowed_types),
             )
         self.writer.write(bytes(self.head))
         self.head = bytearray()
 
     def finish(self) -> StoredUpload:
         if self.size == 0:
-            raise InvalidValue.single("file", f"{self.filename!r} is empty")
+            raise InvalidValue.single(
+                "file",
+                problem("empty_file", f"{self.filename!r} is empty", filename=self.filename),
+            )
         if self.content_type is None:
             self._decide_type()
         self.writer.commit()
@@ -171,7 +184,7 @@ class _FormSink:
         if count > MAX_FILES_PER_REQUEST:
             raise InvalidValue.single("file", f"at most {MAX_FILES_PER_REQUEST} files per request")
         if self.limits.max_files is not None and count > self.limits.max_files:
-            raise MaxFilesReached("This link takes no more files.")
+            raise TooManyFiles("This link takes no more files.", count=self.limits.max_files)
         self._file = _FilePart(self.store, filename, self.limits)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:

@@ -25,6 +25,7 @@ def organization_body(view: OrganizationView) -> schemas.Organization:
         customer_limit=view.customer_limit,
         permissions=schemas.Permissions(**view.permissions),
         language=view.language,
+        time_zone=view.time_zone,
     )
 
 
@@ -63,11 +64,11 @@ class OrganizationController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.ChangeOrganizationRequest],
     ) -> Response[schemas.Organization]:
-        """Rename, switch permissions, set the mails' language (owner or admin), change the plan
-        (owner only)."""
+        """Rename, switch permissions, set the mails' language and the time zone people read
+        times in (owner or admin), change the plan (owner only)."""
         changes = {
             name: value
-            for name in ("name", "plan", "permissions", "language")
+            for name in ("name", "plan", "permissions", "language", "time_zone")
             if (value := getattr(data, name)) is not UNSET
         }
         view, position = services.app.change_organization(principal, changes)

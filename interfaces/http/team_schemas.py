@@ -32,6 +32,8 @@ class Organization(msgspec.Struct):
     permissions: Permissions
     # The language of the organisation's mails to clients and to its team: de or en.
     language: str = "de"
+    # The zone every time people read is shown in (pages, mails, history); the API keeps UTC.
+    time_zone: str = "Europe/Berlin"
 
 
 class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -41,6 +43,7 @@ class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     # by the application, each named in `fields`.
     permissions: dict[str, bool] | UnsetType = UNSET
     language: Annotated[str, documented.one_of("de", "en")] | UnsetType = UNSET
+    time_zone: Annotated[str, documented.text(64)] | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):

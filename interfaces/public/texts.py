@@ -1,12 +1,10 @@
-"""The public pages' words, in German (default) and English."""
+"""The client's pages' words, in German (default) and English.
+
+Refusals are the catalogue's (`application.texts.catalogue`); values are written by
+`application.texts.formats`.
+"""
 
 from __future__ import annotations
-
-from typing import Any
-
-from litestar import Request
-
-LANGUAGES = ("de", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
@@ -16,7 +14,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "missing": "fehlt noch",
         "limits": "Bis zu {size} pro Datei",
         "limits_count": "noch {count} Dateien möglich",
-        "types": "Erlaubte Dateitypen: {types}",
+        "limits_count_one": "noch 1 Datei möglich",
+        "types": "Erlaubt sind {types}.",
         "expires": "Dieser Link ist gültig bis {date}.",
         "your_name": "Ihr Name (optional)",
         "your_email": "Ihre E-Mail-Adresse (optional)",
@@ -25,6 +24,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "drop": "Dateien hierher ziehen oder",
         "choose": "Dateien auswählen",
         "upload": "Hochladen",
+        "chosen": "Ausgewählt:",
+        "choose_first": "Bitte wählen Sie zuerst eine Datei aus.",
         "uploading": "wird hochgeladen …",
         "done": "Hochgeladen",
         "failed": "Fehlgeschlagen",
@@ -43,13 +44,13 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "locked_title": "Link gesperrt",
         "locked": "Nach zu vielen falschen Passwörtern ist dieser Link gesperrt.",
+        "ask_office": "Bitte wenden Sie sich an {organization}.",
         "download_title": "Eine Datei für Sie",
         "download_from": "{organization} stellt Ihnen diese Datei bereit:",
         "download": "Herunterladen",
         "download_expired": "Dieser Download ist abgelaufen.",
         "download_revoked": "Dieser Download ist nicht mehr verfügbar.",
         "language": "English",
-        "bytes": "Bytes",
     },
     "en": {
         "asks": "{organization} asks you for documents",
@@ -58,7 +59,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "missing": "still missing",
         "limits": "Up to {size} per file",
         "limits_count": "{count} more files possible",
-        "types": "Allowed file types: {types}",
+        "limits_count_one": "1 more file possible",
+        "types": "Allowed are {types}.",
         "expires": "This link is valid until {date}.",
         "your_name": "Your name (optional)",
         "your_email": "Your e-mail address (optional)",
@@ -67,6 +69,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "drop": "Drop files here or",
         "choose": "choose files",
         "upload": "Upload",
+        "chosen": "Chosen:",
+        "choose_first": "Please choose a file first.",
         "uploading": "uploading …",
         "done": "Uploaded",
         "failed": "Failed",
@@ -83,33 +87,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "revoked": "This upload link has been revoked. Please ask for a new link.",
         "locked_title": "Link locked",
         "locked": "This link is locked after too many wrong passwords.",
+        "ask_office": "Please get in touch with {organization}.",
         "download_title": "A file for you",
         "download_from": "{organization} provides this file for you:",
         "download": "Download",
         "download_expired": "This download has expired.",
         "download_revoked": "This download is no longer available.",
         "language": "Deutsch",
-        "bytes": "bytes",
     },
 }
-
-
-def language_of(request: Request[Any, Any, Any]) -> str:
-    """`?lang=` first, then the first supported language in Accept-Language, else German."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return str(asked)
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return "de"
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"

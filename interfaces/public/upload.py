@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Stream, Template
 
+from application.texts.catalogue import refusal_text
+from application.texts.formats import Formats
+from application.texts.languages import other_language
 from application.upload_links import StoredUpload
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, problem
 from domain.file_name import safe_file_name
 from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, MaxFilesReached, UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.downloads import file_stream
+from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import UploadLimits, receive_multipart, uuid_field
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
-from interfaces.public.texts import TEXTS, human_size, language_of
+from interfaces.public.texts import TEXTS
 
 PAGE_HEADERS = {
     # The token is in the URL: it must not leak to other sites through Referer.
@@ -44,8 +48,11 @@ def link_password(
     return request.headers.get("x-link-password") or (fields or {}).get("password") or None
 
 
-def refusal_page(request: Request[Any, Any, Any], error: DomainError) -> Template:
-    lang = language_of(request)
+def refusal_page(
+    request: Request[Any, Any, Any], services: Services, error: DomainError
+) -> Template:
+    """Expired, revoked, locked, unknown: in the client's language, naming the office."""
+    lang = reader_language(request)
     kind, status = "not_found", 404
     if isinstance(error, LinkExpired):
         kind, status = "expired", 410
@@ -54,13 +61,18 @@ def refusal_page(request: Request[Any, Any, Any], error: DomainError) -> Templat
     elif isinstance(error, LinkLocked):
         kind, status = "locked", 423
     texts = TEXTS[lang]
+    organization = None
+    if isinstance(error.params.get("organization_id"), UUID):
+        organization = services.app.organization_name(error.params["organization_id"])
     return Template(
         template_name="public/refused.html",
         context={
             "t": texts,
             "lang": lang,
+            "other_lang": other_language(lang),
             "title": texts[f"{kind}_title"],
             "text": texts[kind],
+            "ask": texts["ask_office"].format(organization=organization) if organization else None,
             "kind": kind,
         },
         status_code=status,
@@ -70,24 +82,38 @@ def refusal_page(request: Request[Any, Any, Any], error: DomainError) -> Templat
 
 def page_context(services: Services, link: UploadLink, token: str, lang: str) -> dict[str, Any]:
     texts = TEXTS[lang]
-    expires = link.expires_at.astimezone(UTC)
+    face = services.app.organization_face(link.organization_id)
+    fmt = Formats(lang, face.time_zone)
+    max_size = min(link.max_file_size, services.settings.max_upload_size)
+    files_left = link.files_left()
     return {
         "t": texts,
         "lang": lang,
-        "organization": services.app.organization_name(link.organization_id),
+        "organization": face.name,
         "title": link.title,
         "message": None if link.password_protected else link.message,
         "items": [] if link.password_protected else items_of(link),
+        "first_missing": next((i["id"] for i in items_of(link) if not i["received"]), None),
         "password_protected": link.password_protected,
-        "max_size": human_size(link.max_file_size),
-        "max_size_bytes": link.max_file_size,
-        "files_left": link.files_left(),
-        "allowed_types": ", ".join(link.allowed_types),
+        "max_size": fmt.size(max_size),
+        "max_size_bytes": max_size,
+        "files_left": files_left,
+        "files_left_text": (
+            None
+            if files_left is None
+            else texts["limits_count_one"]
+            if files_left == 1
+            else texts["limits_count"].format(count=files_left)
+        ),
+        "allowed_types": fmt.types(link.allowed_types),
         "accept": ",".join(link.allowed_types),
-        "expires": expires.strftime("%d.%m.%Y %H:%M UTC" if lang == "de" else "%Y-%m-%d %H:%M UTC"),
-        "other_lang": "en" if lang == "de" else "de",
-        "upload_path": f"/u/{token}/files",
-        "access_path": f"/u/{token}/access",
+        "expires": fmt.datetime(link.expires_at),
+        "too_large": refusal_text(
+            "file_too_large", lang, {"filename": "{filename}", "max_size": max_size}
+        ),
+        "other_lang": other_language(lang),
+        "upload_path": f"/u/{token}/files?lang={lang}",
+        "access_path": f"/u/{token}/access?lang={lang}",
     }
 
 
@@ -115,11 +141,11 @@ class UploadPageController(Controller):
         token: FromPath[str],
     ) -> Template:
         """The client's upload page (German by default; `?lang=en` or Accept-Language)."""
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             link = services.app.public_link(token)
         except DomainError as error:
-            return refusal_page(request, error)
+            return refusal_page(request, services, error)
         return Template(
             template_name="public/upload.html",
             context=page_context(services, link, token, lang),
@@ -158,7 +184,9 @@ class UploadPageController(Controller):
 
         files_left = link.files_left()
         if files_left == 0:
-            raise MaxFilesReached(f"This link takes at most {link.max_files} files.")
+            raise MaxFilesReached(
+                f"This link takes at most {link.max_files} files.", count=link.max_files
+            )
         limits = UploadLimits(
             max_file_size=min(link.max_file_size, services.settings.max_upload_size),
             max_files=files_left,
@@ -178,7 +206,7 @@ class UploadPageController(Controller):
         uploads: list[StoredUpload] = form.uploads
         try:
             if not uploads:
-                raise InvalidValue.single("file", "send at least one file")
+                raise InvalidValue.single("file", problem("choose_file", "send at least one file"))
             await run_sync(
                 services.app.record_uploads,
                 link.id,
@@ -217,22 +245,24 @@ class DownloadPageController(Controller):
         token: FromPath[str],
     ) -> Template:
         """The client's page for a file the professional sent."""
-        lang = language_of(request)
+        lang = reader_language(request)
         texts = TEXTS[lang]
         try:
             sent = services.app.public_sent_file(token)
         except DomainError as error:
-            return refusal_page(request, error)
+            return refusal_page(request, services, error)
+        face = services.app.organization_face(sent.organization_id)
+        fmt = Formats(lang, face.time_zone)
         return Template(
             template_name="public/download.html",
             context={
                 "t": texts,
                 "lang": lang,
-                "organization": services.app.organization_name(sent.organization_id),
+                "organization": face.name,
                 "filename": sent.filename,
-                "size": human_size(sent.size),
-                "expires": sent.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                "other_lang": "en" if lang == "de" else "de",
+                "size": fmt.size(sent.size),
+                "expires": fmt.datetime(sent.expires_at),
+                "other_lang": other_language(lang),
                 "content_path": f"/d/{token}/content",
             },
             headers=PAGE_HEADERS,

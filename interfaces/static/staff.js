@@ -1,5 +1,5 @@
-// The staff pages work without script; this adds live search, copy buttons, confirmations
-// and local times. Served by us (script-src 'self'), no third-party code.
+// The staff pages work without script; this adds live search, copy buttons and confirmations.
+// Times come rendered in the organisation's time zone. Served by us (script-src 'self'), no third-party code.
 (function () {
   "use strict";
   const live = document.getElementById("live");
@@ -32,7 +32,6 @@
         .then(function (html) {
           results.innerHTML = html;  // our own escaped template output
           results.removeAttribute("aria-busy");
-          localTimes(results);
           window.history.replaceState(null, "", url);
           const summary = document.getElementById("result-summary");
           if (summary) { announce(summary.dataset.summary); }
@@ -82,17 +81,4 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 
-  // Times are rendered in UTC; show them in the browser's own time zone.
-  function localTimes(root) {
-    const lang = document.documentElement.lang || "de";
-    const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
-    const dateOnly = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
-    root.querySelectorAll("time[datetime]").forEach(function (node) {
-      const moment = new Date(node.getAttribute("datetime"));
-      if (isNaN(moment.getTime()) || node.title) { return; }
-      node.title = node.textContent;
-      node.textContent = (node.textContent.indexOf(":") >= 0 ? dateTime : dateOnly).format(moment);
-    });
-  }
-  localTimes(document);
 })();

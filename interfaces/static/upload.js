@@ -8,8 +8,15 @@
   const progress = document.getElementById("progress");
   const success = document.getElementById("success");
   const arrived = document.getElementById("arrived");
+  const notice = document.getElementById("upload-notice");
   const text = form.dataset;
+  const maxSize = Number(text.maxSize || 0);
   let password = null;
+
+  function say(message) {
+    notice.textContent = message;
+    notice.hidden = !message;
+  }
 
   function element(tag, className, content) {
     const node = document.createElement(tag);
@@ -39,6 +46,18 @@
     row.appendChild(bar);
     progress.appendChild(row);
 
+    function failed(message) {
+      bar.remove();
+      state.textContent = message ? text.failed + ": " + message : text.failed;
+      state.className = "state bad";
+    }
+
+    if (maxSize && file.size > maxSize) {
+      // Refused before a byte is sent: the same sentence the server would answer with.
+      failed(text.tooLarge.split("{filename}").join(file.name));
+      return Promise.resolve();
+    }
+
     const data = new FormData();
     const itemId = form.elements.item_id ? form.elements.item_id.value : "";
     if (itemId) { data.append("item_id", itemId); }
@@ -65,16 +84,14 @@
           success.hidden = false;
           markReceived(itemId);
         } else {
-          let message = text.failed;
-          try { message = text.failed + ": " + JSON.parse(request.responseText).error.message; } catch (e) { /* not JSON */ }
-          state.textContent = message;
-          state.className = "state bad";
+          let message = "";
+          try { message = JSON.parse(request.responseText).error.message; } catch (e) { /* not JSON */ }
+          failed(message);
         }
         resolve();
       });
       request.addEventListener("error", function () {
-        state.textContent = text.failed;
-        state.className = "state bad";
+        failed("");
         resolve();
       });
       request.send(data);
@@ -82,15 +99,23 @@
   }
 
   async function uploadAll(files) {
+    say("");
     for (const file of Array.from(files)) { await uploadOne(file); }
     input.value = "";
+    showChosen();
+  }
+
+  function showChosen() {
+    const chosen = document.getElementById("chosen");
+    const names = Array.from(input.files).map(function (f) { return f.name; });
+    chosen.textContent = names.length ? text.chosen + " " + names.join(", ") : "";
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (input.files.length) { uploadAll(input.files); }
+    if (input.files.length) { uploadAll(input.files); } else { say(text.choose); }
   });
-  input.addEventListener("change", function () { if (input.files.length) { uploadAll(input.files); } });
+  input.addEventListener("change", function () { say(""); showChosen(); });
   ["dragenter", "dragover"].forEach(function (name) {
     dropzone.addEventListener(name, function (event) { event.preventDefault(); dropzone.classList.add("over"); });
   });
@@ -128,12 +153,14 @@
           const li = element("li", item.received ? "received" : "missing");
           li.dataset.itemId = item.id;
           li.appendChild(element("span", "label", item.label));
-          li.appendChild(element("span", "mark", item.received ? text.received : ""));
+          li.appendChild(element("span", "mark", item.received ? text.received : text.missing));
           list.appendChild(li);
           const option = element("option", null, item.label);
           option.value = item.id;
-          select.appendChild(option);
+          select.insertBefore(option, select.lastElementChild);
         });
+        const missing = body.requested_items.filter(function (item) { return !item.received; });
+        if (missing.length) { select.value = missing[0].id; }
         if (body.requested_items.length) {
           document.getElementById("items-block").hidden = false;
           document.getElementById("item-choice").hidden = false;

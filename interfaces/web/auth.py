@@ -11,7 +11,9 @@ from litestar.response import Redirect, Template
 
 from application.accounts import LoginRateLimited
 from application.errors import Unauthenticated
+from application.texts.languages import LANGUAGES
 from infrastructure.bootstrap import Services
+from interfaces.http.language import LANGUAGE_COOKIE, reader_language
 from interfaces.http.sessions import (
     StaffSessionContext,
     clear_session_cookie,
@@ -27,7 +29,7 @@ from interfaces.web.pages import (
     safe_next,
     see_other,
 )
-from interfaces.web.texts import LANGUAGE_COOKIE, LANGUAGES, TEXTS, language_of
+from interfaces.web.texts import TEXTS
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
@@ -66,7 +68,7 @@ class StaffAuthPages(Controller):
         """Check e-mail and password; set the session cookie and go on where the user was."""
         email = field(data, "email")
         next_path = field(data, "next") or None
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             started = services.app.start_session(
                 email, field(data, "password"), client_address(request)

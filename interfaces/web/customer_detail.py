@@ -15,10 +15,12 @@ from litestar.response import Redirect, Stream, Template
 from application.permissions import Action, authorize
 from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
-from domain.errors import InvalidValue
+from application.texts.catalogue import error_text
+from domain.errors import InvalidValue, problem
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, zip_stream
+from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import FileTooLarge, UploadLimits, receive_multipart
 from interfaces.http.sessions import (
     CSRF_FIELD,
@@ -38,7 +40,6 @@ from interfaces.web.pages import (
     see_other,
     wait_for_writes,
 )
-from interfaces.web.texts import error_text, language_of
 from projections.activity import ActivityPage
 
 ACTIVITY_PAGE_SIZE = 20
@@ -48,15 +49,15 @@ Errors = dict[str, dict[str, str]]
 
 
 def activity_page(
-    services: Services, customer_id: UUID, cursor: str | None, lang: str
+    services: Services, customer_id: UUID, cursor: str | None, lang: str, zone: str
 ) -> ActivityPage:
     try:
         return services.activity.page(
-            customer_id, limit=ACTIVITY_PAGE_SIZE, cursor=cursor, lang=lang
+            customer_id, limit=ACTIVITY_PAGE_SIZE, cursor=cursor, lang=lang, zone=zone
         )
     except ValueError:
         # Not a cursor of ours (an edited URL): the newest entries instead.
-        return services.activity.page(customer_id, limit=ACTIVITY_PAGE_SIZE, lang=lang)
+        return services.activity.page(customer_id, limit=ACTIVITY_PAGE_SIZE, lang=lang, zone=zone)
 
 
 def detail_context(
@@ -72,7 +73,8 @@ def detail_context(
     links = services.customer_detail.links(customer_id)
     now = datetime.now(UTC)
     files = services.customer_detail.files(customer_id)
-    activity = activity_page(services, customer_id, activity_cursor, lang)
+    zone = services.app.organization_face(principal.organization_id).time_zone
+    activity = activity_page(services, customer_id, activity_cursor, lang, zone)
     return {
         "customer": customer,
         "notes": list(reversed(services.customer_detail.notes(customer_id))),
@@ -105,7 +107,7 @@ def detail_page(
     fresh: bool = True,
 ) -> Template:
     """The page, also re-rendered by a failed form with its errors and the input kept."""
-    lang = language_of(request)
+    lang = reader_language(request)
     cursor = request.query_params.get("activity") if request.method == "GET" else None
     context = detail_context(services, staff_session.principal, customer_id, lang, cursor)
     context.update({"errors": errors or {}, "values": values or {}})
@@ -165,7 +167,7 @@ class CustomerDetailPages(Controller):
                 services,
                 staff_session,
                 customer_id,
-                errors={"details": problems_of(invalid, language_of(request))},
+                errors={"details": problems_of(invalid, reader_language(request))},
                 values={"details": values},
                 status_code=422,
             )
@@ -205,7 +207,7 @@ class CustomerDetailPages(Controller):
                 services,
                 staff_session,
                 customer_id,
-                errors={"note": problems_of(invalid, language_of(request))},
+                errors={"note": problems_of(invalid, reader_language(request))},
                 values={"note": {"text": field(data, "text")}},
                 status_code=422,
             )
@@ -280,7 +282,7 @@ class CustomerDetailPages(Controller):
             max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
         )
         staff_session = StaffSessionContext(principal, session_token, csrf_token_for(session_token))
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             form = await receive_multipart(
                 capped(
@@ -294,23 +296,23 @@ class CustomerDetailPages(Controller):
                 admit,
             )
         except FileTooLarge as too_large:
-            problem = error_text(too_large.code, too_large.message, lang)
+            refusal = error_text(too_large, lang)
             return await run_sync(
                 detail_page,
                 request,
                 services,
                 staff_session,
                 customer_id,
-                errors={"sent_file": {"file": problem}},
+                errors={"sent_file": {"file": refusal}},
                 status_code=413,
             )
         try:
             if not form.uploads:
                 await run_sync(admit, form.fields)
-                raise InvalidValue.single("file", "choose a file")
+                raise InvalidValue.single("file", problem("choose_file", "choose a file"))
             upload = form.uploads[0]
             if upload.size == 0 and not upload.original_filename:
-                raise InvalidValue.single("file", "choose a file")
+                raise InvalidValue.single("file", problem("choose_file", "choose a file"))
             recorded = await run_sync(services.app.send_file, principal, customer_id, upload, None)
         except BaseException as error:
             for stored in form.uploads:
@@ -383,7 +385,7 @@ class FilePages(Controller):
                 services,
                 staff_session,
                 customer_id,
-                errors={f"review:{file_id}": problems_of(invalid, language_of(request))},
+                errors={f"review:{file_id}": problems_of(invalid, reader_language(request))},
                 values={f"review:{file_id}": {"comment": field(data, "comment")}},
                 status_code=422,
             )

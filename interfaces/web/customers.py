@@ -11,11 +11,13 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.permissions import Action, authorize
+from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, PlanLimitReached
 from domain.values import text_value
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import QUERY_TEXT_MAX_LENGTH
+from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -27,7 +29,6 @@ from interfaces.web.pages import (
     see_other,
     wait_for_writes,
 )
-from interfaces.web.texts import error_text, language_of
 from projections.customer_list import CustomerPage
 
 PAGE_SIZE = 25
@@ -176,7 +177,7 @@ class CustomerPages(Controller):
         """Create the customer and open its page; errors beside the fields, input kept."""
         principal = staff_session.principal
         values = {name: field(data, name) for name in ("name", "email", "company")}
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             recorded = services.app.create_customer(
                 principal, values["name"], optional(data, "email"), optional(data, "company")
@@ -186,7 +187,7 @@ class CustomerPages(Controller):
                 request, services, staff_session, values, problems_of(invalid, lang), 422
             )
         except PlanLimitReached as refused:
-            alert = error_text(refused.code, refused.message, lang)
+            alert = error_text(refused, lang)
             return self._form(request, services, staff_session, values, {}, 403, alert)
         consistency.wrote(client_of(principal), recorded.position)
         return see_other(f"/customers/{recorded.id}", done="created")

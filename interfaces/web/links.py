@@ -14,9 +14,10 @@ from litestar.response import Redirect, Template
 
 from application.permissions import Action, authorize
 from application.upload_links import DEFAULT_LIFETIME
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, problem
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -28,7 +29,6 @@ from interfaces.web.pages import (
     see_other,
     wait_for_writes,
 )
-from interfaces.web.texts import language_of
 
 MEGABYTE = 1024 * 1024
 #: The file-type choices of the form and the MIME types behind them.
@@ -99,13 +99,16 @@ class LinkPages(Controller):
         values.update({name: bool(field(data, name)) for name in TYPE_CHOICES})
         # A password is never sent back into the page.
         values["password"] = ""
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             expires_at = (
                 end_of_day(field(data, "expires_at")) if field(data, "expires_at") else None
             )
         except ValueError:
-            problems = problems_of(InvalidValue.single("expires_at", "is not a valid date"), lang)
+            problems = problems_of(
+                InvalidValue.single("expires_at", problem("invalid_date", "is not a valid date")),
+                lang,
+            )
             return self._form(request, services, staff_session, customer_id, values, problems, 422)
         items = [line.strip() for line in field(data, "requested_items").splitlines()]
         try:
@@ -216,7 +219,7 @@ class LinkPages(Controller):
             )
         except InvalidValue as invalid:
             values = {"to": field(data, "to"), "message": field(data, "message")}
-            problems = problems_of(invalid, language_of(request))
+            problems = problems_of(invalid, reader_language(request))
             return self._link_page(request, services, staff_session, link_id, values, problems, 422)
         consistency.wrote(client_of(principal), recorded.position)
         return self._back(services, staff_session, link_id, field(data, "back"), "link_sent")

@@ -20,12 +20,16 @@ from litestar.response import Redirect, Template
 from application.errors import Unauthenticated
 from application.permissions import Action, may
 from application.principal import Principal
+from application.texts.catalogue import error_text, problems_text, refusal_text
+from application.texts.formats import Formats
+from application.texts.languages import other_language
 from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.errors import STATUS_BY_CODE, STATUS_BY_ERROR
+from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
-from interfaces.web.texts import TEXTS, Formats, error_text, language_of, problem_text
+from interfaces.web.texts import TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,8 @@ def optional(data: Form, name: str) -> str | None:
 
 
 def problems_of(invalid: InvalidValue, lang: str) -> dict[str, str]:
-    return {name: problem_text(problem, lang) for name, problem in invalid.fields.items()}
+    """Each field's problem in the reader's language (the catalogue's words)."""
+    return problems_text(invalid, lang)
 
 
 def wait_for_writes(consistency: ReadYourWrites, principal: Principal) -> bool:
@@ -107,14 +112,17 @@ def page(
     section: str = "customers",
 ) -> Template:
     """A staff page inside the frame: navigation, language switch, sign-out form."""
-    lang = language_of(request)
+    lang = reader_language(request)
     principal = session.principal
     me = services.app.member(principal, principal.user_id)
+    face = services.app.organization_face(principal.organization_id)
     done = request.query_params.get("done")
     frame = {
         "t": TEXTS[lang],
         "lang": lang,
-        "fmt": Formats(lang),
+        "other_lang": other_language(lang),
+        "fmt": Formats(lang, face.time_zone, never=TEXTS[lang]["never"]),
+        "signed_in": True,
         "csrf_token": session.csrf_token,
         "can": permissions_of(principal),
         "me": me.name or me.email,
@@ -140,12 +148,14 @@ def public_page(
     status_code: int = 200,
 ) -> Template:
     """A page outside the signed-in frame (sign-in, refusals)."""
-    lang = language_of(request)
+    lang = reader_language(request)
     done = request.query_params.get("done")
     frame = {
         "t": TEXTS[lang],
         "lang": lang,
-        "fmt": Formats(lang),
+        "other_lang": other_language(lang),
+        "fmt": Formats(lang, never=TEXTS[lang]["never"]),
+        "signed_in": False,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "notice": TEXTS[lang][f"done_{done}"] if done in NOTICES else None,
     }
@@ -193,30 +203,24 @@ def domain_error_page(request: Request[Any, Any, Any], error: Exception) -> Resp
     assert isinstance(error, DomainError)
     if isinstance(error, Unauthenticated):
         return to_login(request)
-    lang = language_of(request)
-    message = error_text(error.code, error.message, lang)
-    if isinstance(error, InvalidValue) and error.fields:
-        message += " " + " ".join(
-            f"{name}: {text}" for name, text in problems_of(error, lang).items()
-        )
-    return error_page(request, status_of(error), message)
+    return error_page(request, status_of(error), error_text(error, reader_language(request)))
 
 
 def http_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     assert isinstance(error, HTTPException)
-    lang = language_of(request)
     status = error.status_code
-    key = {404: "not_found", 403: "forbidden", 413: "file_too_large"}.get(status)
+    code = {404: "not_found", 403: "forbidden", 413: "request_too_large"}.get(status)
     if status in {400, 422}:
-        key = "validation_failed"
-    message = TEXTS[lang][f"error_{key}"] if key else TEXTS[lang]["error_generic"]
-    return error_page(request, status, message)
+        code = "validation_failed"
+    return error_page(
+        request, status, refusal_text(code or "internal_error", reader_language(request))
+    )
 
 
 def internal_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     handler = request.scope.get("route_handler")
     log.exception("unhandled error in %s %s", request.method, handler, exc_info=error)
-    return error_page(request, 500, TEXTS[language_of(request)]["error_generic"])
+    return error_page(request, 500, refusal_text("internal_error", reader_language(request)))
 
 
 #: Controllers of the staff pages answer refusals with pages, not JSON.

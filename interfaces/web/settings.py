@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
+from zoneinfo import available_timezones
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -12,11 +13,14 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.errors import Unauthenticated
+from application.texts.catalogue import error_text
+from application.texts.languages import LANGUAGES
 from domain.errors import DomainError, InvalidValue
 from domain.organization import PERMISSION_DEFAULTS, Role
 from domain.values import Plan
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -28,7 +32,6 @@ from interfaces.web.pages import (
     status_of,
     wait_for_writes,
 )
-from interfaces.web.texts import error_text, language_of
 
 
 class SettingsPages(Controller):
@@ -62,7 +65,7 @@ class SettingsPages(Controller):
     ) -> Template | Redirect:
         """Run a settings command: on success back to the page with a notice; on a
         refusal the page again with the problem beside the form, input kept."""
-        lang = language_of(request)
+        lang = reader_language(request)
         try:
             position = command()
         except InvalidValue as invalid:
@@ -81,7 +84,7 @@ class SettingsPages(Controller):
                 request,
                 services,
                 staff_session,
-                alert=error_text(refused.code, refused.message, lang),
+                alert=error_text(refused, lang),
                 values={form: values},
                 status_code=status_of(refused),
             )
@@ -97,10 +100,14 @@ class SettingsPages(Controller):
         staff_session: NamedDependency[StaffSessionContext],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        name = field(data, "name")
+        changes = {
+            name: field(data, name)
+            for name in ("name", "language", "time_zone")
+            if name == "name" or field(data, name)
+        }
 
         def command() -> int:
-            _, position = services.app.change_organization(staff_session.principal, {"name": name})
+            _, position = services.app.change_organization(staff_session.principal, changes)
             return position
 
         return self._attempt(
@@ -110,7 +117,7 @@ class SettingsPages(Controller):
             staff_session,
             command,
             "organization",
-            {"name": name},
+            changes,
             "saved",
         )
 
@@ -252,7 +259,7 @@ class SettingsPages(Controller):
                 request,
                 services,
                 staff_session,
-                errors={"tokens": problems_of(invalid, language_of(request))},
+                errors={"tokens": problems_of(invalid, reader_language(request))},
                 values={"tokens": {"name": name}},
                 status_code=422,
             )
@@ -291,6 +298,12 @@ class SettingsPages(Controller):
         )
 
 
+def zone_choices(current: str) -> list[str]:
+    """The zones offered: Europe's and UTC (where our offices are), and the chosen one."""
+    zones = [*sorted(z for z in available_timezones() if z.startswith("Europe/")), "UTC"]
+    return zones if current in zones else [current, *zones]
+
+
 def settings_page(
     request: Request[Any, Any, Any],
     services: Services,
@@ -311,6 +324,8 @@ def settings_page(
         if limit
         else None,
         "plans": [plan.value for plan in Plan],
+        "time_zones": zone_choices(organization.time_zone),
+        "languages": list(LANGUAGES),
         "switches": list(PERMISSION_DEFAULTS),
         "members": services.app.members(principal),
         "roles": [role.value for role in Role],

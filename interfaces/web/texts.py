@@ -1,20 +1,10 @@
-"""The staff pages' words, in German (default) and English, and how values are shown."""
+"""The staff pages' words, in German (default) and English.
+
+Refusals are the catalogue's (`application.texts.catalogue`); values are written by
+`application.texts.formats`.
+"""
 
 from __future__ import annotations
-
-import re
-from collections.abc import Callable
-from datetime import UTC
-from datetime import datetime as Moment
-from typing import Any
-
-from litestar import Request
-
-from interfaces.public.texts import human_size
-
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
-LANGUAGE_COOKIE = "docintake_lang"
 
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
@@ -230,6 +220,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "settings_title": "Organisationseinstellungen",
         "organization": "Organisation",
         "organization_name": "Name der Organisation",
+        "mail_language": "Sprache der E-Mails",
+        "language_de": "Deutsch",
+        "language_en": "Englisch",
+        "time_zone": "Zeitzone",
+        "time_zone_hint": (
+            "Alle Zeiten auf den Seiten, in E-Mails und im Verlauf stehen in dieser Zone."
+        ),
         "plan": "Tarif",
         "plan_solo": "Solo",
         "plan_pro": "Pro",
@@ -293,24 +290,6 @@ TEXTS: dict[str, dict[str, str]] = {
         # Errors
         "error_title": "Das hat nicht geklappt",
         "error_back": "Zurück",
-        "error_not_found": "Das gibt es nicht (mehr), oder es gehört nicht zu Ihrer Organisation.",
-        "error_forbidden": "Dafür fehlt Ihrer Rolle die Berechtigung.",
-        "error_csrf_failed": (
-            "Das Formular ist veraltet oder kam nicht von dieser Seite. Bitte laden Sie die "
-            "Seite neu und versuchen Sie es noch einmal."
-        ),
-        "error_plan_limit_reached": (
-            "Ihr Tarif erlaubt keine weiteren Kunden. Wechseln Sie den Tarif in den Einstellungen."
-        ),
-        "error_conflict": "Das hat sich gerade überschnitten. Bitte versuchen Sie es noch einmal.",
-        "error_last_owner": "Die Organisation braucht mindestens einen Inhaber.",
-        "error_mail_not_sent": (
-            "Die Einladung ist gespeichert, aber die E-Mail konnte nicht versendet werden. "
-            "Bitte laden Sie erneut ein."
-        ),
-        "error_file_too_large": "Die Datei ist zu groß.",
-        "error_validation_failed": "Die Eingabe ist nicht gültig.",
-        "error_generic": "Etwas ist schiefgegangen. Bitte versuchen Sie es noch einmal.",
     },
     "en": {
         "app": "docintake",
@@ -505,6 +484,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "settings_title": "Organisation settings",
         "organization": "Organisation",
         "organization_name": "Organisation name",
+        "mail_language": "Language of the e-mails",
+        "language_de": "German",
+        "language_en": "English",
+        "time_zone": "Time zone",
+        "time_zone_hint": "Every time on the pages, in e-mails and in the history is in this zone.",
         "plan": "Plan",
         "plan_solo": "Solo",
         "plan_pro": "Pro",
@@ -562,129 +546,5 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_logged_out": "You are signed out.",
         "error_title": "That did not work",
         "error_back": "Back",
-        "error_not_found": "This does not exist (any more), or it is not your organisation's.",
-        "error_forbidden": "Your role is not allowed to do this.",
-        "error_csrf_failed": (
-            "The form is out of date or was not sent from this site. Please reload the page "
-            "and try again."
-        ),
-        "error_plan_limit_reached": (
-            "Your plan allows no more customers. Change the plan in the settings."
-        ),
-        "error_conflict": "Something changed at the same moment. Please try again.",
-        "error_last_owner": "The organisation needs at least one owner.",
-        "error_mail_not_sent": (
-            "The invitation is recorded but its e-mail could not be sent. Please invite again."
-        ),
-        "error_file_too_large": "The file is too large.",
-        "error_validation_failed": "The input is not valid.",
-        "error_generic": "Something went wrong. Please try again.",
     },
 }
-
-# The application's validation messages (English, stable) and their German wording.
-_GERMAN_PROBLEMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^(is required|must not be empty)$"), lambda m: "Bitte ausfüllen."),
-    (re.compile(r"^is not a valid e-mail address$"), lambda m: "Keine gültige E-Mail-Adresse."),
-    (
-        re.compile(r"^must be at most (\d+) characters$"),
-        lambda m: f"Höchstens {m.group(1)} Zeichen.",
-    ),
-    (
-        re.compile(r"^must not contain control characters$"),
-        lambda m: "Enthält unzulässige Steuerzeichen.",
-    ),
-    (
-        re.compile(r"^a query needs a comment for the follow-up$"),
-        lambda m: "Für eine Rückfrage bitte einen Kommentar angeben.",
-    ),
-    (re.compile(r"^must be in the future$"), lambda m: "Muss in der Zukunft liegen."),
-    (re.compile(r"^must be within a year$"), lambda m: "Höchstens ein Jahr im Voraus."),
-    (
-        re.compile(r"^must be (\d+)\.\.(\d+) characters$"),
-        lambda m: f"Zwischen {m.group(1)} und {m.group(2)} Zeichen.",
-    ),
-    (
-        re.compile(r"^must be a whole number 1\.\.(\d+)$"),
-        lambda m: f"Eine ganze Zahl von 1 bis {m.group(1)}.",
-    ),
-    (
-        re.compile(r"^must be a whole number of bytes above 0$"),
-        lambda m: "Eine Zahl über 0.",
-    ),
-    (
-        re.compile(r"^must be at most (\d+) bytes \(this deployment\)$"),
-        lambda m: f"Höchstens {human_size(int(m.group(1)))} (Grenze dieses Systems).",
-    ),
-    (
-        re.compile(r"^every item needs a non-empty label$"),
-        lambda m: "Jede Unterlage braucht eine Bezeichnung.",
-    ),
-    (re.compile(r"^(.+) is listed twice$"), lambda m: f"{m.group(1)} steht doppelt in der Liste."),
-    (
-        re.compile(r"^the customer has no e-mail address; give one$"),
-        lambda m: "Der Kunde hat keine E-Mail-Adresse; bitte eine angeben.",
-    ),
-    (re.compile(r"^is not a valid date$"), lambda m: "Kein gültiges Datum."),
-    (re.compile(r"^choose a file$"), lambda m: "Bitte eine Datei auswählen."),
-]
-
-
-def problem_text(problem: str, lang: str) -> str:
-    """A validation problem in the reader's language (unknown ones stay as they are)."""
-    if lang != "de":
-        return problem[:1].upper() + problem[1:] + ("" if problem.endswith(".") else ".")
-    for pattern, german in _GERMAN_PROBLEMS:
-        match = pattern.match(problem)
-        if match:
-            return german(match)
-    return problem
-
-
-def error_text(code: str, message: str, lang: str) -> str:
-    """A refusal in the reader's language: by its stable code, else the application's words."""
-    return TEXTS[lang].get(f"error_{code}", message)
-
-
-def language_of(request: Request[Any, Any, Any]) -> str:
-    """The reader's choice (the header switch sets a cookie), then Accept-Language, else
-    German."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
-        return str(chosen)
-    for part in request.headers.get("accept-language", "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
-
-
-class Formats:
-    """Dates, times and sizes as the reader's language writes them (templates call these).
-
-    Times are shown in UTC with the zone named; staff.js rewrites each `<time>` into the
-    browser's own time zone.
-    """
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-
-    def date(self, moment: Moment | None) -> str:
-        if moment is None:
-            return TEXTS[self.lang]["never"]
-        utc = moment.astimezone(UTC)
-        return utc.strftime("%d.%m.%Y" if self.lang == "de" else "%Y-%m-%d")
-
-    def datetime(self, moment: Moment | None) -> str:
-        if moment is None:
-            return TEXTS[self.lang]["never"]
-        utc = moment.astimezone(UTC)
-        return utc.strftime("%d.%m.%Y %H:%M UTC" if self.lang == "de" else "%Y-%m-%d %H:%M UTC")
-
-    @staticmethod
-    def iso(moment: Moment | None) -> str:
-        return moment.astimezone(UTC).isoformat() if moment else ""
-
-    def size(self, size: int) -> str:
-        text = human_size(size)
-        return text.replace(".", ",") if self.lang == "de" else text

@@ -33,6 +33,7 @@ def test_umlauts_and_dashes_arrive_exactly(
     client_page = context.new_page()
     client_page.goto(link["url"])
     client_page.set_input_files("#file", [str(p) for p in paths[:2]])
+    client_page.click("#upload-button")
     expect(client_page.locator("#success")).to_be_visible()
     expect(client_page.locator("#arrived li")).to_have_count(2)
     for name in CLIENT_FILES:

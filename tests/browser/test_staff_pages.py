@@ -106,6 +106,7 @@ def test_a_customer_from_first_contact_to_complete(
         "#file",
         files=[{"name": "lohnsteuer-2024.pdf", "mimeType": "application/pdf", "buffer": content}],
     )
+    upload_page.click("#upload-button")
     expect(upload_page.locator(".progress .state.ok")).to_have_count(1)
     client.close()
 

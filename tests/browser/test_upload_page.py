@@ -96,10 +96,17 @@ def test_a_password_link_opens_after_the_password(
     page.click("#unlock-form button")
     expect(page.locator("#message")).to_have_text("Nur für Sie")
     expect(page.locator("#items li")).to_have_count(1)
+    # The checklist keeps its marks after the unlock, and the missing item is preselected.
+    expect(page.locator("#items li.missing .mark")).to_have_text("still missing")
+    expect(page.locator("#item_id")).to_have_value(
+        page.locator("#items li").get_attribute("data-item-id") or ""
+    )
     page.set_input_files(
         "#file",
         files=[{"name": "ausweis.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
     )
+    page.click("#upload-button")
     expect(page.locator(".progress .state.ok")).to_have_count(1)
+    expect(page.locator("#items li.received")).to_have_count(1)
     page.close()
     assert len(account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]) == 1

@@ -114,8 +114,8 @@ def test_the_upload_notice_names_customer_link_and_files() -> None:
     assert message["Auto-Submitted"] == "auto-generated"
     text = body(message, "plain")
     assert "über den Upload-Link vom 01.04.2025 (ohne Titel)" in text
-    assert "- beleg.pdf (1,5 KB), von Anna, am 01.04.2025, 00:30 Uhr" in text
-    assert "- scan.png (20 B), am 01.04.2025, 00:30 Uhr" in text
+    assert "- beleg.pdf (1,5 KB), von Anna, am 01.04.2025, 00:30" in text
+    assert "- scan.png (20 Byte), am 01.04.2025, 00:30" in text
     assert "https://docs.example.com/customers/1" in text.splitlines()
 
 

@@ -1,5 +1,5 @@
 """The staff pages' words: both languages complete, every text a template asks for exists,
-validation problems in German, and where a sign-in may lead."""
+and where a sign-in may lead (refusals: test_text_catalogue)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from domain.received_file import ReviewState
 from domain.values import CustomerStatus, Plan
 from interfaces.web.customers import SORTS
 from interfaces.web.pages import safe_next
-from interfaces.web.texts import TEXTS, problem_text
+from interfaces.web.texts import TEXTS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "interfaces" / "templates" / "staff"
 # `t.key` and `t['key']` with a literal key.
@@ -67,28 +67,6 @@ def test_every_permission_a_template_asks_for_is_an_action() -> None:
     }
     assert len(asked) >= 8
     assert sorted(asked - {a.value for a in Action}) == []
-
-
-@pytest.mark.parametrize(
-    ("problem", "german"),
-    [
-        ("must not be empty", "Bitte ausfüllen."),
-        ("is not a valid e-mail address", "Keine gültige E-Mail-Adresse."),
-        ("must be at most 200 characters", "Höchstens 200 Zeichen."),
-        (
-            "a query needs a comment for the follow-up",
-            "Für eine Rückfrage bitte einen Kommentar angeben.",
-        ),
-        ("'Ausweis' is listed twice", "'Ausweis' steht doppelt in der Liste."),
-        ("something new", "something new"),
-    ],
-)
-def test_validation_problems_read_german(problem: str, german: str) -> None:
-    assert problem_text(problem, "de") == german
-
-
-def test_validation_problems_read_as_sentences_in_english() -> None:
-    assert problem_text("must not be empty", "en") == "Must not be empty."
 
 
 @pytest.mark.parametrize(

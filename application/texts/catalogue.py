@@ -1,0 +1,256 @@
+"""The refusal catalogue: every refusal and validation problem people can meet, by its stable
+code, in German and English, with its values written for people.
+
+Errors carry a code and values (`DomainError.code`/`params`, `Problem.code`/`params`); this
+is the one place that turns them into sentences. A code without an entry reads as a general
+sentence in the reader's language, never as the server's English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from application.texts.formats import file_size, file_types
+from application.texts.languages import DEFAULT_LANGUAGE, LANGUAGES
+from domain.errors import DomainError, InvalidValue, Problem
+
+#: A sentence, or (singular, plural) chosen by the value `count`.
+Sentence = str | tuple[str, str]
+
+#: Refusals of a whole request, by `DomainError.code`.
+REFUSALS: dict[str, dict[str, Sentence]] = {
+    "file_too_large": {
+        "de": "„{filename}“ ist zu groß: höchstens {max_size} pro Datei.",
+        "en": "“{filename}” is too large: at most {max_size} per file.",
+    },
+    "file_type_not_allowed": {
+        "de": "„{filename}“ kann hier nicht hochgeladen werden: nur {types}.",
+        "en": "“{filename}” cannot be uploaded here: only {types}.",
+    },
+    "max_files_reached": {
+        "de": (
+            "Über diesen Link ist höchstens 1 Datei möglich; sie ist schon da.",
+            "Über diesen Link sind höchstens {count} Dateien möglich; sie sind schon alle da.",
+        ),
+        "en": (
+            "This link takes at most 1 file, and it has arrived.",
+            "This link takes at most {count} files, and all of them have arrived.",
+        ),
+    },
+    "too_many_files": {
+        "de": ("Es ist nur noch 1 Datei möglich.", "Es sind nur noch {count} Dateien möglich."),
+        "en": ("Only 1 more file is possible.", "Only {count} more files are possible."),
+    },
+    "password_required": {
+        "de": "Bitte geben Sie das Passwort ein.",
+        "en": "Please enter the password.",
+    },
+    "password_invalid": {
+        "de": "Das Passwort stimmt nicht.",
+        "en": "The password is not correct.",
+    },
+    "link_expired": {
+        "de": "Dieser Upload-Link ist abgelaufen.",
+        "en": "This upload link has expired.",
+    },
+    "link_revoked": {
+        "de": "Dieser Upload-Link wurde zurückgezogen.",
+        "en": "This upload link has been revoked.",
+    },
+    "link_locked": {
+        "de": "Nach zu vielen falschen Passwörtern ist dieser Link gesperrt.",
+        "en": "This link is locked after too many wrong passwords.",
+    },
+    "not_found": {
+        "de": "Das gibt es nicht (mehr), oder es gehört nicht zu Ihrer Organisation.",
+        "en": "This does not exist (any more), or it is not your organisation's.",
+    },
+    "forbidden": {
+        "de": "Dafür fehlt Ihrer Rolle die Berechtigung.",
+        "en": "Your role is not allowed to do this.",
+    },
+    "csrf_failed": {
+        "de": (
+            "Das Formular ist veraltet oder kam nicht von dieser Seite. Bitte laden Sie die "
+            "Seite neu und versuchen Sie es noch einmal."
+        ),
+        "en": (
+            "The form is out of date or was not sent from this site. Please reload the page "
+            "and try again."
+        ),
+    },
+    "plan_limit_reached": {
+        "de": (
+            "Ihr Tarif erlaubt keine weiteren Kunden. Wechseln Sie den Tarif in den Einstellungen."
+        ),
+        "en": "Your plan allows no more customers. Change the plan in the settings.",
+    },
+    "conflict": {
+        "de": "Das hat sich gerade überschnitten. Bitte versuchen Sie es noch einmal.",
+        "en": "Something changed at the same moment. Please try again.",
+    },
+    "last_owner": {
+        "de": "Die Organisation braucht mindestens einen Inhaber.",
+        "en": "The organisation needs at least one owner.",
+    },
+    "mail_not_sent": {
+        "de": (
+            "Die Einladung ist gespeichert, aber die E-Mail konnte nicht versendet werden. "
+            "Bitte laden Sie erneut ein."
+        ),
+        "en": "The invitation is recorded but its e-mail could not be sent. Please invite again.",
+    },
+    "rate_limited": {
+        "de": "Zu viele Versuche. Bitte warten Sie einen Moment und versuchen Sie es erneut.",
+        "en": "Too many attempts. Please wait a moment and try again.",
+    },
+    "request_too_large": {
+        "de": "Die Sendung ist zu groß.",
+        "en": "What was sent is too large.",
+    },
+    "invitation_used": {
+        "de": "Diese Einladung wurde schon angenommen.",
+        "en": "This invitation has already been accepted.",
+    },
+    "invitation_expired": {
+        "de": "Diese Einladung ist abgelaufen. Bitte lassen Sie sich erneut einladen.",
+        "en": "This invitation has expired. Please ask for a new one.",
+    },
+    "validation_failed": {
+        "de": "Die Eingabe ist nicht gültig.",
+        "en": "The input is not valid.",
+    },
+    "internal_error": {
+        "de": "Etwas ist schiefgegangen. Bitte versuchen Sie es noch einmal.",
+        "en": "Something went wrong. Please try again.",
+    },
+}
+
+#: Problems with one field, by `Problem.code`.
+PROBLEMS: dict[str, dict[str, Sentence]] = {
+    "required": {"de": "Bitte ausfüllen.", "en": "Please fill this in."},
+    "not_text": {"de": "Bitte als Text angeben.", "en": "Please give this as text."},
+    "too_long": {
+        "de": ("Höchstens 1 Zeichen.", "Höchstens {count} Zeichen."),
+        "en": ("At most 1 character.", "At most {count} characters."),
+    },
+    "too_short": {
+        "de": ("Mindestens 1 Zeichen.", "Mindestens {count} Zeichen."),
+        "en": ("At least 1 character.", "At least {count} characters."),
+    },
+    "length_range": {
+        "de": "Zwischen {low} und {high} Zeichen.",
+        "en": "Between {low} and {high} characters.",
+    },
+    "control_characters": {
+        "de": "Enthält unzulässige Steuerzeichen.",
+        "en": "Contains control characters that are not allowed.",
+    },
+    "not_unicode": {"de": "Enthält ungültige Zeichen.", "en": "Contains invalid characters."},
+    "invalid_email": {"de": "Keine gültige E-Mail-Adresse.", "en": "Not a valid e-mail address."},
+    "query_needs_comment": {
+        "de": "Für eine Rückfrage bitte einen Kommentar angeben.",
+        "en": "A query needs a comment for the client.",
+    },
+    "too_many_items": {
+        "de": ("Höchstens 1 Unterlage.", "Höchstens {count} Unterlagen."),
+        "en": ("At most 1 document.", "At most {count} documents."),
+    },
+    "item_without_label": {
+        "de": "Jede Unterlage braucht eine Bezeichnung.",
+        "en": "Every document needs a label.",
+    },
+    "item_twice": {
+        "de": "„{label}“ steht doppelt in der Liste.",
+        "en": "“{label}” is listed twice.",
+    },
+    "not_requested_item": {
+        "de": "Diese Unterlage wird über diesen Link nicht angefordert.",
+        "en": "This document is not requested through this link.",
+    },
+    "not_in_future": {"de": "Muss in der Zukunft liegen.", "en": "Must be in the future."},
+    "beyond_a_year": {"de": "Höchstens ein Jahr im Voraus.", "en": "At most a year ahead."},
+    "size_not_positive": {"de": "Eine Zahl über 0.", "en": "A number above 0."},
+    "size_above_ceiling": {
+        "de": "Höchstens {max_size} (Grenze dieses Systems).",
+        "en": "At most {max_size} (the limit of this system).",
+    },
+    "number_range": {
+        "de": "Eine ganze Zahl von {low} bis {high}.",
+        "en": "A whole number from {low} to {high}.",
+    },
+    "customer_without_email": {
+        "de": "Der Kunde hat keine E-Mail-Adresse; bitte eine angeben.",
+        "en": "The customer has no e-mail address; please give one.",
+    },
+    "invalid_date": {"de": "Kein gültiges Datum.", "en": "Not a valid date."},
+    "invalid_time_zone": {
+        "de": "Keine bekannte Zeitzone (z. B. Europe/Berlin).",
+        "en": "Not a known time zone (e.g. Europe/Berlin).",
+    },
+    "choose_file": {"de": "Bitte eine Datei auswählen.", "en": "Please choose a file."},
+    "empty_file": {
+        "de": "„{filename}“ ist leer.",
+        "en": "“{filename}” is empty.",
+    },
+    "not_a_choice": {
+        "de": "Bitte eine der Möglichkeiten wählen.",
+        "en": "Please pick one of the choices.",
+    },
+    "invalid": {"de": "Diese Angabe ist nicht gültig.", "en": "This is not valid."},
+}
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _values(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Values written for people: sizes in KB/MB, MIME types in words, counts as numbers."""
+    values = dict(params)
+    for name, value in params.items():
+        if name.endswith("_size") and isinstance(value, int):
+            values[name] = file_size(value, lang)
+    if "types" in params and not isinstance(params["types"], str):
+        values["types"] = file_types(params["types"], lang)
+    if "limit" in params and "count" not in params:
+        values["count"] = params["limit"]
+    return values
+
+
+def sentence(entry: Mapping[str, Sentence], lang: str, params: Mapping[str, Any]) -> str:
+    """One catalogue entry in `lang`, singular or plural by `count`, values filled in."""
+    lang = _lang(lang)
+    values = _values(params, lang)
+    chosen = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    if isinstance(chosen, tuple):
+        chosen = chosen[0] if values.get("count") == 1 else chosen[1]
+    try:
+        return chosen.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return chosen
+
+
+def refusal_text(code: str, lang: str, params: Mapping[str, Any] | None = None) -> str:
+    """A refusal by its stable code, in `lang`."""
+    entry = REFUSALS.get(code) or REFUSALS["internal_error"]
+    return sentence(entry, lang, params or {})
+
+
+def problem_text(found: Problem, lang: str) -> str:
+    """One field's problem in `lang`."""
+    entry = PROBLEMS.get(found.code) or PROBLEMS["invalid"]
+    return sentence(entry, lang, found.params)
+
+
+def problems_text(invalid: InvalidValue, lang: str) -> dict[str, str]:
+    """Every field's problem in `lang`, by field name."""
+    return {name: problem_text(found, lang) for name, found in invalid.problems.items()}
+
+
+def error_text(error: DomainError, lang: str) -> str:
+    """A refusal for people: the first field's problem for a validation, else by its code."""
+    if isinstance(error, InvalidValue) and error.problems:
+        return " ".join(problems_text(error, lang).values())
+    return refusal_text(error.text_code or error.code, lang, error.params)
