@@ -11,6 +11,7 @@ from application.history import HistoryQueries
 from application.members import MemberCommands
 from application.notifications import NotificationCommands
 from application.staff_sessions import StaffSessionCommands
+from application.webhooks import WebhookCommands
 
 
 class DocIntake(
@@ -24,5 +25,6 @@ class DocIntake(
     FileCommands,
     HistoryQueries,
     StorageSweeper,
+    WebhookCommands,
 ):
     """docintake's event-sourced application (one event log for all aggregates)."""

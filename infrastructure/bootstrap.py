@@ -16,6 +16,9 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.policy import JobPolicy
 from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
+from application.webhook_delivery import WebhookDelivery
+from application.webhook_log import WebhookLog
+from application.webhook_policy import WebhookPolicy
 from infrastructure.attempt_store import DatabaseAttemptLimiter
 from infrastructure.audit_log import AuditLog
 from infrastructure.database import PostgresDatabase, SqliteDatabase
@@ -41,6 +44,8 @@ from infrastructure.mail import mailer_from_settings
 from infrastructure.postgres_listener import PostgresListener
 from infrastructure.readiness import ReadinessProbe, broker_check
 from infrastructure.settings import Settings
+from infrastructure.webhook_secrets import MasterKeySealer
+from infrastructure.webhook_sender import HttpWebhookSender
 from projections.activity import ActivityProjection, ActivityView
 from projections.customer_detail import CustomerDetailProjection, CustomerDetailView
 from projections.customer_list import CustomerListProjection, CustomerListView
@@ -54,6 +59,7 @@ from projections.projector import Projector
 from projections.rebuild import ReadModels, UnknownReadModel
 from projections.status import ReadModelStatus, read_model_status
 from projections.tracking import PROJECTIONS_CHANNEL, create_tracking_table, position_of
+from projections.webhook_endpoints import WebhookEndpointsProjection, WebhookEndpointsView
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +107,7 @@ def all_projections() -> list[Projector]:
         CustomerDetailProjection(),
         ActivityProjection(),
         CustomerPartsProjection(),
+        WebhookEndpointsProjection(),
     ]
 
 
@@ -112,7 +119,11 @@ def all_policies(
     mailer: Mailer | None = None,
 ) -> list[Projector]:
     """Followers of the event log that act rather than build rows (nobody waits for them)."""
-    return [FileCleanupPolicy(file_store, mailer), JobPolicy(jobs, job_state, head)]
+    return [
+        FileCleanupPolicy(file_store, mailer),
+        JobPolicy(jobs, job_state, head),
+        WebhookPolicy(jobs),
+    ]
 
 
 class Services:
@@ -174,7 +185,7 @@ class Services:
 
     def _advanced(self, name: str, position: int) -> None:
         self.positions.advance(name, position)
-        if name == JobPolicy.name:
+        if name in (JobPolicy.name, WebhookPolicy.name):
             self.jobs.policy_advanced()
 
     def lease(self, name: str) -> Lease:
@@ -213,6 +224,18 @@ class Services:
             self.mailer,
             self.jobs.locks,
             digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
+            webhooks=self.webhook_delivery(),
+        )
+
+    def webhook_delivery(self) -> WebhookDelivery:
+        """What the `deliver_webhook` job does, wired to this process's parts."""
+        return WebhookDelivery(
+            self.app,
+            self.database,
+            self.app.webhook_sender,
+            self.app.webhook_sealer,
+            self.jobs.locks,
+            retry_scale=self.settings.webhooks_retry_scale,
         )
 
     def run_job_workers(self, threads: int = 2, poll_ms: int = WORKER_POLL_MS) -> None:
@@ -402,6 +425,12 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         database, "link_password", app.password_attempts.limit, app.password_attempts.window
     )
     app.customer_parts_index = CustomerPartsView(database)
+    app.configure_webhooks(
+        sealer=MasterKeySealer(master if encrypt else master_key_for(settings)),
+        sender=HttpWebhookSender(allow_private=settings.webhooks_allow_private),
+        endpoints=WebhookEndpointsView(database),
+        log=WebhookLog(database),
+    )
     if encrypt:
         app.customer_aggregates = event_store_of(app)
     return Services(settings, app, database, all_projections(), file_store, mailer=mailer)

@@ -289,6 +289,16 @@ class Settings:
     keep_alive_seconds: int = _setting(
         5, _positive_int, "An idle keep-alive connection is closed after this long."
     )
+    webhooks_allow_private: bool = _setting(
+        False,
+        _boolean,
+        "Let webhooks go to loopback, private and link-local addresses (tests, closed networks).",
+    )
+    webhooks_retry_scale: float = _setting(
+        1.0,
+        _positive_float,
+        "Scales the waits between webhook retries (about three days in all); tests only.",
+    )
     log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
     bench_routes: bool = _setting(
         False, _boolean, "Serve GET /bench/constant, the baseline route of `make bench`."

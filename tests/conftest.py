@@ -34,6 +34,7 @@ from tests.support.s3 import (  # noqa: F401 - fixtures
     seaweedfs_server,
 )
 from tests.support.server import free_port, running_server
+from tests.support.webhooks import keep_webhooks_on_loopback
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -93,6 +94,7 @@ def make_services(settings: Settings) -> Iterator[Callable[..., Services]]:
     def make(**overrides: object) -> Services:
         configured = Settings(**{**settings.__dict__, **overrides})
         services = bootstrap(configured)
+        keep_webhooks_on_loopback(services)
         built.append(services)
         return services
 
@@ -108,6 +110,7 @@ def shared_server(
     data_dir = tmp_path_factory.mktemp(f"shared-{backend}")
     with backend_settings(backend, data_dir, _s3_for(backend, request)) as shared:
         services = bootstrap(Settings(**{**shared.__dict__, "port": free_port()}))
+        keep_webhooks_on_loopback(services)
         with running_server(services) as url:
             yield services, url
 

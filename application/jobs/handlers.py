@@ -25,6 +25,7 @@ from application.jobs.link_mail_job import LinkMailJob
 from application.jobs.ports import JobLocks, JobState
 from application.jobs.upload_notice_job import UploadNoticeJob
 from application.ports import Mailer
+from application.webhook_delivery import WebhookDelivery
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
@@ -45,6 +46,7 @@ class JobHandlers:
         *,
         digest_window: timedelta,
         clock: Callable[[], datetime] = utc_now,
+        webhooks: WebhookDelivery | None = None,
     ) -> None:
         self.app = app
         context = JobContext(app, state, mailer, locks, clock)
@@ -58,6 +60,8 @@ class JobHandlers:
             JobKind.EXPIRE_LINKS: self.link_expiry.run,
             JobKind.SWEEP_STORAGE: self.sweep_storage,
         }
+        if webhooks is not None:
+            self.table = {**self.table, JobKind.DELIVER_WEBHOOK: webhooks.run}
 
     def run(self, job: Job, *, final_attempt: bool = False) -> datetime | None:
         """Do `job`. Returns when it wants to run again (None: finished); raises to be retried.

@@ -28,6 +28,8 @@ class JobKind(StrEnum):
     EXPIRE_LINKS = "expire_links"
     #: Periodic: finish or remove what interrupted uploads left in storage.
     SWEEP_STORAGE = "sweep_storage"
+    #: Send one outbox row to its webhook endpoint (from `application.webhook_policy`).
+    DELIVER_WEBHOOK = "deliver_webhook"
 
 
 #: The jobs the maintenance schedule enqueues every `DOCINTAKE_MAINTENANCE_INTERVAL_SECONDS`.

@@ -50,6 +50,7 @@ from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.slow_clients import body_idle_middleware
 from interfaces.http.tokens import TokenController
+from interfaces.http.webhooks import WebhookController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
 
@@ -89,6 +90,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             MemberController,
             NotificationController,
             TokenController,
+            WebhookController,
             SessionController,
             CustomerLinkController,
             LinkController,

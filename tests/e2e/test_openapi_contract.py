@@ -47,6 +47,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "positive_data_acceptance",
         "^/api/v1/customers/[^/]+/(links|sent-files)$",
     ): "expires_at must lie in the future (and within a year): relative to now",
+    (
+        "positive_data_acceptance",
+        "^/api/v1/webhooks(/[^/]+)?$",
+    ): "a webhook URL must lead to a global address, decided by address after resolution",
 }
 
 
@@ -64,6 +68,11 @@ def _seed(account: Account, http: httpx.Client, services: Services) -> dict[str,
     spare = account.post("/api/v1/tokens", json={"name": "zum Widerrufen"})
     assert spare.status_code == 201, spare.text
     member = add_member(account, data_dir, "member")
+    webhook = account.post(
+        "/api/v1/webhooks",
+        json={"url": "https://93.184.215.14/docintake", "events": ["link.expired"]},
+    )
+    assert webhook.status_code == 201, webhook.text
     session = http.post("/api/v1/sessions", json={"email": account.email, "password": PASSWORD})
     assert session.status_code == 201, session.text
     return {
@@ -74,6 +83,7 @@ def _seed(account: Account, http: httpx.Client, services: Services) -> dict[str,
         "download_token": sent.json()["download_url"].rsplit("/", 1)[1],
         "token_id": spare.json()["id"],
         "user_id": member.user_id,
+        "webhook_id": webhook.json()["id"],
         "invitation_token": invite(account, data_dir, "viewer"),
         "session": session.cookies["docintake_session"],
         "csrf": session.json()["csrf_token"],
@@ -85,7 +95,8 @@ def _config(seeded: dict[str, Any], account: Account) -> str:
         values = "\n".join(f'"path.{k}" = "{v}"' for k, v in parameters.items())
         return f'[[operations]]\ninclude-path-regex = "{path}"\n[operations.parameters]\n{values}\n'
 
-    ids = {k: seeded[k] for k in ("customer_id", "link_id", "file_id", "token_id", "user_id")}
+    names = ("customer_id", "link_id", "file_id", "token_id", "user_id", "webhook_id")
+    ids = {k: seeded[k] for k in names}
     return "\n".join(
         [
             f"seed = {SEED}",

@@ -111,6 +111,11 @@ class Team:
             self.spare = add_member(self.owner, self.data_dir, "viewer").user_id
         return self.spare
 
+    def webhook(self) -> str:
+        response = self.owner.post(WEBHOOKS, json=WEBHOOK)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
     def token_of(self, actor: Account) -> str:
         response = actor.post("/api/v1/tokens", json={"name": "wegwerf"})
         assert response.status_code == 201, response.text
@@ -133,6 +138,10 @@ def _file_part() -> list[tuple[str, tuple[str, bytes, str]]]:
 
 
 C = "/api/v1/customers"
+WEBHOOKS = "/api/v1/webhooks"
+# A global address (no name to resolve); the suite's sender refuses to connect to it anyway,
+# and no event of this type happens in these tests.
+WEBHOOK = {"url": "https://93.184.215.14/docintake", "events": ["link.expired"]}
 # fmt: off
 RULES: list[Rule] = [
     Rule("POST", "/api/v1/signup", PUBLIC),
@@ -197,6 +206,18 @@ RULES: list[Rule] = [
          lambda t, a: Call("/api/v1/tokens", {"name": "Integration"}, expect=201)),
     Rule("DELETE", "/api/v1/tokens/{token_id:uuid}", "own_tokens",
          lambda t, a: Call(f"/api/v1/tokens/{t.token_of(a)}", expect=204)),
+    Rule("POST", WEBHOOKS, "manage_settings", lambda t, a: Call(WEBHOOKS, WEBHOOK, expect=201)),
+    Rule("PATCH", WEBHOOKS + "/{webhook_id:uuid}", "manage_settings",
+         lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}", {"events": ["reminder.sent"]})),
+    Rule("DELETE", WEBHOOKS + "/{webhook_id:uuid}", "manage_settings",
+         lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}", expect=204)),
+    Rule("POST", WEBHOOKS + "/{webhook_id:uuid}/rotate-secret", "manage_settings",
+         lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}/rotate-secret")),
+    # No delivery exists here: the role is checked first (403), an allowed one gets 404.
+    Rule("POST", WEBHOOKS + "/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/send-again",
+         "manage_settings",
+         lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}/deliveries/{uuid.uuid4()}/send-again",
+                           expect=404)),
     Rule("PUT", "/api/v1/members/me/notifications", "own_settings",
          lambda t, a: Call("/api/v1/members/me/notifications", {"uploads": True})),
 ]
