@@ -20,6 +20,7 @@ import pika
 import redis
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from application.jobs.kinds import JobKind
 from infrastructure.bootstrap import Services
 from tests.support.cli import DOCINTAKE
 from tests.support.smtp_loopback import LoopbackSmtpServer
@@ -67,7 +68,7 @@ def delete_queues(broker_url: str | None, prefix: str) -> None:
     if broker_url is None:
         return
     suffixes = ("", ".DQ", ".XQ")
-    kinds = ("send_link", "notify_upload", "deliver_notices", "expire_links", "sweep_storage")
+    kinds = [kind.value for kind in JobKind]
     names = [f"{prefix}.{kind}{suffix}" for kind in kinds for suffix in suffixes]
     if broker_url.startswith("amqp"):
         connection = pika.BlockingConnection(pika.URLParameters(broker_url))
