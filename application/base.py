@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from application.errors import Conflict, Erased, NotFound
 from application.ports import CustomerFileStores, FileStore
 from application.principal import Principal
+from application.request_claims import PendingClaim, RequestAlreadyRecorded, pending_claim
 from domain.customer import Customer
 from domain.erasure import ErasedRecord
 from domain.organization import Organization
@@ -80,11 +81,33 @@ class DocIntakeBase(Application[UUID]):
         self._after_save.append(callback)
 
     def record(self, *aggregates: MutableOrImmutableAggregate[UUID] | None) -> int:
-        recordings: list[Recording[UUID]] = self.save(*aggregates)
+        claim = pending_claim()
+        if claim is not None:
+            # The request's idempotency key is recorded with its command's first save.
+            self._refuse_if_claimed(claim)
+            aggregates = (*aggregates, claim.aggregate())
+        try:
+            recordings: list[Recording[UUID]] = self.save(*aggregates)
+        except IntegrityError:
+            if claim is not None:
+                self._refuse_if_claimed(claim)
+            raise
+        if claim is not None:
+            claim.recorded = True
         position = recordings[-1].notification.id if recordings else self.head()
         for callback in self._after_save:
             callback(position)
         return position
+
+    def _refuse_if_claimed(self, claim: PendingClaim) -> None:
+        try:
+            self.repository.get(claim.id)
+        except AggregateNotFoundError:
+            return
+        raise RequestAlreadyRecorded(
+            "A request with this Idempotency-Key was recorded already (its answer was lost);"
+            " it is not recorded again."
+        )
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -31,6 +31,7 @@ from infrastructure.encryption import (
 )
 from infrastructure.failures import of_the_surroundings
 from infrastructure.file_store import file_store_from_settings
+from infrastructure.idempotency_store import IdempotencyStore
 from infrastructure.jobs.system import WORKER_POLL_MS, JobSystem
 from infrastructure.jobs.table_queue import JOBS_CHANNEL
 from infrastructure.leases import (
@@ -161,6 +162,8 @@ class Services:
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
         self.host: ProjectorHost | None = None
+        #: Idempotency keys of the JSON API and the answers given to them.
+        self.idempotency = IdempotencyStore(database)
         self.readiness = ReadinessProbe(
             {
                 "event_store": app.head,

@@ -36,6 +36,7 @@ from interfaces.http.errors import (
     validation_error_handler,
 )
 from interfaces.http.files import CustomerFileController, FileController
+from interfaces.http.idempotency import idempotency_middleware
 from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.notifications import NotificationController
@@ -133,6 +134,9 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             render_plugins=[SwaggerUIFromOwnFiles(), TruthfulOpenAPIJson()],
         ),
         before_send=[response_headers],
-        middleware=[body_idle_middleware(services.settings.body_idle_seconds)],
+        middleware=[
+            body_idle_middleware(services.settings.body_idle_seconds),
+            idempotency_middleware(services.idempotency, JSON_BODY_LIMIT),
+        ],
         debug=False,
     )

@@ -39,6 +39,8 @@ STATUS_BY_CODE = {
     "csrf_failed": 403,
     "mail_not_sent": 503,
     "file_damaged": 500,
+    "already_recorded": 409,
+    "idempotency_key_in_flight": 409,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan
