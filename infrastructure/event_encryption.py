@@ -32,7 +32,12 @@ from eventsourcing.utils import resolve_topic
 
 from domain.customer import Customer
 from domain.erasure import ErasedEvent
-from domain.personal_data import SKELETON_FIELDS, customer_aggregate_of, owning_customer
+from domain.personal_data import (
+    CUSTOMER_AGGREGATES,
+    SKELETON_FIELDS,
+    customer_aggregate_of,
+    owning_customer,
+)
 from infrastructure.customer_keys import CustomerErased, CustomerKeys, KeyMissing
 
 MAGIC = b"\x00dk1"  # a zero byte: no JSON state starts with it
@@ -78,11 +83,16 @@ def associated_data(originator_id: UUID | str, version: int, topic: str, sealed:
 
 
 @lru_cache(maxsize=1024)
-def _customer_aggregate_of_topic(topic: str) -> type | None:
+def _customer_aggregate_of_snapshot(topic: str) -> type | None:
+    """The customer aggregate a snapshot's topic names (a snapshot's topic is its
+    aggregate's class, not an event class), or None."""
     try:
-        return customer_aggregate_of(resolve_topic(topic))
+        resolved = resolve_topic(topic)
     except Exception:
         return None
+    if not isinstance(resolved, type):
+        return None
+    return next((a for a in CUSTOMER_AGGREGATES if issubclass(resolved, a)), None)
 
 
 def _skeleton_value(value: Any) -> Any:
@@ -153,7 +163,7 @@ class EncryptingMapper(Mapper[UUID]):
         state: dict[str, Any] = vars(domain_event)
         snapshot_of = state.get("topic") if "state" in state else None
         if isinstance(snapshot_of, str) and isinstance(state.get("state"), dict):
-            return _customer_aggregate_of_topic(snapshot_of), state["state"]
+            return _customer_aggregate_of_snapshot(snapshot_of), state["state"]
         return customer_aggregate_of(type(domain_event)), state
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:

@@ -1,0 +1,74 @@
+"""Snapshots of a customer are sealed with the customer's key like its events, and are
+erased with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from domain.customer import Customer
+from infrastructure.bootstrap import Services
+from infrastructure.event_encryption import MAGIC
+from infrastructure.settings import Settings
+from tests.integration.erasure.test_log_and_keys import raw_events, some_history
+
+pytestmark = pytest.mark.timeout(180)
+PERSONAL = (b"Anna", "Österreich".encode(), b"anna@example.at", "Ö GmbH".encode(), b"Notiz")
+
+
+def stored_snapshots(settings: Settings, customer: object) -> list[bytes]:
+    table = "stored_snapshots" if settings.database_url is None else "docintake_snapshots"
+    originator = customer.hex if settings.database_url is None else customer  # type: ignore[attr-defined]
+    with raw_events(settings) as sql:
+        return [
+            bytes(row[0])
+            for row in sql(f"SELECT state FROM {table} WHERE originator_id = %s", (originator,))
+        ]
+
+
+def test_a_customers_snapshot_is_sealed_and_erased_with_its_key(
+    make_services: Callable[..., Services], settings: Settings
+) -> None:
+    services = make_services(run_projections=False)
+    customer, principal = some_history(services)
+    services.app.take_snapshot(customer)
+
+    [state] = stored_snapshots(settings, customer)
+    assert state.startswith(MAGIC)
+    for personal in PERSONAL:
+        assert personal not in state, personal
+
+    # Another process opens it with the customer's key and loads the customer from it.
+    other = make_services(run_projections=False)
+    [snapshot] = list(other.app.snapshots.get(customer, desc=True, limit=1))  # type: ignore[union-attr]
+    assert snapshot.state["name"] == "Anna Österreich"  # type: ignore[attr-defined]
+    loaded = other.app.repository.get(customer)
+    assert isinstance(loaded, Customer)
+    assert (loaded.name, loaded.email, loaded.version) == (
+        "Anna Österreich",
+        "anna@example.at",
+        snapshot.originator_version,
+    )
+
+    # Deleting the customer erases the snapshot too: loading it gives the deleted record.
+    services.app.delete_customer(principal, customer)
+    assert other.app.repository.get(customer).deleted
+    [after] = stored_snapshots(settings, customer)
+    assert after == state
+
+
+def test_a_deletion_that_lands_on_a_snapshot_interval_erases_like_any_other(
+    make_services: Callable[..., Services], settings: Settings
+) -> None:
+    services = make_services(run_projections=False)
+    customer, principal = some_history(services)  # created and three notes: version 4
+    interval = services.app.snapshotting_intervals[Customer]
+    for number in range(interval - 5):
+        services.app.add_note(principal, customer, f"Notiz {number}")
+    assert services.app.repository.get(customer).version == interval - 1
+    # `CustomerDeleted` is the event at the interval: the deletion answers, nothing is kept.
+    services.app.delete_customer(principal, customer)
+    assert services.app.repository.get(customer).deleted
+    assert all(p not in s for s in stored_snapshots(settings, customer) for p in PERSONAL)
+    assert make_services(run_projections=False).app.repository.get(customer).deleted
