@@ -15,7 +15,7 @@ from application.permissions import Action, authorize
 from application.principal import Principal
 from application.webhook_log import Delivery, WebhookLog
 from application.webhook_ports import SecretSealer, WebhookRefused, WebhookSender
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Problem, problem
 from domain.webhook_address import webhook_url
 from domain.webhook_endpoint import DISABLED_BY_STAFF, WebhookEndpoint
 from domain.webhook_events import event_types
@@ -82,21 +82,23 @@ class WebhookCommands(DocIntakeBase):
         try:
             self.webhook_sender.check(url)
         except WebhookRefused as refused:
-            raise InvalidValue.single("url", f"is not allowed: {refused}") from None
+            raise InvalidValue.single(
+                "url", problem("webhook_address_refused", f"is not allowed: {refused}")
+            ) from None
         return url
 
     def register_webhook(self, principal: Principal, url: object, events: object) -> IssuedSecret:
         authorize(principal, Action.MANAGE_SETTINGS)
-        problems: dict[str, str] = {}
+        problems: dict[str, Problem] = {}
         checked_url = checked_types = None
         try:
             checked_url = self._checked_url(url)
         except InvalidValue as error:
-            problems |= error.fields
+            problems |= error.problems
         try:
             checked_types = event_types(events)
         except InvalidValue as error:
-            problems |= error.fields
+            problems |= error.problems
         if problems or checked_url is None or checked_types is None:
             raise InvalidValue(problems)
         secret, raw = new_secret()

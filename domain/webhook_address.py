@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, problem
 
 URL_MAX_LENGTH = 2000
 
@@ -29,29 +29,44 @@ def webhook_url(value: object, field: str = "url") -> str:
     where the caller asks; names are resolved and checked only when sending.
     """
     if not isinstance(value, str):
-        raise InvalidValue.single(field, "must be a string")
+        raise InvalidValue.single(field, problem("not_text", "must be a string"))
     url = value.strip()
     if not url:
-        raise InvalidValue.single(field, "must not be empty")
+        raise InvalidValue.single(field, problem("required", "must not be empty"))
     if len(url) > URL_MAX_LENGTH:
-        raise InvalidValue.single(field, f"must be at most {URL_MAX_LENGTH} characters")
+        raise InvalidValue.single(
+            field,
+            problem(
+                "too_long", f"must be at most {URL_MAX_LENGTH} characters", count=URL_MAX_LENGTH
+            ),
+        )
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
-        raise InvalidValue.single(field, "must not contain blanks or control characters")
+        raise InvalidValue.single(
+            field,
+            problem("webhook_url_blanks", "must not contain blanks or control characters"),
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise InvalidValue.single(field, "is not a valid URL") from None
+        raise InvalidValue.single(field, problem("webhook_url", "is not a valid URL")) from None
     if parts.scheme not in ("http", "https"):
-        raise InvalidValue.single(field, "must start with https:// or http://")
+        raise InvalidValue.single(
+            field, problem("webhook_url_scheme", "must start with https:// or http://")
+        )
     if not parts.hostname:
-        raise InvalidValue.single(field, "must name a host")
+        raise InvalidValue.single(field, problem("webhook_url", "must name a host"))
     if parts.username is not None or parts.password is not None:
-        raise InvalidValue.single(field, "must not contain a user name or password")
+        raise InvalidValue.single(
+            field,
+            problem("webhook_url_credentials", "must not contain a user name or password"),
+        )
     if parts.fragment:
-        raise InvalidValue.single(field, "must not contain a fragment (#...)")
+        raise InvalidValue.single(
+            field, problem("webhook_url_fragment", "must not contain a fragment (#...)")
+        )
     if port == 0:
-        raise InvalidValue.single(field, "must not use port 0")
+        raise InvalidValue.single(field, problem("webhook_url", "must not use port 0"))
     return url
 
 

@@ -129,6 +129,38 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
 
 #: Problems with one field, by `Problem.code`.
 PROBLEMS: dict[str, dict[str, Sentence]] = {
+    "webhook_url": {
+        "de": "Bitte eine vollständige Adresse angeben, z. B. https://beispiel.de/webhook.",
+        "en": "Please give a complete address, e.g. https://example.com/webhook.",
+    },
+    "webhook_url_blanks": {
+        "de": "Die Adresse darf keine Leer- oder Steuerzeichen enthalten.",
+        "en": "The address must not contain blanks or control characters.",
+    },
+    "webhook_url_scheme": {
+        "de": "Die Adresse muss mit https:// (oder http://) beginnen.",
+        "en": "The address must start with https:// (or http://).",
+    },
+    "webhook_url_credentials": {
+        "de": "Die Adresse darf keinen Benutzernamen und kein Passwort enthalten.",
+        "en": "The address must not contain a user name or password.",
+    },
+    "webhook_url_fragment": {
+        "de": "Die Adresse darf keinen Anker (#…) enthalten.",
+        "en": "The address must not contain an anchor (#…).",
+    },
+    "webhook_address_refused": {
+        "de": "Diese Adresse liegt in einem internen Netz; Webhooks gehen nur ins Internet.",
+        "en": "This address is in an internal network; webhooks go to the internet only.",
+    },
+    "webhook_events": {
+        "de": "Bitte mindestens ein Ereignis wählen.",
+        "en": "Please choose at least one event.",
+    },
+    "webhook_event_unknown": {
+        "de": "Unbekanntes Ereignis.",
+        "en": "Unknown event.",
+    },
     "required": {"de": "Bitte ausfüllen.", "en": "Please fill this in."},
     "not_text": {"de": "Bitte als Text angeben.", "en": "Please give this as text."},
     "too_long": {

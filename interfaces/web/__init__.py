@@ -7,6 +7,7 @@ from interfaces.web.customer_detail import CustomerDetailPages, FilePages
 from interfaces.web.customers import CustomerPages
 from interfaces.web.links import LinkPages
 from interfaces.web.settings import SettingsPages
+from interfaces.web.webhooks import WebhookPages
 
 #: The controllers `create_app` registers for the staff pages.
 STAFF_PAGES = [
@@ -16,4 +17,5 @@ STAFF_PAGES = [
     FilePages,
     LinkPages,
     SettingsPages,
+    WebhookPages,
 ]

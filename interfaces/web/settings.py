@@ -32,6 +32,7 @@ from interfaces.web.pages import (
     status_of,
     wait_for_writes,
 )
+from interfaces.web.webhook_texts import WEBHOOK_TEXTS
 
 
 class SettingsPages(Controller):
@@ -334,6 +335,8 @@ def settings_page(
         "values": values or {},
         "alert": alert,
         "is_owner": principal.role == Role.OWNER,
+        "webhooks_hint": WEBHOOK_TEXTS[reader_language(request)]["settings_hint"],
+        "webhooks_link": WEBHOOK_TEXTS[reader_language(request)]["settings_link"],
     }
     return page(
         request,

@@ -1,0 +1,252 @@
+"""Settings › Webhooks: register (secret shown once), switch off and on, new secret, remove,
+and each endpoint's delivery log with "send again" (owners and admins)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from anyio import to_thread
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from application.webhooks import IssuedSecret
+from domain.errors import InvalidValue
+from domain.webhook_events import EVENT_TYPES
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.language import reader_language
+from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    client_of,
+    page,
+    problems_of,
+    see_other,
+    wait_for_writes,
+)
+from interfaces.web.webhook_texts import WEBHOOK_TEXTS, attempt_problem
+
+HOME = "/settings/webhooks"
+NOTICES = ("saved", "removed", "queued")
+
+
+def _texts(request: Request[Any, Any, Any]) -> dict[str, str]:
+    return WEBHOOK_TEXTS[reader_language(request)]
+
+
+def _notice(request: Request[Any, Any, Any]) -> str | None:
+    done = request.query_params.get("done")
+    return _texts(request)[f"done_{done}"] if done in NOTICES else None
+
+
+async def _form(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
+    form = await request.form()
+    return {key: [str(v) for v in form.getall(key)] for key in form}
+
+
+class WebhookPages(Controller):
+    path = HOME
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+
+    @get("/", sync_to_thread=True)
+    def webhooks(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+    ) -> Template:
+        fresh = wait_for_writes(consistency, staff_session.principal)
+        return webhooks_page(request, services, staff_session, fresh=fresh)
+
+    @post("/")
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+    ) -> Template:
+        form = await _form(request)
+        url = (form.get("url") or [""])[0]
+        events = form.get("events") or []
+        return await to_thread.run_sync(
+            lambda: self._register(request, services, consistency, staff_session, url, events)
+        )
+
+    def _register(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        consistency: ReadYourWrites,
+        staff_session: StaffSessionContext,
+        url: str,
+        events: list[str],
+    ) -> Template:
+        try:
+            issued = services.app.register_webhook(staff_session.principal, url, events)
+        except InvalidValue as invalid:
+            return webhooks_page(
+                request,
+                services,
+                staff_session,
+                errors=problems_of(invalid, reader_language(request)),
+                values={"url": url, "events": events},
+                status_code=422,
+            )
+        consistency.wrote(client_of(staff_session.principal), issued.position)
+        return secret_page(request, services, staff_session, issued, rotated=False)
+
+    @post("/{webhook_id:uuid}/rotate", sync_to_thread=True)
+    def rotate(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        webhook_id: FromPath[UUID],
+    ) -> Template:
+        issued = services.app.rotate_webhook_secret(staff_session.principal, webhook_id)
+        consistency.wrote(client_of(staff_session.principal), issued.position)
+        return secret_page(request, services, staff_session, issued, rotated=True)
+
+    @post("/{webhook_id:uuid}/switch", sync_to_thread=True)
+    def switch(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        webhook_id: FromPath[UUID],
+        on: FromQuery[bool] = False,
+    ) -> Redirect:
+        """`?on=true` switches deliveries on again, otherwise off."""
+        position = services.app.switch_webhook(staff_session.principal, webhook_id, on)
+        consistency.wrote(client_of(staff_session.principal), position)
+        return see_other(HOME, done="saved", anchor=f"webhook-{webhook_id}")
+
+    @post("/{webhook_id:uuid}/remove", sync_to_thread=True)
+    def remove(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        webhook_id: FromPath[UUID],
+    ) -> Redirect:
+        position = services.app.remove_webhook(staff_session.principal, webhook_id)
+        consistency.wrote(client_of(staff_session.principal), position)
+        return see_other(HOME, done="removed")
+
+    @get("/{webhook_id:uuid}", sync_to_thread=True)
+    def deliveries(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        webhook_id: FromPath[UUID],
+    ) -> Template:
+        fresh = wait_for_writes(consistency, staff_session.principal)
+        principal = staff_session.principal
+        endpoint = services.app.webhook_endpoint(principal, webhook_id)
+        texts = _texts(request)
+        log = [
+            {
+                "id": str(delivery.id),
+                "type": delivery.event_type,
+                "created_at": delivery.created_at,
+                "state": delivery.state,
+                "attempts": delivery.attempts,
+                "next_attempt_at": delivery.next_attempt_at,
+                "customer_id": json.loads(delivery.body)["data"].get("customer_id"),
+                "log": [
+                    {
+                        "at": attempt.at,
+                        "status": attempt.status,
+                        "problem": attempt_problem(attempt.error, texts),
+                    }
+                    for attempt in delivery.log
+                ],
+            }
+            for delivery in services.app.webhook_deliveries(principal, webhook_id)
+        ]
+        return page(
+            request,
+            services,
+            staff_session,
+            "staff/webhook_log.html",
+            {"w": texts, "endpoint": endpoint, "deliveries": log, "notice": _notice(request)},
+            fresh=fresh,
+            section="settings",
+        )
+
+    @post("/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/send-again", sync_to_thread=True)
+    def send_again(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        webhook_id: FromPath[UUID],
+        delivery_id: FromPath[UUID],
+    ) -> Redirect:
+        position = services.app.send_webhook_again(staff_session.principal, webhook_id, delivery_id)
+        consistency.wrote(client_of(staff_session.principal), position)
+        return see_other(f"{HOME}/{webhook_id}", done="queued", anchor=f"delivery-{delivery_id}")
+
+
+def webhooks_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    staff_session: StaffSessionContext,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+    fresh: bool = True,
+) -> Template:
+    endpoints = services.app.webhook_endpoints(staff_session.principal)
+    return page(
+        request,
+        services,
+        staff_session,
+        "staff/webhooks.html",
+        {
+            "w": _texts(request),
+            "endpoints": endpoints,
+            "event_types": EVENT_TYPES,
+            "errors": errors or {},
+            "values": values or {"url": "", "events": []},
+            "notice": _notice(request),
+        },
+        status_code=status_code,
+        fresh=fresh,
+        section="settings",
+    )
+
+
+def secret_page(
+    request: Request[Any, Any, Any],
+    services: Services,
+    staff_session: StaffSessionContext,
+    issued: IssuedSecret,
+    *,
+    rotated: bool,
+) -> Template:
+    """The secret on this answer only (never in a URL, never again)."""
+    return page(
+        request,
+        services,
+        staff_session,
+        "staff/webhook_secret.html",
+        {
+            "w": _texts(request),
+            "endpoint": issued.endpoint,
+            "secret": issued.secret,
+            "rotated": rotated,
+        },
+        section="settings",
+    )
