@@ -8,6 +8,7 @@ from application.customers import CustomerCommands
 from application.file_cleanup import StorageSweeper
 from application.files import FileCommands
 from application.history import HistoryQueries
+from application.inbox import InboxCommands
 from application.members import MemberCommands
 from application.notifications import NotificationCommands
 from application.staff_sessions import StaffSessionCommands
@@ -26,5 +27,6 @@ class DocIntake(
     HistoryQueries,
     StorageSweeper,
     WebhookCommands,
+    InboxCommands,
 ):
     """docintake's event-sourced application (one event log for all aggregates)."""

@@ -53,6 +53,7 @@ from projections.customer_list import CustomerListProjection, CustomerListView
 from projections.customer_parts import CustomerPartsProjection, CustomerPartsView
 from projections.follower import ProjectorCatchUp
 from projections.host import ProjectorHost
+from projections.inbox import InboxProjection, InboxView
 from projections.lease import Lease
 from projections.poison import retry_poison_event
 from projections.positions import ReadModelPositions
@@ -109,6 +110,7 @@ def all_projections() -> list[Projector]:
         ActivityProjection(),
         CustomerPartsProjection(),
         WebhookEndpointsProjection(),
+        InboxProjection(),
     ]
 
 
@@ -428,6 +430,7 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         database, "link_password", app.password_attempts.limit, app.password_attempts.window
     )
     app.customer_parts_index = CustomerPartsView(database)
+    app.configure_inbox(InboxView(database))
     app.configure_webhooks(
         sealer=MasterKeySealer(master if encrypt else master_key_for(settings)),
         sender=HttpWebhookSender(allow_private=settings.webhooks_allow_private),

@@ -37,6 +37,7 @@ from interfaces.http.errors import (
 )
 from interfaces.http.files import CustomerFileController, FileController
 from interfaces.http.idempotency import idempotency_middleware
+from interfaces.http.inbox import InboxController
 from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
 from interfaces.http.notifications import NotificationController
@@ -92,6 +93,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             NotificationController,
             TokenController,
             WebhookController,
+            InboxController,
             SessionController,
             CustomerLinkController,
             LinkController,

@@ -222,6 +222,8 @@ RULES: list[Rule] = [
          "manage_settings",
          lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}/deliveries/{uuid.uuid4()}/send-again",
                            expect=404)),
+    Rule("POST", "/api/v1/inbox/read", "own_settings",
+         lambda t, a: Call("/api/v1/inbox/read", {})),
     Rule("PUT", "/api/v1/members/me/notifications", "own_settings",
          lambda t, a: Call("/api/v1/members/me/notifications", {"uploads": True})),
 ]

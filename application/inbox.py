@@ -1,0 +1,89 @@
+"""The staff inbox: a member's notices (uploads, answers to queries, failed link mails),
+how many are unread, and marking them read (every role, each member for themselves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.base import DocIntakeBase
+from application.errors import NotFound
+from application.permissions import Action, authorize
+from application.principal import Principal
+from domain.inbox import MemberInbox
+from domain.organization import Organization
+from domain.user import User
+from projections.inbox import SWITCHED, InboxView, Notice
+
+
+@dataclass(frozen=True)
+class InboxScope:
+    since: datetime
+    hidden_kinds: frozenset[str]
+
+
+class InboxCommands(DocIntakeBase):
+    _inbox_view: InboxView | None = None
+
+    def configure_inbox(self, view: InboxView) -> None:
+        self._inbox_view = view
+
+    @property
+    def inbox_view(self) -> InboxView:
+        if self._inbox_view is None:
+            raise RuntimeError("the inbox is not configured")
+        return self._inbox_view
+
+    def _inbox_scope(self, principal: Principal) -> InboxScope:
+        organization = self.load(principal.organization_id, Organization)
+        since = organization.member_since(principal.user_id)
+        if since is None:
+            raise NotFound("No such member.")
+        user = self.load(principal.user_id, User)
+        switches = {"uploads": user.upload_notifications}
+        hidden = frozenset(kind for kind, switch in SWITCHED.items() if not switches[switch])
+        return InboxScope(since, hidden)
+
+    def inbox(self, principal: Principal, limit: int = 50) -> list[Notice]:
+        """The member's newest notices, read or not."""
+        authorize(principal, Action.READ)
+        scope = self._inbox_scope(principal)
+        return self.inbox_view.notices(
+            principal.organization_id, principal.user_id, scope.since, scope.hidden_kinds, limit
+        )
+
+    def inbox_unread(self, principal: Principal) -> int:
+        authorize(principal, Action.READ)
+        scope = self._inbox_scope(principal)
+        return len(
+            self.inbox_view.unread(
+                principal.organization_id, principal.user_id, scope.since, scope.hidden_kinds
+            )
+        )
+
+    def read_notices(self, principal: Principal, notice_ids: list[UUID] | None) -> int:
+        """Mark the given notices (None: every unread one) read for the member. Ids that are
+        not the member's unread notices (read already, another organisation's, unknown)
+        change nothing."""
+        authorize(principal, Action.READ)
+        scope = self._inbox_scope(principal)
+        unread = self.inbox_view.unread(
+            principal.organization_id, principal.user_id, scope.since, scope.hidden_kinds
+        )
+        chosen = unread if notice_ids is None else [i for i in unread if i in set(notice_ids)]
+        if not chosen:
+            return self.head()
+
+        def attempt() -> int:
+            inbox_id = MemberInbox.id_for(principal.organization_id, principal.user_id)
+            try:
+                inbox = self.load(inbox_id, MemberInbox)
+            except NotFound:
+                inbox = MemberInbox(
+                    organization_id=principal.organization_id, member_id=principal.user_id
+                )
+            inbox.read(sorted(chosen))
+            return self.record(inbox)
+
+        return self.retrying(attempt)

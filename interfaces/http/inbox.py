@@ -1,0 +1,112 @@
+"""The signed-in member's inbox: notices and the unread count; marking them read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from msgspec import UNSET, UnsetType
+
+from application.principal import Principal
+from domain.errors import InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites, client_of
+from interfaces.http.customers import fresh_headers
+from interfaces.http.organization import wrote
+from projections.inbox import Notice
+
+#: Notices marked read by one request at most.
+READ_MAX = 500
+
+
+class InboxNotice(msgspec.Struct):
+    id: str
+    # upload | answer | link_send_failed
+    kind: str
+    at: datetime
+    customer_id: str
+    customer_name: str | None
+    link_id: str | None
+    link_title: str | None
+    file_id: str | None
+    filename: str | None
+    read: bool
+
+
+class Inbox(msgspec.Struct):
+    items: list[InboxNotice]
+    unread: int
+
+
+class ReadRequest(msgspec.Struct, forbid_unknown_fields=True):
+    # The notices to mark read; left out: every unread one.
+    ids: list[str] | UnsetType = UNSET
+
+
+class Unread(msgspec.Struct):
+    unread: int
+
+
+def _notice(notice: Notice) -> InboxNotice:
+    return InboxNotice(
+        id=str(notice.id),
+        kind=notice.kind,
+        at=notice.at,
+        customer_id=str(notice.customer_id),
+        customer_name=notice.customer_name,
+        link_id=str(notice.link_id) if notice.link_id else None,
+        link_title=notice.link_title,
+        file_id=str(notice.file_id) if notice.file_id else None,
+        filename=notice.filename,
+        read=notice.read,
+    )
+
+
+def notice_ids(values: list[str]) -> list[UUID]:
+    if len(values) > READ_MAX:
+        raise InvalidValue.single("ids", f"at most {READ_MAX} ids at once")
+    try:
+        return [UUID(value) for value in values]
+    except ValueError:
+        raise InvalidValue.single("ids", "must be notice ids") from None
+
+
+class InboxController(Controller):
+    path = "/api/v1/inbox"
+    tags = ["inbox"]
+
+    @get("/", sync_to_thread=True)
+    def inbox(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+    ) -> Response[Inbox]:
+        """The caller's newest 50 notices (what clients uploaded, answers to queries, link
+        mails that failed) and how many are unread; uploads and answers only while the
+        caller's upload notices are on (`/api/v1/members/me/notifications`)."""
+        fresh = consistency.wait(client_of(principal))
+        notices = services.app.inbox(principal)
+        body = Inbox(
+            items=[_notice(n) for n in notices], unread=services.app.inbox_unread(principal)
+        )
+        return Response(body, headers=fresh_headers(fresh))
+
+    @post("/read", status_code=200, sync_to_thread=True)
+    def read(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ReadRequest],
+    ) -> Response[Unread]:
+        """Mark notices read (`ids`), or every unread one (no `ids`)."""
+        ids = None if data.ids is UNSET else notice_ids(data.ids)
+        position = services.app.read_notices(principal, ids)
+        headers = wrote(consistency, principal, position)
+        consistency.wait(client_of(principal))
+        return Response(Unread(unread=services.app.inbox_unread(principal)), headers=headers)
