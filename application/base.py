@@ -62,6 +62,8 @@ class DocIntakeBase(Application[UUID]):
         self._file_store: FileStore | None = None
         self.max_upload_size = 100 * 1024 * 1024
         self.base_url = "http://127.0.0.1:8000"
+        # `pending` where every file waits for a virus scan, `skipped` where scanning is off.
+        self.initial_scan_state = "skipped"
 
     def configure(self, *, file_store: FileStore, max_upload_size: int, base_url: str) -> None:
         """Hand in the adapters and deployment limits (the composition root does this)."""

@@ -93,6 +93,7 @@ class FileCommands(UploadLinkCommands):
     ) -> tuple[ReceivedFile, Iterator[bytes]]:
         authorize(principal, Action.READ)
         received = self.file_of(principal, file_id)
+        received.refuse_unless_scanned()
         return received, self.read_object(
             received.customer_id, received.object_key, incoming_key(received.id)
         )

@@ -377,6 +377,7 @@ class UploadLinkCommands(DocIntakeBase):
                         uploader_name=name,
                         uploader_email=email,
                         actor_id=None,
+                        scan_state=self.initial_scan_state,
                     )
                 )
             changed = customer.mark_first_upload(actor_id=None)

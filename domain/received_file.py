@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidValue, problem
+from domain.errors import DomainError, InvalidValue, problem
 from domain.values import text_value
 
 REVIEW_COMMENT_MAX_LENGTH = 2_000
+SCAN_REASON_MAX_LENGTH = 500
+
+
+class ScanState(StrEnum):
+    """Where a file stands with the virus scanner.
+
+    `pending` waits for a scan (or for the scanner to come back), `failed` could not
+    be scanned yet and is retried, `skipped` was received while scanning was off
+    ("nicht geprüft"). Only `clean` and `skipped` files may be handed out.
+    """
+
+    PENDING = "pending"
+    CLEAN = "clean"
+    INFECTED = "infected"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class FileNotScanned(DomainError):
+    """The file has not been found clean yet: nobody may have it before."""
+
+    code = "file_not_scanned"
+
+
+class FileInfected(DomainError):
+    """The scanner found malware: the file is quarantined for good."""
+
+    code = "file_infected"
 
 
 class ReviewState(StrEnum):
@@ -43,6 +72,28 @@ class ReceivedFile(Aggregate):
         uploader_name: str | None
         uploader_email: str | None
         actor_id: UUID | None
+        scan_state: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Files received before scanning existed were never scanned.
+            state["scan_state"] = ScanState.SKIPPED.value
+
+    class FileFoundClean(Aggregate.Event):
+        customer_id: UUID
+
+    class FileQuarantined(Aggregate.Event):
+        """The scanner found malware (`signature` names it); the file is never handed out."""
+
+        customer_id: UUID
+        signature: str
+
+    class FileScanFailed(Aggregate.Event):
+        """The file could not be scanned (scanner unreachable, storage failing); retried."""
+
+        customer_id: UUID
+        reason: str
 
     class FileReviewed(Aggregate.Event):
         customer_id: UUID
@@ -71,6 +122,7 @@ class ReceivedFile(Aggregate):
         uploader_name: str | None,
         uploader_email: str | None,
         actor_id: UUID | None,
+        scan_state: str = ScanState.SKIPPED.value,
     ) -> None:
         self.organization_id = organization_id
         self.customer_id = customer_id
@@ -84,10 +136,59 @@ class ReceivedFile(Aggregate):
         self.sha256 = sha256
         self.uploader_name = uploader_name
         self.uploader_email = uploader_email
+        self.scan_state = scan_state
+        self.scan_signature: str | None = None
         self.review_state = ReviewState.PENDING.value
         self.review_comment: str | None = None
         self.reviewer_id: UUID | None = None
         self.deleted = False
+
+    # Virus scanning ------------------------------------------------------------------
+
+    @property
+    def awaits_scan(self) -> bool:
+        return self.scan_state in (ScanState.PENDING, ScanState.FAILED) and not self.deleted
+
+    def refuse_unless_scanned(self) -> None:
+        """Raise unless the file may be handed out (found clean, or received unscanned)."""
+        if self.scan_state == ScanState.INFECTED:
+            raise FileInfected(
+                f"The file contains malware ({self.scan_signature}); it is quarantined."
+            )
+        if self.scan_state in (ScanState.PENDING, ScanState.FAILED):
+            raise FileNotScanned("The file has not been checked for viruses yet; try again later.")
+
+    def found_clean(self) -> bool:
+        if not self.awaits_scan:
+            return False
+        self._found_clean(customer_id=self.customer_id)
+        return True
+
+    @event(FileFoundClean)
+    def _found_clean(self, customer_id: UUID) -> None:
+        self.scan_state = ScanState.CLEAN.value
+
+    def quarantine(self, signature: str) -> bool:
+        if not self.awaits_scan:
+            return False
+        self._quarantined(customer_id=self.customer_id, signature=signature[:200])
+        return True
+
+    @event(FileQuarantined)
+    def _quarantined(self, customer_id: UUID, signature: str) -> None:
+        self.scan_state = ScanState.INFECTED.value
+        self.scan_signature = signature
+
+    def scan_failed(self, reason: str) -> bool:
+        """Record the first failure only: retries that fail again change nothing."""
+        if self.scan_state != ScanState.PENDING or self.deleted:
+            return False
+        self._scan_failed(customer_id=self.customer_id, reason=reason[:SCAN_REASON_MAX_LENGTH])
+        return True
+
+    @event(FileScanFailed)
+    def _scan_failed(self, customer_id: UUID, reason: str) -> None:
+        self.scan_state = ScanState.FAILED.value
 
     def review(self, state: ReviewState, comment: object, actor_id: UUID) -> None:
         text = text_value(comment, "comment", max_length=REVIEW_COMMENT_MAX_LENGTH, multiline=True)

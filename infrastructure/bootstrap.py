@@ -16,11 +16,13 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.policy import JobPolicy
 from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
+from application.virus_scanning import VirusScanMode, VirusScanner, initial_scan_state
 from application.webhook_delivery import WebhookDelivery
 from application.webhook_log import WebhookLog
 from application.webhook_policy import WebhookPolicy
 from infrastructure.attempt_store import DatabaseAttemptLimiter
 from infrastructure.audit_log import AuditLog
+from infrastructure.clamd_scanner import DEFAULT_CLAMD_URL, ClamdScanner
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.encrypted_file_store import EncryptingFileStore
 from infrastructure.encryption import (
@@ -114,6 +116,13 @@ def all_projections() -> list[Projector]:
     ]
 
 
+def scan_come_back_after(settings: Settings) -> timedelta:
+    """How long a scan whose retries are used up waits before it tries again: the
+    longest back-off of the job retries (at most five minutes)."""
+    longest = settings.job_backoff_seconds * 2**settings.job_retries
+    return timedelta(seconds=min(longest, 300.0))
+
+
 def all_policies(
     file_store: FileStore,
     jobs: JobQueue,
@@ -151,6 +160,11 @@ class Services:
         self.projections = projections
         self.file_store = file_store
         self.mailer = mailer
+        self.virus_scanner: VirusScanner | None = (
+            ClamdScanner(settings.clamd_url or DEFAULT_CLAMD_URL)
+            if settings.virus_scan_mode is VirusScanMode.REQUIRED
+            else None
+        )
         # One keeper holds all of this process's leases (one connection on PostgreSQL).
         self.leases: PostgresLeases | FileLeases = (
             FileLeases(settings.data_dir / "leases")
@@ -230,6 +244,8 @@ class Services:
             self.jobs.locks,
             digest_window=timedelta(seconds=self.settings.notification_digest_seconds),
             webhooks=self.webhook_delivery(),
+            scanner=self.virus_scanner,
+            scan_come_back_after=scan_come_back_after(self.settings),
         )
 
     def webhook_delivery(self) -> WebhookDelivery:
@@ -407,6 +423,7 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         max_upload_size=settings.max_upload_size,
         base_url=settings.base_url,
     )
+    app.initial_scan_state = initial_scan_state(settings.virus_scan_mode)
     mailer = mailer_from_settings(settings.smtp_url, settings.data_dir, settings.mail_from)
     app.use_mailer(mailer)
     app.configure_logins(

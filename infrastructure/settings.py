@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from application.virus_scanning import VirusScanMode
+from infrastructure.clamd_scanner import DEFAULT_CLAMD_URL, parse_clamd_url
 from infrastructure.master_key import MasterKey
 
 PREFIX = "DOCINTAKE_"
@@ -162,6 +164,18 @@ def _proxies(value: str) -> str:
     return ",".join(networks)
 
 
+def _virus_scan(value: str) -> VirusScanMode:
+    try:
+        return VirusScanMode(value.strip().lower())
+    except ValueError:
+        raise ValueError("must be required or off") from None
+
+
+def _clamd_url(value: str) -> str:
+    parse_clamd_url(value.strip())
+    return value.strip()
+
+
 def _setting(default: Any, parse: Callable[[str], Any], help: str, secret: bool = False) -> Any:
     return field(default=default, repr=not secret, metadata={"parse": parse, "help": help})
 
@@ -205,6 +219,18 @@ class Settings:
     s3_region: str | None = _setting(None, _text, "S3 region, where the store needs one.")
     max_upload_size: int = _setting(
         100 * MiB, _positive_int, "Ceiling for one uploaded file in bytes (links may set less)."
+    )
+    virus_scan: VirusScanMode | None = _setting(
+        None,
+        _virus_scan,
+        "required: every file waits for a clean scan by clamd before it can be downloaded;"
+        " off: files are marked 'nicht geprüft'. Default: required with a database URL,"
+        " off in embedded mode.",
+    )
+    clamd_url: str | None = _setting(
+        None,
+        _clamd_url,
+        f"clamd's socket, unix:///path or tcp://127.0.0.1:3310 (default {DEFAULT_CLAMD_URL}).",
     )
     broker_url: str | None = _setting(
         None, _url("amqp", "redis"), "amqp://... (RabbitMQ) or redis://...; default in-process."
@@ -329,6 +355,12 @@ class Settings:
                         f"{PREFIX}{name.upper()}: required when DOCINTAKE_STORAGE_URL is s3://"
                     )
         return settings
+
+    @property
+    def virus_scan_mode(self) -> VirusScanMode:
+        if self.virus_scan is not None:
+            return self.virus_scan
+        return VirusScanMode.OFF if self.database_url is None else VirusScanMode.REQUIRED
 
     @property
     def base_url(self) -> str:

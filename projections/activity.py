@@ -160,6 +160,10 @@ def _file_reviewed(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_file(e, subjects), "state": e.state, "comment": e.comment}
 
 
+def _file_quarantined(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_file(e, subjects), "signature": e.signature}
+
+
 def _file_sent(e: Any, subjects: Subjects) -> dict[str, Any]:
     subjects.remember(e.originator_id, e.filename)
     return {
@@ -191,6 +195,9 @@ DESCRIBERS: dict[type, Describer] = {
     ReceivedFile.FileUploaded: _file_uploaded,
     ReceivedFile.FileReviewed: _file_reviewed,
     ReceivedFile.FileDeleted: _file,
+    ReceivedFile.FileFoundClean: _file,
+    ReceivedFile.FileQuarantined: _file_quarantined,
+    ReceivedFile.FileScanFailed: _file,
     SentFile.FileSent: _file_sent,
     SentFile.SentFileDownloaded: _sent_file,
     SentFile.SentFileRevoked: _sent_file,

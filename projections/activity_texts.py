@@ -97,6 +97,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Datei „{filename}“ gelöscht",
         "en": "File “{filename}” deleted",
     },
+    "FileFoundClean": {
+        "de": "Datei „{filename}“ auf Viren geprüft: sauber",
+        "en": "File “{filename}” scanned for viruses: clean",
+    },
+    "FileQuarantined": {
+        "de": "Datei „{filename}“ enthält Schadsoftware ({signature}) und wurde gesperrt",
+        "en": "File “{filename}” contains malware ({signature}) and was quarantined",
+    },
+    "FileScanFailed": {
+        "de": "Virenprüfung der Datei „{filename}“ fehlgeschlagen, sie wird wiederholt",
+        "en": "Virus scan of file “{filename}” failed; it will be retried",
+    },
     "FileSent": {
         "de": "Datei „{filename}“ ({size}) an den Kunden gesendet, abrufbar bis {expires_at}",
         "en": "File “{filename}” ({size}) sent to the customer, available until {expires_at}",

@@ -19,6 +19,8 @@ from projections.database import Database, Row, Transaction
 from projections.erasure import erased_customer
 from projections.projector import DomainEvent
 from projections.rows import as_datetime, as_uuid
+from projections.schema import columns, table_exists
+from projections.tracking import set_position
 
 LINKS = "customer_links"
 FILES = "customer_files"
@@ -69,6 +71,8 @@ class FileRow:
     review_comment: str | None
     reviewer_id: UUID | None
     reviewed_at: datetime | None
+    scan_state: str
+    scan_signature: str | None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,9 @@ class CustomerDetailProjection:
             ReceivedFile.FileUploaded: self._file_uploaded,
             ReceivedFile.FileReviewed: self._file_reviewed,
             ReceivedFile.FileDeleted: self._file_deleted,
+            ReceivedFile.FileFoundClean: self._file_scanned("clean"),
+            ReceivedFile.FileQuarantined: self._file_scanned("infected"),
+            ReceivedFile.FileScanFailed: self._file_scanned("failed"),
             SentFile.FileSent: self._file_sent,
             SentFile.SentFileDownloaded: self._sent_file_downloaded,
             SentFile.SentFileRevoked: self._sent_file_revoked,
@@ -125,6 +132,8 @@ class CustomerDetailProjection:
         return [LINKS, FILES, SENT, NOTES]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
+        if not table_suffix:
+            self._drop_older_shape(tx)
         uuid, time = ("UUID", "TIMESTAMPTZ") if tx.dialect == "postgres" else ("TEXT", "TEXT")
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {LINKS}{table_suffix} ("
@@ -142,7 +151,8 @@ class CustomerDetailProjection:
             f" item_id {uuid}, filename TEXT NOT NULL, size BIGINT NOT NULL,"
             " content_type TEXT NOT NULL, sha256 TEXT NOT NULL,"
             f" uploaded_at {time} NOT NULL, uploader_name TEXT, review_state TEXT NOT NULL,"
-            f" review_comment TEXT, reviewer_id {uuid}, reviewed_at {time})"
+            f" review_comment TEXT, reviewer_id {uuid}, reviewed_at {time},"
+            " scan_state TEXT NOT NULL, scan_signature TEXT)"
         )
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {SENT}{table_suffix} ("
@@ -165,6 +175,14 @@ class CustomerDetailProjection:
                 f"CREATE INDEX IF NOT EXISTS {table}{table_suffix}_customer_idx"
                 f" ON {table}{table_suffix} (customer_id, {order})"
             )
+
+    def _drop_older_shape(self, tx: Transaction) -> None:
+        """Tables built by a version without virus scanning are dropped and built again
+        from the first event."""
+        if table_exists(tx, FILES) and "scan_state" not in columns(tx, FILES):
+            for table in self.tables():
+                tx.execute(f"DROP TABLE IF EXISTS {table}")
+            set_position(tx, self.name, 0)
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
         gone: set[UUID] = set()
@@ -271,8 +289,8 @@ class CustomerDetailProjection:
     def _file_uploaded(tx: Transaction, suffix: str, e: DomainEvent) -> None:
         tx.execute(
             f"INSERT INTO {FILES}{suffix} (id, customer_id, link_id, item_id, filename, size,"
-            " content_type, sha256, uploaded_at, uploader_name, review_state)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending')"
+            " content_type, sha256, uploaded_at, uploader_name, review_state, scan_state)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'pending', %s)"
             " ON CONFLICT (id) DO NOTHING",
             (
                 e.originator_id,
@@ -285,6 +303,7 @@ class CustomerDetailProjection:
                 e.sha256,
                 e.timestamp,
                 e.uploader_name,
+                e.scan_state,
             ),
         )
 
@@ -295,6 +314,16 @@ class CustomerDetailProjection:
             " reviewer_id = %s, reviewed_at = %s WHERE id = %s",
             (e.state, e.comment, e.actor_id, e.timestamp, e.originator_id),
         )
+
+    @staticmethod
+    def _file_scanned(state: str) -> Apply:
+        def apply(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+            tx.execute(
+                f"UPDATE {FILES}{suffix} SET scan_state = %s, scan_signature = %s WHERE id = %s",
+                (state, getattr(e, "signature", None), e.originator_id),
+            )
+
+        return apply
 
     @staticmethod
     def _file_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
@@ -392,6 +421,8 @@ def _file(row: Row) -> FileRow:
         review_comment=row["review_comment"],
         reviewer_id=as_uuid(row["reviewer_id"]) if row["reviewer_id"] else None,
         reviewed_at=as_datetime(row["reviewed_at"]),
+        scan_state=row["scan_state"],
+        scan_signature=row["scan_signature"],
     )
 
 

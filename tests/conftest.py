@@ -23,6 +23,7 @@ from argon2 import PasswordHasher, profiles
 
 from application import passwords
 from application.attempt_limiter import AttemptLimiter
+from application.virus_scanning import VirusScanMode
 from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
@@ -68,6 +69,9 @@ def backend_settings(backend: str, data_dir: Path, s3: S3Server | None) -> Itera
             s3_secret_key=s3.secret_key,
             s3_secure=False,
             s3_region=s3.region,
+            # Scanning is required by default with a database; the tests of scanning
+            # (tests/integration/scanning) turn it on with a clamd of their own.
+            virus_scan=VirusScanMode.OFF,
         )
     s3.drop_bucket(bucket)
 

@@ -24,8 +24,10 @@ from application.jobs.link_expiry_job import LinkExpiryJob
 from application.jobs.link_mail_job import LinkMailJob
 from application.jobs.ports import JobLocks, JobState
 from application.jobs.upload_notice_job import UploadNoticeJob
+from application.jobs.virus_scan_job import VirusScanJob
 from application.ports import Mailer
 from application.webhook_delivery import WebhookDelivery
+from application.virus_scanning import VirusScanner
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
@@ -47,18 +49,22 @@ class JobHandlers:
         digest_window: timedelta,
         clock: Callable[[], datetime] = utc_now,
         webhooks: WebhookDelivery | None = None,
+        scanner: VirusScanner | None = None,
+        scan_come_back_after: timedelta = timedelta(minutes=5),
     ) -> None:
         self.app = app
         context = JobContext(app, state, mailer, locks, clock)
         self.link_mails = LinkMailJob(context)
         self.upload_notices = UploadNoticeJob(context, digest_window)
         self.link_expiry = LinkExpiryJob(context)
+        self.virus_scans = VirusScanJob(context, scanner, scan_come_back_after)
         self.table: Mapping[JobKind, JobHandler] = {
             JobKind.SEND_LINK: self.link_mails.run,
             JobKind.NOTIFY_UPLOAD: self.upload_notices.run,
             JobKind.DELIVER_NOTICES: self.upload_notices.run_periodic,
             JobKind.EXPIRE_LINKS: self.link_expiry.run,
             JobKind.SWEEP_STORAGE: self.sweep_storage,
+            JobKind.SCAN_FILE: self.virus_scans.run,
         }
         if webhooks is not None:
             self.table = {**self.table, JobKind.DELIVER_WEBHOOK: webhooks.run}

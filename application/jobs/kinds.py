@@ -30,6 +30,8 @@ class JobKind(StrEnum):
     SWEEP_STORAGE = "sweep_storage"
     #: Send one outbox row to its webhook endpoint (from `application.webhook_policy`).
     DELIVER_WEBHOOK = "deliver_webhook"
+    #: Scan a received file for malware (from `FileUploaded` while scanning is required).
+    SCAN_FILE = "scan_file"
 
 
 #: The jobs the maintenance schedule enqueues every `DOCINTAKE_MAINTENANCE_INTERVAL_SECONDS`.
@@ -58,6 +60,11 @@ def send_link_job(link_id: UUID, version: int) -> Job:
 def notify_upload_job(file_id: UUID) -> Job:
     """The job for the `FileUploaded` event that created file `file_id`."""
     return Job(JobKind.NOTIFY_UPLOAD, {"file_id": str(file_id)})
+
+
+def scan_file_job(file_id: UUID) -> Job:
+    """The virus scan of the file `file_id` (from its `FileUploaded`)."""
+    return Job(JobKind.SCAN_FILE, {"file_id": str(file_id)})
 
 
 def request_id_for(link_id: UUID, version: int) -> UUID:

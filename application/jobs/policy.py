@@ -7,10 +7,10 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from application.jobs.kinds import JobKind, notify_upload_job, send_link_job
+from application.jobs.kinds import JobKind, notify_upload_job, scan_file_job, send_link_job
 from application.jobs.ports import JobQueue, JobState
 from domain.customer import Customer
-from domain.received_file import ReceivedFile
+from domain.received_file import ReceivedFile, ScanState
 from domain.upload_link import UploadLink
 from projections.database import Transaction
 from projections.erasure import erased_customer
@@ -81,6 +81,8 @@ class JobPolicy:
 
     def _notify_upload(self, tx: Transaction, event: Any, table_suffix: str) -> None:
         self.queue.enqueue(notify_upload_job(event.originator_id), tx=tx)
+        if event.scan_state == ScanState.PENDING:
+            self.queue.enqueue(scan_file_job(event.originator_id), tx=tx)
 
     def _will_expire(self, tx: Transaction, event: Any, table_suffix: str) -> None:
         self.state.will_expire(

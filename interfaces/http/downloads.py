@@ -17,12 +17,20 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def file_stream(content: Iterator[bytes], filename: str, size: int, content_type: str) -> Stream:
+def file_stream(
+    content: Iterator[bytes],
+    filename: str,
+    size: int,
+    content_type: str,
+    disposition: str = "attachment",
+) -> Stream:
+    """The bytes as an attachment, or `inline` for a preview: either way in a sandbox
+    (no script, no plugins, no same-origin access), never sniffed."""
     return Stream(
         content,
         media_type=content_type,
         headers={
-            "Content-Disposition": content_disposition(filename),
+            "Content-Disposition": content_disposition(filename, disposition),
             "Content-Length": str(size),
             # Never let a browser run an uploaded file as a page of ours.
             "X-Content-Type-Options": "nosniff",

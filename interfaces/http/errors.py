@@ -41,6 +41,9 @@ STATUS_BY_CODE = {
     "file_damaged": 500,
     "already_recorded": 409,
     "idempotency_key_in_flight": 409,
+    "file_not_scanned": 409,
+    "file_infected": 403,
+    "preview_not_available": 415,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan

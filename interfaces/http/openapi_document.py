@@ -84,6 +84,7 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("post", "/u/{token}/files"): {401, 409, 410, 413, 415, 423, 429},
     ("get", "/d/{token}"): {410},
     ("get", "/d/{token}/content"): {410},
+    ("get", "/api/v1/files/{file_id}/content"): {403, 409},
 }
 HTML_PAGES = {("get", "/u/{token}"), ("get", "/d/{token}")}
 DOWNLOADS = {("get", "/api/v1/files/{file_id}/content"), ("get", "/d/{token}/content")}

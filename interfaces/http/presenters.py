@@ -84,6 +84,7 @@ def file_from_row(row: FileRow) -> schemas.File:
             reviewer_id=str(row.reviewer_id) if row.reviewer_id else None,
             reviewed_at=row.reviewed_at,
         ),
+        scan=schemas.FileScan(state=row.scan_state, signature=row.scan_signature),
     )
 
 
@@ -105,6 +106,7 @@ def file_from_aggregate(received: ReceivedFile) -> schemas.File:
             reviewer_id=str(received.reviewer_id) if received.reviewer_id else None,
             reviewed_at=None if received.review_state == "pending" else received.modified_on,
         ),
+        scan=schemas.FileScan(state=received.scan_state, signature=received.scan_signature),
     )
 
 

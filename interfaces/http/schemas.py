@@ -236,6 +236,14 @@ class Review(msgspec.Struct):
     reviewed_at: datetime | None
 
 
+class FileScan(msgspec.Struct):
+    """The virus scan: `pending`, `clean`, `infected` (with the signature's name),
+    `failed` (retried) or `skipped` (received while scanning was off)."""
+
+    state: Annotated[str, documented.one_of("pending", "clean", "infected", "failed", "skipped")]
+    signature: str | None
+
+
 class File(msgspec.Struct):
     id: str
     customer_id: str
@@ -248,6 +256,7 @@ class File(msgspec.Struct):
     uploaded_at: datetime
     uploader_name: str | None
     review: Review
+    scan: FileScan
 
 
 class FileList(msgspec.Struct):

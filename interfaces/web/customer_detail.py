@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
+from application.file_previews import PREVIEW_IMAGE_TYPES, file_preview
 from application.permissions import Action, authorize
 from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
@@ -92,6 +93,7 @@ def detail_context(
         },
         "base_url": services.app.base_url,
         "statuses": ("open", "partial", "complete"),
+        "previewable_images": PREVIEW_IMAGE_TYPES,
     }
 
 
@@ -361,6 +363,19 @@ class FilePages(Controller):
         """The exact bytes, as an attachment that never renders as one of our pages."""
         received, content = services.app.file_content(staff_session.principal, file_id)
         return file_stream(content, received.filename, received.size, received.content_type)
+
+    @get("/preview", sync_to_thread=True)
+    def preview(
+        self,
+        services: NamedDependency[Services],
+        staff_session: NamedDependency[StaffSessionContext],
+        file_id: FromPath[UUID],
+    ) -> Stream:
+        """A PDF or image shown in the browser: inline, sandboxed, only once found clean."""
+        received, content = file_preview(services.app, staff_session.principal, file_id)
+        return file_stream(
+            content, received.filename, received.size, received.content_type, "inline"
+        )
 
     @post("/review", sync_to_thread=True)
     def review(

@@ -108,6 +108,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "review_pending": "Ausstehend",
         "review_checked": "Geprüft",
         "review_query": "Rückfrage",
+        "scan_pending": "wird geprüft",
+        "scan_clean": "sauber",
+        "scan_infected": "infiziert",
+        "scan_failed": "Prüfung fehlgeschlagen",
+        "scan_skipped": "nicht geprüft",
+        "scan_label": "Virenprüfung",
+        "scan_infected_text": (
+            "Schadsoftware gefunden ({signature}): die Datei ist gesperrt"
+            " und kann nicht heruntergeladen werden."
+        ),
+        "scan_waiting_text": "Herunterladen, sobald die Virenprüfung abgeschlossen ist.",
+        "preview": "Ansehen",
+        "preview_file": "{name} im Browser ansehen",
         "mark_checked": "Als geprüft markieren",
         "mark_checked_short": "Geprüft",
         "query": "Rückfrage stellen",
@@ -382,6 +395,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "review_pending": "Pending",
         "review_checked": "Checked",
         "review_query": "Query",
+        "scan_pending": "being scanned",
+        "scan_clean": "clean",
+        "scan_infected": "infected",
+        "scan_failed": "scan failed",
+        "scan_skipped": "not scanned",
+        "scan_label": "Virus scan",
+        "scan_infected_text": (
+            "Malware found ({signature}): the file is blocked and cannot be downloaded."
+        ),
+        "scan_waiting_text": "Can be downloaded once the virus scan is done.",
+        "preview": "View",
+        "preview_file": "View {name} in the browser",
         "mark_checked": "Mark as checked",
         "mark_checked_short": "Checked",
         "query": "Raise a query",

@@ -69,6 +69,7 @@ class Clamd:
     def start(self, timeout: float = 60) -> None:
         if not CLAMD.exists():
             pytest.fail("clamd is missing: tests/prepare-machine.sh installs clamav-daemon")
+        self.root.mkdir(parents=True, exist_ok=True)
         log = (self.root / "clamd.out").open("ab")
         self.process = subprocess.Popen(
             [str(CLAMD), "-c", str(self._config())], stdout=log, stderr=subprocess.STDOUT
