@@ -26,8 +26,8 @@ from application.jobs.ports import JobLocks, JobState
 from application.jobs.upload_notice_job import UploadNoticeJob
 from application.jobs.virus_scan_job import VirusScanJob
 from application.ports import Mailer
-from application.webhook_delivery import WebhookDelivery
 from application.virus_scanning import VirusScanner
+from application.webhook_delivery import WebhookDelivery
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
