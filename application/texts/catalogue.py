@@ -109,6 +109,18 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Die Sendung ist zu groß.",
         "en": "What was sent is too large.",
     },
+    "file_not_scanned": {
+        "de": "Die Datei wird noch auf Viren geprüft. Bitte versuchen Sie es gleich noch einmal.",
+        "en": "The file is still being scanned for viruses. Please try again shortly.",
+    },
+    "file_infected": {
+        "de": "In dieser Datei wurde Schadsoftware gefunden; sie ist gesperrt.",
+        "en": "Malware was found in this file; it is blocked.",
+    },
+    "preview_not_available": {
+        "de": "Diese Art von Datei kann nicht im Browser angezeigt werden; bitte herunterladen.",
+        "en": "This kind of file cannot be shown in the browser; please download it.",
+    },
     "invitation_used": {
         "de": "Diese Einladung wurde schon angenommen.",
         "en": "This invitation has already been accepted.",
