@@ -63,6 +63,24 @@ class IssuedInvitation:
 
 
 @dataclass(frozen=True)
+class PendingInvitation:
+    id: UUID
+    email: str
+    role: str
+    expires_at: datetime
+    invited_by: UUID
+
+
+@dataclass(frozen=True)
+class InvitationPreview:
+    organization_name: str
+    email: str
+    role: str
+    expires_at: datetime
+    time_zone: str
+
+
+@dataclass(frozen=True)
 class Joined:
     """Someone accepted an invitation: their user id and a first API token."""
 
@@ -219,9 +237,73 @@ class MemberCommands(AccountCommands):
                 role=new_role,
                 accept_url=f"{self.base_url}/invitations/{token}",
                 expires_at=expires_at,
+                language=organization.language,
+                time_zone=organization.time_zone,
             )
         )
         return IssuedInvitation(invitation.id, address, new_role.value, expires_at, position)
+
+    def pending_invitations(self, principal: Principal) -> list[PendingInvitation]:
+        """The organisation's invitations not yet accepted nor withdrawn, newest last."""
+        authorize(principal, Action.READ)
+        organization = self.load(principal.organization_id, Organization)
+        return [
+            PendingInvitation(
+                id=UUID(key),
+                email=entry["email"],
+                role=entry["role"],
+                expires_at=datetime.fromisoformat(entry["expires_at"]),
+                invited_by=UUID(entry["invited_by"]),
+            )
+            for key, entry in organization.pending_invitations.items()
+        ]
+
+    def withdraw_invitation(self, principal: Principal, invitation_id: UUID) -> int:
+        """Take an open invitation back: its link answers "withdrawn" from now on."""
+        authorize(principal, Action.MANAGE_MEMBERS)
+
+        def attempt() -> int:
+            organization = self.load(principal.organization_id, Organization)
+            if invitation_id.hex not in organization.pending_invitations:
+                raise NotFound(f"No open invitation with id {invitation_id}.")
+            invitation = self.load(invitation_id, Invitation)
+            invitation.withdraw(principal.user_id)
+            organization.withdraw_invitation(invitation_id, principal.user_id)
+            return self.record(organization, invitation)
+
+        return self.retrying(attempt)
+
+    def resend_invitation(
+        self, principal: Principal, invitation_id: UUID, *, now: datetime | None = None
+    ) -> IssuedInvitation:
+        """Send an open (or expired) invitation again: the old link is withdrawn and a new
+        one, valid for another 7 days, goes to the same address with the same role."""
+        authorize(principal, Action.MANAGE_MEMBERS)
+        organization = self.load(principal.organization_id, Organization)
+        entry = organization.pending_invitations.get(invitation_id.hex)
+        if entry is None:
+            raise NotFound(f"No open invitation with id {invitation_id}.")
+        self.withdraw_invitation(principal, invitation_id)
+        return self.invite_member(principal, entry["email"], entry["role"], now=now)
+
+    def invitation_preview(
+        self, token: object, *, now: datetime | None = None
+    ) -> InvitationPreview:
+        """What the invitation page shows before it is accepted; refuses an unknown (404),
+        used, expired or withdrawn (410) invitation."""
+        if not isinstance(token, str) or not token or len(token) > 200:
+            raise NotFound("No such invitation.")
+        invitation = self._usable_invitation(
+            Invitation.id_for(token_hash(token)), now or datetime.now(UTC)
+        )
+        organization = self.load(invitation.organization_id, Organization)
+        return InvitationPreview(
+            organization_name=organization.name,
+            email=invitation.email,
+            role=invitation.role,
+            expires_at=invitation.expires_at,
+            time_zone=organization.time_zone,
+        )
 
     def _refuse_existing_account(self, organization_id: UUID, address: str) -> None:
         try:
@@ -250,7 +332,13 @@ class MemberCommands(AccountCommands):
             ) from error
 
     def accept_invitation(
-        self, token: object, name: object, password: object, *, now: datetime | None = None
+        self,
+        token: object,
+        name: object,
+        password: object,
+        *,
+        now: datetime | None = None,
+        with_api_token: bool = True,
     ) -> Joined:
         """Join the inviting organisation with the invitation's role (no account needed).
 
@@ -306,11 +394,14 @@ class MemberCommands(AccountCommands):
                 user.rename(person, user.id)
             organization.join(user.id, Role(invitation.role), invitation.id)
             invitation.accept(user.id, moment)
-            api_token = self._new_api_token(
-                api_secret, user, organization.id, "invitation", user.id
+            # The invitation page signs the person in with a session instead of a token.
+            api_token = (
+                self._new_api_token(api_secret, user, organization.id, "invitation", user.id)
+                if with_api_token
+                else None
             )
             position = self.record(invitation, organization, user, claim, api_token)
-            return Joined(user.id, api_secret, position)
+            return Joined(user.id, api_secret if with_api_token else "", position)
 
         return self.retrying(attempt)
 

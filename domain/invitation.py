@@ -22,6 +22,10 @@ class InvitationExpired(DomainError):
     code = "invitation_expired"
 
 
+class InvitationWithdrawn(DomainError):
+    code = "invitation_withdrawn"
+
+
 class Invitation(Aggregate):
     """Addressed by a hash of its token, like an API token: the token itself is never stored,
     and whoever holds it can find the invitation without knowing the organisation."""
@@ -36,6 +40,11 @@ class Invitation(Aggregate):
 
     class InvitationAccepted(Aggregate.Event):
         user_id: UUID
+        actor_id: UUID
+
+    class InvitationWithdrawn(Aggregate.Event):
+        """Taken back by the team (or replaced by a new one when sent again)."""
+
         actor_id: UUID
 
     @staticmethod
@@ -61,11 +70,14 @@ class Invitation(Aggregate):
         self.role = role
         self.expires_at = expires_at
         self.accepted_by: UUID | None = None
+        self.withdrawn = False
 
     def check_usable(self, now: datetime) -> None:
         """Raise unless the invitation may still be accepted at `now`."""
         if self.accepted_by is not None:
             raise InvitationUsed("This invitation has been used already.")
+        if self.withdrawn:
+            raise InvitationWithdrawn("This invitation has been withdrawn.")
         if now >= self.expires_at:
             raise InvitationExpired("This invitation has expired; ask for a new one.")
 
@@ -76,3 +88,14 @@ class Invitation(Aggregate):
     @event(InvitationAccepted)
     def _accepted(self, user_id: UUID, actor_id: UUID) -> None:
         self.accepted_by = user_id
+
+    def withdraw(self, actor_id: UUID) -> bool:
+        """Take the invitation back; an accepted or withdrawn one stays as it is."""
+        if self.accepted_by is not None or self.withdrawn:
+            return False
+        self._withdrawn(actor_id=actor_id)
+        return True
+
+    @event(InvitationWithdrawn)
+    def _withdrawn(self, actor_id: UUID) -> None:
+        self.withdrawn = True

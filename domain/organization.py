@@ -120,8 +120,9 @@ class Organization(Aggregate):
     """
 
     # Version 2 added the team (joined_at, former_members) and the permission switches;
-    # version 3 the language of its mails; version 4 its time zone.
-    class_version = 4
+    # version 3 the language of its mails; version 4 its time zone; version 5 the
+    # invitations still open.
+    class_version = 5
 
     class OrganizationCreated(Aggregate.Created):
         name: str
@@ -172,6 +173,10 @@ class Organization(Aggregate):
         expires_at: datetime
         actor_id: UUID
 
+    class InvitationWithdrawn(Aggregate.Event):
+        invitation_id: UUID
+        actor_id: UUID
+
     class MemberJoined(Aggregate.Event):
         user_id: UUID
         role: str
@@ -183,6 +188,7 @@ class Organization(Aggregate):
             key = self.user_id.hex
             aggregate.members[key] = self.role
             aggregate.joined_at[key] = self.timestamp.isoformat()
+            aggregate.pending_invitations.pop(self.invitation_id.hex, None)
             if key in aggregate.former_members:
                 aggregate.former_members.remove(key)
 
@@ -208,6 +214,8 @@ class Organization(Aggregate):
         self.customer_count = 0
         self.language = DEFAULT_LANGUAGE
         self.time_zone = DEFAULT_TIME_ZONE
+        # Invitation id (hex) -> {email, role, expires_at (ISO), invited_by (hex)}.
+        self.pending_invitations: dict[str, dict[str, str]] = {}
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -227,6 +235,11 @@ class Organization(Aggregate):
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         """Snapshots taken before the time-zone setting: German time, as pages then showed."""
         state["time_zone"] = DEFAULT_TIME_ZONE
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """Snapshots taken before open invitations were kept: none listed."""
+        state["pending_invitations"] = {}
 
     @property
     def customer_limit(self) -> int | None:
@@ -354,7 +367,20 @@ class Organization(Aggregate):
     def _member_invited(
         self, invitation_id: UUID, email: str, role: str, expires_at: datetime, actor_id: UUID
     ) -> None:
-        """Nothing to change: the invitation aggregate holds what is pending."""
+        self.pending_invitations[invitation_id.hex] = {
+            "email": email,
+            "role": role,
+            "expires_at": expires_at.isoformat(),
+            "invited_by": actor_id.hex,
+        }
+
+    def withdraw_invitation(self, invitation_id: UUID, actor_id: UUID) -> None:
+        if invitation_id.hex in self.pending_invitations:
+            self._invitation_withdrawn(invitation_id=invitation_id, actor_id=actor_id)
+
+    @event(InvitationWithdrawn)
+    def _invitation_withdrawn(self, invitation_id: UUID, actor_id: UUID) -> None:
+        self.pending_invitations.pop(invitation_id.hex, None)
 
     def join(self, user_id: UUID, role: Role, invitation_id: UUID) -> None:
         """A person accepted an invitation (they are their own actor)."""

@@ -129,6 +129,14 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Diese Einladung ist abgelaufen. Bitte lassen Sie sich erneut einladen.",
         "en": "This invitation has expired. Please ask for a new one.",
     },
+    "invitation_unknown": {
+        "de": "Diese Einladung gibt es nicht. Bitte prüfen Sie den Link aus der E-Mail.",
+        "en": "This invitation does not exist. Please check the link from the e-mail.",
+    },
+    "invitation_withdrawn": {
+        "de": "Diese Einladung wurde zurückgenommen. Bitte lassen Sie sich erneut einladen.",
+        "en": "This invitation has been withdrawn. Please ask for a new one.",
+    },
     "validation_failed": {
         "de": "Die Eingabe ist nicht gültig.",
         "en": "The input is not valid.",

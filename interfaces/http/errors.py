@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "gone": 410,
     "invitation_used": 410,
     "invitation_expired": 410,
+    "invitation_withdrawn": 410,
     "last_owner": 409,
     "csrf_failed": 403,
     "mail_not_sent": 503,

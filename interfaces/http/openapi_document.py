@@ -77,6 +77,7 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/sessions"): {401, 429},
     ("post", "/api/v1/invitations"): {503},
     ("post", "/api/v1/invitations/{token}/accept"): {404, 410},
+    ("post", "/api/v1/invitations/{token}/resend"): {503},
     ("post", "/api/v1/links/{link_id}/send"): {503},
     ("post", "/api/v1/customers/{customer_id}/sent-files"): {413},
     ("get", "/u/{token}"): {410, 423},

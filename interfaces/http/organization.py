@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
+from application.errors import NotFound
 from application.members import MemberView, OrganizationView
 from application.principal import Principal
 from infrastructure.bootstrap import Services
@@ -75,6 +76,13 @@ class OrganizationController(Controller):
         return Response(organization_body(view), headers=wrote(consistency, principal, position))
 
 
+def invitation_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound("No open invitation with this id.") from None
+
+
 class InvitationController(Controller):
     path = "/api/v1/invitations"
     tags = ["organisation"]
@@ -89,6 +97,50 @@ class InvitationController(Controller):
     ) -> Response[schemas.Invitation]:
         """Invite someone by e-mail; the mail carries a link valid once, for 7 days."""
         issued = services.app.invite_member(principal, data.email, data.role)
+        body = schemas.Invitation(
+            id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
+        )
+        return Response(
+            body, status_code=201, headers=wrote(consistency, principal, issued.position)
+        )
+
+    @get("/", sync_to_thread=True)
+    def list_invitations(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> schemas.InvitationList:
+        """The invitations still open (neither accepted nor withdrawn), expired ones too."""
+        return schemas.InvitationList(
+            items=[
+                schemas.Invitation(
+                    id=str(i.id), email=i.email, role=i.role, expires_at=i.expires_at
+                )
+                for i in services.app.pending_invitations(principal)
+            ]
+        )
+
+    # The id shares its path segment with the accept route's token (one parameter name).
+    @delete("/{token:str}", status_code=204, sync_to_thread=True)
+    def withdraw(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        token: FromPath[str],
+    ) -> Response[None]:
+        """Withdraw an open invitation (by its id): its link stops working."""
+        position = services.app.withdraw_invitation(principal, invitation_id(token))
+        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+
+    @post("/{token:str}/resend", status_code=201, sync_to_thread=True)
+    def resend(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        token: FromPath[str],
+    ) -> Response[schemas.Invitation]:
+        """Send an invitation (by its id) again: a new link for 7 days; the old one stops."""
+        issued = services.app.resend_invitation(principal, invitation_id(token))
         body = schemas.Invitation(
             id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
         )

@@ -58,6 +58,10 @@ class Invitation(msgspec.Struct):
     expires_at: datetime
 
 
+class InvitationList(msgspec.Struct):
+    items: list[Invitation]
+
+
 class AcceptInvitationRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, documented.text(NAME_MAX_LENGTH)]
     password: Password

@@ -5,6 +5,7 @@ from __future__ import annotations
 from interfaces.web.auth import StaffAuthPages
 from interfaces.web.customer_detail import CustomerDetailPages, FilePages
 from interfaces.web.customers import CustomerPages
+from interfaces.web.invitations import InvitationPages
 from interfaces.web.links import LinkPages
 from interfaces.web.settings import SettingsPages
 from interfaces.web.webhooks import WebhookPages
@@ -18,4 +19,5 @@ STAFF_PAGES = [
     LinkPages,
     SettingsPages,
     WebhookPages,
+    InvitationPages,
 ]

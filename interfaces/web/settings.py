@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import available_timezones
@@ -192,6 +193,56 @@ class SettingsPages(Controller):
             request, services, consistency, staff_session, command, "invite", values, "invited"
         )
 
+    @post("/invitations/{invitation_id:uuid}/withdraw", sync_to_thread=True)
+    def withdraw_invitation(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        invitation_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        """Take an open invitation back: its link stops working."""
+
+        def command() -> int:
+            return services.app.withdraw_invitation(staff_session.principal, invitation_id)
+
+        return self._attempt(
+            request,
+            services,
+            consistency,
+            staff_session,
+            command,
+            "invitations",
+            {},
+            "invitation_withdrawn",
+        )
+
+    @post("/invitations/{invitation_id:uuid}/resend", sync_to_thread=True)
+    def resend_invitation(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        invitation_id: FromPath[UUID],
+    ) -> Template | Redirect:
+        """Send the invitation again with a new link (7 more days); the old link stops."""
+
+        def command() -> int:
+            return services.app.resend_invitation(staff_session.principal, invitation_id).position
+
+        return self._attempt(
+            request,
+            services,
+            consistency,
+            staff_session,
+            command,
+            "invitations",
+            {},
+            "invitation_resent",
+        )
+
     @post("/members/{user_id:uuid}/role", sync_to_thread=True)
     def change_role(
         self,
@@ -329,6 +380,11 @@ def settings_page(
         "languages": list(LANGUAGES),
         "switches": list(PERMISSION_DEFAULTS),
         "members": services.app.members(principal),
+        "invitations": services.app.pending_invitations(principal),
+        "names": {
+            str(k): v for k, v in services.app.member_names(principal.organization_id).items()
+        },
+        "now": datetime.now(UTC),
         "roles": [role.value for role in Role],
         "tokens": services.app.tokens(principal),
         "errors": errors or {},

@@ -16,6 +16,9 @@ from tests.support.api import Account
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes
 
+# SQLite only, as the other browser tests: the HTTP tests cover both backends.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
+
 RAW_VALUES = re.compile(r"application/|image/\*|text/plain|\bbytes?\b|\bUTC\b|1048576", re.I)
 
 TEXTS = {

@@ -45,7 +45,7 @@ def test_the_invitation_mail_arrives_and_its_link_works_once(
         text = text_of(mail)
         assert "Steuerbüro Köhler &amp; Partner" in html
         assert "Steuerbüro Köhler & Partner" in text
-        assert "Administrator/in" in text and owner.email in text
+        assert "(Rolle: Administrator)" in text and owner.email in text
 
         token = invitation_token(mail)
         link = f"{services.settings.base_url}/invitations/{token}"
