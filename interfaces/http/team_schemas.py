@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import available_timezones
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -36,6 +37,9 @@ class Organization(msgspec.Struct):
     time_zone: str = "Europe/Berlin"
 
 
+TIME_ZONES = sorted(available_timezones())
+
+
 class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, documented.text(ORGANIZATION_NAME_MAX_LENGTH)] | UnsetType = UNSET
     plan: Annotated[str, documented.one_of("solo", "pro", "team")] | UnsetType = UNSET
@@ -43,7 +47,8 @@ class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     # by the application, each named in `fields`.
     permissions: dict[str, bool] | UnsetType = UNSET
     language: Annotated[str, documented.one_of("de", "en")] | UnsetType = UNSET
-    time_zone: Annotated[str, documented.text(64)] | UnsetType = UNSET
+    # An IANA name the machine knows (`Europe/Berlin`).
+    time_zone: Annotated[str, documented.one_of(*TIME_ZONES)] | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):
