@@ -30,14 +30,15 @@ ROLE_REFUSED = "Dafür fehlt Ihrer Rolle die Berechtigung."
 
 
 def staff_page_posts(services: Services) -> list[str]:
-    """Every form post of the staff pages, from the route table (sign-in needs no session)."""
+    """Every form post of the staff pages, from the route table (sign-in and accepting an
+    invitation need no session: the invitation's token in the path is what admits)."""
     app = create_app(services, start_services=False)
     return sorted(
         route.path
         for route in app.routes
         if "POST" in getattr(route, "methods", set())
         and not route.path.startswith(NOT_STAFF_PAGES)
-        and route.path != "/login"
+        and route.path not in {"/login", "/invitations/{token:str}"}
     )
 
 
