@@ -25,6 +25,7 @@ from domain.received_file import ReceivedFile
 from domain.upload_link import (
     MESSAGE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
+    LinkNotActive,
     LinkRevoked,
     UploadLink,
     allowed_types,
@@ -117,8 +118,11 @@ class UploadLinkCommands(DocIntakeBase):
         allowed_types_value: object = None,
         password: object = None,
         requested_items_value: object = None,
+        due_at: datetime | None = None,
+        reminders_enabled: bool = True,
     ) -> Recorded:
-        """Create a link for a customer (assigned to it for good)."""
+        """Create a link for a customer (assigned to it for good), with an optional due date
+        (before its expiry) and automatic reminders unless switched off."""
         authorize(principal, Action.MANAGE_LINKS)
         now = self.now()
         problems: dict[str, str | Problem] = {}
@@ -141,6 +145,7 @@ class UploadLinkCommands(DocIntakeBase):
         check("allowed_types", lambda: allowed_types(allowed_types_value))
         check("password", lambda: self._link_password(password))
         check("requested_items", lambda: requested_items(requested_items_value))
+        check("due_at", lambda: self._due(due_at, now, values.get("expires_at")))
         if problems:
             raise InvalidValue(problems)
         customer = self.customer_of(principal, customer_id)
@@ -160,7 +165,62 @@ class UploadLinkCommands(DocIntakeBase):
             requested_items=values["requested_items"],
             actor_id=principal.user_id,
         )
+        if values["due_at"] is not None:
+            link.set_due(values["due_at"], principal.user_id, now)
+        if not reminders_enabled:
+            link.switch_reminders(False, principal.user_id)
         return Recorded(link.id, self.record(link))
+
+    @staticmethod
+    def _due(value: datetime | None, now: datetime, expires_at: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        if moment <= now:
+            raise InvalidValue.single("due_at", "must be in the future")
+        if expires_at is not None and moment > expires_at:
+            raise InvalidValue.single("due_at", "must not be after expires_at")
+        return moment
+
+    def set_link_due(
+        self, principal: Principal, link_id: UUID, due_at: datetime | None
+    ) -> Recorded:
+        """Set or clear the link's due date; its reminder schedule starts again from now."""
+        authorize(principal, Action.MANAGE_LINKS)
+        moment = self._due(due_at, self.now(), None)
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            link.set_due(moment, principal.user_id, self.now())
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
+
+    def switch_link_reminders(self, principal: Principal, link_id: UUID, enabled: bool) -> Recorded:
+        authorize(principal, Action.MANAGE_LINKS)
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            link.switch_reminders(enabled, principal.user_id)
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
+
+    def remind_by_hand(self, principal: Principal, link_id: UUID) -> Recorded:
+        """Record one reminder now (a job mails it): only for an active link that was sent
+        by e-mail, to a customer with an address, while something is still missing."""
+        authorize(principal, Action.SEND_LINKS)
+
+        def attempt() -> Recorded:
+            link = self.link_of(principal, link_id)
+            customer = self.customer_of(principal, link.customer_id)
+            reason = link.why_not_remind(customer.email, False, self.now())
+            if reason is not None:
+                raise LinkNotActive(f"No reminder: {reason}.")
+            link.remind(None, principal.user_id, self.now())
+            return Recorded(link.id, self.record(link))
+
+        return self.retrying(attempt)
 
     def _expiry(self, value: datetime | None, now: datetime) -> datetime:
         if value is None:

@@ -194,6 +194,51 @@ class UploadLink(Aggregate):
     class UploadLinkExpired(Aggregate.Event):
         customer_id: UUID
 
+    class DueDateSet(Aggregate.Event):
+        """The date by which the client should have sent everything (None: no due date)."""
+
+        customer_id: UUID
+        due_at: datetime | None
+        actor_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.due_at = self.due_at
+            # The schedule starts again from this moment: earlier slots are never sent.
+            aggregate.due_set_at = self.timestamp
+            aggregate.last_reminder_slot = None
+
+    class RemindersSwitched(Aggregate.Event):
+        customer_id: UUID
+        enabled: bool
+        actor_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reminders_enabled = self.enabled
+
+    class ReminderSent(Aggregate.Event):
+        """A reminder to the client, by the schedule (`slot`) or by hand (`actor_id`),
+        naming what was still missing; a job mails it."""
+
+        customer_id: UUID
+        slot: int | None
+        to: str
+        missing: list[str]
+        actor_id: UUID | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reminders_sent += 1
+            aggregate.last_reminder_at = self.timestamp
+            if self.slot is not None:
+                aggregate.last_reminder_slot = self.slot
+
+    # Links created before due dates and reminders read these defaults.
+    due_at: datetime | None = None
+    due_set_at: datetime | None = None
+    reminders_enabled: bool = True
+    reminders_sent: int = 0
+    last_reminder_slot: int | None = None
+    last_reminder_at: datetime | None = None
+
     @staticmethod
     def create_id(token_hash: str) -> UUID:
         return uuid5(_TOKEN_NAMESPACE, token_hash)
@@ -376,3 +421,91 @@ class UploadLink(Aggregate):
     @event(UploadLinkExpired)
     def _expired(self, customer_id: UUID) -> None:
         self.expired_marked = True
+
+    # Due date and reminders -----------------------------------------------------------
+
+    def set_due(self, due_at: datetime | None, actor_id: UUID, now: datetime) -> bool:
+        """Set (or clear) the due date: in the future and not after the expiry."""
+        if due_at is not None:
+            if due_at <= now:
+                raise InvalidValue.single("due_at", "must be in the future")
+            if due_at > self.expires_at:
+                raise InvalidValue.single("due_at", "must not be after expires_at")
+        if due_at == self.due_at:
+            return False
+        self.trigger_event(
+            self.DueDateSet, customer_id=self.customer_id, due_at=due_at, actor_id=actor_id
+        )
+        return True
+
+    def switch_reminders(self, enabled: bool, actor_id: UUID) -> bool:
+        if enabled == self.reminders_enabled:
+            return False
+        self.trigger_event(
+            self.RemindersSwitched, customer_id=self.customer_id, enabled=enabled, actor_id=actor_id
+        )
+        return True
+
+    def missing_items(self) -> list[str]:
+        """Labels of the requested documents no file was received for."""
+        return [
+            str(item["label"])
+            for item in self.requested_items
+            if not self.received_items.get(str(item["id"]))
+        ]
+
+    def everything_received(self) -> bool:
+        """Every requested document has a file (a link asking for nothing: any file)."""
+        if self.requested_items:
+            return not self.missing_items()
+        return self.upload_count > 0
+
+    def overdue(self, now: datetime) -> bool:
+        return (
+            self.due_at is not None
+            and now >= self.due_at
+            and self.status(now) == "active"
+            and not self.everything_received()
+        )
+
+    def why_not_remind(
+        self, customer_email: str | None, customer_done: bool, now: datetime
+    ) -> str | None:
+        """Why the client is not to be reminded now (None: they may be).
+
+        Stops: everything received, the link revoked or expired, the customer set
+        complete or deleted (`customer_done`), the link never sent by e-mail, the
+        customer without an e-mail address.
+        """
+        if self.status(now) != "active":
+            return f"the link is {self.status(now)}"
+        if customer_done:
+            return "the customer is complete or deleted"
+        if self.everything_received():
+            return "everything was received"
+        if self.last_sent_to is None:
+            return "the link was never sent by e-mail"
+        if not customer_email:
+            return "the customer has no e-mail address"
+        return None
+
+    def remind(self, slot: int | None, actor_id: UUID | None, now: datetime) -> None:
+        """Record a reminder (a job mails it) to the address the link was sent to."""
+        if self.status(now) != "active":
+            raise LinkNotActive("Only an active link can be reminded of.")
+        if self.last_sent_to is None:
+            raise LinkNotActive("The link was never sent by e-mail.")
+        if (
+            slot is not None
+            and self.last_reminder_slot is not None
+            and slot <= self.last_reminder_slot
+        ):
+            raise LinkNotActive("This reminder was sent already.")
+        self.trigger_event(
+            self.ReminderSent,
+            customer_id=self.customer_id,
+            slot=slot,
+            to=self.last_sent_to,
+            missing=self.missing_items(),
+            actor_id=actor_id,
+        )

@@ -136,6 +136,18 @@ def _link_send_failed(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link_sent(e, subjects), "reason": e.reason}
 
 
+def _reminder_sent(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link_sent(e, subjects), "missing": list(e.missing), "by_hand": e.slot is None}
+
+
+def _due_date_set(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link(e, subjects), "due_at": e.due_at}
+
+
+def _reminders_switched(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link(e, subjects), "enabled": e.enabled}
+
+
 # Received and sent files ---------------------------------------------------------------
 
 
@@ -192,6 +204,9 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.PasswordAttemptFailed: _link,
     UploadLink.UploadLinkLocked: _link,
     UploadLink.UploadLinkUnlocked: _link,
+    UploadLink.DueDateSet: _due_date_set,
+    UploadLink.RemindersSwitched: _reminders_switched,
+    UploadLink.ReminderSent: _reminder_sent,
     ReceivedFile.FileUploaded: _file_uploaded,
     ReceivedFile.FileReviewed: _file_reviewed,
     ReceivedFile.FileDeleted: _file,

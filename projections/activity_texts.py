@@ -85,6 +85,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Upload-Link „{title}“ entsperrt",
         "en": "Upload link “{title}” unlocked",
     },
+    "DueDateSet": {
+        "de": "Upload-Link „{title}“: fällig bis {due_at}",
+        "en": "Upload link “{title}”: due by {due_at}",
+    },
+    "RemindersSwitched": {
+        "de": "Upload-Link „{title}“: automatische Erinnerungen {enabled}",
+        "en": "Upload link “{title}”: automatic reminders {enabled}",
+    },
+    "ReminderSent": {
+        "de": "{how} an {to} gesendet ({title}){missing}",
+        "en": "{how} sent to {to} ({title}){missing}",
+    },
     "FileUploaded": {
         "de": "Datei „{filename}“ ({size}) hochgeladen{by}",
         "en": "File “{filename}” ({size}) uploaded{by}",
@@ -190,6 +202,30 @@ def _link_created(data: dict[str, Any], lang: str, zone: str | None) -> dict[str
     return {"expires_at": date(data.get("expires_at"), lang, zone)}
 
 
+def _due_date_set(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    if data.get("due_at") is None:
+        return {"due_at": {"de": "kein Fälligkeitsdatum", "en": "no due date"}[lang]}
+    return {"due_at": date(data.get("due_at"), lang)}
+
+
+def _reminders_switched(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    on = {"de": ("eingeschaltet", "ausgeschaltet"), "en": ("switched on", "switched off")}[lang]
+    return {"enabled": on[0] if data.get("enabled") else on[1]}
+
+
+def _reminder(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    how = {
+        "de": ("Erinnerung von Hand", "Automatische Erinnerung"),
+        "en": ("Reminder by hand", "Automatic reminder"),
+    }[lang]
+    missing = [str(item) for item in data.get("missing") or []]
+    named = {"de": "; es fehlen: {items}", "en": "; missing: {items}"}[lang]
+    return {
+        "how": how[0] if data.get("by_hand") else how[1],
+        "missing": named.format(items=", ".join(missing)) if missing else "",
+    }
+
+
 # Values that need more than copying from the row's data, per event type.
 DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] = {
     "StatusChanged": _status_changed,
@@ -199,6 +235,9 @@ DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] 
     "FileUploaded": _upload,
     "FileReviewed": _review,
     "FileSent": _sent,
+    "DueDateSet": _due_date_set,
+    "RemindersSwitched": _reminders_switched,
+    "ReminderSent": _reminder,
 }
 
 

@@ -23,6 +23,8 @@ from projections.schema import columns, table_exists
 from projections.tracking import set_position
 
 LINKS = "customer_links"
+#: Due date and reminders of a link (a table of its own: links before due dates have no row).
+LINK_DUE = "customer_link_due"
 FILES = "customer_files"
 SENT = "customer_sent_files"
 NOTES = "customer_notes"
@@ -48,6 +50,11 @@ class LinkRow:
     last_sent_at: datetime | None
     last_sent_to: str | None
     send_failure: str | None
+    due_at: datetime | None = None
+    due_set_at: datetime | None = None
+    reminders_enabled: bool = True
+    reminders_sent: int = 0
+    last_reminder_slot: int | None = None
 
     def status_at(self, now: datetime) -> str:
         if self.status == "active" and now >= self.expires_at:
@@ -115,6 +122,9 @@ class CustomerDetailProjection:
             UploadLink.UploadLinkUnlocked: self._link_locked(False),
             UploadLink.UploadLinkSent: self._link_sent,
             UploadLink.UploadLinkSendFailed: self._link_send_failed,
+            UploadLink.DueDateSet: self._due_date_set,
+            UploadLink.RemindersSwitched: self._reminders_switched,
+            UploadLink.ReminderSent: self._reminder_sent,
             ReceivedFile.FileUploaded: self._file_uploaded,
             ReceivedFile.FileReviewed: self._file_reviewed,
             ReceivedFile.FileDeleted: self._file_deleted,
@@ -129,7 +139,7 @@ class CustomerDetailProjection:
         self.topics = [get_topic(cls) for cls in (*self._handlers, Customer.CustomerDeleted)]
 
     def tables(self) -> Sequence[str]:
-        return [LINKS, FILES, SENT, NOTES]
+        return [LINKS, FILES, SENT, NOTES, LINK_DUE]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
         if not table_suffix:
@@ -144,6 +154,16 @@ class CustomerDetailProjection:
             " requested_items TEXT NOT NULL, upload_count INTEGER NOT NULL,"
             f" created_at {time} NOT NULL, last_sent_at {time}, last_sent_to TEXT,"
             " send_failure TEXT)"
+        )
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {LINK_DUE}{table_suffix} ("
+            f" link_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, due_at {time},"
+            f" due_set_at {time}, enabled BOOLEAN NOT NULL, sent_count INTEGER NOT NULL,"
+            " last_slot INTEGER)"
+        )
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {LINK_DUE}{table_suffix}_customer_idx"
+            f" ON {LINK_DUE}{table_suffix} (customer_id)"
         )
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {FILES}{table_suffix} ("
@@ -277,6 +297,37 @@ class CustomerDetailProjection:
         )
 
     @staticmethod
+    def _due_row(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"INSERT INTO {LINK_DUE}{suffix} (link_id, customer_id, enabled, sent_count)"
+            " VALUES (%s, %s, TRUE, 0) ON CONFLICT (link_id) DO NOTHING",
+            (e.originator_id, e.customer_id),
+        )
+
+    def _due_date_set(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._due_row(tx, suffix, e)
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET due_at = %s, due_set_at = %s, last_slot = NULL"
+            " WHERE link_id = %s",
+            (e.due_at, e.timestamp, e.originator_id),
+        )
+
+    def _reminders_switched(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._due_row(tx, suffix, e)
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET enabled = %s WHERE link_id = %s",
+            (e.enabled, e.originator_id),
+        )
+
+    def _reminder_sent(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._due_row(tx, suffix, e)
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET sent_count = sent_count + 1,"
+            " last_slot = COALESCE(%s, last_slot) WHERE link_id = %s",
+            (e.slot, e.originator_id),
+        )
+
+    @staticmethod
     def _link_send_failed(tx: Transaction, suffix: str, e: DomainEvent) -> None:
         tx.execute(
             f"UPDATE {LINKS}{suffix} SET send_failure = %s WHERE id = %s",
@@ -369,12 +420,19 @@ class CustomerDetailProjection:
     @staticmethod
     def _remove_customer(tx: Transaction, suffix: str, customer_id: UUID) -> None:
         tx.erasing()
-        for table in (LINKS, FILES, SENT, NOTES):
+        for table in (LINKS, FILES, SENT, NOTES, LINK_DUE):
             tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (customer_id,))
 
 
 def _flag(value: Any) -> bool:
     return bool(value)
+
+
+_LINK_COLUMNS = (
+    "l.*, d.due_at, d.due_set_at, d.enabled AS reminders_enabled,"
+    " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot"
+    f" FROM {LINKS} AS l LEFT JOIN {LINK_DUE} AS d ON d.link_id = l.id"
+)
 
 
 def _link(row: Row) -> LinkRow:
@@ -400,6 +458,11 @@ def _link(row: Row) -> LinkRow:
         last_sent_at=as_datetime(row["last_sent_at"]),
         last_sent_to=row["last_sent_to"],
         send_failure=row["send_failure"],
+        due_at=as_datetime(row.get("due_at")),
+        due_set_at=as_datetime(row.get("due_set_at")),
+        reminders_enabled=row.get("reminders_enabled") is None or _flag(row["reminders_enabled"]),
+        reminders_sent=int(row.get("reminders_sent") or 0),
+        last_reminder_slot=row.get("last_reminder_slot"),
     )
 
 
@@ -452,14 +515,14 @@ class CustomerDetailView:
     def links(self, customer_id: UUID) -> list[LinkRow]:
         with self.database.reading() as tx:
             rows = tx.fetchall(
-                f"SELECT * FROM {LINKS} WHERE customer_id = %s ORDER BY created_at DESC, id",
+                f"SELECT {_LINK_COLUMNS} WHERE l.customer_id = %s ORDER BY l.created_at DESC, l.id",
                 (customer_id,),
             )
         return [_link(r) for r in rows]
 
     def link(self, link_id: UUID) -> LinkRow | None:
         with self.database.reading() as tx:
-            row = tx.fetchone(f"SELECT * FROM {LINKS} WHERE id = %s", (link_id,))
+            row = tx.fetchone(f"SELECT {_LINK_COLUMNS} WHERE l.id = %s", (link_id,))
         return _link(row) if row else None
 
     def active_links(self, customer_id: UUID) -> list[LinkRow]:

@@ -23,6 +23,7 @@ from application.jobs.kinds import Job, JobKind
 from application.jobs.link_expiry_job import LinkExpiryJob
 from application.jobs.link_mail_job import LinkMailJob
 from application.jobs.ports import JobLocks, JobState
+from application.jobs.reminder_job import ReminderJob
 from application.jobs.upload_notice_job import UploadNoticeJob
 from application.jobs.virus_scan_job import VirusScanJob
 from application.ports import Mailer
@@ -37,7 +38,8 @@ JobHandler = Callable[[Job, bool], datetime | None]
 
 
 class JobHandlers:
-    """Runs jobs by their kind: link mails, upload notices, expiry marking, the storage sweep."""
+    """Runs jobs by their kind: link mails, upload notices, expiry marking, the storage sweep,
+    reminders."""
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class JobHandlers:
         self.upload_notices = UploadNoticeJob(context, digest_window)
         self.link_expiry = LinkExpiryJob(context)
         self.virus_scans = VirusScanJob(context, scanner, scan_come_back_after)
+        self.reminders = ReminderJob(context)
         self.table: Mapping[JobKind, JobHandler] = {
             JobKind.SEND_LINK: self.link_mails.run,
             JobKind.NOTIFY_UPLOAD: self.upload_notices.run,
@@ -65,6 +68,8 @@ class JobHandlers:
             JobKind.EXPIRE_LINKS: self.link_expiry.run,
             JobKind.SWEEP_STORAGE: self.sweep_storage,
             JobKind.SCAN_FILE: self.virus_scans.run,
+            JobKind.SCHEDULE_REMINDERS: self.reminders.run_schedule,
+            JobKind.SEND_REMINDER: self.reminders.run_send,
         }
         if webhooks is not None:
             self.table = {**self.table, JobKind.DELIVER_WEBHOOK: webhooks.run}

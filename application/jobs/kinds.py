@@ -32,10 +32,19 @@ class JobKind(StrEnum):
     DELIVER_WEBHOOK = "deliver_webhook"
     #: Scan a received file for malware (from `FileUploaded` while scanning is required).
     SCAN_FILE = "scan_file"
+    #: Periodic: record `ReminderSent` on links whose reminder is due (inside the window).
+    SCHEDULE_REMINDERS = "schedule_reminders"
+    #: Mail a reminder to the client (from `ReminderSent`).
+    SEND_REMINDER = "send_reminder"
 
 
 #: The jobs the maintenance schedule enqueues every `DOCINTAKE_MAINTENANCE_INTERVAL_SECONDS`.
-PERIODIC_KINDS = (JobKind.EXPIRE_LINKS, JobKind.SWEEP_STORAGE, JobKind.DELIVER_NOTICES)
+PERIODIC_KINDS = (
+    JobKind.EXPIRE_LINKS,
+    JobKind.SWEEP_STORAGE,
+    JobKind.DELIVER_NOTICES,
+    JobKind.SCHEDULE_REMINDERS,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,11 @@ def notify_upload_job(file_id: UUID) -> Job:
 def scan_file_job(file_id: UUID) -> Job:
     """The virus scan of the file `file_id` (from its `FileUploaded`)."""
     return Job(JobKind.SCAN_FILE, {"file_id": str(file_id)})
+
+
+def send_reminder_job(link_id: UUID, version: int) -> Job:
+    """The job for the `ReminderSent` event at `version` of link `link_id`."""
+    return Job(JobKind.SEND_REMINDER, {"link_id": str(link_id), "version": str(version)})
 
 
 def request_id_for(link_id: UUID, version: int) -> UUID:

@@ -7,7 +7,13 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from application.jobs.kinds import JobKind, notify_upload_job, scan_file_job, send_link_job
+from application.jobs.kinds import (
+    JobKind,
+    notify_upload_job,
+    scan_file_job,
+    send_link_job,
+    send_reminder_job,
+)
 from application.jobs.ports import JobQueue, JobState
 from domain.customer import Customer
 from domain.received_file import ReceivedFile, ScanState
@@ -24,8 +30,9 @@ class JobPolicy:
     """Turns events into jobs, with its own tracking position like any follower.
 
     For each `UploadLinkSendRequested` it queues a link mail, for each
-    `FileUploaded` an upload notice; it also keeps the table of links the
-    expiry job will mark. Jobs are queued inside the batch's transaction and
+    `FileUploaded` an upload notice, for each `ReminderSent` a reminder mail; it
+    also keeps the tables of links the expiry job will mark and of links with a
+    due date the reminder schedule looks at. Jobs are queued inside the batch's transaction and
     the position moves only when that transaction commits: a crash between
     recording an event and queueing its job leaves the position behind the
     event, and the follower queues the job when it resumes. On a broker the job
@@ -54,6 +61,8 @@ class JobPolicy:
             UploadLink.UploadLinkCreated: self._will_expire,
             UploadLink.UploadLinkRevoked: self._wont_expire,
             UploadLink.UploadLinkExpired: self._wont_expire,
+            UploadLink.DueDateSet: self._due_date_set,
+            UploadLink.ReminderSent: self._send_reminder,
             Customer.CustomerDeleted: self._forget_customer,
         }
         self.topics = [get_topic(cls) for cls in self.reactions]
@@ -91,6 +100,16 @@ class JobPolicy:
 
     def _wont_expire(self, tx: Transaction, event: Any, table_suffix: str) -> None:
         self.state.wont_expire(tx, event.originator_id, table_suffix)
+        self.state.wont_remind(tx, event.originator_id, table_suffix)
+
+    def _due_date_set(self, tx: Transaction, event: Any, table_suffix: str) -> None:
+        if event.due_at is None:
+            self.state.wont_remind(tx, event.originator_id, table_suffix)
+        else:
+            self.state.may_remind(tx, event.originator_id, event.customer_id, table_suffix)
+
+    def _send_reminder(self, tx: Transaction, event: Any, table_suffix: str) -> None:
+        self.queue.enqueue(send_reminder_job(event.originator_id, event.originator_version), tx=tx)
 
     def _forget_customer(self, tx: Transaction, event: Any, table_suffix: str) -> None:
         """Nothing of an erased customer stays in the job tables: no link to expire, no

@@ -77,6 +77,7 @@ class JobState(Protocol):
     - outcomes: one per finished job key (event identity), so a job delivered
       twice acts once; the first outcome recorded stays;
     - link expiry: links still to be marked expired, kept by the job policy;
+    - reminders: active links with a due date, kept by the job policy;
     - upload notices: files not yet told to the team, digests cut but not yet
       delivered, and each link's last digest time.
 
@@ -99,6 +100,13 @@ class JobState(Protocol):
     ) -> None: ...
 
     def wont_expire(self, tx: Transaction, link_id: UUID, table_suffix: str = "") -> None: ...
+
+    def may_remind(
+        self, tx: Transaction, link_id: UUID, customer_id: UUID, table_suffix: str = ""
+    ) -> None:
+        """The link has a due date: the reminder schedule looks at it."""
+
+    def wont_remind(self, tx: Transaction, link_id: UUID, table_suffix: str = "") -> None: ...
 
     def forget_customer(
         self, tx: Transaction, customer_id: UUID, link_job_prefix: str, table_suffix: str = ""
@@ -138,6 +146,9 @@ class JobState(Protocol):
     def links_expired_by(self, now: datetime, limit: int) -> list[UUID]: ...
 
     def expiry_marked(self, link_id: UUID) -> None: ...
+
+    def links_to_remind(self, after: UUID | None, limit: int) -> list[UUID]:
+        """Links with a due date that may still be reminded of, by id, after `after`."""
 
     def failed_counts(self, since: datetime) -> dict[str, int]:
         """Jobs given up and recorded as failed since `since`, per kind (none before the

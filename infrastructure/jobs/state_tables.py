@@ -22,11 +22,19 @@ from projections.rows import as_datetime, as_uuid
 
 OUTCOMES = "job_outcomes"
 LINK_EXPIRY = "job_link_expiry"
+REMINDER_LINKS = "job_reminder_links"
 NOTICE_FILES = "upload_notice_files"
 NOTICE_DIGESTS = "upload_notice_digests"
 NOTICE_LINKS = "upload_notice_links"
 
-TABLES: Sequence[str] = (OUTCOMES, LINK_EXPIRY, NOTICE_FILES, NOTICE_DIGESTS, NOTICE_LINKS)
+TABLES: Sequence[str] = (
+    OUTCOMES,
+    LINK_EXPIRY,
+    NOTICE_FILES,
+    NOTICE_DIGESTS,
+    NOTICE_LINKS,
+    REMINDER_LINKS,
+)
 
 
 def table_exists(tx: Transaction, table: str) -> bool:
@@ -61,6 +69,14 @@ def create_job_tables(tx: Transaction, suffix: str = "") -> None:
     tx.execute(
         f"CREATE INDEX IF NOT EXISTS {LINK_EXPIRY}{suffix}_customer_idx"
         f" ON {LINK_EXPIRY}{suffix} (customer_id)"
+    )
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {REMINDER_LINKS}{suffix} ("
+        f" link_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL)"
+    )
+    tx.execute(
+        f"CREATE INDEX IF NOT EXISTS {REMINDER_LINKS}{suffix}_customer_idx"
+        f" ON {REMINDER_LINKS}{suffix} (customer_id)"
     )
     tx.execute(
         f"CREATE TABLE IF NOT EXISTS {NOTICE_FILES}{suffix} ("
@@ -120,6 +136,32 @@ class JobStateTables:
     def wont_expire(self, tx: Transaction, link_id: UUID, table_suffix: str = "") -> None:
         tx.execute(f"DELETE FROM {LINK_EXPIRY}{table_suffix} WHERE link_id = %s", (link_id,))
 
+    def may_remind(
+        self, tx: Transaction, link_id: UUID, customer_id: UUID, table_suffix: str = ""
+    ) -> None:
+        tx.execute(
+            f"INSERT INTO {REMINDER_LINKS}{table_suffix} (link_id, customer_id) VALUES (%s, %s)"
+            " ON CONFLICT (link_id) DO NOTHING",
+            (link_id, customer_id),
+        )
+
+    def wont_remind(self, tx: Transaction, link_id: UUID, table_suffix: str = "") -> None:
+        tx.execute(f"DELETE FROM {REMINDER_LINKS}{table_suffix} WHERE link_id = %s", (link_id,))
+
+    def links_to_remind(self, after: UUID | None, limit: int) -> list[UUID]:
+        with self.database.reading() as tx:
+            if after is None:
+                rows = tx.fetchall(
+                    f"SELECT link_id FROM {REMINDER_LINKS} ORDER BY link_id LIMIT {int(limit)}"
+                )
+            else:
+                rows = tx.fetchall(
+                    f"SELECT link_id FROM {REMINDER_LINKS} WHERE link_id > %s"
+                    f" ORDER BY link_id LIMIT {int(limit)}",
+                    (after,),
+                )
+        return [as_uuid(row["link_id"]) for row in rows]
+
     def forget_customer(
         self, tx: Transaction, customer_id: UUID, link_job_prefix: str, table_suffix: str = ""
     ) -> None:
@@ -138,6 +180,9 @@ class JobStateTables:
         )
         tx.execute(
             f"DELETE FROM {NOTICE_FILES}{table_suffix} WHERE customer_id = %s", (customer_id,)
+        )
+        tx.execute(
+            f"DELETE FROM {REMINDER_LINKS}{table_suffix} WHERE customer_id = %s", (customer_id,)
         )
 
     # Outcomes ------------------------------------------------------------------------

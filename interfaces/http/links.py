@@ -40,6 +40,8 @@ class CustomerLinkController(Controller):
             max_files=data.max_files,
             allowed_types_value=data.allowed_types,
             password=data.password,
+            due_at=data.due_at,
+            reminders_enabled=data.reminders.enabled if data.reminders else True,
             requested_items_value=(
                 None
                 if data.requested_items is None
@@ -140,4 +142,17 @@ class LinkController(Controller):
         """E-mail the link to `to` or to the customer's address; a job delivers it."""
         request = data or schemas.SendLinkRequest()
         recorded = services.app.request_link_send(principal, link_id, request.to, request.message)
+        return self._answer(services, consistency, principal, link_id, recorded.position, 202)
+
+    @post("/remind", status_code=202, sync_to_thread=True)
+    def remind(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+    ) -> Response[schemas.Link]:
+        """Send the client one reminder now, naming what is still missing; a job delivers it.
+        409 when the link is not active, was never sent by e-mail, or nothing is missing."""
+        recorded = services.app.remind_by_hand(principal, link_id)
         return self._answer(services, consistency, principal, link_id, recorded.position, 202)

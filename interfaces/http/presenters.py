@@ -3,12 +3,41 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from domain.received_file import ReceivedFile
+from domain.reminders import DEFAULT_SCHEDULE, next_reminder
 from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def reminders_of(
+    link: UploadLink | LinkRow, *, enabled: bool, sent: int, last_slot: int | None
+) -> schemas.LinkReminders:
+    """The reminder state of a link (the default schedule, the organisation's time zone)."""
+    next_at = None
+    now = datetime.now(UTC)
+    if enabled and link.due_at is not None and link.due_set_at is not None:
+        status = link.status_at(now) if isinstance(link, LinkRow) else link.status(now)
+        if status == "active":
+            coming = next_reminder(
+                DEFAULT_SCHEDULE, link.due_at, link.due_set_at, last_slot, sent, now, BERLIN
+            )
+            next_at = coming.at if coming else None
+    return schemas.LinkReminders(
+        enabled=enabled,
+        schedule=schemas.ReminderScheduleShape(
+            days_before=list(DEFAULT_SCHEDULE.days_before),
+            every_days_after=DEFAULT_SCHEDULE.every_days_after,
+            max_count=DEFAULT_SCHEDULE.max_count,
+        ),
+        sent_count=sent,
+        next_at=next_at,
+    )
 
 
 def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
@@ -33,6 +62,13 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
         created_at=row.created_at,
         last_sent_at=row.last_sent_at,
         send_failure=row.send_failure,
+        due_at=row.due_at,
+        reminders=reminders_of(
+            row,
+            enabled=row.reminders_enabled,
+            sent=row.reminders_sent,
+            last_slot=row.last_reminder_slot,
+        ),
     )
 
 
@@ -63,6 +99,13 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
         created_at=link.created_on,
         last_sent_at=link.last_sent_at,
         send_failure=link.send_failure,
+        due_at=link.due_at,
+        reminders=reminders_of(
+            link,
+            enabled=link.reminders_enabled,
+            sent=link.reminders_sent,
+            last_slot=link.last_reminder_slot,
+        ),
     )
 
 

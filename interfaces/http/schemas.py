@@ -163,6 +163,24 @@ class RequestedItem(msgspec.Struct):
     received: bool
 
 
+class ReminderScheduleShape(msgspec.Struct):
+    """Days before the due date, the repeat after it (days, 0: none), the most reminders."""
+
+    days_before: list[int]
+    every_days_after: int
+    max_count: int
+
+
+class LinkReminders(msgspec.Struct):
+    """Automatic reminders of a link: sent on weekdays 8-18 in the organisation's time zone
+    while documents are missing; `next_at` is when the next one goes out (null: none)."""
+
+    enabled: bool
+    schedule: ReminderScheduleShape
+    sent_count: int
+    next_at: datetime | None
+
+
 class Link(msgspec.Struct):
     id: str
     customer_id: str
@@ -181,6 +199,9 @@ class Link(msgspec.Struct):
     created_at: datetime
     last_sent_at: datetime | None = None
     send_failure: str | None = None
+    # The date by which the client should have sent everything (the expiry stays the end).
+    due_at: datetime | None = None
+    reminders: LinkReminders | None = None
 
 
 class LinkList(msgspec.Struct):
@@ -222,6 +243,14 @@ class CreateLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[list[ItemLabel | RequestedItemRequest], documented.items(MAX_REQUESTED_ITEMS)]
         | None
     ) = None
+    # In the future and not after `expires_at`; default none.
+    due_at: datetime | None = None
+    # Automatic reminders before and after `due_at` (default on).
+    reminders: RemindersRequest | None = None
+
+
+class RemindersRequest(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool = True
 
 
 class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,0 +1,186 @@
+"""The reminder jobs: the schedule that decides a reminder is due, and the mail it makes.
+
+`SCHEDULE_REMINDERS` (periodic) looks at every active link with a due date and,
+where a slot of the organisation's schedule has come and the sending window is
+open, records `ReminderSent` on the link. The link's version makes that
+exactly once: two workers deciding the same slot conflict on saving, and the
+one that retries finds the slot filled. `SEND_REMINDER` (queued by the job
+policy for each `ReminderSent`) mails it, under its job's lock and outcome like
+the link mail, so a redelivered job mails once.
+
+Stops, checked at every decision: everything requested received, the link
+revoked or expired, the customer set complete or deleted, reminders switched
+off for the link, the link never sent by e-mail, no e-mail address.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from application.errors import NotFound
+from application.jobs.context import BUSY_RETRY, JobContext
+from application.jobs.kinds import Job, JobKind, send_reminder_job
+from application.link_mail import message_domain
+from application.ports import CUSTOMER_HEADER, MailNotDelivered
+from application.reminder_mail import ReminderMail, reminder_message
+from domain.customer import Customer
+from domain.erasure import ErasedEvent
+from domain.organization import Organization
+from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, in_window, next_reminder
+from domain.upload_link import UploadLink
+from domain.values import CustomerStatus
+
+log = logging.getLogger(__name__)
+
+#: Links looked at per read of the reminder table.
+REMINDER_BATCH = 500
+DEFAULT_ZONE = "Europe/Berlin"
+
+
+def organization_zone(organization: Organization) -> ZoneInfo:
+    """The organisation's time zone (Europe/Berlin unless it chose another)."""
+    name = getattr(organization, "time_zone", None) or DEFAULT_ZONE
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def organization_schedule(organization: Organization) -> ReminderSchedule:
+    schedule = getattr(organization, "reminder_schedule", None)
+    return schedule if isinstance(schedule, ReminderSchedule) else DEFAULT_SCHEDULE
+
+
+class ReminderJob:
+    """Runs `JobKind.SCHEDULE_REMINDERS` and `JobKind.SEND_REMINDER` jobs."""
+
+    def __init__(self, context: JobContext) -> None:
+        self.context = context
+        self.app = context.app
+
+    # Deciding ------------------------------------------------------------------------
+
+    def run_schedule(self, job: Job, final_attempt: bool) -> datetime | None:
+        self.remind_due()
+        return None
+
+    def remind_due(self) -> int:
+        """Record a reminder on every link whose next slot has come; returns how many."""
+        reminded = 0
+        after: UUID | None = None
+        while True:
+            links = self.context.state.links_to_remind(after, REMINDER_BATCH)
+            for link_id in links:
+                try:
+                    reminded += self.remind_if_due(link_id)
+                except NotFound:
+                    continue  # erased meanwhile; the policy forgets it
+            if len(links) < REMINDER_BATCH:
+                break
+            after = links[-1]
+        if reminded:
+            log.info("recorded %d reminders", reminded)
+        return reminded
+
+    def remind_if_due(self, link_id: UUID) -> bool:
+        def attempt() -> bool:
+            now = self.context.clock()
+            link = self.app.load(link_id, UploadLink)
+            if not link.reminders_enabled or link.due_at is None or link.due_set_at is None:
+                return False
+            customer = self.app.load(link.customer_id, Customer)
+            done = customer.deleted or customer.status == CustomerStatus.COMPLETE.value
+            if link.why_not_remind(customer.email, done, now) is not None:
+                return False
+            organization = self.app.load(link.organization_id, Organization)
+            zone = organization_zone(organization)
+            coming = next_reminder(
+                organization_schedule(organization),
+                link.due_at,
+                link.due_set_at,
+                link.last_reminder_slot,
+                link.reminders_sent,
+                now,
+                zone,
+            )
+            if coming is None or coming.at > now or not in_window(now, zone):
+                return False
+            link.remind(coming.slot, None, now)
+            self.app.record(link)
+            return True
+
+        return bool(self.app.retrying(attempt))
+
+    # Mailing -------------------------------------------------------------------------
+
+    def run_send(self, job: Job, final_attempt: bool) -> datetime | None:
+        link_id, version = UUID(job.args["link_id"]), int(job.args["version"])
+        if self.send(link_id, version, final_attempt=final_attempt) is None:
+            return self.context.clock() + BUSY_RETRY
+        return None
+
+    def send(self, link_id: UUID, version: int, *, final_attempt: bool = False) -> str | None:
+        """Mail the reminder recorded at `version`; returns `sent`, `failed` or `skipped`
+        (None: another worker is on it)."""
+        state = self.context.state
+        key = send_reminder_job(link_id, version).key
+        reminder = self._reminder(link_id, version)
+        if reminder is None:
+            return "skipped"  # the customer was erased
+        with self.context.locks.exclusive(key) as held:
+            if not held:
+                return None
+            if state.outcome(key) is None:
+                outcome, detail = self._deliver(link_id, version, reminder, final_attempt)
+                state.record_outcome(
+                    key, JobKind.SEND_REMINDER, outcome, self.context.clock(), detail
+                )
+        recorded = state.outcome(key)
+        return recorded.outcome if recorded else None
+
+    def _reminder(self, link_id: UUID, version: int) -> Any | None:
+        events = list(self.app.events.get(link_id, gt=version - 1, lte=version))
+        if len(events) == 1 and isinstance(events[0], ErasedEvent):
+            return None
+        if len(events) != 1 or not isinstance(events[0], UploadLink.ReminderSent):
+            raise LookupError(f"no reminder at version {version} of link {link_id}")
+        return events[0]
+
+    def _deliver(
+        self, link_id: UUID, version: int, reminder: Any, final_attempt: bool
+    ) -> tuple[str, str | None]:
+        try:
+            link = self.app.load(link_id, UploadLink)
+            customer = self.app.load(link.customer_id, Customer)
+            if customer.deleted:
+                return "skipped", "the customer was deleted"
+            organization = self.app.load(link.organization_id, Organization)
+            url = self.app.link_url(link)
+            message = reminder_message(
+                ReminderMail(
+                    to=reminder.to,
+                    language=organization.language,
+                    organization_name=organization.name,
+                    customer_name=customer.name,
+                    link_url=url,
+                    link_title=link.title,
+                    due_at=link.due_at,
+                    missing=list(reminder.missing),
+                    reply_to=getattr(organization, "reply_to", None),
+                ),
+                now=self.context.clock(),
+                message_id=f"<reminder-{link_id}-{version}@{message_domain(url)}>",
+            )
+            message[CUSTOMER_HEADER] = str(customer.id)
+            self.context.mailer.send(message)
+        except Exception as error:
+            permanent = isinstance(error, MailNotDelivered) and error.permanent
+            if not (permanent or final_attempt):
+                raise
+            log.warning("reminder for link %s given up: %s", link_id, error)
+            return "failed", str(error)[:500]
+        return "sent", None
