@@ -8,8 +8,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from html import escape
 
-from application.link_mail import mail_date, message_domain, one_line, replace_message_id
+from application.link_mail import message_domain, one_line, replace_message_id
 from application.mail_message import compose_message
+from application.texts.formats import DEFAULT_TIME_ZONE, Formats
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ReminderMail:
     due_at: datetime | None
     missing: list[str]
     reply_to: str | None
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 _TEXTS = {
@@ -62,7 +64,7 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
         "organization": mail.organization_name,
         "title": mail.link_title or "",
         "name": mail.customer_name,
-        "date": mail_date(mail.due_at, mail.language) if mail.due_at else "",
+        "date": Formats(mail.language, mail.time_zone).date(mail.due_at) if mail.due_at else "",
     }
 
     def say(key: str) -> str:

@@ -202,18 +202,18 @@ def _link_created(data: dict[str, Any], lang: str, zone: str | None) -> dict[str
     return {"expires_at": date(data.get("expires_at"), lang, zone)}
 
 
-def _due_date_set(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _due_date_set(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     if data.get("due_at") is None:
         return {"due_at": {"de": "kein Fälligkeitsdatum", "en": "no due date"}[lang]}
-    return {"due_at": date(data.get("due_at"), lang)}
+    return {"due_at": date(data.get("due_at"), lang, zone)}
 
 
-def _reminders_switched(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _reminders_switched(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     on = {"de": ("eingeschaltet", "ausgeschaltet"), "en": ("switched on", "switched off")}[lang]
     return {"enabled": on[0] if data.get("enabled") else on[1]}
 
 
-def _reminder(data: dict[str, Any], lang: str) -> dict[str, Any]:
+def _reminder(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     how = {
         "de": ("Erinnerung von Hand", "Automatische Erinnerung"),
         "en": ("Reminder by hand", "Automatic reminder"),

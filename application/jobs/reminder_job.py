@@ -27,6 +27,7 @@ from application.jobs.kinds import Job, JobKind, send_reminder_job
 from application.link_mail import message_domain
 from application.ports import CUSTOMER_HEADER, MailNotDelivered
 from application.reminder_mail import ReminderMail, reminder_message
+from application.texts.formats import DEFAULT_TIME_ZONE
 from domain.customer import Customer
 from domain.erasure import ErasedEvent
 from domain.organization import Organization
@@ -38,16 +39,14 @@ log = logging.getLogger(__name__)
 
 #: Links looked at per read of the reminder table.
 REMINDER_BATCH = 500
-DEFAULT_ZONE = "Europe/Berlin"
 
 
 def organization_zone(organization: Organization) -> ZoneInfo:
     """The organisation's time zone (Europe/Berlin unless it chose another)."""
-    name = getattr(organization, "time_zone", None) or DEFAULT_ZONE
     try:
-        return ZoneInfo(str(name))
+        return ZoneInfo(organization.time_zone or DEFAULT_TIME_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
+        return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
 def organization_schedule(organization: Organization) -> ReminderSchedule:
@@ -171,6 +170,7 @@ class ReminderJob:
                     due_at=link.due_at,
                     missing=list(reminder.missing),
                     reply_to=getattr(organization, "reply_to", None),
+                    time_zone=organization.time_zone,
                 ),
                 now=self.context.clock(),
                 message_id=f"<reminder-{link_id}-{version}@{message_domain(url)}>",
