@@ -43,6 +43,27 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _export_line(position: int, event: Any, state: bytes) -> dict[str, Any]:
+    """One event as an export's JSON line holds it (plain where readable, else a skeleton)."""
+    described = describe(event)
+    return {
+        "position": position,
+        "aggregate_type": described.aggregate_type,
+        "aggregate_id": str(described.aggregate_id),
+        "version": described.version,
+        "type": described.type,
+        "timestamp": described.timestamp.isoformat(),
+        "actor_id": str(described.actor_id) if described.actor_id else None,
+        "erased": isinstance(event, ErasedEvent),
+        "stored_sha256": hashlib.sha256(state).hexdigest(),
+        "data": described.data,
+    }
+
+
+def _json_line(line: dict[str, Any]) -> str:
+    return json.dumps(line, ensure_ascii=False, sort_keys=True)
+
+
 class AuditLog:
     def __init__(self, app: DocIntake, settings: Settings) -> None:
         self.app = app
@@ -125,20 +146,7 @@ class AuditLog:
         positions: list[int] = []
         with (out / EVENTS_FILE).open("w", encoding="utf-8") as file:
             for position, event, state in self._events(scope):
-                described = describe(event)
-                line = {
-                    "position": position,
-                    "aggregate_type": described.aggregate_type,
-                    "aggregate_id": str(described.aggregate_id),
-                    "version": described.version,
-                    "type": described.type,
-                    "timestamp": described.timestamp.isoformat(),
-                    "actor_id": str(described.actor_id) if described.actor_id else None,
-                    "erased": isinstance(event, ErasedEvent),
-                    "stored_sha256": hashlib.sha256(state).hexdigest(),
-                    "data": described.data,
-                }
-                file.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+                file.write(_json_line(_export_line(position, event, state)) + "\n")
                 positions.append(position)
         report = verify_chain(self.store, remember=set(positions))
         if not report.intact:
@@ -177,12 +185,15 @@ class AuditLog:
         listed = {int(e["position"]): e["hash"] for e in manifest.get("positions", [])}
         try:
             with (folder / EVENTS_FILE).open(encoding="utf-8") as file:
-                exported = [json.loads(line)["position"] for line in file if line.strip()]
-        except (OSError, ValueError, KeyError) as error:
+                exported = [json.loads(line) for line in file if line.strip()]
+            for line in exported:
+                line["position"] = int(line["position"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
             problems.append(f"{EVENTS_FILE}: {error}")
             exported = []
-        if sorted(exported) != sorted(listed):
+        if sorted(line["position"] for line in exported) != sorted(listed):
             problems.append(f"{EVENTS_FILE}: its positions differ from the manifest's")
+        problems.extend(self._lines_against_the_log(exported))
         head = int(manifest.get("head", {}).get("position", 0))
         report = verify_chain(self.store, stop=head, remember=set(listed))
         if not report.intact:
@@ -194,6 +205,36 @@ class AuditLog:
                 if actual is None or actual.hex() != expected_hash:
                     problems.append(f"position {position}: the log's hash differs from the export")
         return ExportCheck(not problems, problems)
+
+    def _lines_against_the_log(self, exported: list[dict[str, Any]]) -> list[str]:
+        """Each exported line is what the log holds at its position today: the same stored
+        bytes (by hash), ids, type and time, and the same data where the event is still
+        readable (once its customer is erased only the rest can be compared)."""
+        problems = []
+        for line in exported:
+            position = line["position"]
+            found = self.store.select_notifications(start=position, limit=1)
+            if not found or found[0].id != position:
+                problems.append(f"position {position}: no event there in the log")
+                continue
+            notification = found[0]
+            try:
+                event = self.app.mapper.to_domain_event(notification)
+                now = json.loads(_json_line(_export_line(position, event, notification.state)))
+            except Exception as error:  # an altered row: the chain check names it too
+                problems.append(
+                    f"position {position}: the log's event does not decode ({type(error).__name__})"
+                )
+                continue
+            if now["erased"] and not line.get("erased"):
+                now = {**now, "erased": False, "data": line.get("data")}
+            if now != line:
+                differing = sorted(k for k in now.keys() | line.keys() if now.get(k) != line.get(k))
+                problems.append(
+                    f"position {position}: the export's line differs from the log"
+                    f" ({', '.join(differing)})"
+                )
+        return problems
 
     # Keys ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from application.errors import StoredFileDamaged
 from domain.erasure import ErasedEvent
 from infrastructure.bootstrap import Services
 from infrastructure.encryption import event_store_of
-from infrastructure.event_chain import Checkpoint
+from infrastructure.event_chain import GENESIS, Checkpoint, chain_link
 from infrastructure.master_key import MasterKey, MasterKeyError
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
@@ -122,6 +122,53 @@ def test_a_signed_checkpoint_proves_the_log_up_to_it_unchanged(
     out.write_text(forged.to_json())
     refused = docintake(env, "audit", "verify", "--checkpoint", str(out))
     assert refused.returncode == 1 and "signature" in refused.stderr
+
+
+def rechain(sql: Callable[[str, tuple[Any, ...]], list[Any]]) -> None:
+    """What an attacker with write access does after editing the log: recompute every link."""
+    previous = GENESIS
+    rows = sql(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+        " ORDER BY rowid",
+        (),
+    )
+    for position, originator, version, topic, state in rows:
+        originator_id = originator if isinstance(originator, UUID) else UUID(originator)
+        previous = chain_link(previous, position, originator_id, version, topic, bytes(state))
+        sql("UPDATE event_chain SET hash = %s WHERE notification_id = %s", (previous, position))
+
+
+def test_a_checkpoint_catches_a_log_rewritten_and_chained_anew(
+    make_services: Callable[..., Services], settings: Settings, tmp_path: Any
+) -> None:
+    services = make_services(run_projections=False)
+    customer, principal = some_history(services)
+    env = environment(settings, audit_signing_key=os.urandom(32))
+    out = tmp_path / "checkpoint.json"
+    assert docintake(env, "audit", "checkpoint", "--out", str(out)).returncode == 0
+    services.app.add_note(principal, customer, "nach dem Prüfpunkt")
+    checkpoint = Checkpoint.from_json(out.read_text())
+    # Rewrite an event before the checkpoint (the second note becomes the third's) and
+    # recompute the whole chain: the log alone no longer shows anything.
+    with raw_events(settings) as sql:
+        originator = customer.hex if settings.database_url is None else customer
+        [third] = sql(
+            "SELECT state FROM stored_events WHERE originator_id = %s AND originator_version = 4",
+            (originator,),
+        )
+        sql(
+            "UPDATE stored_events SET state = %s"
+            " WHERE originator_id = %s AND originator_version = 3",
+            (third[0], originator),
+        )
+        rechain(sql)
+    assert services.audit_log().verify().intact
+    assert docintake(env, "audit", "verify").returncode == 0
+    # The signed checkpoint does not match the rewritten log.
+    refused = docintake(env, "audit", "verify", "--checkpoint", str(out))
+    assert refused.returncode == 1, refused.stdout
+    assert f"position {checkpoint.position}" in refused.stderr
+    assert "rewritten" in refused.stderr
 
 
 def test_a_ciphertext_moved_to_another_row_fails_to_decode(
