@@ -36,6 +36,7 @@ from infrastructure.file_store import file_store_from_settings
 from infrastructure.idempotency_store import IdempotencyStore
 from infrastructure.jobs.system import WORKER_POLL_MS, JobSystem
 from infrastructure.jobs.table_queue import JOBS_CHANNEL
+from infrastructure.json_logs import configure_logging as configure_logging  # for the CLI
 from infrastructure.leases import (
     FileLeases,
     PostgresLeases,
@@ -44,6 +45,7 @@ from infrastructure.leases import (
 )
 from infrastructure.log_changes import PostgresChanges
 from infrastructure.mail import mailer_from_settings
+from infrastructure.metrics import Metrics, OperationsCollector
 from infrastructure.postgres_listener import PostgresListener
 from infrastructure.readiness import ReadinessProbe, broker_check
 from infrastructure.settings import Settings
@@ -180,6 +182,7 @@ class Services:
         self.host: ProjectorHost | None = None
         #: Idempotency keys of the JSON API and the answers given to them.
         self.idempotency = IdempotencyStore(database)
+        self.metrics = Metrics(OperationsCollector(self.read_model_status, self.job_status))
         self.readiness = ReadinessProbe(
             {
                 "event_store": app.head,

@@ -325,6 +325,13 @@ class Settings:
         _positive_float,
         "Scales the waits between webhook retries (about three days in all); tests only.",
     )
+    metrics_token: str | None = _setting(
+        None,
+        _text,
+        "Serve Prometheus metrics at /metrics to requests with this bearer token; unset: no"
+        " /metrics.",
+        secret=True,
+    )
     log_level: str = _setting("INFO", _log_level, "DEBUG, INFO, WARNING or ERROR.")
     bench_routes: bool = _setting(
         False, _boolean, "Serve GET /bench/constant, the baseline route of `make bench`."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 
@@ -26,14 +25,12 @@ def serve(_: argparse.Namespace) -> int:
     """Serve the HTTP API on DOCINTAKE_HOST:DOCINTAKE_PORT until interrupted."""
     import uvicorn
 
-    from infrastructure.bootstrap import bootstrap
+    from infrastructure.bootstrap import bootstrap, configure_logging
     from interfaces.http.app import create_app
     from interfaces.http.server import server_config
 
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     services = bootstrap(settings)
     app = create_app(services)
     uvicorn.Server(server_config(app, settings, host=settings.host, port=settings.port)).run()

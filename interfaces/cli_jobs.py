@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.bootstrap import Services, bootstrap, configure_logging
 from infrastructure.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,7 @@ LoadSettings = Callable[[], Settings]
 
 def _services(load_settings: LoadSettings, pool_size: int) -> Services:
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     return bootstrap(settings, pool_size=pool_size)
 
 

@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from infrastructure.bootstrap import Services, bootstrap
+from infrastructure.bootstrap import Services, bootstrap, configure_logging
 from infrastructure.settings import Settings
 from projections.poison import NotPoison
 from projections.rebuild import ReadModelBusy, UnknownReadModel, Verification
@@ -37,9 +37,7 @@ LoadSettings = Callable[[], Settings]
 
 def _services(load_settings: LoadSettings) -> Services:
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     return bootstrap(settings, pool_size=2)
 
 

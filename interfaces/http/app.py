@@ -40,6 +40,7 @@ from interfaces.http.idempotency import idempotency_middleware
 from interfaces.http.inbox import InboxController
 from interfaces.http.json_body import CheckedRequest
 from interfaces.http.links import CustomerLinkController, LinkController
+from interfaces.http.metrics import metrics, request_metrics, upload_metrics
 from interfaces.http.notifications import NotificationController
 from interfaces.http.openapi_document import TruthfulOpenAPIJson
 from interfaces.http.operations import health, ready
@@ -48,6 +49,7 @@ from interfaces.http.organization import (
     MemberController,
     OrganizationController,
 )
+from interfaces.http.request_ids import request_id_middleware
 from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.slow_clients import body_idle_middleware
@@ -84,6 +86,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
         route_handlers=[
             health,
             ready,
+            metrics,
             AccountController,
             CustomerController,
             ActivityController,
@@ -137,8 +140,13 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
         ),
         before_send=[response_headers],
         middleware=[
+            request_id_middleware(),
+            *([request_metrics()] if services.settings.metrics_token else []),
+            upload_metrics(),
             body_idle_middleware(services.settings.body_idle_seconds),
             idempotency_middleware(services.idempotency, JSON_BODY_LIMIT),
         ],
         debug=False,
+        # The process sets up logging (JSON lines, infrastructure/json_logs.py), not Litestar.
+        logging_config=None,
     )
