@@ -110,7 +110,7 @@ def test_links_and_files_appear_with_names_sizes_and_reviews(
     assert upload_entry["actor_id"] is None and upload_entry["actor_name"] is None
     assert upload_entry["data"]["filename"] == "Lohnsteuer.pdf"
     assert upload_entry["data"]["size"] == 20_000
-    assert upload_entry["summary"] == "Datei „Lohnsteuer.pdf“ (20,0 KB) hochgeladen von Anna S."
+    assert upload_entry["summary"] == "Datei „Lohnsteuer.pdf“ (19,5 KB) hochgeladen von Anna S."
     review = by_type["FileReviewed"]
     assert review["actor_id"] == account.user_id
     assert review["data"]["filename"] == "Lohnsteuer.pdf"
