@@ -52,8 +52,7 @@ def _file(type_name: str) -> Describe:
     )
 
 
-#: Domain event class -> how it is told. `file.infected` and `reminder.sent` join here
-#: when their events exist.
+#: Domain event class -> how it is told.
 OCCURRENCES: dict[type, Describe] = {
     Customer.CustomerCreated: _customer("customer.created"),
     Customer.CustomerDetailsChanged: _customer("customer.updated"),
@@ -63,8 +62,10 @@ OCCURRENCES: dict[type, Describe] = {
     UploadLink.UploadLinkSent: _link("link.sent"),
     UploadLink.UploadLinkRevoked: _link("link.revoked"),
     UploadLink.UploadLinkExpired: _link("link.expired"),
+    UploadLink.ReminderSent: _link("reminder.sent"),
     ReceivedFile.FileUploaded: _file("file.uploaded"),
     ReceivedFile.FileReviewed: _file("file.reviewed"),
+    ReceivedFile.FileQuarantined: _file("file.infected"),
 }
 
 

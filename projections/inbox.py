@@ -6,7 +6,8 @@ the customer's name, the file's name and the link's title in the other read mode
 when it is asked, so an erased customer's notices go with the customer (they are
 removed here too). Kinds: `upload` (a client uploaded), `answer` (a client uploaded
 for a document staff had queried), `link_send_failed` (a link mail could not be
-delivered); a new kind is one line in `NOTICES`. Members who switched upload mails off
+delivered), `reminder_sent` (a reminder went to the client), `file_infected` (the scanner
+found malware in an upload); a new kind is one line in `NOTICES`. Members who switched upload mails off
 see no `upload` or `answer` notices either (`SWITCHED`).
 """
 
@@ -40,10 +41,11 @@ QUERIES = "inbox_queries"
 _NOTICE_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/inbox-notice")
 
 #: Events that become a notice for every member, besides uploads and answers: the kind,
-#: and what the event's aggregate is (`link` or `file`). `file_infected` and
-#: `reminder_sent` join here when their events exist.
+#: and what the event's aggregate is (`link` or `file`).
 NOTICES: dict[type, tuple[str, str]] = {
     UploadLink.UploadLinkSendFailed: ("link_send_failed", "link"),
+    UploadLink.ReminderSent: ("reminder_sent", "link"),
+    ReceivedFile.FileQuarantined: ("file_infected", "file"),
 }
 #: Kinds a member's mail switch also hides in the inbox: kind -> the switch.
 SWITCHED: dict[str, str] = {"upload": "uploads", "answer": "uploads"}

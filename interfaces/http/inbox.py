@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -12,7 +13,6 @@ from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
 
 from application.principal import Principal
-from domain.errors import InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
@@ -25,7 +25,7 @@ READ_MAX = 500
 
 class InboxNotice(msgspec.Struct):
     id: str
-    # upload | answer | link_send_failed
+    # upload | answer | link_send_failed | reminder_sent | file_infected
     kind: str
     at: datetime
     customer_id: str
@@ -44,7 +44,7 @@ class Inbox(msgspec.Struct):
 
 class ReadRequest(msgspec.Struct, forbid_unknown_fields=True):
     # The notices to mark read; left out: every unread one.
-    ids: list[str] | UnsetType = UNSET
+    ids: Annotated[list[UUID], msgspec.Meta(max_length=READ_MAX)] | UnsetType = UNSET
 
 
 class Unread(msgspec.Struct):
@@ -64,15 +64,6 @@ def _notice(notice: Notice) -> InboxNotice:
         filename=notice.filename,
         read=notice.read,
     )
-
-
-def notice_ids(values: list[str]) -> list[UUID]:
-    if len(values) > READ_MAX:
-        raise InvalidValue.single("ids", f"at most {READ_MAX} ids at once")
-    try:
-        return [UUID(value) for value in values]
-    except ValueError:
-        raise InvalidValue.single("ids", "must be notice ids") from None
 
 
 class InboxController(Controller):
@@ -105,7 +96,7 @@ class InboxController(Controller):
         data: JSONBody[ReadRequest],
     ) -> Response[Unread]:
         """Mark notices read (`ids`), or every unread one (no `ids`)."""
-        ids = None if data.ids is UNSET else notice_ids(data.ids)
+        ids = None if data.ids is UNSET else list(data.ids)
         position = services.app.read_notices(principal, ids)
         headers = wrote(consistency, principal, position)
         consistency.wait(client_of(principal))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from interfaces.web.auth import StaffAuthPages
 from interfaces.web.customer_detail import CustomerDetailPages, FilePages
 from interfaces.web.customers import CustomerPages
+from interfaces.web.inbox import InboxPages
 from interfaces.web.invitations import InvitationPages
 from interfaces.web.links import LinkPages
 from interfaces.web.settings import SettingsPages
@@ -20,4 +21,5 @@ STAFF_PAGES = [
     SettingsPages,
     WebhookPages,
     InvitationPages,
+    InboxPages,
 ]

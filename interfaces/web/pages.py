@@ -29,6 +29,7 @@ from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.errors import STATUS_BY_CODE, STATUS_BY_ERROR
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.inbox_texts import INBOX_TEXTS
 from interfaces.web.texts import TEXTS
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ def page(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "notice": TEXTS[lang][f"done_{done}"] if done in NOTICES else None,
         "stale": not fresh,
+        "inbox_unread": services.app.inbox_unread(principal),
+        "inbox_words": INBOX_TEXTS[lang],
     }
     return Template(
         template_name=template,

@@ -169,6 +169,7 @@ RULES: list[Rule] = [
         "/settings/webhooks/{webhook_id:uuid}/switch",
         "/settings/webhooks/{webhook_id:uuid}/remove",
         "/settings/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/send-again",
+        "/inbox/read", "/inbox/{notice_id:uuid}/open",
     )],
     Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
     Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",

@@ -24,7 +24,14 @@ from tests.support.uploads import create_link, pdf_bytes, upload
 # Routes of the JSON API and of the client's pages; everything else is a staff page.
 NOT_STAFF_PAGES = ("/api/", "/u/", "/d/", "/schema", "/static", "/bench", "/health", "/ready")
 # Commands a viewer may use on the staff pages: signing out and their own API tokens.
-VIEWER_MAY = {"/logout", "/settings/tokens", "/settings/tokens/{token_id:uuid}/revoke"}
+VIEWER_MAY = {
+    "/logout",
+    "/settings/tokens",
+    "/settings/tokens/{token_id:uuid}/revoke",
+    # Every member reads their own inbox.
+    "/inbox/read",
+    "/inbox/{notice_id:uuid}/open",
+}
 CSRF_REFUSED = "Das Formular ist veraltet"
 ROLE_REFUSED = "Dafür fehlt Ihrer Rolle die Berechtigung."
 
