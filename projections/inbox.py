@@ -7,8 +7,8 @@ when it is asked, so an erased customer's notices go with the customer (they are
 removed here too). Kinds: `upload` (a client uploaded), `answer` (a client uploaded
 for a document staff had queried), `link_send_failed` (a link mail could not be
 delivered), `reminder_sent` (a reminder went to the client), `file_infected` (the scanner
-found malware in an upload); a new kind is one line in `NOTICES`. Members who switched upload mails off
-see no `upload` or `answer` notices either (`SWITCHED`).
+found malware in an upload); a new kind is one line in `NOTICES`. Members who switched
+upload mails off see no `upload` or `answer` notices either (`SWITCHED`).
 """
 
 from __future__ import annotations
