@@ -159,11 +159,16 @@ class CustomerDetailProjection:
             f"CREATE TABLE IF NOT EXISTS {LINK_DUE}{table_suffix} ("
             f" link_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, due_at {time},"
             f" due_set_at {time}, enabled BOOLEAN NOT NULL, sent_count INTEGER NOT NULL,"
-            " last_slot INTEGER)"
+            f" last_slot INTEGER, expires_at {time} NOT NULL, missing INTEGER NOT NULL,"
+            " closed BOOLEAN NOT NULL)"
         )
         tx.execute(
             f"CREATE INDEX IF NOT EXISTS {LINK_DUE}{table_suffix}_customer_idx"
             f" ON {LINK_DUE}{table_suffix} (customer_id)"
+        )
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {LINK_DUE}{table_suffix}_due_idx"
+            f" ON {LINK_DUE}{table_suffix} (due_at)"
         )
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {FILES}{table_suffix} ("
@@ -263,6 +268,7 @@ class CustomerDetailProjection:
             f"UPDATE {LINKS}{suffix} SET requested_items = %s, upload_count = %s WHERE id = %s",
             (json.dumps(items), max(0, int(row["upload_count"]) + step), e.originator_id),
         )
+        _refresh_due(tx, suffix, e.originator_id)
 
     def _upload_received(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._count_item(tx, suffix, e, +1)
@@ -276,6 +282,7 @@ class CustomerDetailProjection:
             tx.execute(
                 f"UPDATE {LINKS}{suffix} SET status = %s WHERE id = %s", (status, e.originator_id)
             )
+            _refresh_due(tx, suffix, e.originator_id)
 
         return apply
 
@@ -298,11 +305,18 @@ class CustomerDetailProjection:
 
     @staticmethod
     def _due_row(tx: Transaction, suffix: str, e: DomainEvent) -> None:
-        tx.execute(
-            f"INSERT INTO {LINK_DUE}{suffix} (link_id, customer_id, enabled, sent_count)"
-            " VALUES (%s, %s, TRUE, 0) ON CONFLICT (link_id) DO NOTHING",
-            (e.originator_id, e.customer_id),
+        row = tx.fetchone(
+            f"SELECT expires_at FROM {LINKS}{suffix} WHERE id = %s", (e.originator_id,)
         )
+        if row is None:
+            return
+        tx.execute(
+            f"INSERT INTO {LINK_DUE}{suffix} (link_id, customer_id, enabled, sent_count,"
+            " expires_at, missing, closed) VALUES (%s, %s, TRUE, 0, %s, 0, FALSE)"
+            " ON CONFLICT (link_id) DO NOTHING",
+            (e.originator_id, e.customer_id, row["expires_at"]),
+        )
+        _refresh_due(tx, suffix, e.originator_id)
 
     def _due_date_set(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._due_row(tx, suffix, e)
@@ -422,6 +436,35 @@ class CustomerDetailProjection:
         tx.erasing()
         for table in (LINKS, FILES, SENT, NOTES, LINK_DUE):
             tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (customer_id,))
+
+
+def _refresh_due(tx: Transaction, suffix: str, link_id: UUID) -> None:
+    """Keep a due link's count of missing documents and whether it is closed (revoked or
+    marked expired) in step with its link row, for the "überfällig" filter."""
+    row = tx.fetchone(
+        f"SELECT requested_items, upload_count, status FROM {LINKS}{suffix} WHERE id = %s",
+        (link_id,),
+    )
+    if row is None:
+        return
+    items = json.loads(row["requested_items"])
+    if items:
+        missing = sum(1 for item in items if int(item["received"]) <= 0)
+    else:
+        missing = 0 if int(row["upload_count"]) > 0 else 1
+    tx.execute(
+        f"UPDATE {LINK_DUE}{suffix} SET missing = %s, closed = %s WHERE link_id = %s",
+        (missing, row["status"] != "active", link_id),
+    )
+
+
+def overdue_customers_sql(table_suffix: str = "") -> str:
+    """Ids of customers with an active link past its due date and documents missing
+    (one parameter: now, used twice)."""
+    return (
+        f"SELECT customer_id FROM {LINK_DUE}{table_suffix}"
+        " WHERE due_at <= %s AND expires_at > %s AND missing > 0 AND NOT closed"
+    )
 
 
 def _flag(value: Any) -> bool:

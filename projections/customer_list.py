@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
+from projections.customer_detail import LINK_DUE, overdue_customers_sql
 from projections.database import Database, Row, Transaction
 from projections.erasure import erased_customer
 from projections.projector import DomainEvent
@@ -68,6 +69,7 @@ class CustomerSummary:
     last_upload_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,7 @@ class CustomerListView:
         sort: str = "name",
         limit: int = 50,
         cursor: str | None = None,
+        overdue: bool = False,
     ) -> CustomerPage:
         """`q` matches a case-insensitive substring of one field: name, e-mail or company.
 
@@ -389,9 +392,11 @@ class CustomerListView:
                 sort=sort,
                 limit=limit,
                 cursor=cursor,
+                overdue_at=datetime.now(UTC) if overdue else None,
             )
             rows = tx.fetchall(page_sql, page_params)
             total_row = tx.fetchone(count_sql, count_params)
+            late = _overdue_of(tx, [as_uuid(r["id"]) for r in rows[:limit]])
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = None
@@ -400,7 +405,7 @@ class CustomerListView:
             next_cursor = encode_cursor([last[column], last["id"]])
         matches = int(total_row["total"]) if total_row else 0
         return CustomerPage(
-            items=[_summary(r) for r in rows],
+            items=[_summary(r, as_uuid(r["id"]) in late) for r in rows],
             next_cursor=next_cursor,
             total=min(matches, TOTAL_CAP),
             total_capped=matches > TOTAL_CAP,
@@ -416,6 +421,7 @@ class CustomerListView:
         sort: str = "name",
         limit: int = 50,
         cursor: str | None = None,
+        overdue_at: datetime | None = None,
     ) -> tuple[str, list[Any], str, list[Any]]:
         """The page's query and the capped count's, with their parameters (`make bench`
         sends the same two straight to the database as its baseline)."""
@@ -433,6 +439,9 @@ class CustomerListView:
         if status:
             where.append("status = %s")
             params.append(status)
+        if overdue_at is not None:
+            where.append(f"id IN ({overdue_customers_sql()})")
+            params.extend([overdue_at, overdue_at])
         filters = " AND ".join(where)
         keyset = ""
         keyset_params: list[Any] = []
@@ -467,7 +476,11 @@ class CustomerListView:
                 f"SELECT {COLUMNS} FROM {TABLE} WHERE id = %s AND organization_id = %s",
                 (customer_id, organization_id),
             )
-        return _summary(row) if row else None
+        if row is None:
+            return None
+        with self.database.reading() as tx:
+            late = _overdue_of(tx, [customer_id])
+        return _summary(row, customer_id in late)
 
     def status_counts(self, organization_id: UUID) -> dict[str, int]:
         with self.database.reading() as tx:
@@ -481,7 +494,19 @@ class CustomerListView:
         return counts
 
 
-def _summary(row: Row) -> CustomerSummary:
+def _overdue_of(tx: Transaction, customer_ids: list[UUID]) -> set[UUID]:
+    """Those of `customer_ids` with an overdue link (none before the detail's tables exist)."""
+    if not customer_ids or not table_exists(tx, LINK_DUE):
+        return set()
+    now = datetime.now(UTC)
+    rows = tx.fetchall(
+        f"{overdue_customers_sql()} AND customer_id IN ({placeholders(len(customer_ids))})",
+        [now, now, *customer_ids],
+    )
+    return {as_uuid(r["customer_id"]) for r in rows}
+
+
+def _summary(row: Row, overdue: bool = False) -> CustomerSummary:
     created_at = as_datetime(row["created_at"])
     updated_at = as_datetime(row["updated_at"])
     assert created_at is not None and updated_at is not None
@@ -496,4 +521,5 @@ def _summary(row: Row) -> CustomerSummary:
         last_upload_at=as_datetime(row["last_upload_at"]),
         created_at=created_at,
         updated_at=updated_at,
+        overdue=overdue,
     )

@@ -49,6 +49,7 @@ def summary(row: SummaryRow) -> schemas.CustomerSummary:
         file_count=row.file_count,
         last_upload_at=row.last_upload_at,
         created_at=row.created_at,
+        overdue=row.overdue,
     )
 
 
@@ -68,6 +69,7 @@ def summary_from_aggregate(
         file_count=counted.file_count if counted else 0,
         last_upload_at=counted.last_upload_at if counted else None,
         created_at=customer.created_on,
+        overdue=counted.overdue if counted else False,
     )
 
 
@@ -172,8 +174,11 @@ class CustomerController(Controller):
         sort: FromQuery[str] = "name",
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+        overdue: FromQuery[bool] = False,
     ) -> Response[schemas.CustomerPage]:
-        """Search name, e-mail and company at once; filter by status; sort; page by cursor."""
+        """Search name, e-mail and company at once; filter by status and by `overdue=true`
+        ("überfällig": an active link past its due date with documents missing); sort; page
+        by cursor."""
         problems: dict[str, str | Problem] = {}
         if status is not None and status not in {s.value for s in CustomerStatus}:
             problems["status"] = "must be one of open, partial, complete"
@@ -191,6 +196,7 @@ class CustomerController(Controller):
                 sort=sort,
                 limit=limit,
                 cursor=cursor,
+                overdue=overdue,
             )
         except ValueError:
             raise InvalidValue.single("cursor", "is not a cursor from this list") from None
@@ -248,6 +254,7 @@ class CustomerController(Controller):
             sent_files=[sent_file_from_row(f, base) for f in sent_files],
             active_links=[link_from_row(link, base) for link in links],
             recent_files=[file_from_row(f) for f in files[:5]],
+            overdue=row.overdue,
         )
         return Response(body, headers=fresh_headers(fresh))
 

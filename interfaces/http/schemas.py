@@ -92,6 +92,8 @@ class CustomerSummary(msgspec.Struct):
     file_count: int
     last_upload_at: datetime | None
     created_at: datetime
+    # An active link of the customer is past its `due_at` with documents missing ("überfällig").
+    overdue: bool = False
 
 
 class Note(msgspec.Struct):
@@ -117,6 +119,7 @@ class CustomerDetail(msgspec.Struct):
     sent_files: list[SentFile]
     active_links: list[Link]
     recent_files: list[File]
+    overdue: bool = False
 
 
 class CustomerPage(msgspec.Struct):

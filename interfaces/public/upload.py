@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -108,6 +109,8 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "allowed_types": fmt.types(link.allowed_types),
         "accept": ",".join(link.allowed_types),
         "expires": fmt.datetime(link.expires_at),
+        "due": fmt.date(link.due_at) if link.due_at else None,
+        "overdue": link.overdue(datetime.now(UTC)),
         "too_large": refusal_text(
             "file_too_large", lang, {"filename": "{filename}", "max_size": max_size}
         ),

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.support.api import Account
-from tests.support.uploads import create_link
+from tests.support.uploads import create_link, pdf_bytes, upload
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -95,3 +96,35 @@ def test_a_reminder_by_hand(account: Account, other_account: Account) -> None:
         for t in texts
     ), texts
     assert any(t.startswith("Upload-Link „ohne Titel“: fällig bis ") for t in texts), texts
+
+
+def test_overdue_customers_are_marked_and_filterable(
+    account: Account, other_account: Account, http: httpx.Client
+) -> None:
+    late = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    on_time = account.create_customer("Ayşe Yılmaz 🌷", email="ayse@example.com")
+    link = create_link(
+        account, late["id"], requested_items=["Kündigung – 2024"], due_at=in_days(1.5 / 86400)
+    )
+    create_link(account, on_time["id"], requested_items=["Mietvertrag"], due_at=in_days(10))
+    other = other_account.create_customer("Fremd GmbH")
+    create_link(other_account, other["id"], due_at=in_days(1.5 / 86400))
+    time.sleep(2)
+
+    listed = {c["name"]: c["overdue"] for c in account.get("/api/v1/customers").json()["items"]}
+    assert listed == {"Jürgen Straße": True, "Ayşe Yılmaz 🌷": False}
+    filtered = account.get("/api/v1/customers", params={"overdue": "true"}).json()
+    assert [c["name"] for c in filtered["items"]] == ["Jürgen Straße"] and filtered["total"] == 1
+    assert account.get(f"/api/v1/customers/{late['id']}").json()["overdue"] is True
+    # Another organisation's overdue customers stay its own.
+    theirs = other_account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"]
+    assert [c["name"] for c in theirs] == ["Fremd GmbH"]
+    assert other_account.get(f"/api/v1/customers/{late['id']}").status_code == 404
+
+    # The missing document arrives: no longer overdue.
+    [item] = link["requested_items"]
+    sent = upload(http, link, ("Kündigung – 2024.pdf", pdf_bytes()), data={"item_id": item["id"]})
+    assert sent.status_code == 201, sent.text
+    assert account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"] == []
+    bad = account.get("/api/v1/customers", params={"overdue": "vielleicht"})
+    assert bad.status_code in (400, 422) and "overdue" in bad.text

@@ -121,9 +121,9 @@ def staff_page_shows_the_scan(
         )
         assert signed.status_code == 303, signed.text
         page = browser.get(f"/customers/{customer_id}").text
-        assert "Virenprüfung: <span class=\"badge scan-infected\">infiziert</span>" in page
+        assert 'Virenprüfung: <span class="badge scan-infected">infiziert</span>' in page
         assert "Schadsoftware gefunden (Eicar-Test-Signature" in page
-        assert "<span class=\"badge scan-clean\">sauber</span>" in page
+        assert '<span class="badge scan-clean">sauber</span>' in page
         assert f"/files/{infected}/download" not in page
         assert f"/files/{infected}/preview" not in page
         assert f"/files/{clean}/download" in page

@@ -1,0 +1,46 @@
+"""The client's upload page shows the due date in the organisation's words and time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.accessibility import assert_accessible
+from tests.support.api import Account
+from tests.support.uploads import create_link
+
+
+def test_the_client_page_shows_the_due_date(account: Account, browser: Browser) -> None:
+    customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    due = datetime.now(UTC) + timedelta(days=9)
+    link = create_link(
+        account,
+        customer["id"],
+        title="Einkommensteuer 2025",
+        requested_items=["Lohnsteuerbescheinigung 2025", "Kündigung – 2024"],
+        due_at=due.isoformat(),
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = context.new_page()
+    page.goto(link["url"])
+    local = due.astimezone(ZoneInfo("Europe/Berlin"))
+    expect(page.locator(".due")).to_have_text(
+        f"Bitte senden Sie Ihre Unterlagen bis zum {local:%d.%m.%Y}."
+    )
+    assert_accessible(page)
+    page.goto(link["url"] + "?lang=en")
+    expect(page.locator(".due")).to_contain_text("Please send your documents by")
+    context.close()
+
+
+def test_no_due_date_no_line(account: Account, browser: Browser) -> None:
+    customer = account.create_customer("Ayşe Yılmaz")
+    link = create_link(account, customer["id"])
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.goto(link["url"])
+    expect(page.locator(".limits")).to_contain_text("gültig bis")
+    expect(page.locator(".due")).to_have_count(0)
+    context.close()
