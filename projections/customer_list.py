@@ -482,6 +482,19 @@ class CustomerListView:
             late = _overdue_of(tx, [customer_id])
         return _summary(row, customer_id in late)
 
+    def overdue_count(self, organization_id: UUID) -> int:
+        """Customers of the organisation with an overdue link ("überfällig")."""
+        now = datetime.now(UTC)
+        with self.database.reading() as tx:
+            if not table_exists(tx, LINK_DUE):
+                return 0
+            row = tx.fetchone(
+                f"SELECT count(*) AS n FROM {TABLE} WHERE organization_id = %s"
+                f" AND id IN ({overdue_customers_sql()})",
+                (organization_id, now, now),
+            )
+        return int(row["n"]) if row else 0
+
     def status_counts(self, organization_id: UUID) -> dict[str, int]:
         with self.database.reading() as tx:
             rows = tx.fetchall(

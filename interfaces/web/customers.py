@@ -33,6 +33,7 @@ from projections.customer_list import CustomerPage
 
 PAGE_SIZE = 25
 STATUSES = ("open", "partial", "complete")
+OVERDUE = "overdue"
 #: The overview's sort choices and the customer list's sort keys behind them.
 SORTS = {"name": "name", "created": "-created_at", "last_upload": "-last_upload_at"}
 # Previous pages' cursors ride along in the URL (`trail`) so that "previous" works with
@@ -59,7 +60,8 @@ class Listing:
         except InvalidValue:
             self.q_refused, self.q = True, ""
         status = query.get("status")
-        self.status = status if status in STATUSES else None
+        # "overdue" is a tab like the statuses, but a filter of its own.
+        self.status = status if status in (*STATUSES, OVERDUE) else None
         sort = query.get("sort")
         self.sort = sort if sort in SORTS else "name"
         cursor = query.get("cursor") or ""
@@ -115,6 +117,7 @@ class CustomerPages(Controller):
         fresh = wait_for_writes(consistency, principal)
         found = self._search(services, principal.organization_id, listing)
         counts = services.customer_list.status_counts(principal.organization_id)
+        overdue = services.customer_list.overdue_count(principal.organization_id)
         first = len(listing.trail) * PAGE_SIZE + 1 if listing.cursor else 1
         context = {
             "listing": listing,
@@ -123,9 +126,9 @@ class CustomerPages(Controller):
             "total_capped": found.total_capped,
             "shown_from": first,
             "shown_to": first + len(found.items) - 1,
-            "counts": {"all": sum(counts.values()), **counts},
+            "counts": {"all": sum(counts.values()), **counts, OVERDUE: overdue},
             "tabs": [(None, listing.url(status=None))]
-            + [(s, listing.url(status=s)) for s in STATUSES],
+            + [(s, listing.url(status=s)) for s in (*STATUSES, OVERDUE)],
             "next_url": listing.next_url(found.next_cursor),
             "previous_url": listing.previous_url() if listing.cursor else None,
             "first_url": listing.url() if listing.cursor else None,
@@ -144,7 +147,8 @@ class CustomerPages(Controller):
         search = services.customer_list.search
         arguments: dict[str, Any] = {
             "q": listing.q or None,
-            "status": listing.status,
+            "status": None if listing.status == OVERDUE else listing.status,
+            "overdue": listing.status == OVERDUE,
             "sort": SORTS[listing.sort],
             "limit": PAGE_SIZE,
         }

@@ -80,6 +80,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_open": "Offen",
         "status_partial": "Teilweise",
         "status_complete": "Vollständig",
+        "status_overdue": "Überfällig",
         # New customer
         "new_customer_title": "Neuen Kunden anlegen",
         "new_customer_intro": "Fügen Sie einen neuen Kontakt zu Ihrer Organisation hinzu.",
@@ -390,6 +391,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_open": "Open",
         "status_partial": "Partial",
         "status_complete": "Complete",
+        "status_overdue": "Overdue",
         "new_customer_title": "Create a new customer",
         "new_customer_intro": "Add a new contact to your organisation.",
         "name": "Name",

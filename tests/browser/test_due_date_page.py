@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
+from tests.browser.test_staff_pages import sign_in
 from tests.support.api import Account
 from tests.support.uploads import create_link
 
@@ -43,4 +45,29 @@ def test_no_due_date_no_line(account: Account, browser: Browser) -> None:
     page.goto(link["url"])
     expect(page.locator(".limits")).to_contain_text("gültig bis")
     expect(page.locator(".due")).to_have_count(0)
+    context.close()
+
+
+def test_staff_see_overdue_customers_marked_and_filter_them(
+    account: Account, base_url: str, browser: Browser
+) -> None:
+    late = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    account.create_customer("Ayşe Yılmaz", email="ayse@example.com")
+    soon = datetime.now(UTC) + timedelta(seconds=1.5)
+    create_link(account, late["id"], requested_items=["Kündigung – 2024"], due_at=soon.isoformat())
+    time.sleep(2)
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    sign_in(page, base_url, account.email)
+    rows = page.locator("#customer-table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-overdue]")).to_have_count(1)
+    expect(rows.filter(has=page.locator("[data-overdue]"))).to_contain_text("Jürgen Straße")
+    tab = page.locator('a[data-status="overdue"]')
+    expect(tab).to_contain_text("Überfällig")
+    expect(tab.locator(".count")).to_have_text("1")
+    tab.click()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Jürgen Straße")
+    assert_accessible(page)
     context.close()
