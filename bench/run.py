@@ -42,6 +42,7 @@ from bench.dataset import Population
 from bench.encryption import BENCH_MASTER_KEY
 from bench.load import LoadGenerator, LoadResult, load_generator
 from bench.postgres import free_connections, scratch_database
+from bench.processes import measure_processes
 from bench.results import Figure, interleave, table, write_results
 from bench.round_trips import CountingProxy, cpu_seconds, database_backends_cpu_seconds
 from bench.s3_server import REGION, s3_server
@@ -389,6 +390,66 @@ def encryption_scenario(
         creates.tool = "create_customer commands in the harness, with and without encryption"
 
 
+def two_processes(
+    load: LoadGenerator,
+    sizes: Sizes,
+    server_settings: dict[str, str],
+    work: Path,
+    population: Population,
+    processes: Sequence[Figure],
+) -> None:
+    """Creates and searches from the same clients against one API process and two."""
+    with (
+        running_server(server_settings, work / "server-a.log") as first,
+        running_server(
+            {**server_settings, "DOCINTAKE_DATA_DIR": str(work / "server-b")},
+            work / "server-b.log",
+        ) as second,
+    ):
+        measure_processes(
+            load,
+            first.url,
+            second.url,
+            sizes,
+            [t.token for t in population.writers],
+            population.search_token,
+            *processes,
+        )
+
+
+def processes_scenario(
+    load: LoadGenerator, sizes: Sizes, figures: dict[str, Figure], work: Path, clock: Clock
+) -> None:
+    """Only the 1-against-2-processes figures (`--only-processes`), on their own data."""
+    processes = [figures[name] for name in planned.PROCESSES]
+    with (
+        section(clock, "preparing the database and the data", processes),
+        scratch_database("processes") as database_url,
+    ):
+        services = bootstrap(
+            Settings(
+                database_url=database_url,
+                data_dir=work / "harness",
+                run_projections=False,
+                master_key=BENCH_MASTER_KEY,
+            ),
+            pool_size=HARNESS_POOL,
+        )
+        try:
+            population = dataset.populate(services.app, database_url, sizes, clock.say)
+            build_read_models(services, clock)
+        finally:
+            services.close()
+        server_settings = {
+            "DOCINTAKE_DATABASE_URL": database_url,
+            "DOCINTAKE_MASTER_KEY": BENCH_MASTER_KEY.encoded(),
+            "DOCINTAKE_DATA_DIR": str(work / "server"),
+            "DOCINTAKE_BENCH_ROUTES": "true",
+        }
+        with section(clock, "1 against 2 API processes on the same database", processes):
+            two_processes(load, sizes, server_settings, work, population, processes)
+
+
 def main_scenario(
     load: LoadGenerator, sizes: Sizes, figures: dict[str, Figure], work: Path, clock: Clock
 ) -> None:
@@ -398,7 +459,8 @@ def main_scenario(
     loading = [figures[name] for name in planned.LOADING]
     cost = [figures[name] for name in planned.COST]
     ryw = figures[planned.READ_YOUR_WRITES]
-    everything = [*creates, *searches, *loading, ryw, *cost]
+    processes = [figures[name] for name in planned.PROCESSES]
+    everything = [*creates, *searches, *loading, ryw, *cost, *processes]
     with (
         section(clock, "preparing the database and the data", everything),
         scratch_database("main") as database_url,
@@ -432,6 +494,8 @@ def main_scenario(
                     measure_creates(load, server.url, database_url, sizes, population, figures)
                 with section(clock, "read-your-writes figure", [ryw]):
                     measure_read_your_writes(services, server.url, sizes, population, ryw)
+            with section(clock, "1 against 2 API processes on the same database", processes):
+                two_processes(load, sizes, server_settings, work, population, processes)
             with section(clock, "cost of a create, idle server (through a counting proxy)", cost):
                 measure_cost(database_url, work, sizes, population, figures, clock)
         finally:
@@ -585,6 +649,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--load", choices=("wrk", "python"), default="wrk", help="load generator (default wrk)"
     )
+    parser.add_argument(
+        "--only-processes",
+        action="store_true",
+        help="only the 1-against-2-API-processes figures (their own data)",
+    )
     arguments = parser.parse_args(argv)
     sizes = QUICK if arguments.quick else FULL
     clock = Clock()
@@ -598,6 +667,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="docintake-bench-") as temporary:
             work = Path(temporary)
+            if arguments.only_processes:
+                figures = {name: figures[name] for name in planned.PROCESSES}
+                processes_scenario(load, sizes, figures, work, clock)
+                return 0
             rebuild_scenario(sizes, figures[planned.REBUILD], work, clock)
             main_scenario(load, sizes, figures, work, clock)
             embedded_scenario(load, sizes, figures, work, clock)
