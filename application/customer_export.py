@@ -1,16 +1,16 @@
 """Everything stored about one customer in one ZIP (GDPR Art. 15: right of access).
 
 Details, notes, links and both kinds of files, plus the history in plain words.
-Streamed: the archive is written as it is sent (ZIP with data descriptors), each
+Streamed: the archive is written as it is sent (`application.zip_stream`), each
 file read and decrypted a segment at a time, so a customer with gigabytes of
-files costs the server no more memory than one with a few.
+files costs the server no more memory than one with a few. Files found infected
+or not scanned yet are left out (they are never handed out); `kunde.json` lists
+them with their scan state.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -20,30 +20,12 @@ from application.docintake import DocIntake
 from application.history import plain
 from application.permissions import Action, authorize
 from application.principal import Principal
+from application.zip_stream import StreamingZip, unique_name
 from domain.file_name import safe_file_name
+from domain.received_file import HANDED_OUT
 from domain.sent_file import SentFile
 from projections.activity import ActivityView
 from projections.customer_detail import CustomerDetailView
-
-ZIP64_FROM = 2**31
-
-
-class _Sink(io.RawIOBase):
-    """Collects what zipfile writes, for the generator to hand on."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
 
 
 def _without_token(row: Any) -> Any:
@@ -53,18 +35,6 @@ def _without_token(row: Any) -> Any:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%d.%m.%Y, %H:%M UTC")
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    candidate, number = name, 2
-    while candidate.casefold() in taken:
-        candidate = f"{stem} ({number}){dot}{suffix}"
-        number += 1
-    taken.add(candidate.casefold())
-    return candidate
 
 
 class CustomerExport:
@@ -101,43 +71,32 @@ class CustomerExport:
         name = safe_file_name(f"Auskunft {customer.name}.zip")
 
         def archive() -> Iterator[bytes]:
-            sink = _Sink()
-            with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
-                zipped.writestr(
-                    "kunde.json", json.dumps(details, ensure_ascii=False, indent=2) + "\n"
-                )
-                zipped.writestr("verlauf.txt", history)
-                yield sink.take()
-                taken: set[str] = set()
-                for item in files:
-                    path = f"eingegangen/{_unique(item.filename, taken)}"
-                    key = f"files/{item.id}"
-                    yield from self._file(zipped, sink, path, item, customer_id, key)
-                for sent_item in sent:
-                    path = f"gesendet/{_unique(sent_item.filename, taken)}"
-                    key = self.app.load(sent_item.id, SentFile).object_key
-                    yield from self._file(zipped, sink, path, sent_item, customer_id, key)
-            yield sink.take()
+            zipped = StreamingZip()
+            yield from zipped.text(
+                "kunde.json", json.dumps(details, ensure_ascii=False, indent=2) + "\n"
+            )
+            yield from zipped.text("verlauf.txt", history)
+            taken: set[str] = set()
+            for item in files:
+                if item.scan_state not in HANDED_OUT:
+                    continue  # infected or not yet scanned: never handed out
+                path = f"eingegangen/{unique_name(item.filename, taken)}"
+                yield from self._file(zipped, path, item, customer_id, f"files/{item.id}")
+            for sent_item in sent:
+                path = f"gesendet/{unique_name(sent_item.filename, taken)}"
+                key = self.app.load(sent_item.id, SentFile).object_key
+                yield from self._file(zipped, path, sent_item, customer_id, key)
+            yield from zipped.close()
 
         return name, archive()
 
     def _file(
-        self,
-        zipped: zipfile.ZipFile,
-        sink: _Sink,
-        path: str,
-        item: Any,
-        customer_id: UUID,
-        key: str,
+        self, zipped: StreamingZip, path: str, item: Any, customer_id: UUID, key: str
     ) -> Iterator[bytes]:
         temporary = f"incoming/{key.rsplit('/', 1)[-1]}"
         content = self.app.read_object(customer_id, key, temporary)
-        info = zipfile.ZipInfo(path, date_time=_zip_time(item))
-        info.compress_type = zipfile.ZIP_STORED  # documents are compressed already
-        with zipped.open(info, "w", force_zip64=item.size >= ZIP64_FROM) as target:
-            for chunk in content:
-                target.write(chunk)
-                yield sink.take()
+        moment: datetime = getattr(item, "uploaded_at", None) or item.created_at
+        yield from zipped.stream(path, content, item.size, moment)
 
     def _history(self, customer_id: UUID) -> str:
         lines = ["Verlauf (neueste Einträge zuerst)", ""]
@@ -148,8 +107,3 @@ class CustomerExport:
             if page.next_cursor is None:
                 return "\n".join(lines) + "\n"
             cursor = page.next_cursor
-
-
-def _zip_time(item: Any) -> tuple[int, int, int, int, int, int]:
-    moment: datetime = getattr(item, "uploaded_at", None) or item.created_at
-    return (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, 0)

@@ -30,6 +30,10 @@ class ScanState(StrEnum):
     SKIPPED = "skipped"
 
 
+#: The scan states in which a file may be handed out.
+HANDED_OUT = frozenset({ScanState.CLEAN.value, ScanState.SKIPPED.value})
+
+
 class FileNotScanned(DomainError):
     """The file has not been found clean yet: nobody may have it before."""
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from litestar.response import Stream
 
 from application.customer_export import CustomerExport
+from application.files_archive import FilesArchive
 from infrastructure.bootstrap import Services
 
 
@@ -51,6 +52,10 @@ def zip_stream(filename: str, content: Iterator[bytes]) -> Stream:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def files_archive(services: Services) -> FilesArchive:
+    return FilesArchive(services.app, services.customer_detail)
 
 
 def customer_export(services: Services) -> CustomerExport:

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
 from application.principal import Principal
@@ -19,7 +19,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
-from interfaces.http.downloads import file_stream
+from interfaces.http.downloads import file_stream, files_archive, zip_stream
 from interfaces.http.multipart_upload import UploadLimits, receive_multipart
 from interfaces.http.presenters import (
     file_from_aggregate,
@@ -50,6 +50,25 @@ class CustomerFileController(Controller):
         return Response(
             schemas.FileList(items=[file_from_row(r) for r in rows]), headers=fresh_headers(fresh)
         )
+
+    @get("/files.zip", sync_to_thread=True)
+    def download_all(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        link_id: FromQuery[UUID | None] = None,
+        file_id: FromQuery[list[UUID] | None] = None,
+    ) -> Stream:
+        """The received files as one ZIP, streamed: a folder per requested document and an
+        index with each file's review; infected and unscanned files are left out and named.
+        `link_id` takes one link's files, `file_id` (repeatable) a selection."""
+        consistency.wait(client_of(principal))
+        name, content = files_archive(services).archive(
+            principal, customer_id, link_id=link_id, file_ids=file_id or ()
+        )
+        return zip_stream(name, content)
 
     @get("/sent-files", sync_to_thread=True)
     def list_sent_files(

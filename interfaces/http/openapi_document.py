@@ -88,7 +88,11 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/files/{file_id}/content"): {403, 409},
 }
 HTML_PAGES = {("get", "/u/{token}"), ("get", "/d/{token}")}
-DOWNLOADS = {("get", "/api/v1/files/{file_id}/content"), ("get", "/d/{token}/content")}
+DOWNLOADS = {
+    ("get", "/api/v1/files/{file_id}/content"),
+    ("get", "/d/{token}/content"),
+    ("get", "/api/v1/customers/{customer_id}/files.zip"),
+}
 
 _FILE = {"type": "string", "format": "binary"}
 BLANK = "^\\s*$"

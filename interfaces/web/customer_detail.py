@@ -9,7 +9,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
 from application.file_previews import PREVIEW_IMAGE_TYPES, file_preview
@@ -20,7 +20,7 @@ from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, problem
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.downloads import customer_export, file_stream, zip_stream
+from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
 from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import FileTooLarge, UploadLimits, receive_multipart
 from interfaces.http.sessions import (
@@ -344,6 +344,22 @@ class CustomerDetailPages(Controller):
         """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
         wait_for_writes(consistency, staff_session.principal)
         return zip_stream(*customer_export(services).export(staff_session.principal, customer_id))
+
+    @get("/files.zip", sync_to_thread=True)
+    def download_all(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        staff_session: NamedDependency[StaffSessionContext],
+        customer_id: FromPath[UUID],
+        link_id: FromQuery[UUID | None] = None,
+    ) -> Stream:
+        """Every received file (or one link's) as one ZIP, streamed."""
+        wait_for_writes(consistency, staff_session.principal)
+        archive = files_archive(services).archive(
+            staff_session.principal, customer_id, link_id=link_id
+        )
+        return zip_stream(*archive)
 
 
 class FilePages(Controller):

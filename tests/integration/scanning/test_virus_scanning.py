@@ -9,7 +9,9 @@ is back.
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -107,6 +109,15 @@ def test_eicar_is_quarantined_and_a_clean_file_becomes_downloadable(
             clean: "clean",
         }
         staff_page_shows_the_scan(client, account, customer_id, infected, clean)
+
+        # Download all leaves the infected file out and names it in the index.
+        archive = zipfile.ZipFile(
+            io.BytesIO(account.get(f"/api/v1/customers/{customer_id}/files.zip").content)
+        )
+        assert sorted(archive.namelist()) == ["Inhalt.txt", "Weitere Dateien/Müller.pdf"]
+        index = archive.read("Inhalt.txt").decode()
+        assert "Nicht enthalten:" in index
+        assert "Kündigung – 2024.txt – Schadsoftware gefunden (Eicar-Test-Signature" in index
 
 
 def staff_page_shows_the_scan(
