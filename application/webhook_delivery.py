@@ -63,6 +63,10 @@ ERROR_MAX_LENGTH = 300
 USER_AGENT = "docintake-webhooks/1"
 
 
+class OutboxRowNotVisible(LookupError):
+    """A delivery job arrived before the outbox row it names was committed."""
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -118,7 +122,11 @@ class WebhookDelivery:
                     f" FROM {DELIVERIES} WHERE id = %s",
                     (delivery_id,),
                 )
-            if row is None or row["state"] != PENDING:
+            if row is None:
+                # On a broker the job is sent before the policy's batch commits: the row
+                # is not visible yet. Raising lets the queue retry it (with its back-off).
+                raise OutboxRowNotVisible(f"webhook delivery {delivery_id} not in the outbox yet")
+            if row["state"] != PENDING:
                 return None
             due = as_datetime(row["next_attempt_at"])
             now = self.clock()

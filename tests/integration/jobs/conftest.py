@@ -32,6 +32,7 @@ from tests.support.jobs import (
 )
 from tests.support.server import free_port, running_server
 from tests.support.smtp_loopback import LoopbackSmtpServer, serve_smtp
+from tests.support.webhooks import keep_webhooks_on_loopback
 
 
 @pytest.fixture(
@@ -87,6 +88,7 @@ def deploy(
             if broker_url is not None:
                 # Few connections: the database server is shared by parallel tests.
                 worker = bootstrap(api.settings, pool_size=2)
+                keep_webhooks_on_loopback(worker)
                 worker.run_job_workers(poll_ms=100)
             try:
                 yield Deployment(api, url, http, worker)
