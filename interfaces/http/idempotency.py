@@ -4,6 +4,7 @@
 - The same key with the same request (method, path, query, body) answers the first answer
   again (status, headers, body; marked `Idempotent-Replayed: true`), for 24 hours, per
   client: the API token or staff session that sent it (so per organisation and token).
+  A request with neither (signup, login) is not protected by a key.
 - The same key with another request: `422 validation_failed`, field `Idempotency-Key`.
 - The same key while its first request still runs: `409 idempotency_key_in_flight`
   (`Retry-After: 1`).
@@ -119,6 +120,12 @@ class IdempotencyKeys:
             return
         body = b"".join(chunks)
         credential = _credential(scope)
+        if not credential:
+            # Keys are per client; without a token or session there is none (and the
+            # route refuses the request, or it is signup or login, where a retry is
+            # refused as a duplicate or just issues another token).
+            await self.app(scope, replay, send)
+            return
         scope_hash = _sha(b"scope", credential)
         key_hash = _sha(b"key", raw_key)
         request_hash = _sha(

@@ -210,3 +210,14 @@ def test_a_retry_after_the_server_was_killed_between_commit_and_answer_records_o
 def _swallow(call: Callable[[], object]) -> None:
     with suppress(httpx.HTTPError):  # the server died under it: the answer is lost
         call()
+
+
+def test_without_a_token_a_key_protects_nothing_and_authentication_comes_first(
+    http: httpx.Client,
+) -> None:
+    for name in ("Anna", "Bernd"):
+        refused = http.post(
+            "/api/v1/customers", json={"name": name}, headers={"Idempotency-Key": "ohne-token"}
+        )
+        assert refused.status_code == 401
+        assert "Idempotent-Replayed" not in refused.headers

@@ -18,7 +18,8 @@ from tests.support.webhooks import Receiver, receiving
 
 
 def test_an_infected_file_is_told_by_webhook_and_inbox(
-    make_services: Callable[..., Services], clamd_server: Clamd  # noqa: F811 - fixture
+    make_services: Callable[..., Services],
+    clamd_server: Clamd,  # noqa: F811 - fixture
 ) -> None:
     services = make_services(
         port=free_port(),
