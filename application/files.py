@@ -19,6 +19,7 @@ from application.upload_links import (
     token_hash,
 )
 from domain.customer import Customer
+from domain.errors import InvalidValue, problem
 from domain.file_name import safe_file_name
 from domain.received_file import ReceivedFile, ReviewState
 from domain.sent_file import SentFile
@@ -40,16 +41,50 @@ class FileCommands(UploadLinkCommands):
         return received
 
     def review_file(
-        self, principal: Principal, file_id: UUID, state: object, comment: object
+        self,
+        principal: Principal,
+        file_id: UUID,
+        state: object,
+        comment: object,
+        *,
+        notify_client: bool = False,
     ) -> Recorded:
-        """Mark a file checked, queried (with a comment) or back to pending."""
+        """Mark a file checked, queried (with a comment) or back to pending.
+
+        The requested document of the file takes the review's state (the client's page
+        shows a question at its document). With `notify_client` and a query, the client
+        is mailed the link's open questions: staff actively send it, so it keeps the rule
+        that clients are only written to when staff send something.
+        """
         authorize(principal, Action.REVIEW_FILES)
         review_state = ReviewState.parse(state)
+        if notify_client and review_state is ReviewState.QUERY:
+            authorize(principal, Action.SEND_LINKS)
 
         def attempt() -> Recorded:
             received = self.file_of(principal, file_id)
+            link = self.load(received.link_id, UploadLink)
             received.review(review_state, comment, principal.user_id)
-            return Recorded(received.id, self.record(received))
+            link.file_reviewed(
+                received.id,
+                received.item_id,
+                received.filename,
+                review_state.value,
+                received.review_comment,
+                principal.user_id,
+            )
+            if notify_client and review_state is ReviewState.QUERY:
+                customer = self.load(received.customer_id, Customer)
+                if not customer.email:
+                    raise InvalidValue.single(
+                        "notify_client",
+                        problem(
+                            "customer_without_email",
+                            "the customer has no e-mail address; give one",
+                        ),
+                    )
+                link.request_questions_send(customer.email, principal.user_id, self.now())
+            return Recorded(received.id, self.record(received, link))
 
         return self.retrying(attempt)
 

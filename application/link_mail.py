@@ -51,6 +51,8 @@ class LinkMail:
     sender_name: str
     sender_email: str | None
     time_zone: str = DEFAULT_TIME_ZONE
+    #: Open follow-up questions (document, question): the mail then asks for answers.
+    questions: tuple[tuple[str, str], ...] = ()
 
 
 _TEXTS = {
@@ -73,6 +75,10 @@ _TEXTS = {
             "Bei Fragen antworten Sie einfach auf diese E-Mail."
         ),
         "sender_no_reply": "Diese E-Mail hat {sender} von {organization} über docintake versandt.",
+        "questions_subject": "{organization}: Rückfrage zu Ihren Unterlagen",
+        "questions": "{organization} hat Rückfragen zu Ihren Unterlagen:",
+        "question_line": "{label}: {question}",
+        "answer_where": "Antworten und Ersatzdateien laden Sie über diese Seite hoch, ohne Konto:",
     },
     "en": {
         "subject": "{organization}: please upload your documents",
@@ -93,6 +99,10 @@ _TEXTS = {
             "If you have questions, just reply to it."
         ),
         "sender_no_reply": "{sender} of {organization} sent this e-mail through docintake.",
+        "questions_subject": "{organization}: a question about your documents",
+        "questions": "{organization} has questions about your documents:",
+        "question_line": "{label}: {question}",
+        "answer_where": "Upload answers and replacement files on this page, no account needed:",
     },
 }
 
@@ -118,6 +128,11 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
 
     subject = one_line(say("subject_titled" if mail.link_title else "subject"))
     asks = say("asks_titled" if mail.link_title else "asks")
+    where = say("where")
+    if mail.questions:
+        subject = one_line(say("questions_subject"))
+        asks = say("questions")
+        where = say("answer_where")
     closing = say("sender" if mail.sender_email else "sender_no_reply")
     notes = [say("until")]
     if mail.password_protected:
@@ -126,20 +141,27 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
 
     text_parts = [say("greeting"), asks]
     html_parts = [f"<p>{escape(say('greeting'))}</p>", f"<p>{escape(asks)}</p>"]
-    if mail.personal_message:
+    if mail.personal_message and not mail.questions:
         text_parts.append(mail.personal_message)
         paragraph = "<br>".join(escape(line) for line in mail.personal_message.splitlines())
         html_parts.append(f"<p>{paragraph}</p>")
-    if mail.requested_items:
+    if mail.questions:
+        lines = [
+            texts["question_line"].format(label=label, question=question)
+            for label, question in mail.questions
+        ]
+        text_parts.append("\n".join(f"- {line}" for line in lines))
+        html_parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
+    elif mail.requested_items:
         text_parts.append(
             say("items") + "\n" + "\n".join(f"- {item}" for item in mail.requested_items)
         )
         items = "".join(f"<li>{escape(item)}</li>" for item in mail.requested_items)
         html_parts.append(f"<p>{escape(say('items'))}</p><ul>{items}</ul>")
-    text_parts.append(f"{say('where')}\n{mail.link_url}")
+    text_parts.append(f"{where}\n{mail.link_url}")
     url = escape(mail.link_url, quote=True)
     # The visible text is the URL itself: the client sees where the link goes.
-    html_parts.append(f'<p>{escape(say("where"))}<br><a href="{url}">{url}</a></p>')
+    html_parts.append(f'<p>{escape(where)}<br><a href="{url}">{url}</a></p>')
     text_parts.extend(notes)
     html_parts.extend(f"<p>{escape(note)}</p>" for note in notes)
     text_parts.append(closing)

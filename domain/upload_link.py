@@ -50,6 +50,19 @@ class LinkNotActive(DomainError):
     code = "conflict"
 
 
+def item_state_of(received: int, review: dict[str, str] | None) -> str:
+    """One word for a requested document: `missing`, `received`, `checked` or `query` (the
+    latest review of its files decides, a file sent after it makes it `received` again)."""
+    if review is not None and review.get("state") in {"checked", "query"}:
+        return review["state"]
+    return "received" if received > 0 else "missing"
+
+
+class NoOpenQuestions(DomainError):
+    code = "conflict"
+    text_code = "no_open_questions"
+
+
 def allowed_types(value: object, field: str = "allowed_types") -> list[str]:
     """MIME types or `type/*`; an empty list allows every type."""
     if value is None:
@@ -171,6 +184,45 @@ class UploadLink(Aggregate):
         message: str | None
         actor_id: UUID
 
+    class QuestionsSendRequested(Aggregate.Event):
+        """Staff asked to mail the client the link's open follow-up questions (the link mail
+        job sends it; its outcome is recorded like a link mail's)."""
+
+        customer_id: UUID
+        to: str
+        message: str | None
+        actor_id: UUID
+
+    class ItemQueried(Aggregate.Event):
+        """A file for a requested document got a follow-up question ("Rückfrage")."""
+
+        customer_id: UUID
+        item_id: UUID | None
+        file_id: UUID
+        question: str
+        filename: str
+        actor_id: UUID
+
+    class ItemChecked(Aggregate.Event):
+        customer_id: UUID
+        item_id: UUID | None
+        file_id: UUID
+        actor_id: UUID
+
+    class ItemReviewReset(Aggregate.Event):
+        customer_id: UUID
+        item_id: UUID | None
+        file_id: UUID
+        actor_id: UUID
+
+    class QueryAnswered(Aggregate.Event):
+        """The client sent a file for a document with an open question: the answer."""
+
+        customer_id: UUID
+        item_id: UUID
+        file_id: UUID
+        question: str
+
     class UploadLinkSent(Aggregate.Event):
         customer_id: UUID
         to: str
@@ -281,6 +333,11 @@ class UploadLink(Aggregate):
         self.password_failures = 0
         self.upload_count = 0
         self.received_items: dict[str, int] = {}
+        # Requested item id (or "file:" + file id for a file of no item) -> the latest
+        # review of its files: {"state": "checked" | "query", "file_id", "question", "filename"}.
+        self.reviews: dict[str, dict[str, str]] = {}
+        # Requested item id -> the question the client's last file for it answered.
+        self.answered: dict[str, str] = {}
         self.last_sent_at: datetime | None = None
         self.last_sent_to: str | None = None
         self.send_failure: str | None = None
@@ -314,9 +371,26 @@ class UploadLink(Aggregate):
     def files_left(self) -> int | None:
         return None if self.max_files is None else max(0, self.max_files - self.upload_count)
 
+    def files_acceptable(self) -> int | None:
+        """How many files one request may bring: those left, and one answer per document
+        with an open question (answers are taken even when the link is full)."""
+        left = self.files_left()
+        if left is None:
+            return None
+        answers = sum(1 for key in self.reviews if self.open_question_for(key) is not None)
+        return left + answers
+
+    def open_question_for(self, key: str) -> str | None:
+        review = self.reviews.get(key)
+        if review and review["state"] == "query" and not key.startswith("file:"):
+            return review["question"]
+        return None
+
     def receive(self, file_id: UUID, item_id: UUID | None, now: datetime) -> None:
         self.refuse_if_unusable(now)
-        if self.max_files is not None and self.upload_count >= self.max_files:
+        # A replacement for a document with an open question is always taken.
+        answers = self.open_question(item_id)
+        if answers is None and self.max_files is not None and self.upload_count >= self.max_files:
             raise MaxFilesReached(
                 f"This link takes at most {self.max_files} files.", count=self.max_files
             )
@@ -325,6 +399,124 @@ class UploadLink(Aggregate):
                 "item_id", problem("not_requested_item", "is not a requested item of this link")
             )
         self._upload_received(customer_id=self.customer_id, file_id=file_id, item_id=item_id)
+        if answers is not None and item_id is not None:
+            self._query_answered(
+                customer_id=self.customer_id, item_id=item_id, file_id=file_id, question=answers
+            )
+
+    # Follow-up questions ("Rückfrage") ---------------------------------------------
+
+    def open_question(self, item_id: UUID | None) -> str | None:
+        """The question open on a requested document, if any."""
+        review = self.reviews.get(str(item_id)) if item_id is not None else None
+        return review["question"] if review and review["state"] == "query" else None
+
+    def item_state(self, item_id: str) -> str:
+        """`missing`, `received`, `checked` or `query`: one word for a requested document."""
+        return item_state_of(self.received_items.get(item_id, 0), self.reviews.get(item_id))
+
+    def open_questions(self) -> list[dict[str, str]]:
+        """Every open question: {key, label (the document, or the file's name), question}."""
+        labels = {str(item["id"]): str(item["label"]) for item in self.requested_items}
+        return [
+            {
+                "key": key,
+                "label": labels.get(key, review.get("filename", "")),
+                "question": review["question"],
+            }
+            for key, review in self.reviews.items()
+            if review["state"] == "query"
+        ]
+
+    def file_reviewed(
+        self,
+        file_id: UUID,
+        item_id: UUID | None,
+        filename: str,
+        state: str,
+        comment: str | None,
+        actor_id: UUID,
+    ) -> None:
+        """A file of this link was reviewed: its document's state follows the latest review."""
+        key = self._review_key(item_id, file_id)
+        customer_id = self.customer_id
+        if state == "query":
+            self._item_queried(
+                customer_id=customer_id,
+                item_id=item_id,
+                file_id=file_id,
+                question=comment or "",
+                filename=filename,
+                actor_id=actor_id,
+            )
+        elif state == "checked":
+            self._item_checked(
+                customer_id=customer_id, item_id=item_id, file_id=file_id, actor_id=actor_id
+            )
+        elif self.reviews.get(key, {}).get("file_id") == file_id.hex:
+            self._item_review_reset(
+                customer_id=customer_id, item_id=item_id, file_id=file_id, actor_id=actor_id
+            )
+
+    @staticmethod
+    def _review_key(item_id: UUID | None, file_id: UUID) -> str:
+        return str(item_id) if item_id is not None else f"file:{file_id.hex}"
+
+    @event(ItemQueried)
+    def _item_queried(
+        self,
+        customer_id: UUID,
+        item_id: UUID | None,
+        file_id: UUID,
+        question: str,
+        filename: str,
+        actor_id: UUID,
+    ) -> None:
+        self.reviews[self._review_key(item_id, file_id)] = {
+            "state": "query",
+            "file_id": file_id.hex,
+            "question": question,
+            "filename": filename,
+        }
+
+    @event(ItemChecked)
+    def _item_checked(
+        self, customer_id: UUID, item_id: UUID | None, file_id: UUID, actor_id: UUID
+    ) -> None:
+        self.reviews[self._review_key(item_id, file_id)] = {
+            "state": "checked",
+            "file_id": file_id.hex,
+            "question": "",
+        }
+
+    @event(ItemReviewReset)
+    def _item_review_reset(
+        self, customer_id: UUID, item_id: UUID | None, file_id: UUID, actor_id: UUID
+    ) -> None:
+        self.reviews.pop(self._review_key(item_id, file_id), None)
+
+    @event(QueryAnswered)
+    def _query_answered(
+        self, customer_id: UUID, item_id: UUID, file_id: UUID, question: str
+    ) -> None:
+        self.reviews.pop(str(item_id), None)
+        self.answered[str(item_id)] = question
+
+    def request_questions_send(self, to: str, actor_id: UUID, now: datetime) -> None:
+        """Mail the client the open questions (staff chose to tell them now)."""
+        if self.status(now) != "active":
+            raise LinkNotActive("Only an active link can be sent.")
+        if not self.open_questions():
+            raise NoOpenQuestions("This link has no open question to send.")
+        self._questions_send_requested(
+            customer_id=self.customer_id, to=to, message=None, actor_id=actor_id
+        )
+
+    @event(QuestionsSendRequested)
+    def _questions_send_requested(
+        self, customer_id: UUID, to: str, message: str | None, actor_id: UUID
+    ) -> None:
+        pass
 
     @event(UploadReceived)
     def _upload_received(self, customer_id: UUID, file_id: UUID, item_id: UUID | None) -> None:
@@ -343,9 +535,11 @@ class UploadLink(Aggregate):
         self, customer_id: UUID, file_id: UUID, item_id: UUID | None, actor_id: UUID
     ) -> None:
         self.upload_count = max(0, self.upload_count - 1)
+        key = self._review_key(item_id, file_id)
+        if self.reviews.get(key, {}).get("file_id") == file_id.hex:
+            self.reviews.pop(key)
         if item_id is not None:
-            key = str(item_id)
-            self.received_items[key] = max(0, self.received_items.get(key, 0) - 1)
+            self.received_items[str(item_id)] = max(0, self.received_items.get(str(item_id), 0) - 1)
 
     def password_failed(self) -> None:
         self._password_attempt_failed(customer_id=self.customer_id)

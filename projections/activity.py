@@ -132,6 +132,10 @@ def _link_sent(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link(e, subjects), "to": e.to}
 
 
+def _query_answered(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link(e, subjects), "file_id": e.file_id, "question": e.question}
+
+
 def _link_send_failed(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link_sent(e, subjects), "reason": e.reason}
 
@@ -196,8 +200,10 @@ DESCRIBERS: dict[type, Describer] = {
     Customer.StatusChanged: _status_changed,
     Customer.NoteAdded: _note_added,
     UploadLink.UploadLinkCreated: _link_created,
-    UploadLink.UploadLinkSendRequested: _link_sent,
+    # A send is one entry: "gesendet" (or its failure), not also the request before it.
+    UploadLink.QuestionsSendRequested: _link_sent,
     UploadLink.UploadLinkSent: _link_sent,
+    UploadLink.QueryAnswered: _query_answered,
     UploadLink.UploadLinkSendFailed: _link_send_failed,
     UploadLink.UploadLinkRevoked: _link,
     UploadLink.UploadLinkExpired: _link,

@@ -57,6 +57,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Versand des Upload-Links „{title}“ an {to} angestoßen",
         "en": "Upload link “{title}” queued for sending to {to}",
     },
+    "QuestionsSendRequested": {
+        "de": "Rückfragen zum Upload-Link „{title}“ per E-Mail an {to}",
+        "en": "Questions about upload link “{title}” e-mailed to {to}",
+    },
+    "QueryAnswered": {
+        "de": "Rückfrage beantwortet (neue Datei): {question}",
+        "en": "Query answered (new file): {question}",
+    },
     "UploadLinkSent": {
         "de": "Upload-Link „{title}“ an {to} gesendet",
         "en": "Upload link “{title}” sent to {to}",

@@ -116,6 +116,10 @@ class CustomerDetailProjection:
             UploadLink.UploadLinkCreated: self._link_created,
             UploadLink.UploadReceived: self._upload_received,
             UploadLink.UploadRemoved: self._upload_removed,
+            UploadLink.ItemQueried: self._item_review,
+            UploadLink.ItemChecked: self._item_review,
+            UploadLink.ItemReviewReset: self._item_review,
+            UploadLink.QueryAnswered: self._item_review,
             UploadLink.UploadLinkRevoked: self._link_status("revoked"),
             UploadLink.UploadLinkExpired: self._link_status("expired"),
             UploadLink.UploadLinkLocked: self._link_locked(True),
@@ -264,6 +268,8 @@ class CustomerDetailProjection:
         for item in items:
             if e.item_id is not None and item["id"] == str(e.item_id):
                 item["received"] = max(0, item["received"] + step)
+                if step < 0 and item.get("review", {}).get("file_id") == str(e.file_id):
+                    item.pop("review", None)
         tx.execute(
             f"UPDATE {LINKS}{suffix} SET requested_items = %s, upload_count = %s WHERE id = %s",
             (json.dumps(items), max(0, int(row["upload_count"]) + step), e.originator_id),
@@ -272,6 +278,38 @@ class CustomerDetailProjection:
 
     def _upload_received(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._count_item(tx, suffix, e, +1)
+
+    def _item_review(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        """A requested document's review: its state and open question live with the item."""
+        if e.item_id is None:
+            return  # a file of no document: its own review row says it
+        row = tx.fetchone(
+            f"SELECT requested_items FROM {LINKS}{suffix} WHERE id = %s", (e.originator_id,)
+        )
+        if row is None:
+            return
+        items = json.loads(row["requested_items"])
+        for item in items:
+            if item["id"] != str(e.item_id):
+                continue
+            if isinstance(e, UploadLink.ItemQueried):
+                item["review"] = {
+                    "state": "query",
+                    "question": e.question,
+                    "file_id": str(e.file_id),
+                }
+                item.pop("answered", None)
+            elif isinstance(e, UploadLink.ItemChecked):
+                item["review"] = {"state": "checked", "file_id": str(e.file_id)}
+            elif isinstance(e, UploadLink.QueryAnswered):
+                item.pop("review", None)
+                item["answered"] = {"question": e.question, "file_id": str(e.file_id)}
+            elif item.get("review", {}).get("file_id") == str(e.file_id):
+                item.pop("review", None)
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET requested_items = %s WHERE id = %s",
+            (json.dumps(items), e.originator_id),
+        )
 
     def _upload_removed(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._count_item(tx, suffix, e, -1)

@@ -79,7 +79,9 @@ class LinkMailJob:
         events = list(self.app.events.get(link_id, gt=version - 1, lte=version))
         if len(events) == 1 and isinstance(events[0], ErasedEvent):
             return None
-        if len(events) != 1 or not isinstance(events[0], UploadLink.UploadLinkSendRequested):
+        if len(events) != 1 or not isinstance(
+            events[0], (UploadLink.UploadLinkSendRequested, UploadLink.QuestionsSendRequested)
+        ):
             raise LookupError(f"no send request at version {version} of link {link_id}")
         return events[0]
 
@@ -115,6 +117,12 @@ class LinkMailJob:
                     sender_name=sender.display_name,
                     sender_email=sender.email,
                     time_zone=organization.time_zone,
+                    questions=tuple(
+                        (question["label"], question["question"])
+                        for question in link.open_questions()
+                    )
+                    if isinstance(request, UploadLink.QuestionsSendRequested)
+                    else (),
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )

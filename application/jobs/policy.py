@@ -57,6 +57,8 @@ class JobPolicy:
         #: decode to `ErasedEvent`, are met by `erased_customer` below).
         self.reactions: Mapping[type, Reaction] = {
             UploadLink.UploadLinkSendRequested: self._send_link,
+            # Staff sending the open follow-up questions: the same mail job, with them.
+            UploadLink.QuestionsSendRequested: self._send_link,
             ReceivedFile.FileUploaded: self._notify_upload,
             UploadLink.UploadLinkCreated: self._will_expire,
             UploadLink.UploadLinkRevoked: self._wont_expire,

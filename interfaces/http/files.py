@@ -181,8 +181,11 @@ class FileController(Controller):
         file_id: FromPath[UUID],
         data: JSONBody[schemas.ReviewRequest],
     ) -> Response[schemas.File]:
-        """Mark the file `checked`, `query` (with a comment) or back to `pending`."""
-        recorded = services.app.review_file(principal, file_id, data.state, data.comment)
+        """Mark the file `checked`, `query` (with a comment; `notify_client` mails the client
+        the link's open questions) or back to `pending`."""
+        recorded = services.app.review_file(
+            principal, file_id, data.state, data.comment, notify_client=data.notify_client
+        )
         consistency.wrote(client_of(principal), recorded.position)
         received = services.app.file_of(principal, file_id)
         return Response(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from domain.received_file import ReceivedFile
 from domain.reminders import DEFAULT_SCHEDULE, next_reminder
 from domain.sent_file import SentFile
-from domain.upload_link import UploadLink
+from domain.upload_link import UploadLink, item_state_of
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
 
@@ -55,7 +55,7 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
         allowed_types=row.allowed_types,
         password_protected=row.password_protected,
         requested_items=[
-            schemas.RequestedItem(id=i["id"], label=i["label"], received=i["received"] > 0)
+            requested_item(i["id"], i["label"], i["received"], i.get("review"))
             for i in row.requested_items
         ],
         upload_count=row.upload_count,
@@ -69,6 +69,19 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
             sent=row.reminders_sent,
             last_slot=row.last_reminder_slot,
         ),
+    )
+
+
+def requested_item(
+    item_id: str, label: str, received: int, review: dict[str, str] | None
+) -> schemas.RequestedItem:
+    state = item_state_of(received, review)
+    return schemas.RequestedItem(
+        id=item_id,
+        label=label,
+        received=state != "missing",
+        state=state,
+        question=review.get("question") if review and state == "query" else None,
     )
 
 
@@ -88,10 +101,11 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
         allowed_types=link.allowed_types,
         password_protected=link.password_protected,
         requested_items=[
-            schemas.RequestedItem(
-                id=str(i["id"]),
-                label=i["label"],
-                received=link.received_items.get(str(i["id"]), 0) > 0,
+            requested_item(
+                str(i["id"]),
+                i["label"],
+                link.received_items.get(str(i["id"]), 0),
+                link.reviews.get(str(i["id"])),
             )
             for i in link.requested_items
         ],

@@ -164,6 +164,10 @@ class RequestedItem(msgspec.Struct):
     id: str
     label: str
     received: bool
+    # missing | received | checked | query (the latest review of the document's files).
+    state: str = "missing"
+    # The open follow-up question (state `query`), else null.
+    question: str | None = None
 
 
 class ReminderScheduleShape(msgspec.Struct):
@@ -297,6 +301,8 @@ class FileList(msgspec.Struct):
 
 class ReviewRequest(msgspec.Struct, forbid_unknown_fields=True):
     state: Annotated[str, documented.one_of("pending", "checked", "query")]
+    # With `query`: mail the client the link's open questions now (staff sending).
+    notify_client: bool = False
     # Required (not blank) with `query`: the document says so with if/then.
     comment: (
         Annotated[str, documented.text(REVIEW_COMMENT_MAX_LENGTH, required=False, multiline=True)]

@@ -94,7 +94,10 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "title": link.title,
         "message": None if link.password_protected else link.message,
         "items": [] if link.password_protected else items_of(link),
-        "first_missing": next((i["id"] for i in items_of(link) if not i["received"]), None),
+        "first_missing": first_to_send(items_of(link)),
+        "file_questions": []
+        if link.password_protected
+        else [q for q in link.open_questions() if q["key"].startswith("file:")],
         "password_protected": link.password_protected,
         "max_size": fmt.size(max_size),
         "max_size_bytes": max_size,
@@ -121,14 +124,30 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
 
 
 def items_of(link: UploadLink) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": str(item["id"]),
-            "label": item["label"],
-            "received": link.received_items.get(str(item["id"]), 0) > 0,
-        }
-        for item in link.requested_items
-    ]
+    """The requested documents with their state; an open question is shown to the client."""
+    items = []
+    for item in link.requested_items:
+        key = str(item["id"])
+        state = link.item_state(key)
+        items.append(
+            {
+                "id": key,
+                "label": item["label"],
+                "received": state != "missing",
+                "state": state,
+                "question": link.open_question(item["id"]) if state == "query" else None,
+            }
+        )
+    return items
+
+
+def first_to_send(items: list[dict[str, Any]]) -> str | None:
+    """The document the client most likely sends next: an open question, else a missing one."""
+    for wanted in ("query", "missing"):
+        for item in items:
+            if item["state"] == wanted:
+                return str(item["id"])
+    return None
 
 
 class UploadPageController(Controller):
@@ -165,7 +184,13 @@ class UploadPageController(Controller):
         """Check the link's password (header `X-Link-Password`); returns what it unlocks."""
         link = services.app.public_link(token)
         services.app.check_link_password(link, link_password(request), client_address(request))
-        return {"message": link.message, "requested_items": items_of(link)}
+        items = items_of(link)
+        return {
+            "message": link.message,
+            "requested_items": items,
+            "first": first_to_send(items),
+            "file_questions": [q for q in link.open_questions() if q["key"].startswith("file:")],
+        }
 
     @post("/files", status_code=201, request_max_body_size=None)
     async def upload(
@@ -185,7 +210,7 @@ class UploadPageController(Controller):
             if link.password_protected and not header_password:
                 services.app.check_link_password(link, fields.get("password"), address)
 
-        files_left = link.files_left()
+        files_left = link.files_acceptable()
         if files_left == 0:
             raise MaxFilesReached(
                 f"This link takes at most {link.max_files} files.", count=link.max_files

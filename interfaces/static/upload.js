@@ -31,6 +31,8 @@
       if (li.dataset.itemId === itemId) {
         li.className = "received";
         li.querySelector(".mark").textContent = text.received;
+        const question = li.querySelector(".question");
+        if (question) { question.remove(); }
       }
     });
   }
@@ -149,18 +151,28 @@
         document.getElementById("message").textContent = body.message || "";
         const list = document.getElementById("items");
         const select = document.getElementById("item_id");
+        const marks = { missing: text.missing, received: text.received, checked: text.checked, query: text.query };
         body.requested_items.forEach(function (item) {
-          const li = element("li", item.received ? "received" : "missing");
+          const li = element("li", item.state + (item.received ? " received" : ""));
           li.dataset.itemId = item.id;
           li.appendChild(element("span", "label", item.label));
-          li.appendChild(element("span", "mark", item.received ? text.received : text.missing));
+          li.appendChild(element("span", "mark", marks[item.state] || text.missing));
+          if (item.question) {
+            li.appendChild(element("p", "question", text.question.split("{question}").join(item.question)));
+          }
           list.appendChild(li);
           const option = element("option", null, item.label);
           option.value = item.id;
           select.insertBefore(option, select.lastElementChild);
         });
-        const missing = body.requested_items.filter(function (item) { return !item.received; });
-        if (missing.length) { select.value = missing[0].id; }
+        if (body.first) { select.value = body.first; }
+        if (body.file_questions && body.file_questions.length) {
+          const questions = document.getElementById("file-question-list");
+          body.file_questions.forEach(function (q) {
+            questions.appendChild(element("li", null, text.fileQuestion.split("{label}").join(q.label).split("{question}").join(q.question)));
+          });
+          document.getElementById("file-questions").hidden = false;
+        }
         if (body.requested_items.length) {
           document.getElementById("items-block").hidden = false;
           document.getElementById("item-choice").hidden = false;

@@ -18,6 +18,7 @@ from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
 from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, problem
+from domain.upload_link import item_state_of
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
@@ -93,6 +94,7 @@ def detail_context(
         },
         "base_url": services.app.base_url,
         "statuses": ("open", "partial", "complete"),
+        "item_state": lambda item: item_state_of(item["received"], item.get("review")),
         "previewable_images": PREVIEW_IMAGE_TYPES,
     }
 
@@ -407,7 +409,11 @@ class FilePages(Controller):
         principal = staff_session.principal
         try:
             recorded = services.app.review_file(
-                principal, file_id, field(data, "state"), optional(data, "comment")
+                principal,
+                file_id,
+                field(data, "state"),
+                optional(data, "comment"),
+                notify_client=field(data, "notify_client") == "yes",
             )
         except InvalidValue as invalid:
             customer_id = services.app.file_of(principal, file_id).customer_id

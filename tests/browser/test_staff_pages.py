@@ -118,7 +118,7 @@ def test_a_customer_from_first_contact_to_complete(
     expect(files).to_contain_text("lohnsteuer-2024.pdf")
     expect(files).to_contain_text("Lohnsteuerbescheinigung 2024")
     expect(files).to_contain_text("Bernd Schmidt")
-    expect(files.locator(".badge")).to_have_text("Ausstehend")
+    expect(files.locator(".badge[class*=review-]")).to_have_text("Ausstehend")
     expect(page.locator("#links .items li.received")).to_have_count(1)
     expect(page.locator("#links .items li.received")).to_contain_text("Lohnsteuerbescheinigung")
     expect(page.locator("#links .items li.missing")).to_contain_text("Kontoauszüge Dezember")
@@ -135,7 +135,7 @@ def test_a_customer_from_first_contact_to_complete(
     # Review: checked. Then the whole customer is complete.
     files.get_by_role("button", name="Als geprüft markieren: lohnsteuer-2024.pdf").click()
     expect(page.locator(".notice")).to_have_text("Prüfung gespeichert.")
-    expect(files.locator(".badge")).to_have_text("Geprüft")
+    expect(files.locator(".badge[class*=review-]")).to_have_text("Geprüft")
     page.get_by_role("button", name="Status auf „Vollständig“ setzen").click()
     expect(page.locator(".notice")).to_have_text("Status geändert.")
     expect(badge).to_have_text("Vollständig")

@@ -1,0 +1,118 @@
+"""The follow-up loop ("Rückfrage"): staff ask about a file and tell the client; the client
+reads the question at its document, answers with a new file; staff see the answer and the
+document's state. axe over every page on the way."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from infrastructure.bootstrap import Services
+from tests.browser.accessibility import assert_accessible
+from tests.browser.test_staff_pages import LAPTOP, screenshot, sign_in
+from tests.support.api import Account
+from tests.support.team import outbox, text_of
+from tests.support.uploads import create_link, pdf_bytes, upload
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
+
+QUESTION = "Bitte auch Seite 2 – die Rückseite mit der Straße – hochladen. 🙂"
+
+
+def mails_to(services: Services, address: str, count: int) -> list:
+    deadline = time.monotonic() + 10
+    while True:
+        mails = [m for m in outbox(services.settings.data_dir) if m["To"] == address]
+        if len(mails) >= count or time.monotonic() > deadline:
+            return mails
+        time.sleep(0.1)
+
+
+def test_a_question_reaches_the_client_who_answers_with_a_new_file(
+    account: Account, services: Services, browser: Browser
+) -> None:
+    address = "bernd.mueller@example.com"
+    customer = account.create_customer("Bernd Müller", email=address)
+    link = create_link(
+        account,
+        customer["id"],
+        title="Einkommensteuer 2024",
+        max_files=1,
+        requested_items=["Lohnsteuerbescheinigung 2024", "Kontoauszug Dezember"],
+    )
+    item_id = link["requested_items"][0]["id"]
+    first = upload(
+        account.client, link, ("Lohnsteuer.pdf", pdf_bytes(9_000)), data={"item_id": item_id}
+    )
+    assert first.status_code == 201, first.text
+
+    staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
+    sign_in(staff, services.settings.base_url, account.email)
+    staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
+    row = staff.locator("#received-files tbody tr", has_text="Lohnsteuer.pdf")
+    row.locator("summary", has_text="Rückfrage stellen").click()
+    row.get_by_label("Kommentar zur Rückfrage").fill(QUESTION)
+    row.get_by_label(f"Kunden jetzt per E-Mail an {address} benachrichtigen").check()
+    row.get_by_role("button", name="Rückfrage stellen").click()
+    expect(staff.locator(".notice")).to_be_visible()
+    items = staff.locator(".item-query")
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text("Lohnsteuerbescheinigung 2024")
+    expect(items).to_contain_text(QUESTION)
+    assert_accessible(staff)
+    api_items = account.get(f"/api/v1/links/{link['id']}").json()["requested_items"]
+    assert [(i["state"], i["question"]) for i in api_items] == [
+        ("query", QUESTION),
+        ("missing", None),
+    ]
+
+    # One mail to the client naming the open question, with the link.
+    [mail] = mails_to(services, address, 1)
+    assert mail["Subject"] == "Kanzlei Test: Rückfrage zu Ihren Unterlagen"
+    body = text_of(mail)
+    assert f"- Lohnsteuerbescheinigung 2024: {QUESTION}" in body
+    assert link["url"] in body
+
+    client = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = client.new_page()
+    page.goto(link["url"])
+    queried = page.locator("#items li", has_text="Lohnsteuerbescheinigung 2024")
+    expect(queried.locator(".mark")).to_have_text("Rückfrage")
+    expect(queried.locator(".question")).to_have_text(
+        f"Rückfrage von Kanzlei Test: {QUESTION} Bitte senden Sie dafür eine neue Datei."
+    )
+    expect(page.locator("#item_id")).to_have_value(item_id)
+    assert_accessible(page)
+    screenshot(page, "upload-page-question.png")
+    # The link takes one file and has it: the answer is taken all the same.
+    page.set_input_files(
+        "#file",
+        files=[
+            {"name": "Lohnsteuer Seite 2.pdf", "mimeType": "application/pdf",
+             "buffer": pdf_bytes(12_000)}
+        ],
+    )  # fmt: skip
+    page.click("#upload-button")
+    expect(page.locator(".progress .state.ok")).to_have_count(1)
+    expect(queried.locator(".mark")).to_have_text("erhalten")
+    expect(queried.locator(".question")).to_have_count(0)
+    page.reload()
+    expect(queried.locator(".mark")).to_have_text("erhalten")
+    page.goto(link["url"] + "?lang=en")
+    expect(queried.locator(".mark")).to_have_text("received")
+    client.close()
+
+    staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
+    expect(staff.locator("#received-files")).to_contain_text("Lohnsteuer Seite 2.pdf")
+    answered = staff.locator("li.item-received", has_text="Lohnsteuerbescheinigung 2024")
+    expect(answered).to_contain_text(f"Beantwortet (Rückfrage: {QUESTION})")
+    expect(staff.locator("#activity")).to_contain_text("Rückfrage beantwortet")
+    assert_accessible(staff)
+    staff.context.close()
+    api_items = account.get(f"/api/v1/links/{link['id']}").json()["requested_items"]
+    assert [(i["state"], i["question"]) for i in api_items] == [
+        ("received", None),
+        ("missing", None),
+    ]

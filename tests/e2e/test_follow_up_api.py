@@ -1,0 +1,116 @@
+"""Follow-up questions through the API: the item's state and question, the client told only
+when staff ask for it, answers taken on a full link, nothing across organisations."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from infrastructure.bootstrap import Services
+from tests.support.api import Account, signup
+from tests.support.team import outbox, text_of
+from tests.support.uploads import create_link, pdf_bytes, upload
+
+
+def items(account: Account, link: dict) -> list[tuple[str, str | None]]:
+    body = account.get(f"/api/v1/links/{link['id']}").json()
+    return [(i["state"], i["question"]) for i in body["requested_items"]]
+
+
+def test_a_query_answered_by_a_new_file(
+    account: Account, http: httpx.Client, services: Services
+) -> None:
+    customer = account.create_customer("Ayşe Straße", email="ayse@example.com")
+    link = create_link(
+        account, customer["id"], max_files=1, requested_items=["Ausweis", "Meldebescheinigung"]
+    )
+    ausweis = link["requested_items"][0]["id"]
+    sent = upload(http, link, ("Ausweis.pdf", pdf_bytes()), data={"item_id": ausweis})
+    file_id = sent.json()["files"][0]["id"]
+    assert items(account, link) == [("received", None), ("missing", None)]
+
+    reviewed = account.put(
+        f"/api/v1/files/{file_id}/review", json={"state": "query", "comment": "Rückseite fehlt"}
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    assert items(account, link) == [("query", "Rückseite fehlt"), ("missing", None)]
+    # Not told: no mail to the client.
+    time.sleep(0.5)
+    assert not [m for m in outbox(services.settings.data_dir) if m["To"] == "ayse@example.com"]
+
+    # The link is full, but the answer to the question is taken; another file is not.
+    other = upload(http, link, ("Meldung.pdf", pdf_bytes()))
+    assert other.status_code == 409
+    answer = upload(http, link, ("Ausweis Rückseite.pdf", pdf_bytes()), data={"item_id": ausweis})
+    assert answer.status_code == 201, answer.text
+    assert items(account, link) == [("received", None), ("missing", None)]
+
+    checked = account.put(
+        f"/api/v1/files/{answer.json()['files'][0]['id']}/review", json={"state": "checked"}
+    )
+    assert checked.status_code == 200
+    assert items(account, link) == [("checked", None), ("missing", None)]
+    activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()["items"]
+    assert any(
+        i["summary"] == "Rückfrage beantwortet (neue Datei): Rückseite fehlt" for i in activity
+    )
+
+
+def test_telling_the_client_sends_one_mail_naming_the_questions(
+    account: Account, http: httpx.Client, services: Services
+) -> None:
+    customer = account.create_customer("Jörg Groß", email="joerg@example.com")
+    link = create_link(account, customer["id"], requested_items=["Kontoauszug"])
+    item = link["requested_items"][0]["id"]
+    file_id = upload(http, link, ("Konto.pdf", pdf_bytes()), data={"item_id": item}).json()[
+        "files"
+    ][0]["id"]
+    told = account.put(
+        f"/api/v1/files/{file_id}/review",
+        json={"state": "query", "comment": "Bitte Dezember statt November.", "notify_client": True},
+    )
+    assert told.status_code == 200, told.text
+    deadline = time.monotonic() + 10
+    mails: list = []
+    while not mails and time.monotonic() < deadline:
+        mails = [m for m in outbox(services.settings.data_dir) if m["To"] == "joerg@example.com"]
+        time.sleep(0.1)
+    [mail] = mails
+    assert "- Kontoauszug: Bitte Dezember statt November." in text_of(mail)
+
+
+def test_telling_a_client_without_address_is_refused_naming_the_field(
+    account: Account, http: httpx.Client
+) -> None:
+    customer = account.create_customer("Ohne Adresse")
+    link = create_link(account, customer["id"], requested_items=["Beleg"])
+    item = link["requested_items"][0]["id"]
+    file_id = upload(http, link, ("Beleg.pdf", pdf_bytes()), data={"item_id": item}).json()[
+        "files"
+    ][0]["id"]
+    refused = account.put(
+        f"/api/v1/files/{file_id}/review",
+        json={"state": "query", "comment": "Unleserlich", "notify_client": True},
+    )
+    assert refused.status_code == 422
+    assert "notify_client" in refused.json()["error"]["fields"]
+    # Nothing half-written: the file is still pending, the item still received.
+    assert items(account, link) == [("received", None)]
+
+
+def test_another_organisation_cannot_query_a_file(account: Account, http: httpx.Client) -> None:
+    other = signup(http, name="Kanzlei Fremd")
+    customer = account.create_customer("Lena Müller", email="lena@example.com")
+    link = create_link(account, customer["id"], requested_items=["Beleg"])
+    item = link["requested_items"][0]["id"]
+    file_id = upload(http, link, ("Beleg.pdf", pdf_bytes()), data={"item_id": item}).json()[
+        "files"
+    ][0]["id"]
+    refused = other.put(
+        f"/api/v1/files/{file_id}/review",
+        json={"state": "query", "comment": "x", "notify_client": True},
+    )
+    assert refused.status_code == 404
+    assert items(account, link) == [("received", None)]
+    assert other.get(f"/api/v1/links/{link['id']}").status_code == 404
