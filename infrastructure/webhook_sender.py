@@ -4,8 +4,8 @@ The name is resolved once; if any address it resolves to is refused (loopback,
 private, link-local, ... see `domain.webhook_address`) nothing is sent, and the
 connection is opened to the checked address itself, so a second lookup (DNS
 rebinding) cannot lead elsewhere. TLS still checks the certificate against the
-name. Redirects are answers (a failure), never followed; one timeout covers
-connecting, sending and the answer's status line. `DOCINTAKE_WEBHOOKS_ALLOW_PRIVATE`
+name. Redirects are answers (a failure), never followed; one deadline covers
+connecting, sending and reading the answer. `DOCINTAKE_WEBHOOKS_ALLOW_PRIVATE`
 lifts the address rule for tests and closed networks.
 
 Tests replace `resolve` and `connect` (constructor arguments) to prove where a
@@ -18,13 +18,14 @@ import contextlib
 import http.client
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from application.webhook_ports import WebhookRefused, WebhookRequest, WebhookUnreachable
 from domain.webhook_address import IPAddress, literal_address, refused_address
 
-#: The whole request, connection to status line.
+#: The whole request, from connecting to the end of what is read of the answer.
 TIMEOUT_SECONDS = 15.0
 #: What is read of an answer's body (it is not kept; reading lets the connection close cleanly).
 ANSWER_READ_LIMIT = 64 * 1024
@@ -117,13 +118,33 @@ class HttpWebhookSender:
 
         # The connection is opened to the checked address; TLS still verifies `host`.
         connection._create_connection = connect_checked  # type: ignore[attr-defined]
+        # The socket timeout bounds each step; this bounds them all together (a receiver
+        # that trickles its answer a byte at a time is cut off at the deadline too).
+        cut_off = threading.Event()
+        deadline = threading.Timer(self.timeout, _cut_off, (connection, cut_off))
+        deadline.daemon = True
+        deadline.start()
+        late = f"no answer within {self.timeout:g} s"
         try:
             connection.request("POST", target, body=request.body, headers=request.headers)
             answer = connection.getresponse()
             answer.read(ANSWER_READ_LIMIT)
-            return int(answer.status)
         except (OSError, http.client.HTTPException, ssl.SSLError) as error:
             detail = type(error).__name__ + (f": {error}" if str(error) else "")
-            raise WebhookUnreachable(detail) from None
+            raise WebhookUnreachable(late if cut_off.is_set() else detail) from None
         finally:
+            deadline.cancel()
             connection.close()
+        if cut_off.is_set():
+            # What was read before the cut-off may look like a whole answer: it is not.
+            raise WebhookUnreachable(late)
+        return int(answer.status)
+
+
+def _cut_off(connection: http.client.HTTPConnection, cut_off: threading.Event) -> None:
+    """End a request at its deadline, whatever step it is in."""
+    cut_off.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -46,7 +46,7 @@ class GuardedServer:
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, timeout=30, what="the server")
+        wait_until(up, timeout=90, what="the server")
 
     def kill(self) -> None:
         self.process.kill()
