@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 from application.accounts import AccountCommands, token_hash
 from application.accounts import new_token as new_secret
+from application.error_text import error_summary
 from application.errors import Conflict, NotFound
 from application.invitation_mail import invitation_message
 from application.passwords import hash_password, validate_password
@@ -326,7 +327,7 @@ class MemberCommands(AccountCommands):
         try:
             self._mailer.send(message)
         except Exception as error:
-            log.warning("invitation mail not sent: %s", error)
+            log.warning("invitation mail not sent: %s", error_summary(error))
             raise MailNotSent(
                 "The invitation is recorded but its e-mail could not be sent; invite again."
             ) from error

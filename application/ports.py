@@ -13,6 +13,8 @@ from email.message import EmailMessage
 from typing import Protocol, runtime_checkable
 from uuid import UUID
 
+from application.error_text import ErrorWithoutPersonalData
+
 
 class ObjectWriter(Protocol):
     """Receives one object's bytes in order; nothing is visible until `commit`."""
@@ -92,11 +94,13 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-class MailNotDelivered(Exception):
+class MailNotDelivered(ErrorWithoutPersonalData):
     """The mail server (or outbox) did not take a message.
 
     `permanent` is true when trying again would only repeat the refusal (an
-    unknown recipient, a failed login); jobs then give up at once.
+    unknown recipient, a failed login); jobs then give up at once. The message
+    names no recipient and quotes nothing a server said about one (reply codes
+    only, addresses left out): it is logged, kept with the job and shown to staff.
     """
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:

@@ -3,7 +3,9 @@ that wrote them; third-party chatter held at WARNING.
 
 Our own log lines name ids (customers, links, files, events), never personal data: no
 token, password, name, e-mail address or file name (`tests/e2e/test_logs.py` greps the
-logs of a whole run for them). There is no access log: public paths carry link tokens.
+logs of a whole run for them). Tracebacks leave every error's message out (it can quote
+the data the error was about): class, code and place only. There is no access log:
+public paths carry link tokens.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from application.error_text import error_trace
 from application.request_context import current_request_id
 
 #: Libraries whose INFO lines say nothing an operator needs (pika logs a dozen per
@@ -47,6 +50,15 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+    def formatException(self, ei: Any) -> str:
+        """The traceback with each error's class, code and place, not its words: an
+        error's message can quote a customer's data (`application.error_text`), and
+        logs outlive a customer's erasure. Libraries' tracebacks (dramatiq's) too."""
+        error = ei[1] if isinstance(ei, tuple) else None
+        if not isinstance(error, BaseException):
+            return super().formatException(ei)
+        return error_trace(error)
 
 
 def configure_logging(level: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -110,31 +111,33 @@ class SmtpMailer:
                 _quit_quietly(smtp)
         except smtplib.SMTPAuthenticationError as error:
             raise MailDeliveryError(
-                f"SMTP server {where} refused the login for {self.username!r}: "
+                f"SMTP server {where} refused the login: "
                 f"{error.smtp_code} {_text(error.smtp_error)}",
                 permanent=True,
-            ) from error
+            ) from None
         except smtplib.SMTPRecipientsRefused as error:
             raise MailDeliveryError(
                 f"SMTP server {where} refused every recipient: {_describe(error.recipients)}",
                 permanent=_all_permanent(error.recipients),
-            ) from error
+            ) from None
         except smtplib.SMTPResponseException as error:
             raise MailDeliveryError(
                 f"SMTP server {where} answered {error.smtp_code} {_text(error.smtp_error)}",
                 permanent=500 <= error.smtp_code < 600,
-            ) from error
+            ) from None
         except smtplib.SMTPNotSupportedError as error:
             raise MailDeliveryError(
-                f"SMTP server {where} does not support what the URL asks for: {error}",
+                f"SMTP server {where} does not support what the URL asks for:"
+                f" {_without_addresses(str(error))}",
                 permanent=True,
-            ) from error
+            ) from None
         except (smtplib.SMTPException, OSError) as error:
             # OSError covers refused connections, DNS failures, timeouts and
             # TLS errors (ssl.SSLError is an OSError).
             raise MailDeliveryError(
-                f"could not send mail via SMTP server {where}: {type(error).__name__}: {error}"
-            ) from error
+                f"could not send mail via SMTP server {where}: {type(error).__name__}:"
+                f" {_without_addresses(str(error))}"
+            ) from None
         if refused:
             # The other recipients have the message: marked permanent so the
             # job is not retried, which would send it to them again.
@@ -258,14 +261,26 @@ def _parse_bool(value: str, name: str) -> bool:
     raise ValueError(f"SMTP URL option {name}={value!r} is neither true nor false")
 
 
+#: Anything with an @ in it, up to the brackets, quotes and separators around it.
+_ADDRESS = re.compile(r"[^\s<>\"'(),;\[\]]*@[^\s<>\"'(),;\[\]]*")
+
+
+def _without_addresses(text: str) -> str:
+    """A server's words with every address left out: servers echo the recipient, and
+    these texts are logged, kept with the job and shown to staff."""
+    return _ADDRESS.sub("[Adresse]", text)
+
+
 def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return _without_addresses(text)
 
 
 def _describe(refused: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(
-        f"{address} ({code} {_text(reply)})" for address, (code, reply) in refused.items()
-    )
+    """The refusals by their reply codes, never by whom they refused."""
+    replies = [f"{code} {_text(reply)}" for code, reply in refused.values()]
+    counted = ", ".join(sorted(set(replies)))
+    return f"{len(refused)} of them ({counted})" if len(refused) > 1 else counted
 
 
 def _all_permanent(refused: dict[str, tuple[int, bytes]]) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from application.error_text import error_summary
 from projections.database import Database, Transaction
 from projections.projector import DomainEvent, EventSource, Projector
 from projections.tracking import lock_position
@@ -39,7 +40,9 @@ class PoisonEvent:
 
 
 def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:ERROR_LENGTH]
+    """Class, code and place: an error's words can quote the event's data
+    (`application.error_text`), and this is kept and logged."""
+    return error_summary(error)[:ERROR_LENGTH]
 
 
 def create_poison_table(tx: Transaction) -> None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application.error_text import error_summary
 from application.jobs.context import BUSY_RETRY, JobContext
 from application.jobs.kinds import Job, JobKind, request_id_for, send_link_job
 from application.link_mail import LinkMail, link_message, message_domain
@@ -132,8 +133,9 @@ class LinkMailJob:
             permanent = isinstance(error, MailNotDelivered) and error.permanent
             if not (permanent or final_attempt):
                 raise
-            log.warning("link mail for link %s given up: %s", link_id, error)
-            return "failed", str(error)[:REASON_MAX_LENGTH]
+            reason = error_summary(error)[:REASON_MAX_LENGTH]
+            log.warning("link mail for link %s given up: %s", link_id, reason)
+            return "failed", reason
         return "sent", None
 
     def _record_send_outcome(

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from application.error_text import error_summary
 from application.errors import NotFound
 from application.jobs.context import BUSY_RETRY, JobContext
 from application.jobs.kinds import Job, JobKind, send_reminder_job
@@ -181,6 +182,7 @@ class ReminderJob:
             permanent = isinstance(error, MailNotDelivered) and error.permanent
             if not (permanent or final_attempt):
                 raise
-            log.warning("reminder for link %s given up: %s", link_id, error)
-            return "failed", str(error)[:500]
+            reason = error_summary(error)[:500]
+            log.warning("reminder for link %s given up: %s", link_id, reason)
+            return "failed", reason
         return "sent", None

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from application.error_text import error_summary
 from application.errors import NotFound
 from application.jobs.context import BUSY_RETRY, JobContext
 from application.jobs.kinds import Job, JobKind, notify_upload_job
@@ -133,7 +134,11 @@ class UploadNoticeJob:
                         if not error.permanent:
                             raise
                         # Retrying cannot help this member; the others still get theirs.
-                        log.warning("upload notice for %s refused for good: %s", member_id, error)
+                        log.warning(
+                            "upload notice for %s refused for good: %s",
+                            member_id,
+                            error_summary(error),
+                        )
                 sent_to.append(member_id.hex)
                 self.state.digest_sent_to(digest.id, sent_to)
         self.state.drop_digest(digest.id)

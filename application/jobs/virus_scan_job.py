@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from application.error_text import error_summary
 from application.errors import Erased
 from application.jobs.context import JobContext
 from application.jobs.kinds import Job
@@ -59,7 +60,9 @@ class VirusScanJob:
             reason = f"{type(error).__name__}: {error}"
             if not final_attempt:
                 raise
-            log.warning("scan of file %s failed, trying again later: %s", file_id, reason)
+            log.warning(
+                "scan of file %s failed, trying again later: %s", file_id, error_summary(error)
+            )
             self._record(file_id, lambda file: file.scan_failed(reason))
             return self.clock() + self.come_back_after
         if verdict.signature is not None:

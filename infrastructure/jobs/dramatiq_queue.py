@@ -20,6 +20,7 @@ from typing import Any
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
+from application.error_text import ErrorWithoutPersonalData, error_summary
 from application.jobs.kinds import Job, JobKind
 from infrastructure.broker import DEFAULT_MAX_BACKOFF_MS, queue_status
 from projections.database import Transaction
@@ -27,6 +28,10 @@ from projections.database import Transaction
 log = logging.getLogger(__name__)
 
 Perform = Callable[[Job, bool], datetime | None]
+
+
+class JobFailed(ErrorWithoutPersonalData):
+    """A job raised: its kind and the error's summary (`application.error_text`)."""
 
 
 class DramatiqJobQueue:
@@ -76,7 +81,12 @@ class DramatiqJobQueue:
             message = CurrentMessage.get_current_message()
             attempt = int(message.options.get("retries", 0)) if message is not None else 0
             job = Job(kind, dict(args))
-            come_back = self._perform(job, attempt >= self.retries)
+            try:
+                come_back = self._perform(job, attempt >= self.retries)
+            except Exception as error:
+                # dramatiq logs the traceback and keeps it in the message it retries or
+                # dead-letters: only the summary goes there, never the error's words.
+                raise JobFailed(f"{kind.value}: {error_summary(error)}") from None
             if come_back is not None:
                 # A new message for later; this one is done.
                 self.enqueue(job, at=come_back)

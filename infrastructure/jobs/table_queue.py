@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+from application.error_text import error_summary
 from application.jobs.kinds import Job, JobKind
 from projections.database import Database, Transaction
 from projections.lease import Lease
@@ -296,7 +297,7 @@ class EmbeddedJobWorker:
         try:
             come_back = self.perform(queued.job, final)
         except Exception as error:
-            reason = f"{type(error).__name__}: {error}"[:1000]
+            reason = error_summary(error)  # kept with the job and logged: names no one
             if final:
                 log.error("job %s failed its last attempt: %s", queued.job.key, reason)
                 self.queue.bury(queued, reason)
