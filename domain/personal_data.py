@@ -5,7 +5,10 @@ messages, tokens, uploader names) lives only in the events of the customer's own
 aggregates. The storage layer encrypts those events with a key of that customer, so
 destroying the key erases them; everything else (organisations, users, members,
 tokens, sessions, invitations) carries no customer's personal data and stays readable.
-A new aggregate must be listed in exactly one of the two groups (a test checks it).
+A new aggregate must be listed in exactly one of the two groups, and a new field of an
+event outside the customer's group must be judged (`tests/unit/test_personal_data.py`
+checks both; `tests/integration/erasure/test_erasure.py` searches the raw storage for a
+deleted customer's words).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.customer import Customer
+from domain.inbox import MemberInbox
 from domain.invitation import Invitation
 from domain.organization import Organization
 from domain.received_file import ReceivedFile
@@ -21,6 +25,7 @@ from domain.sent_file import SentFile
 from domain.staff_session import StaffSession
 from domain.upload_link import UploadLink
 from domain.user import ApiToken, User, UserEmail
+from domain.webhook_endpoint import WebhookEndpoint
 
 #: Aggregates whose events belong to one customer. All but `Customer` carry `customer_id`
 #: in every event.
@@ -34,6 +39,8 @@ NON_CUSTOMER_AGGREGATES: tuple[type, ...] = (
     ApiToken,
     Invitation,
     StaffSession,
+    MemberInbox,
+    WebhookEndpoint,
 )
 
 #: Fields that are ids or kinds, never anyone's words: they stay readable beside the
