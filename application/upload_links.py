@@ -13,6 +13,7 @@ from uuid import UUID
 from application.attempt_limiter import AttemptCounter, AttemptLimiter
 from application.base import DocIntakeBase
 from application.customers import Recorded
+from application.document_templates import template_of
 from application.errors import Erased, NotFound
 from application.passwords import hash_password, verify_password
 from application.permissions import Action, authorize
@@ -120,6 +121,7 @@ class UploadLinkCommands(DocIntakeBase):
         requested_items_value: object = None,
         due_at: datetime | None = None,
         reminders_enabled: bool = True,
+        template_id: UUID | None = None,
     ) -> Recorded:
         """Create a link for a customer (assigned to it for good), with an optional due date
         (before its expiry) and automatic reminders unless switched off."""
@@ -144,6 +146,15 @@ class UploadLinkCommands(DocIntakeBase):
         check("max_files", lambda: self._max_files(max_files))
         check("allowed_types", lambda: allowed_types(allowed_types_value))
         check("password", lambda: self._link_password(password))
+        if template_id is not None:
+            try:
+                template = template_of(self, principal, template_id)  # type: ignore[arg-type]
+            except NotFound:
+                problems["template_id"] = "is not a template of this organisation"
+            else:
+                if requested_items_value is None:
+                    # Copied: the link keeps its own list, editable, whatever the template becomes.
+                    requested_items_value = [dict(item) for item in template["items"]]
         check("requested_items", lambda: requested_items(requested_items_value))
         check("due_at", lambda: self._due(due_at, now, values.get("expires_at")))
         if problems:
@@ -165,6 +176,10 @@ class UploadLinkCommands(DocIntakeBase):
             requested_items=values["requested_items"],
             actor_id=principal.user_id,
         )
+        if template_id is not None:
+            link.trigger_event(
+                UploadLink.TemplateUsed, customer_id=customer.id, template_id=template_id
+            )
         if values["due_at"] is not None:
             link.set_due(values["due_at"], principal.user_id, now)
         if not reminders_enabled:

@@ -18,6 +18,7 @@ _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
 TITLE_MAX_LENGTH = 200
 MESSAGE_MAX_LENGTH = 5_000
 ITEM_LABEL_MAX_LENGTH = 200
+ITEM_HINT_MAX_LENGTH = 500
 MAX_REQUESTED_ITEMS = 50
 MAX_ALLOWED_TYPES = 50
 # After this many wrong passwords in a row the link locks until staff unlock it.
@@ -126,7 +127,16 @@ def requested_items(value: object, field: str = "requested_items") -> list[dict[
                 field, problem("item_twice", f"{label!r} is listed twice", label=label)
             )
         seen.add(label.casefold())
-        items.append({"id": uuid4(), "label": label})
+        item: dict[str, Any] = {"id": uuid4(), "label": label}
+        hint = text_value(
+            raw.get("hint") if isinstance(raw, dict) else None,
+            field,
+            max_length=ITEM_HINT_MAX_LENGTH,
+        )
+        if hint:
+            # A hint for the client ("from your employer, usually in February").
+            item["hint"] = hint
+        items.append(item)
     return items
 
 
@@ -246,6 +256,15 @@ class UploadLink(Aggregate):
     class UploadLinkExpired(Aggregate.Event):
         customer_id: UUID
 
+    class TemplateUsed(Aggregate.Event):
+        """The link's requested documents were copied from this template (then edited or not)."""
+
+        customer_id: UUID
+        template_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.template_id = self.template_id
+
     class DueDateSet(Aggregate.Event):
         """The date by which the client should have sent everything (None: no due date)."""
 
@@ -283,7 +302,8 @@ class UploadLink(Aggregate):
             if self.slot is not None:
                 aggregate.last_reminder_slot = self.slot
 
-    # Links created before due dates and reminders read these defaults.
+    # Links created before due dates, reminders and templates read these defaults.
+    template_id: UUID | None = None
     due_at: datetime | None = None
     due_set_at: datetime | None = None
     reminders_enabled: bool = True

@@ -23,7 +23,7 @@ from projections.schema import columns, table_exists
 from projections.tracking import set_position
 
 LINKS = "customer_links"
-#: Due date and reminders of a link (a table of its own: links before due dates have no row).
+#: Due date, reminders and template of a link (a table of its own: older links have no row).
 LINK_DUE = "customer_link_due"
 FILES = "customer_files"
 SENT = "customer_sent_files"
@@ -55,6 +55,7 @@ class LinkRow:
     reminders_enabled: bool = True
     reminders_sent: int = 0
     last_reminder_slot: int | None = None
+    template_id: UUID | None = None
 
     def status_at(self, now: datetime) -> str:
         if self.status == "active" and now >= self.expires_at:
@@ -127,6 +128,7 @@ class CustomerDetailProjection:
             UploadLink.UploadLinkSent: self._link_sent,
             UploadLink.UploadLinkSendFailed: self._link_send_failed,
             UploadLink.DueDateSet: self._due_date_set,
+            UploadLink.TemplateUsed: self._template_used,
             UploadLink.RemindersSwitched: self._reminders_switched,
             UploadLink.ReminderSent: self._reminder_sent,
             ReceivedFile.FileUploaded: self._file_uploaded,
@@ -164,7 +166,7 @@ class CustomerDetailProjection:
             f" link_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, due_at {time},"
             f" due_set_at {time}, enabled BOOLEAN NOT NULL, sent_count INTEGER NOT NULL,"
             f" last_slot INTEGER, expires_at {time} NOT NULL, missing INTEGER NOT NULL,"
-            " closed BOOLEAN NOT NULL)"
+            f" closed BOOLEAN NOT NULL, template_id {uuid})"
         )
         tx.execute(
             f"CREATE INDEX IF NOT EXISTS {LINK_DUE}{table_suffix}_customer_idx"
@@ -232,6 +234,7 @@ class CustomerDetailProjection:
     def _link_created(tx: Transaction, suffix: str, e: DomainEvent) -> None:
         items = [
             {"id": str(item["id"]), "label": item["label"], "received": 0}
+            | ({"hint": item["hint"]} if item.get("hint") else {})
             for item in e.requested_items
         ]
         tx.execute(
@@ -355,6 +358,13 @@ class CustomerDetailProjection:
             (e.originator_id, e.customer_id, row["expires_at"]),
         )
         _refresh_due(tx, suffix, e.originator_id)
+
+    def _template_used(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._due_row(tx, suffix, e)
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET template_id = %s WHERE link_id = %s",
+            (e.template_id, e.originator_id),
+        )
 
     def _due_date_set(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._due_row(tx, suffix, e)
@@ -511,7 +521,7 @@ def _flag(value: Any) -> bool:
 
 _LINK_COLUMNS = (
     "l.*, d.due_at, d.due_set_at, d.enabled AS reminders_enabled,"
-    " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot"
+    " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot, d.template_id"
     f" FROM {LINKS} AS l LEFT JOIN {LINK_DUE} AS d ON d.link_id = l.id"
 )
 
@@ -544,6 +554,7 @@ def _link(row: Row) -> LinkRow:
         reminders_enabled=row.get("reminders_enabled") is None or _flag(row["reminders_enabled"]),
         reminders_sent=int(row.get("reminders_sent") or 0),
         last_reminder_slot=row.get("last_reminder_slot"),
+        template_id=as_uuid(row["template_id"]) if row.get("template_id") else None,
     )
 
 

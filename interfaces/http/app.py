@@ -53,6 +53,7 @@ from interfaces.http.request_ids import request_id_middleware
 from interfaces.http.response_headers import response_headers
 from interfaces.http.sessions import SessionController, provide_staff_session
 from interfaces.http.slow_clients import body_idle_middleware
+from interfaces.http.templates import TemplateController
 from interfaces.http.tokens import TokenController
 from interfaces.http.webhooks import WebhookController
 from interfaces.public.upload import DownloadPageController, UploadPageController
@@ -96,6 +97,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             NotificationController,
             TokenController,
             WebhookController,
+            TemplateController,
             InboxController,
             SessionController,
             CustomerLinkController,

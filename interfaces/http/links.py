@@ -41,12 +41,15 @@ class CustomerLinkController(Controller):
             allowed_types_value=data.allowed_types,
             password=data.password,
             due_at=data.due_at,
+            template_id=data.template_id,
             reminders_enabled=data.reminders.enabled if data.reminders else True,
             requested_items_value=(
                 None
                 if data.requested_items is None
                 else [
-                    item.label if isinstance(item, schemas.RequestedItemRequest) else item
+                    {"label": item.label, "hint": item.hint}
+                    if isinstance(item, schemas.RequestedItemRequest)
+                    else item
                     for item in data.requested_items
                 ]
             ),

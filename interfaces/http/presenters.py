@@ -55,7 +55,7 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
         allowed_types=row.allowed_types,
         password_protected=row.password_protected,
         requested_items=[
-            requested_item(i["id"], i["label"], i["received"], i.get("review"))
+            requested_item(i["id"], i["label"], i["received"], i.get("review"), i.get("hint"))
             for i in row.requested_items
         ],
         upload_count=row.upload_count,
@@ -63,6 +63,7 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
         last_sent_at=row.last_sent_at,
         send_failure=row.send_failure,
         due_at=row.due_at,
+        template_id=str(row.template_id) if row.template_id else None,
         reminders=reminders_of(
             row,
             enabled=row.reminders_enabled,
@@ -73,7 +74,11 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
 
 
 def requested_item(
-    item_id: str, label: str, received: int, review: dict[str, str] | None
+    item_id: str,
+    label: str,
+    received: int,
+    review: dict[str, str] | None,
+    hint: str | None = None,
 ) -> schemas.RequestedItem:
     state = item_state_of(received, review)
     return schemas.RequestedItem(
@@ -82,6 +87,7 @@ def requested_item(
         received=state != "missing",
         state=state,
         question=review.get("question") if review and state == "query" else None,
+        hint=hint,
     )
 
 
@@ -106,6 +112,7 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
                 i["label"],
                 link.received_items.get(str(i["id"]), 0),
                 link.reviews.get(str(i["id"])),
+                i.get("hint"),
             )
             for i in link.requested_items
         ],
@@ -114,6 +121,7 @@ def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
         last_sent_at=link.last_sent_at,
         send_failure=link.send_failure,
         due_at=link.due_at,
+        template_id=str(link.template_id) if link.template_id else None,
         reminders=reminders_of(
             link,
             enabled=link.reminders_enabled,

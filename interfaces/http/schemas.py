@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -168,6 +169,8 @@ class RequestedItem(msgspec.Struct):
     state: str = "missing"
     # The open follow-up question (state `query`), else null.
     question: str | None = None
+    # What the client is told about it (copied from a template, or given).
+    hint: str | None = None
 
 
 class ReminderScheduleShape(msgspec.Struct):
@@ -209,6 +212,8 @@ class Link(msgspec.Struct):
     # The date by which the client should have sent everything (the expiry stays the end).
     due_at: datetime | None = None
     reminders: LinkReminders | None = None
+    # The template its requested documents were copied from (null: typed by hand).
+    template_id: str | None = None
 
 
 class LinkList(msgspec.Struct):
@@ -221,6 +226,7 @@ ItemLabel = Annotated[str, documented.text(ITEM_LABEL_MAX_LENGTH)]
 
 class RequestedItemRequest(msgspec.Struct, forbid_unknown_fields=True):
     label: ItemLabel
+    hint: Annotated[str, documented.text(500, required=False)] | None = None
 
 
 class CreateLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -254,6 +260,8 @@ class CreateLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
     due_at: datetime | None = None
     # Automatic reminders before and after `due_at` (default on).
     reminders: RemindersRequest | None = None
+    # Copy the requested documents from this template unless `requested_items` is given.
+    template_id: UUID | None = None
 
 
 class RemindersRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -133,6 +133,7 @@ def items_of(link: UploadLink) -> list[dict[str, Any]]:
             {
                 "id": key,
                 "label": item["label"],
+                "hint": item.get("hint"),
                 "received": state != "missing",
                 "state": state,
                 "question": link.open_question(item["id"]) if state == "query" else None,

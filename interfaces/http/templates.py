@@ -1,0 +1,96 @@
+"""Templates of requested documents: `GET`, `POST /api/v1/templates`, `PATCH`, `DELETE
+/api/v1/templates/{id}` (an organisation's own; it starts with four starter templates)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from application.document_templates import (
+    delete_template,
+    save_template,
+    template_of,
+    templates_of,
+)
+from application.principal import Principal
+from infrastructure.bootstrap import Services
+from interfaces.http import template_schemas as schemas
+from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.organization import wrote
+
+
+def template_body(template_id: UUID | str, template: dict[str, Any]) -> schemas.Template:
+    return schemas.Template(
+        id=str(UUID(str(template_id))),
+        name=template["name"],
+        items=[
+            schemas.TemplateItem(label=i["label"], hint=i.get("hint")) for i in template["items"]
+        ],
+    )
+
+
+def _plain(items: list[schemas.TemplateItemRequest]) -> list[dict[str, Any]]:
+    return [{"label": item.label, "hint": item.hint} for item in items]
+
+
+class TemplateController(Controller):
+    path = "/api/v1/templates"
+    tags = ["templates"]
+
+    @get("/", sync_to_thread=True)
+    def list_templates(
+        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> schemas.TemplateList:
+        """The organisation's templates by name (the four starters until changed)."""
+        templates = templates_of(services.app, principal).templates
+        bodies = [template_body(key, value) for key, value in templates.items()]
+        return schemas.TemplateList(items=sorted(bodies, key=lambda t: (t.name.casefold(), t.id)))
+
+    @post("/", status_code=201, sync_to_thread=True)
+    def create_template(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        data: JSONBody[schemas.TemplateRequest],
+    ) -> Response[schemas.Template]:
+        """A new template: a name and its items, each with an optional hint for the client."""
+        template_id, position = save_template(
+            services.app, principal, None, data.name, _plain(data.items)
+        )
+        body = template_body(template_id, template_of(services.app, principal, template_id))
+        return Response(body, status_code=201, headers=wrote(consistency, principal, position))
+
+    @patch("/{template_id:uuid}", sync_to_thread=True)
+    def change_template(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        template_id: FromPath[UUID],
+        data: JSONBody[schemas.TemplateChange],
+    ) -> Response[schemas.Template]:
+        """Change the name, the items, or both (links made from it keep their own copy)."""
+        current = template_of(services.app, principal, template_id)
+        name = current["name"] if data.name is msgspec.UNSET else data.name
+        items = current["items"] if data.items is msgspec.UNSET else _plain(data.items)
+        _, position = save_template(services.app, principal, template_id, name, items)
+        body = template_body(template_id, template_of(services.app, principal, template_id))
+        return Response(body, headers=wrote(consistency, principal, position))
+
+    @delete("/{template_id:uuid}", status_code=204, sync_to_thread=True)
+    def remove_template(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        template_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Delete the template (links made from it keep their items)."""
+        position = delete_template(services.app, principal, template_id)
+        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
