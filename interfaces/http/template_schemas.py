@@ -36,7 +36,7 @@ class TemplateRequest(msgspec.Struct, forbid_unknown_fields=True):
     items: Annotated[list[TemplateItemRequest], documented.items(MAX_REQUESTED_ITEMS)]
 
 
-class TemplateChange(msgspec.Struct, forbid_unknown_fields=True):
+class ChangeTemplateRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, documented.text(TEMPLATE_NAME_MAX_LENGTH)] | msgspec.UnsetType = (
         msgspec.UNSET
     )

@@ -73,7 +73,7 @@ class TemplateController(Controller):
         consistency: NamedDependency[ReadYourWrites],
         principal: NamedDependency[Principal],
         template_id: FromPath[UUID],
-        data: JSONBody[schemas.TemplateChange],
+        data: JSONBody[schemas.ChangeTemplateRequest],
     ) -> Response[schemas.Template]:
         """Change the name, the items, or both (links made from it keep their own copy)."""
         current = template_of(services.app, principal, template_id)
