@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+from eventsourcing.utils import get_topic
+
 from application.base import DocIntakeBase
 from application.errors import NotFound
 from application.permissions import Action, authorize
@@ -190,6 +192,41 @@ class WebhookCommands(DocIntakeBase):
             return self.record(endpoint)
 
         return self.retrying(attempt)
+
+    def reseal_webhook_secrets(self, old: SecretSealer, new: SecretSealer) -> int:
+        """Seal every endpoint's secrets with `new` (for a master-key rotation, before the
+        data keys are rewrapped); returns how many endpoints changed. Idempotent: a secret
+        `new` opens already is left as it is."""
+        changed = 0
+        for endpoint_id in self._registered_endpoints():
+
+            def attempt(endpoint_id: UUID = endpoint_id) -> bool:
+                endpoint = self.load(endpoint_id, WebhookEndpoint)
+                resealed = {}
+                for key, (sealed, _) in endpoint.secrets.items():
+                    try:
+                        new.open(sealed)
+                        continue  # sealed with the new key already
+                    except Exception:
+                        resealed[key] = new.seal(old.open(sealed))
+                if not endpoint.reseal(resealed):
+                    return False
+                self.record(endpoint)
+                return True
+
+            changed += self.retrying(attempt)
+        return changed
+
+    def _registered_endpoints(self) -> list[UUID]:
+        topic = get_topic(WebhookEndpoint.EndpointRegistered)
+        found: list[UUID] = []
+        start = 1
+        while True:
+            batch = self.recorder.select_notifications(start, 1000, topics=[topic])
+            if not batch:
+                return found
+            found += [UUID(str(n.originator_id)) for n in batch]
+            start = batch[-1].id + 1
 
     def webhook_deliveries(self, principal: Principal, endpoint_id: UUID) -> list[Delivery]:
         """The endpoint's newest deliveries with every attempt (the log lags the event log

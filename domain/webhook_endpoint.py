@@ -44,6 +44,12 @@ class WebhookEndpoint(Aggregate):
         previous_expire_at: datetime
         actor_id: UUID
 
+    class SecretsResealed(Aggregate.Event):
+        """The same secrets, sealed anew (a new master key): secret id -> sealed secret."""
+
+        organization_id: UUID
+        sealed: dict[str, str]
+
     class EndpointDisabled(Aggregate.Event):
         organization_id: UUID
         reason: str
@@ -131,6 +137,19 @@ class WebhookEndpoint(Aggregate):
             for key, (sealed, expires) in self.secrets.items()
         }
         self.secrets[secret_id] = (sealed_secret, None)
+
+    def reseal(self, sealed: dict[str, str]) -> bool:
+        """Keep the secrets, sealed as given (only ids this endpoint has)."""
+        known = {key: value for key, value in sealed.items() if key in self.secrets}
+        if not known:
+            return False
+        self._resealed(organization_id=self.organization_id, sealed=known)
+        return True
+
+    @event(SecretsResealed)
+    def _resealed(self, organization_id: UUID, sealed: dict[str, str]) -> None:
+        for key, value in sealed.items():
+            self.secrets[key] = (value, self.secrets[key][1])
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The sealed secrets to sign with now: the current one first, then those still

@@ -23,6 +23,7 @@ from infrastructure.encryption import EventStore, audit_signing_key, event_store
 from infrastructure.event_chain import ChainReport, Checkpoint, verify_chain
 from infrastructure.master_key import MasterKey, write_key_file
 from infrastructure.settings import Settings
+from infrastructure.webhook_secrets import MasterKeySealer
 
 EVENTS_FILE = "events.jsonl"
 MANIFEST_FILE = "manifest.json"
@@ -239,7 +240,8 @@ class AuditLog:
     # Keys ---------------------------------------------------------------------------
 
     def rotate_master_key(self, new: MasterKey) -> int:
-        """Rewrap every data key under `new`; events and files stay as they are."""
+        """Rewrap every data key under `new` (and seal webhook secrets anew); events and
+        files stay as they are."""
         old = master_key_for(self.settings)
         if new == old:
             raise ValueError("DOCINTAKE_NEW_MASTER_KEY is the current master key")
@@ -248,6 +250,9 @@ class AuditLog:
             # Keep the new key beside the old one until the table is rewrapped.
             pending = self.settings.data_dir / "master.key.new"
             write_key_file(pending, new.encoded())
+        # Webhook secrets first: a failure here leaves the data keys as they were, and a
+        # second run skips what was resealed already.
+        self.app.reseal_webhook_secrets(MasterKeySealer(old), MasterKeySealer(new))
         count = self.store.rewrap_keys(old, new)
         if embedded_file:
             pending.replace(self.settings.data_dir / "master.key")
