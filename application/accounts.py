@@ -7,28 +7,36 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from application.attempt_limiter import AttemptCounter, AttemptLimiter
-from application.base import DocIntakeBase
+from application.attempt_limiter import AttemptCounter
+from application.command import Context, Recorded
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
-from application.principal_cache import PrincipalCache, RecorderChanges
 from domain.errors import DomainError, InvalidValue, Problem
 from domain.organization import Organization, Role
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
+if TYPE_CHECKING:
+    from application.collaborators import AttemptCounters
+    from application.docintake import DocIntake
+
 
 @dataclass(frozen=True)
-class SignedUp:
+class SignedUp(Recorded):
+    """A new organisation: `id` is its owner's user id; `token` a first API token."""
+
     organization_id: UUID
-    user_id: UUID
     token: str
-    position: int
+
+    @property
+    def user_id(self) -> UUID:
+        return self.id
 
 
 @dataclass(frozen=True)
@@ -54,10 +62,14 @@ class Membership:
 
 
 @dataclass(frozen=True)
-class IssuedToken:
-    token_id: UUID
+class IssuedToken(Recorded):
+    """A new API token: `id` is the token's id, `token` its secret (shown only now)."""
+
     token: str
-    position: int
+
+    @property
+    def token_id(self) -> UUID:
+        return self.id
 
 
 class LoginRateLimited(DomainError):
@@ -80,28 +92,33 @@ def new_token(prefix: str = "dit_") -> str:
     return prefix + secrets.token_urlsafe(32)
 
 
-class AccountCommands(DocIntakeBase):
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
-        self.configure_logins(failures_per_account=10, failures_per_address=50, window=900)
-        self.principals = PrincipalCache(RecorderChanges(self.recorder))
+def new_api_token(
+    token: str, user: User, organization_id: UUID, name: str, actor_id: UUID
+) -> ApiToken:
+    """A token for `user`, listed on the user (both to be saved together)."""
+    api_token = ApiToken(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        organization_id=organization_id,
+        name=name,
+        actor_id=actor_id,
+    )
+    user.add_token(api_token.id, name, actor_id)
+    return api_token
 
-    def configure_logins(
-        self, *, failures_per_account: int, failures_per_address: int, window: float
-    ) -> None:
-        """Limit failed logins (API tokens and staff sessions alike) per account and per
-        client address within a sliding window.
 
-        In-process counters: with several API processes each counts on its own.
-        """
-        self.login_failures_by_account: AttemptCounter = AttemptLimiter(
-            failures_per_account, window
-        )
-        self.login_failures_by_address: AttemptCounter = AttemptLimiter(
-            failures_per_address, window
-        )
+class Accounts(Context):
+    """Signing up, checking logins, issuing and authenticating API tokens."""
 
-    def signup(
+    def __init__(self, app: DocIntake, attempts: AttemptCounters) -> None:
+        super().__init__(app)
+        # Failed logins (API tokens and staff sessions alike) per account and per client
+        # address, counted where the composition root says (the database: one limit for
+        # every API process on it).
+        self.login_failures_by_account: AttemptCounter = attempts.logins_by_account
+        self.login_failures_by_address: AttemptCounter = attempts.logins_by_address
+
+    def sign_up(
         self,
         organization_name_value: object,
         email: object,
@@ -143,12 +160,12 @@ class AccountCommands(DocIntakeBase):
         )
         claim = UserEmail(email=address, user_id=user.id)
         token = new_token()
-        api_token = self._new_api_token(token, user, organization.id, "signup", user.id)
+        api_token = new_api_token(token, user, organization.id, "signup", user.id)
         try:
-            position = self.record(user, organization, claim, api_token)
+            position = self.app.record(user, organization, claim, api_token)
         except IntegrityError:
             raise Conflict("An account with this e-mail address exists already.") from None
-        return SignedUp(organization.id, user.id, token, position)
+        return SignedUp(user.id, position, organization.id, token)
 
     def check_login(
         self, email: object, password: object, client_address: str | None
@@ -172,13 +189,13 @@ class AccountCommands(DocIntakeBase):
         organization: Organization | None = None
         if isinstance(email, str) and isinstance(password, str):
             try:
-                claim = self.load(UserEmail.id_for(email.strip()), UserEmail)
-                user = self.load(claim.user_id, User)
+                claim = self.app.load(UserEmail.id_for(email.strip()), UserEmail)
+                user = self.app.load(claim.user_id, User)
             except (NotFound, InvalidValue):
                 user = None
             # Verify even without a user (against a dummy hash): timing tells nothing.
             if verify_password(user.password_hash if user else None, password) and user:
-                organization = self.load(user.organization_id, Organization)
+                organization = self.app.load(user.organization_id, Organization)
                 if organization.role_of(user.id) is None:
                     organization = None
         if user is None or organization is None:
@@ -206,24 +223,11 @@ class AccountCommands(DocIntakeBase):
         token = new_token()
 
         def attempt() -> IssuedToken:
-            user = self.load(user_id, User)
-            api_token = self._new_api_token(token, user, organization_id, name, actor_id)
-            return IssuedToken(api_token.id, token, self.record(user, api_token))
+            user = self.app.load(user_id, User)
+            api_token = new_api_token(token, user, organization_id, name, actor_id)
+            return IssuedToken(api_token.id, self.app.record(user, api_token), token)
 
-        return self.retrying(attempt)
-
-    def _new_api_token(
-        self, token: str, user: User, organization_id: UUID, name: str, actor_id: UUID
-    ) -> ApiToken:
-        api_token = ApiToken(
-            token_hash=token_hash(token),
-            user_id=user.id,
-            organization_id=organization_id,
-            name=name,
-            actor_id=actor_id,
-        )
-        user.add_token(api_token.id, name, actor_id)
-        return api_token
+        return self.app.retrying(attempt)
 
     def authenticate(self, token: str) -> Principal:
         """The member a bearer token speaks for, as of the head of the event log now.
@@ -235,9 +239,9 @@ class AccountCommands(DocIntakeBase):
         if not token or len(token) > 200:
             raise refused
         token_id = ApiToken.id_for(token_hash(token))
-        head = self.principals.catch_up()
+        head = self.app.principals.catch_up()
         try:
-            api_token = self.principals.get(token_id, lambda: self.load(token_id, ApiToken))
+            api_token = self.app.principals.get(token_id, lambda: self.app.load(token_id, ApiToken))
         except NotFound:
             raise refused from None
         if api_token.revoked:
@@ -258,6 +262,6 @@ class AccountCommands(DocIntakeBase):
     def membership(self, organization_id: UUID) -> Membership:
         """The organisation's members and switches, from the principal cache (after
         `principals.catch_up()` in the same request)."""
-        return self.principals.get(
-            organization_id, lambda: Membership.of(self.load(organization_id, Organization))
+        return self.app.principals.get(
+            organization_id, lambda: Membership.of(self.app.load(organization_id, Organization))
         )

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.accounts import AccountCommands, IssuedToken
+from application.accounts import IssuedToken
+from application.command import Context, Recorded, command
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -31,44 +32,42 @@ def token_name(value: object, field: str = "name") -> str:
     return name
 
 
-class TokenCommands(AccountCommands):
-    def create_token(self, principal: Principal, name: object) -> IssuedToken:
+class ApiTokens(Context):
+    """A member's own API tokens for integrations: issue, list, revoke."""
+
+    @command(Action.MANAGE_OWN_TOKENS)
+    def create(self, principal: Principal, name: str) -> IssuedToken:
         """A named API token acting as the principal (with their role, now and later)."""
-        authorize(principal, Action.MANAGE_OWN_TOKENS)
-        return self.issue_token(
-            principal.user_id, principal.organization_id, token_name(name), principal.user_id
+        return self.app.accounts.issue_token(
+            principal.user_id, principal.organization_id, name, principal.user_id
         )
 
-    def tokens(self, principal: Principal) -> list[TokenView]:
+    def live(self, principal: Principal) -> list[TokenView]:
         """The principal's live tokens, oldest first, without secrets."""
         authorize(principal, Action.MANAGE_OWN_TOKENS)
-        user = self.load(principal.user_id, User)
+        user = self.app.load(principal.user_id, User)
         views = [
             TokenView(UUID(hex=key), entry["name"], datetime.fromisoformat(entry["created_at"]))
             for key, entry in user.tokens.items()
         ]
         return sorted(views, key=lambda view: view.created_at)
 
-    def token_view(self, principal: Principal, token_id: UUID) -> TokenView:
-        for view in self.tokens(principal):
+    def get(self, principal: Principal, token_id: UUID) -> TokenView:
+        for view in self.live(principal):
             if view.id == token_id:
                 return view
         raise NotFound(f"No token with id {token_id}.")
 
-    def revoke_token(self, principal: Principal, token_id: UUID) -> int:
+    @command(Action.MANAGE_OWN_TOKENS)
+    def revoke(self, principal: Principal, token_id: UUID) -> Recorded:
         """Revoke one of the principal's own tokens; it is refused from the next request on.
 
         Another user's token (in this organisation or another) is `not_found`.
         """
-        authorize(principal, Action.MANAGE_OWN_TOKENS)
-
-        def attempt() -> int:
-            user = self.load(principal.user_id, User)
-            if token_id.hex not in user.tokens:
-                raise NotFound(f"No token with id {token_id}.")
-            api_token = self.load(token_id, ApiToken)
-            api_token.revoke(principal.user_id)
-            user.remove_token(token_id, principal.user_id)
-            return self.record(user, api_token)
-
-        return self.retrying(attempt)
+        user = self.app.load(principal.user_id, User)
+        if token_id.hex not in user.tokens:
+            raise NotFound(f"No token with id {token_id}.")
+        api_token = self.app.load(token_id, ApiToken)
+        api_token.revoke(principal.user_id)
+        user.remove_token(token_id, principal.user_id)
+        return Recorded(token_id, self.app.record(user, api_token))

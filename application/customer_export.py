@@ -20,6 +20,7 @@ from application.docintake import DocIntake
 from application.history import plain
 from application.permissions import Action, authorize
 from application.principal import Principal
+from application.storage_keys import file_key
 from application.zip_stream import StreamingZip, unique_name
 from domain.file_name import safe_file_name
 from domain.received_file import HANDED_OUT
@@ -81,7 +82,7 @@ class CustomerExport:
                 if item.scan_state not in HANDED_OUT:
                     continue  # infected or not yet scanned: never handed out
                 path = f"eingegangen/{unique_name(item.filename, taken)}"
-                yield from self._file(zipped, path, item, customer_id, f"files/{item.id}")
+                yield from self._file(zipped, path, item, customer_id, file_key(item.id))
             for sent_item in sent:
                 path = f"gesendet/{unique_name(sent_item.filename, taken)}"
                 key = self.app.load(sent_item.id, SentFile).object_key
@@ -93,8 +94,7 @@ class CustomerExport:
     def _file(
         self, zipped: StreamingZip, path: str, item: Any, customer_id: UUID, key: str
     ) -> Iterator[bytes]:
-        temporary = f"incoming/{key.rsplit('/', 1)[-1]}"
-        content = self.app.read_object(customer_id, key, temporary)
+        content = self.app.files.read_object(customer_id, key)
         moment: datetime = getattr(item, "uploaded_at", None) or item.created_at
         yield from zipped.stream(path, content, item.size, moment)
 

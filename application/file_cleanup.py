@@ -6,13 +6,13 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
-from application.base import DocIntakeBase
+from application.command import Context
 from application.ports import FileStore, MailArchive
+from application.storage_keys import INCOMING, staged_id, staging_key_of
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
@@ -95,11 +95,13 @@ class FileCleanupPolicy:
     def _delete_object(self, object_key: str) -> None:
         self.file_store.delete(object_key)
         # The bytes may still sit under their temporary key (crash before the move).
-        self.file_store.delete("incoming/" + object_key.rsplit("/", 1)[-1])
+        self.file_store.delete(staging_key_of(object_key))
 
 
-class StorageSweeper(DocIntakeBase):
-    def sweep_storage(self, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
+class StorageSweeper(Context):
+    """Tidies file storage after interrupted uploads."""
+
+    def sweep(self, older_than: timedelta = timedelta(hours=1)) -> dict[str, int]:
         """Finish or remove what an interrupted upload left under `incoming/`.
 
         An object whose upload was recorded is moved to its final key; one with no
@@ -110,17 +112,17 @@ class StorageSweeper(DocIntakeBase):
         """
         cutoff = datetime.now(UTC) - older_than
         finished = removed = 0
-        for key, modified in list(self.file_store.list("incoming/")):
+        store = self.app.file_store
+        for key, modified in list(store.list(INCOMING)):
             if modified > cutoff:
                 continue
-            try:
-                owner = UUID(key.removeprefix("incoming/"))
-            except ValueError:
-                self.file_store.delete(key)
+            owner = staged_id(key)
+            if owner is None:
+                store.delete(key)
                 removed += 1
                 continue
             try:
-                aggregate: object = self.repository.get(owner)
+                aggregate: object = self.app.repository.get(owner)
             except AggregateNotFoundError:
                 aggregate = None
             final_key = getattr(aggregate, "object_key", None)
@@ -128,12 +130,12 @@ class StorageSweeper(DocIntakeBase):
                 aggregate, "deleted", False
             )
             if live and final_key:
-                self.file_store.promote(key, final_key)
+                store.promote(key, final_key)
                 finished += 1
             else:
-                self.file_store.delete(key)
+                store.delete(key)
                 removed += 1
         # A process killed mid-upload leaves its half-written staging behind too.
-        removed += self.file_store.remove_abandoned(cutoff)
+        removed += store.remove_abandoned(cutoff)
         log.info("storage sweep: %d finished, %d removed", finished, removed)
         return {"finished": finished, "removed": removed}

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from application.permissions import Action, authorize
 from application.principal import Principal
-from application.upload_links import incoming_key
 from domain.errors import DomainError
 from domain.received_file import ReceivedFile
 
@@ -40,9 +39,9 @@ def file_preview(
     """The file and its bytes for an inline view; refused for other types and for files
     not found clean."""
     authorize(principal, Action.READ)
-    received = app.file_of(principal, file_id)
+    received = app.files.get(principal, file_id)
     received.refuse_unless_scanned()
     if not previewable(received.content_type):
         raise PreviewNotAvailable("This type of file cannot be shown in the browser.")
-    content = app.read_object(received.customer_id, received.object_key, incoming_key(received.id))
+    content = app.files.read_object(received.customer_id, received.object_key)
     return received, content

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from application.customers import Recorded
+from application.command import Context, Recorded, command
 from application.errors import Erased, NotFound, StoredFileDamaged
 from application.permissions import Action, authorize
 from application.ports import FileCorrupted, ObjectMissing
 from application.principal import Principal
-from application.upload_links import (
-    StoredUpload,
-    UploadLinkCommands,
-    incoming_key,
-    link_token,
-    token_hash,
-)
+from application.staging import StoredUpload
+from application.storage_keys import sent_key, staging_key_of
+from application.upload_links import expiry, link_token, token_hash
 from domain.customer import Customer
 from domain.errors import InvalidValue, problem
 from domain.file_name import safe_file_name
@@ -28,19 +24,18 @@ from domain.upload_link import LinkExpired, LinkRevoked, UploadLink
 SENT_FILE_LIFETIME = timedelta(days=30)
 
 
-def sent_key(sent_file_id: UUID) -> str:
-    return f"sent/{sent_file_id}"
+class ReceivedFiles(Context):
+    """Files clients uploaded: staff review, read and delete them."""
 
-
-class FileCommands(UploadLinkCommands):
-    def file_of(self, principal: Principal, file_id: UUID) -> ReceivedFile:
-        received = self.load(file_id, ReceivedFile)
+    def get(self, principal: Principal, file_id: UUID) -> ReceivedFile:
+        received = self.app.load(file_id, ReceivedFile)
         if received.organization_id != principal.organization_id or received.deleted:
             raise NotFound(f"No file with id {file_id}.")
-        self.customer_of(principal, received.customer_id)
+        self.app.customer_of(principal, received.customer_id)
         return received
 
-    def review_file(
+    @command(Action.REVIEW_FILES)
+    def review(
         self,
         principal: Principal,
         file_id: UUID,
@@ -56,63 +51,49 @@ class FileCommands(UploadLinkCommands):
         is mailed the link's open questions: staff actively send it, so it keeps the rule
         that clients are only written to when staff send something.
         """
-        authorize(principal, Action.REVIEW_FILES)
         review_state = ReviewState.parse(state)
         if notify_client and review_state is ReviewState.QUERY:
             authorize(principal, Action.SEND_LINKS)
+        received = self.get(principal, file_id)
+        link = self.app.load(received.link_id, UploadLink)
+        received.review(review_state, comment, principal.user_id)
+        link.file_reviewed(
+            received.id,
+            received.item_id,
+            received.filename,
+            review_state.value,
+            received.review_comment,
+            principal.user_id,
+        )
+        if notify_client and review_state is ReviewState.QUERY:
+            customer = self.app.load(received.customer_id, Customer)
+            if not customer.email:
+                raise InvalidValue.single(
+                    "notify_client",
+                    problem(
+                        "customer_without_email", "the customer has no e-mail address; give one"
+                    ),
+                )
+            link.request_questions_send(customer.email, principal.user_id, self.app.now())
+        return Recorded(received.id, self.app.record(received, link))
 
-        def attempt() -> Recorded:
-            received = self.file_of(principal, file_id)
-            link = self.load(received.link_id, UploadLink)
-            received.review(review_state, comment, principal.user_id)
-            link.file_reviewed(
-                received.id,
-                received.item_id,
-                received.filename,
-                review_state.value,
-                received.review_comment,
-                principal.user_id,
-            )
-            if notify_client and review_state is ReviewState.QUERY:
-                customer = self.load(received.customer_id, Customer)
-                if not customer.email:
-                    raise InvalidValue.single(
-                        "notify_client",
-                        problem(
-                            "customer_without_email",
-                            "the customer has no e-mail address; give one",
-                        ),
-                    )
-                link.request_questions_send(customer.email, principal.user_id, self.now())
-            return Recorded(received.id, self.record(received, link))
-
-        return self.retrying(attempt)
-
-    def delete_file(self, principal: Principal, file_id: UUID) -> Recorded:
+    @command(Action.MANAGE_LINKS)
+    def delete(self, principal: Principal, file_id: UUID) -> Recorded:
         """Delete a received file; its bytes are removed by the cleanup policy."""
-        authorize(principal, Action.MANAGE_LINKS)
+        received = self.get(principal, file_id)
+        link = self.app.load(received.link_id, UploadLink)
+        received.delete(principal.user_id)
+        link.remove_upload(received.id, received.item_id, principal.user_id)
+        return Recorded(received.id, self.app.record(received, link))
 
-        def attempt() -> Recorded:
-            received = self.file_of(principal, file_id)
-            link = self.load(received.link_id, UploadLink)
-            received.delete(principal.user_id)
-            link.remove_upload(received.id, received.item_id, principal.user_id)
-            return Recorded(received.id, self.record(received, link))
-
-        return self.retrying(attempt)
-
-    def read_object(
-        self, customer_id: UUID, key: str, temporary_key: str | None = None
-    ) -> Iterator[bytes]:
-        """The bytes under `key`, or (in the window before the move) under the temporary key.
+    def read_object(self, customer_id: UUID, key: str) -> Iterator[bytes]:
+        """The bytes under `key`, or (in the window before the move) under its staging key.
 
         Damaged bytes are refused before the first of them is handed out; a damage
         further into a large file ends its stream with `FileCorrupted`.
         """
-        store = self.customer_files(customer_id)
-        for candidate in (key, temporary_key):
-            if candidate is None:
-                continue
+        store = self.app.customer_files(customer_id)
+        for candidate in (key, staging_key_of(key)):
             try:
                 return store.read(candidate)
             except ObjectMissing:
@@ -123,30 +104,49 @@ class FileCommands(UploadLinkCommands):
                 ) from None
         raise NotFound("The file's bytes are not available.")
 
-    def file_content(
-        self, principal: Principal, file_id: UUID
-    ) -> tuple[ReceivedFile, Iterator[bytes]]:
+    def content(self, principal: Principal, file_id: UUID) -> tuple[ReceivedFile, Iterator[bytes]]:
         authorize(principal, Action.READ)
-        received = self.file_of(principal, file_id)
+        received = self.get(principal, file_id)
         received.refuse_unless_scanned()
-        return received, self.read_object(
-            received.customer_id, received.object_key, incoming_key(received.id)
-        )
+        return received, self.read_object(received.customer_id, received.object_key)
 
-    # Sent files ------------------------------------------------------------------------
 
-    def send_file(
+class SentFiles(Context):
+    """Files staff make available to the client on a download page of its own."""
+
+    def send(
+        self,
+        principal: Principal,
+        customer_id: UUID,
+        uploads: Sequence[StoredUpload],
+        expires_at: datetime | None,
+    ) -> Recorded:
+        """Make a file staff staged (`app.uploads.into_customer`) available to the client on
+        a download page of its own; refused (not one file, not allowed, ...), the staged
+        bytes are removed."""
+        try:
+            authorize(principal, Action.SEND_FILES)
+            self.app.customer_of(principal, customer_id)
+            if len(uploads) != 1:
+                raise InvalidValue.single("file", "send exactly one file")
+            recorded = self._record(principal, customer_id, uploads[0], expires_at)
+        except BaseException:
+            self.app.uploads.discard(uploads)
+            raise
+        self.app.uploads.promote(uploads[0].temporary_key, sent_key(uploads[0].file_id))
+        return recorded
+
+    @command(Action.SEND_FILES)
+    def _record(
         self,
         principal: Principal,
         customer_id: UUID,
         upload: StoredUpload,
         expires_at: datetime | None,
     ) -> Recorded:
-        """Make an uploaded file available to the client on a download page of its own."""
-        authorize(principal, Action.SEND_FILES)
-        now = self.now()
-        expiry = now + SENT_FILE_LIFETIME if expires_at is None else self._expiry(expires_at, now)
-        customer = self.customer_of(principal, customer_id)
+        now = self.app.now()
+        expiry_at = now + SENT_FILE_LIFETIME if expires_at is None else expiry(expires_at, now)
+        customer = self.app.customer_of(principal, customer_id)
         token = link_token()
         sent = SentFile(
             organization_id=principal.organization_id,
@@ -159,44 +159,38 @@ class FileCommands(UploadLinkCommands):
             size=upload.size,
             content_type=upload.content_type,
             sha256=upload.sha256,
-            expires_at=expiry,
+            expires_at=expiry_at,
             actor_id=principal.user_id,
         )
-        position = self.record(sent)
-        self.finish_move(upload.temporary_key, sent_key(upload.file_id))
-        return Recorded(sent.id, position)
+        return Recorded(sent.id, self.app.record(sent))
 
-    def sent_file_url(self, sent: SentFile) -> str:
-        return f"{self.base_url}/d/{sent.token}"
+    def url(self, sent: SentFile) -> str:
+        return f"{self.app.base_url}/d/{sent.token}"
 
-    def public_sent_file(self, token: str) -> SentFile:
+    def public(self, token: str) -> SentFile:
         """The sent file behind a download token, if the client may still have it."""
         if not token or len(token) > 100:
             raise NotFound("No such download.")
         try:
-            sent = self.load(SentFile.id_for(token_hash(token)), SentFile)
-            customer = self.load(sent.customer_id, Customer)
+            sent = self.app.load(SentFile.id_for(token_hash(token)), SentFile)
+            customer = self.app.load(sent.customer_id, Customer)
         except Erased:
             raise LinkRevoked("This download is no longer available.") from None
         if customer.deleted or sent.revoked:
             raise LinkRevoked("This download is no longer available.")
-        if not sent.available(self.now()):
+        if not sent.available(self.app.now()):
             raise LinkExpired("This download has expired.")
         return sent
 
-    def download_sent_file(self, token: str) -> tuple[SentFile, Iterator[bytes]]:
+    def download(self, token: str) -> tuple[SentFile, Iterator[bytes]]:
         """The client downloads: the first download is recorded (`downloaded_at`)."""
-        sent = self.public_sent_file(token)
-        content = self.read_object(sent.customer_id, sent.object_key, incoming_key_for_sent(sent))
+        sent = self.public(token)
+        content = self.app.files.read_object(sent.customer_id, sent.object_key)
 
         def attempt() -> None:
-            fresh = self.load(sent.id, SentFile)
+            fresh = self.app.load(sent.id, SentFile)
             if fresh.record_download():
-                self.record(fresh)
+                self.app.record(fresh)
 
-        self.retrying(attempt)
+        self.app.retrying(attempt)
         return sent, content
-
-
-def incoming_key_for_sent(sent: SentFile) -> str:
-    return "incoming/" + sent.object_key.removeprefix("sent/")

@@ -15,8 +15,8 @@ from uuid import UUID
 
 from application.permissions import Action, authorize
 from application.principal import Principal
+from application.storage_keys import file_key
 from application.texts.formats import Formats
-from application.upload_links import file_key, incoming_key
 from application.zip_stream import StreamingZip, unique_name
 from domain.errors import InvalidValue
 from domain.file_name import safe_file_name
@@ -94,7 +94,7 @@ class FilesArchive:
                     continue
                 path = f"{folder}/{unique_name(row.filename, taken.setdefault(folder, set()))}"
                 index.append(self._index_line(path, row, formats))
-                content = self.app.read_object(customer_id, file_key(row.id), incoming_key(row.id))
+                content = self.app.files.read_object(customer_id, file_key(row.id))
                 yield from zipped.stream(path, content, row.size, formats.local(row.uploaded_at))
             if left_out:
                 index += ["", "Nicht enthalten:", *left_out]

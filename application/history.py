@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from eventsourcing.utils import get_topic, resolve_topic
 
-from application.base import DocIntakeBase
+from application.command import Context
 from application.errors import NotFound
 from application.principal import Principal
 from domain.customer import Customer
@@ -29,6 +29,9 @@ from domain.errors import InvalidValue
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
+
+if TYPE_CHECKING:
+    from application.docintake import DocIntake
 
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 # Stored, but of no use to an auditor and of use to an attacker.
@@ -140,14 +143,34 @@ def customer_state(customer: Customer) -> dict[str, Any]:
     }
 
 
-class HistoryQueries(DocIntakeBase):
-    # Set by the composition root; without it every history reads the whole log.
-    customer_parts_index: CustomerPartsIndex | None = None
-    # The event store's own record of each aggregate's customer (exact, and kept after a
-    # deletion, when the read-model index has dropped the customer's rows).
-    customer_aggregates: CustomerPartsIndex | None = None
+@dataclass(frozen=True)
+class PartCounts:
+    """What the customer list counts of a customer: its open links, its files, and when
+    the last file arrived."""
 
-    def customer_history(self, customer_id: UUID) -> list[HistoryEvent]:
+    link_count: int
+    file_count: int
+    last_upload_at: datetime | None
+    overdue: bool = False
+
+
+class History(Context):
+    """The auditor's queries over the event store."""
+
+    def __init__(
+        self,
+        app: DocIntake,
+        customer_parts_index: CustomerPartsIndex | None,
+        customer_aggregates: CustomerPartsIndex | None,
+    ) -> None:
+        super().__init__(app)
+        # Without it every history reads the whole log.
+        self.customer_parts_index = customer_parts_index
+        # The event store's own record of each aggregate's customer (exact, and kept after a
+        # deletion, when the read-model index has dropped the customer's rows).
+        self.customer_aggregates = customer_aggregates
+
+    def of_customer(self, customer_id: UUID) -> list[HistoryEvent]:
         """Every stored event of the customer and of its links and files, oldest first.
 
         Read from the event store. The order is by time; events recorded in the
@@ -156,13 +179,13 @@ class HistoryQueries(DocIntakeBase):
         """
         own = self._customer_events(customer_id)
         events: list[Any] = own + [
-            e for part in self.customer_parts(customer_id) for e in self.events.get(part)
+            e for part in self.customer_parts(customer_id) for e in self.app.events.get(part)
         ]
         events.sort(key=lambda e: e.timestamp)
         return [describe(e) for e in events]
 
     def _customer_events(self, customer_id: UUID) -> list[Any]:
-        own: list[Any] = list(self.events.get(customer_id))
+        own: list[Any] = list(self.app.events.get(customer_id))
         created = own[0] if own else None
         erased_creation = (
             isinstance(created, ErasedEvent) and created.type_name == "CustomerCreated"
@@ -180,10 +203,27 @@ class HistoryQueries(DocIntakeBase):
             known, position = [*known, *owned], max(position, head)
         return list(dict.fromkeys([*known, *self._scan_for_parts(customer_id, position)]))
 
+    def part_counts(self, customer_id: UUID) -> PartCounts:
+        """The customer list's counts, from the event store itself (for an answer when the
+        list cannot be read)."""
+        links = files = 0
+        last: datetime | None = None
+        overdue = False
+        now = self.app.now()
+        for part_id in self.customer_parts(customer_id):
+            part: object = self.app.repository.get(part_id)
+            if isinstance(part, UploadLink):
+                links += not (part.revoked or part.expired_marked)
+                overdue = overdue or part.overdue(now)
+            elif isinstance(part, ReceivedFile):
+                files += not part.deleted
+                last = part.created_on if last is None else max(last, part.created_on)
+        return PartCounts(links, files, last, overdue)
+
     def _scan_for_parts(self, customer_id: UUID, after: int) -> Iterable[UUID]:
-        head = self.head()
+        head = self.app.head()
         while after < head:
-            page = self.recorder.select_notifications(
+            page = self.app.recorder.select_notifications(
                 start=after,
                 limit=SCAN_PAGE,
                 stop=head,
@@ -193,14 +233,14 @@ class HistoryQueries(DocIntakeBase):
             if not page:
                 return
             for notification in page:
-                event = self.mapper.to_domain_event(notification)
+                event = self.app.mapper.to_domain_event(notification)
                 if getattr(event, "customer_id", None) == customer_id:
                     yield event.originator_id
             after = page[-1].id
 
-    def customer_history_for(self, principal: Principal, customer_id: UUID) -> list[HistoryEvent]:
-        self.customer_of(principal, customer_id)
-        return self.customer_history(customer_id)
+    def for_principal(self, principal: Principal, customer_id: UUID) -> list[HistoryEvent]:
+        self.app.customer_of(principal, customer_id)
+        return self.of_customer(customer_id)
 
     def customer_state_at(
         self, customer_id: UUID, *, version: int | None = None, at: datetime | None = None
@@ -218,7 +258,7 @@ class HistoryQueries(DocIntakeBase):
             version = versions[-1]
         if version is not None and version > own[-1].originator_version:
             raise InvalidValue.single("version", f"must be at most {own[-1].originator_version}")
-        customer: object = self.repository.get(customer_id, version=version)
+        customer: object = self.app.repository.get(customer_id, version=version)
         if isinstance(customer, ErasedRecord):
             return {"id": str(customer_id), "version": customer.version, "erased": True}
         if not isinstance(customer, Customer):

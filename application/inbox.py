@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from application.base import DocIntakeBase
+from application.command import Context
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -16,6 +17,9 @@ from domain.organization import Organization
 from domain.user import User
 from projections.inbox import SWITCHED, InboxView, Notice
 
+if TYPE_CHECKING:
+    from application.docintake import DocIntake
+
 
 @dataclass(frozen=True)
 class InboxScope:
@@ -23,10 +27,11 @@ class InboxScope:
     hidden_kinds: frozenset[str]
 
 
-class InboxCommands(DocIntakeBase):
-    _inbox_view: InboxView | None = None
+class InboxCommands(Context):
+    """Each member's inbox of notices (`app.inbox.notices`)."""
 
-    def configure_inbox(self, view: InboxView) -> None:
+    def __init__(self, app: DocIntake, view: InboxView | None) -> None:
+        super().__init__(app)
         self._inbox_view = view
 
     @property
@@ -36,16 +41,16 @@ class InboxCommands(DocIntakeBase):
         return self._inbox_view
 
     def _inbox_scope(self, principal: Principal) -> InboxScope:
-        organization = self.load(principal.organization_id, Organization)
+        organization = self.app.load(principal.organization_id, Organization)
         since = organization.member_since(principal.user_id)
         if since is None:
             raise NotFound("No such member.")
-        user = self.load(principal.user_id, User)
+        user = self.app.load(principal.user_id, User)
         switches = {"uploads": user.upload_notifications}
         hidden = frozenset(kind for kind, switch in SWITCHED.items() if not switches[switch])
         return InboxScope(since, hidden)
 
-    def inbox(self, principal: Principal, limit: int = 50) -> list[Notice]:
+    def notices(self, principal: Principal, limit: int = 50) -> list[Notice]:
         """The member's newest notices, read or not."""
         authorize(principal, Action.READ)
         scope = self._inbox_scope(principal)
@@ -53,7 +58,7 @@ class InboxCommands(DocIntakeBase):
             principal.organization_id, principal.user_id, scope.since, scope.hidden_kinds, limit
         )
 
-    def inbox_unread(self, principal: Principal) -> int:
+    def unread(self, principal: Principal) -> int:
         authorize(principal, Action.READ)
         scope = self._inbox_scope(principal)
         return len(
@@ -62,7 +67,7 @@ class InboxCommands(DocIntakeBase):
             )
         )
 
-    def read_notices(self, principal: Principal, notice_ids: list[UUID] | None) -> int:
+    def read(self, principal: Principal, notice_ids: list[UUID] | None) -> int:
         """Mark the given notices (None: every unread one) read for the member. Ids that are
         not the member's unread notices (read already, another organisation's, unknown)
         change nothing."""
@@ -73,17 +78,17 @@ class InboxCommands(DocIntakeBase):
         )
         chosen = unread if notice_ids is None else [i for i in unread if i in set(notice_ids)]
         if not chosen:
-            return self.head()
+            return self.app.head()
 
         def attempt() -> int:
             inbox_id = MemberInbox.id_for(principal.organization_id, principal.user_id)
             try:
-                inbox = self.load(inbox_id, MemberInbox)
+                inbox = self.app.load(inbox_id, MemberInbox)
             except NotFound:
                 inbox = MemberInbox(
                     organization_id=principal.organization_id, member_id=principal.user_id
                 )
             inbox.read(sorted(chosen))
-            return self.record(inbox)
+            return self.app.record(inbox)
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)

@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from uuid import UUID, uuid4
 
-from application.accounts import AccountCommands, token_hash
+from application.accounts import new_api_token, token_hash
 from application.accounts import new_token as new_secret
+from application.command import Context, Recorded, command
 from application.error_text import error_summary
 from application.errors import Conflict, NotFound
 from application.invitation_mail import invitation_message
 from application.passwords import hash_password, validate_password
 from application.permissions import Action, authorize, authorize_member_change
-from application.ports import Mailer
 from application.principal import Principal
 from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.invitation import INVITATION_VALIDITY, Invitation
@@ -55,12 +55,17 @@ class MemberView:
 
 
 @dataclass(frozen=True)
-class IssuedInvitation:
-    id: UUID
+class OrganizationChanged(Recorded):
+    """`id` is the organisation's; `organization` as saved."""
+
+    organization: OrganizationView
+
+
+@dataclass(frozen=True)
+class IssuedInvitation(Recorded):
     email: str
     role: str
     expires_at: datetime
-    position: int
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,14 @@ class InvitationPreview:
 
 
 @dataclass(frozen=True)
-class Joined:
-    """Someone accepted an invitation: their user id and a first API token."""
+class Joined(Recorded):
+    """Someone accepted an invitation: `id` is their user id; `token` a first API token."""
 
-    user_id: UUID
     token: str
-    position: int
+
+    @property
+    def user_id(self) -> UUID:
+        return self.id
 
 
 def organization_view(organization: Organization) -> OrganizationView:
@@ -103,24 +110,15 @@ def organization_view(organization: Organization) -> OrganizationView:
     )
 
 
-class MemberCommands(AccountCommands):
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
-        self._mailer: Mailer | None = None
+class OrganizationSettings(Context):
+    """The organisation itself: its name, plan, permission switches and mail language."""
 
-    def use_mailer(self, mailer: Mailer) -> None:
-        """Hand in the mail delivery (the composition root does this)."""
-        self._mailer = mailer
-
-    # The organisation
-
-    def organization(self, principal: Principal) -> OrganizationView:
+    def get(self, principal: Principal) -> OrganizationView:
         authorize(principal, Action.READ)
-        return organization_view(self.load(principal.organization_id, Organization))
+        return organization_view(self.app.load(principal.organization_id, Organization))
 
-    def change_organization(
-        self, principal: Principal, changes: Mapping[str, object]
-    ) -> tuple[OrganizationView, int]:
+    @command(Action.MANAGE_SETTINGS)
+    def change(self, principal: Principal, changes: Mapping[str, object]) -> OrganizationChanged:
         """Change `name`, `plan`, `permissions` (a partial set of switches), `language`
         (of the organisation's mails: `de` or `en`) and/or `time_zone` (an IANA name: the
         zone people read every time in).
@@ -128,7 +126,6 @@ class MemberCommands(AccountCommands):
         Settings need an owner or admin; the plan needs an owner, and is refused
         (`plan_limit_reached`) when its cap is below the current customer count.
         """
-        authorize(principal, Action.MANAGE_SETTINGS)
         if "plan" in changes:
             authorize(principal, Action.CHANGE_PLAN)
         problems: dict[str, str | Problem] = {}
@@ -164,27 +161,28 @@ class MemberCommands(AccountCommands):
             problems.update(invalid.problems)
         if problems:
             raise InvalidValue(problems)
+        organization = self.app.load(principal.organization_id, Organization)
+        if name is not None:
+            organization.rename(name, principal.user_id)
+        if switches is not None:
+            organization.change_permissions(switches, principal.user_id)
+        if mail_language is not None:
+            organization.change_language(mail_language, principal.user_id)
+        if zone is not None:
+            organization.change_time_zone(zone, principal.user_id)
+        if plan is not None:
+            organization.change_plan(plan, principal.user_id)
+        position = self.app.record(organization)
+        return OrganizationChanged(organization.id, position, organization_view(organization))
 
-        def attempt() -> tuple[OrganizationView, int]:
-            organization = self.load(principal.organization_id, Organization)
-            if name is not None:
-                organization.rename(name, principal.user_id)
-            if switches is not None:
-                organization.change_permissions(switches, principal.user_id)
-            if mail_language is not None:
-                organization.change_language(mail_language, principal.user_id)
-            if zone is not None:
-                organization.change_time_zone(zone, principal.user_id)
-            if plan is not None:
-                organization.change_plan(plan, principal.user_id)
-            position = self.record(organization)
-            return organization_view(organization), position
 
-        return self.retrying(attempt)
+class Members(Context):
+    """Invitations, members and their roles."""
 
     # Invitations
 
-    def invite_member(
+    @command(Action.MANAGE_MEMBERS)
+    def invite(
         self, principal: Principal, email: object, role: object, *, now: datetime | None = None
     ) -> IssuedInvitation:
         """Invite someone by e-mail into the principal's organisation.
@@ -194,7 +192,6 @@ class MemberCommands(AccountCommands):
         invitation is recorded, so no mail ever carries a token that was not
         stored.
         """
-        authorize(principal, Action.MANAGE_MEMBERS)
         problems: dict[str, str | Problem] = {}
         address: str | None = None
         new_role: Role | None = None
@@ -213,41 +210,38 @@ class MemberCommands(AccountCommands):
         token = new_secret("inv_")
         expires_at = (now or datetime.now(UTC)) + INVITATION_VALIDITY
 
-        def attempt() -> tuple[Invitation, Organization, int]:
-            organization = self.load(principal.organization_id, Organization)
-            invitation = Invitation(
-                token_hash=token_hash(token),
-                organization_id=organization.id,
-                email=address,
-                role=new_role.value,
-                expires_at=expires_at,
-                actor_id=principal.user_id,
-            )
-            organization.record_invitation(
-                invitation.id, address, new_role, expires_at, principal.user_id
-            )
-            return invitation, organization, self.record(organization, invitation)
-
-        invitation, organization, position = self.retrying(attempt)
-        inviter = self.load(principal.user_id, User)
+        organization = self.app.load(principal.organization_id, Organization)
+        invitation = Invitation(
+            token_hash=token_hash(token),
+            organization_id=organization.id,
+            email=address,
+            role=new_role.value,
+            expires_at=expires_at,
+            actor_id=principal.user_id,
+        )
+        organization.record_invitation(
+            invitation.id, address, new_role, expires_at, principal.user_id
+        )
+        position = self.app.record(organization, invitation)
+        inviter = self.app.load(principal.user_id, User)
         self._send(
             invitation_message(
                 to=address,
                 organization_name=organization.name,
                 inviter_name=inviter.display_name,
                 role=new_role,
-                accept_url=f"{self.base_url}/invitations/{token}",
+                accept_url=f"{self.app.base_url}/invitations/{token}",
                 expires_at=expires_at,
                 language=organization.language,
                 time_zone=organization.time_zone,
             )
         )
-        return IssuedInvitation(invitation.id, address, new_role.value, expires_at, position)
+        return IssuedInvitation(invitation.id, position, address, new_role.value, expires_at)
 
     def pending_invitations(self, principal: Principal) -> list[PendingInvitation]:
         """The organisation's invitations not yet accepted nor withdrawn, newest last."""
         authorize(principal, Action.READ)
-        organization = self.load(principal.organization_id, Organization)
+        organization = self.app.load(principal.organization_id, Organization)
         return [
             PendingInvitation(
                 id=UUID(key),
@@ -259,20 +253,16 @@ class MemberCommands(AccountCommands):
             for key, entry in organization.pending_invitations.items()
         ]
 
-    def withdraw_invitation(self, principal: Principal, invitation_id: UUID) -> int:
+    @command(Action.MANAGE_MEMBERS)
+    def withdraw_invitation(self, principal: Principal, invitation_id: UUID) -> Recorded:
         """Take an open invitation back: its link answers "withdrawn" from now on."""
-        authorize(principal, Action.MANAGE_MEMBERS)
-
-        def attempt() -> int:
-            organization = self.load(principal.organization_id, Organization)
-            if invitation_id.hex not in organization.pending_invitations:
-                raise NotFound(f"No open invitation with id {invitation_id}.")
-            invitation = self.load(invitation_id, Invitation)
-            invitation.withdraw(principal.user_id)
-            organization.withdraw_invitation(invitation_id, principal.user_id)
-            return self.record(organization, invitation)
-
-        return self.retrying(attempt)
+        organization = self.app.load(principal.organization_id, Organization)
+        if invitation_id.hex not in organization.pending_invitations:
+            raise NotFound(f"No open invitation with id {invitation_id}.")
+        invitation = self.app.load(invitation_id, Invitation)
+        invitation.withdraw(principal.user_id)
+        organization.withdraw_invitation(invitation_id, principal.user_id)
+        return Recorded(invitation_id, self.app.record(organization, invitation))
 
     def resend_invitation(
         self, principal: Principal, invitation_id: UUID, *, now: datetime | None = None
@@ -280,12 +270,12 @@ class MemberCommands(AccountCommands):
         """Send an open (or expired) invitation again: the old link is withdrawn and a new
         one, valid for another 7 days, goes to the same address with the same role."""
         authorize(principal, Action.MANAGE_MEMBERS)
-        organization = self.load(principal.organization_id, Organization)
+        organization = self.app.load(principal.organization_id, Organization)
         entry = organization.pending_invitations.get(invitation_id.hex)
         if entry is None:
             raise NotFound(f"No open invitation with id {invitation_id}.")
         self.withdraw_invitation(principal, invitation_id)
-        return self.invite_member(principal, entry["email"], entry["role"], now=now)
+        return self.invite(principal, entry["email"], entry["role"], now=now)
 
     def invitation_preview(
         self, token: object, *, now: datetime | None = None
@@ -297,7 +287,7 @@ class MemberCommands(AccountCommands):
         invitation = self._usable_invitation(
             Invitation.id_for(token_hash(token)), now or datetime.now(UTC)
         )
-        organization = self.load(invitation.organization_id, Organization)
+        organization = self.app.load(invitation.organization_id, Organization)
         return InvitationPreview(
             organization_name=organization.name,
             email=invitation.email,
@@ -308,13 +298,13 @@ class MemberCommands(AccountCommands):
 
     def _refuse_existing_account(self, organization_id: UUID, address: str) -> None:
         try:
-            claim = self.load(UserEmail.id_for(address), UserEmail)
+            claim = self.app.load(UserEmail.id_for(address), UserEmail)
         except NotFound:
             return
-        user = self.load(claim.user_id, User)
+        user = self.app.load(claim.user_id, User)
         if user.organization_id != organization_id:
             raise Conflict("An account with this e-mail address exists already.")
-        organization = self.load(organization_id, Organization)
+        organization = self.app.load(organization_id, Organization)
         if organization.role_of(user.id) is not None:
             raise Conflict("This person is a member of the organisation already.")
 
@@ -322,10 +312,8 @@ class MemberCommands(AccountCommands):
         # Delivered by the request itself, after the invitation is recorded: the token exists
         # only in this mail, never in an event, so a job made from the event log could not
         # write it.
-        if self._mailer is None:
-            raise RuntimeError("no mailer configured")
         try:
-            self._mailer.send(message)
+            self.app.mailer.send(message)
         except Exception as error:
             log.warning("invitation mail not sent: %s", error_summary(error))
             raise MailNotSent(
@@ -372,10 +360,10 @@ class MemberCommands(AccountCommands):
 
         def attempt() -> Joined:
             invitation = self._usable_invitation(invitation_id, moment)
-            organization = self.load(invitation.organization_id, Organization)
+            organization = self.app.load(invitation.organization_id, Organization)
             claim: UserEmail | None = None
             try:
-                existing = self.load(UserEmail.id_for(invitation.email), UserEmail)
+                existing = self.app.load(UserEmail.id_for(invitation.email), UserEmail)
             except NotFound:
                 user = User(
                     id=uuid4(),
@@ -387,7 +375,7 @@ class MemberCommands(AccountCommands):
                 )
                 claim = UserEmail(email=invitation.email, user_id=user.id)
             else:
-                user = self.load(existing.user_id, User)
+                user = self.app.load(existing.user_id, User)
                 if user.organization_id != organization.id:
                     raise Conflict("An account with this e-mail address exists already.")
                 # A former member comes back: same user, new password.
@@ -397,18 +385,18 @@ class MemberCommands(AccountCommands):
             invitation.accept(user.id, moment)
             # The invitation page signs the person in with a session instead of a token.
             api_token = (
-                self._new_api_token(api_secret, user, organization.id, "invitation", user.id)
+                new_api_token(api_secret, user, organization.id, "invitation", user.id)
                 if with_api_token
                 else None
             )
-            position = self.record(invitation, organization, user, claim, api_token)
-            return Joined(user.id, api_secret if with_api_token else "", position)
+            position = self.app.record(invitation, organization, user, claim, api_token)
+            return Joined(user.id, position, api_secret if with_api_token else "")
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)
 
     def _usable_invitation(self, invitation_id: UUID, now: datetime) -> Invitation:
         try:
-            invitation = self.load(invitation_id, Invitation)
+            invitation = self.app.load(invitation_id, Invitation)
         except NotFound:
             raise NotFound("No such invitation.") from None
         invitation.check_usable(now)
@@ -416,73 +404,68 @@ class MemberCommands(AccountCommands):
 
     # Members
 
-    def members(self, principal: Principal) -> list[MemberView]:
+    def all(self, principal: Principal) -> list[MemberView]:
         """The organisation's current members, in the order they joined."""
         authorize(principal, Action.READ)
-        organization = self.load(principal.organization_id, Organization)
+        organization = self.app.load(principal.organization_id, Organization)
         views = [self._member_view(organization, user_id) for user_id in organization.member_ids()]
         return sorted(views, key=lambda view: view.joined_at)
 
-    def member(self, principal: Principal, user_id: UUID) -> MemberView:
+    def get(self, principal: Principal, user_id: UUID) -> MemberView:
         authorize(principal, Action.READ)
-        organization = self.load(principal.organization_id, Organization)
+        organization = self.app.load(principal.organization_id, Organization)
         if organization.role_of(user_id) is None:
             raise NotFound(f"No member with id {user_id}.")
         return self._member_view(organization, user_id)
 
     def _member_view(self, organization: Organization, user_id: UUID) -> MemberView:
-        user = self.load(user_id, User)
+        user = self.app.load(user_id, User)
         role = organization.role_of(user_id)
         since = organization.member_since(user_id)
         assert role is not None and since is not None
         return MemberView(user.id, user.email, user.name, role.value, since)
 
-    def change_member_role(self, principal: Principal, user_id: UUID, role: object) -> int:
-        """Give a member another role; the last owner cannot be demoted (`last_owner`)."""
-        authorize(principal, Action.MANAGE_MEMBERS)
-        new_role = Role.parse(role)
+    @command(Action.MANAGE_MEMBERS)
+    def change_role(self, principal: Principal, user_id: UUID, role: Role | str) -> Recorded:
+        """Give a member another role; the last owner cannot be demoted (`last_owner`).
 
-        def attempt() -> int:
-            organization = self.load(principal.organization_id, Organization)
-            current = organization.role_of(user_id)
-            if current is None:
-                raise NotFound(f"No member with id {user_id}.")
-            authorize_member_change(principal, current, new_role)
-            organization.change_role(user_id, new_role, principal.user_id)
-            return self.record(organization)
+        A raw value is parsed after the caller is authorised (a viewer learns 403 first).
+        """
+        role = Role.parse(role)
+        organization = self.app.load(principal.organization_id, Organization)
+        current = organization.role_of(user_id)
+        if current is None:
+            raise NotFound(f"No member with id {user_id}.")
+        authorize_member_change(principal, current, role)
+        organization.change_role(user_id, role, principal.user_id)
+        return Recorded(user_id, self.app.record(organization))
 
-        return self.retrying(attempt)
-
-    def remove_member(self, principal: Principal, user_id: UUID) -> int:
+    @command(Action.MANAGE_MEMBERS)
+    def remove(self, principal: Principal, user_id: UUID) -> Recorded:
         """Remove a member: their API tokens are revoked and their sessions refused at once.
 
         The last owner cannot be removed (`last_owner`).
         """
-        authorize(principal, Action.MANAGE_MEMBERS)
+        organization = self.app.load(principal.organization_id, Organization)
+        current = organization.role_of(user_id)
+        if current is None:
+            raise NotFound(f"No member with id {user_id}.")
+        authorize_member_change(principal, current, None)
+        organization.remove_member(user_id, principal.user_id)
+        # Membership is checked on every request, so the tokens are dead already;
+        # revoking them as well keeps them dead should the person ever rejoin.
+        user = self.app.load(user_id, User)
+        tokens = [self.app.load(token_id, ApiToken) for token_id in user.token_ids()]
+        for api_token in tokens:
+            api_token.revoke(principal.user_id)
+            user.remove_token(api_token.id, principal.user_id)
+        return Recorded(user_id, self.app.record(organization, user, *tokens))
 
-        def attempt() -> int:
-            organization = self.load(principal.organization_id, Organization)
-            current = organization.role_of(user_id)
-            if current is None:
-                raise NotFound(f"No member with id {user_id}.")
-            authorize_member_change(principal, current, None)
-            organization.remove_member(user_id, principal.user_id)
-            # Membership is checked on every request, so the tokens are dead already;
-            # revoking them as well keeps them dead should the person ever rejoin.
-            user = self.load(user_id, User)
-            tokens = [self.load(token_id, ApiToken) for token_id in user.token_ids()]
-            for api_token in tokens:
-                api_token.revoke(principal.user_id)
-                user.remove_token(api_token.id, principal.user_id)
-            return self.record(organization, user, *tokens)
-
-        return self.retrying(attempt)
-
-    def member_names(self, organization_id: UUID) -> dict[UUID, str]:
+    def names(self, organization_id: UUID) -> dict[UUID, str]:
         """Names to show for everyone who is or was a member (for activity histories).
 
         A person without a name is shown by e-mail address.
         """
-        organization = self.load(organization_id, Organization)
+        organization = self.app.load(organization_id, Organization)
         people = [*organization.member_ids(), *organization.former_member_ids()]
-        return {user_id: self.load(user_id, User).display_name for user_id in people}
+        return {user_id: self.app.load(user_id, User).display_name for user_id in people}

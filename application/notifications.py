@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.base import DocIntakeBase
+from application.command import Context, Recorded, command
 from application.permissions import Action, authorize
 from application.principal import Principal
-from domain.errors import InvalidValue
 from domain.user import User
 
 
@@ -18,22 +17,25 @@ class NotificationSettings:
     uploads: bool
 
 
-class NotificationCommands(DocIntakeBase):
-    def notification_settings(self, principal: Principal) -> NotificationSettings:
+@dataclass(frozen=True)
+class NotificationSettingsChanged(Recorded):
+    """`id` is the member's user id; `settings` as they are now."""
+
+    settings: NotificationSettings
+
+
+class Notifications(Context):
+    """Each member chooses what they are e-mailed about."""
+
+    def settings(self, principal: Principal) -> NotificationSettings:
         authorize(principal, Action.READ)
-        return NotificationSettings(uploads=self.load(principal.user_id, User).upload_notifications)
+        user = self.app.load(principal.user_id, User)
+        return NotificationSettings(uploads=user.upload_notifications)
 
-    def change_notification_settings(
-        self, principal: Principal, uploads: object
-    ) -> tuple[NotificationSettings, int]:
+    @command(Action.CHANGE_OWN_SETTINGS)
+    def change(self, principal: Principal, uploads: bool) -> NotificationSettingsChanged:
         """Switch one's own upload notifications on or off (every role may)."""
-        authorize(principal, Action.CHANGE_OWN_SETTINGS)
-        if not isinstance(uploads, bool):
-            raise InvalidValue.single("uploads", "must be true or false")
-
-        def attempt() -> tuple[NotificationSettings, int]:
-            user = self.load(principal.user_id, User)
-            user.notify_about_uploads(uploads, principal.user_id)
-            return NotificationSettings(uploads=user.upload_notifications), self.record(user)
-
-        return self.retrying(attempt)
+        user = self.app.load(principal.user_id, User)
+        user.notify_about_uploads(uploads, principal.user_id)
+        settings = NotificationSettings(uploads=user.upload_notifications)
+        return NotificationSettingsChanged(user.id, self.app.record(user), settings)

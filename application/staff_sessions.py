@@ -15,7 +15,8 @@ import hmac
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from application.accounts import AccountCommands, new_token, token_hash
+from application.accounts import new_token, token_hash
+from application.command import Context
 from application.errors import NotFound, Unauthenticated
 from application.principal import Principal
 from domain.errors import DomainError
@@ -45,19 +46,21 @@ def csrf_token_for(session_token: str) -> str:
 
 def check_csrf(session_token: str, submitted: str | None) -> None:
     """Raise `CsrfRefused` unless `submitted` is the session's CSRF token."""
-    if not submitted or not hmac.compare_digest(csrf_token_for(session_token), submitted):
+    expected = csrf_token_for(session_token).encode()
+    # As bytes: a forged token with non-ASCII characters is refused, not an error.
+    if not submitted or not hmac.compare_digest(expected, submitted.encode()):
         raise CsrfRefused("The form is out of date or was not sent from this site; reload it.")
 
 
-class StaffSessionCommands(AccountCommands):
-    def start_session(
-        self, email: object, password: object, client_address: str | None
-    ) -> StartedSession:
+class StaffSessions(Context):
+    """Staff sign in to the web pages, are recognised by their cookie, and sign out."""
+
+    def start(self, email: object, password: object, client_address: str | None) -> StartedSession:
         """Sign a member in: a new session token (for the cookie) and its CSRF token.
 
         Failed attempts are limited like API logins (per account and address).
         """
-        user, organization = self.check_login(email, password, client_address)
+        user, organization = self.app.accounts.check_login(email, password, client_address)
         session_token = new_token("dis_")
         session = StaffSession(
             token_hash=token_hash(session_token),
@@ -66,24 +69,26 @@ class StaffSessionCommands(AccountCommands):
             expires_at=datetime.now(UTC) + SESSION_LIFETIME,
             actor_id=user.id,
         )
-        self.record(session)
+        self.app.record(session)
         return StartedSession(session_token, csrf_token_for(session_token))
 
-    def session_principal(self, session_token: str | None) -> Principal:
+    def principal(self, session_token: str | None) -> Principal:
         """The member a session cookie speaks for, as of the head of the event log now
         (session and membership from the principal cache, see `authenticate`)."""
         refused = Unauthenticated("Not signed in, or the session has ended.")
         if not session_token or len(session_token) > 200:
             raise refused
         session_id = StaffSession.id_for(token_hash(session_token))
-        head = self.principals.catch_up()
+        head = self.app.principals.catch_up()
         try:
-            session = self.principals.get(session_id, lambda: self.load(session_id, StaffSession))
+            session = self.app.principals.get(
+                session_id, lambda: self.app.load(session_id, StaffSession)
+            )
         except NotFound:
             raise refused from None
         if not session.is_live(datetime.now(UTC)):
             raise refused
-        membership = self.membership(session.organization_id)
+        membership = self.app.accounts.membership(session.organization_id)
         role, since = membership.members.get(session.user_id, (None, None))
         # A session from before the current membership (removed, invited back) stays dead.
         if role is None or since is None or session.created_on < since:
@@ -92,20 +97,20 @@ class StaffSessionCommands(AccountCommands):
             session.user_id, session.organization_id, role, session.id, membership.permissions, head
         )
 
-    def end_session(self, session_token: str | None) -> None:
+    def end(self, session_token: str | None) -> None:
         """Sign out; ending an unknown or ended session does nothing."""
 
         def attempt() -> None:
             session = self._session(session_token)
             if session is not None and session.end(session.user_id):
-                self.record(session)
+                self.app.record(session)
 
-        self.retrying(attempt)
+        self.app.retrying(attempt)
 
     def _session(self, session_token: str | None) -> StaffSession | None:
         if not session_token or len(session_token) > 200:
             return None
         try:
-            return self.load(StaffSession.id_for(token_hash(session_token)), StaffSession)
+            return self.app.load(StaffSession.id_for(token_hash(session_token)), StaffSession)
         except NotFound:
             return None

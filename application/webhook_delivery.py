@@ -37,7 +37,7 @@ from projections.database import Database
 from projections.rows import as_datetime, as_uuid
 
 if TYPE_CHECKING:
-    from application.base import DocIntakeBase
+    from application.docintake import DocIntake
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class WebhookDelivery:
 
     def __init__(
         self,
-        app: DocIntakeBase,
+        app: DocIntake,
         database: Database,
         sender: WebhookSender,
         sealer: SecretSealer,

@@ -7,11 +7,12 @@ import base64
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
-from application.base import DocIntakeBase
+from application.command import Context
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -22,6 +23,9 @@ from domain.webhook_address import webhook_url
 from domain.webhook_endpoint import DISABLED_BY_STAFF, WebhookEndpoint
 from domain.webhook_events import event_types
 from projections.webhook_endpoints import EndpointRow, WebhookEndpointsView
+
+if TYPE_CHECKING:
+    from application.docintake import DocIntake
 
 SECRET_BYTES = 32
 SECRET_PREFIX = "whsec_"
@@ -44,24 +48,26 @@ class IssuedSecret:
     position: int
 
 
-class WebhookCommands(DocIntakeBase):
-    _webhook_sealer: SecretSealer | None = None
-    _webhook_sender: WebhookSender | None = None
-    _webhook_endpoints: WebhookEndpointsView | None = None
-    _webhook_log: WebhookLog | None = None
+@dataclass(frozen=True)
+class WebhookParts:
+    """What webhooks need from outside: the sealer of secrets, the sender, the endpoints'
+    read model and the delivery log (part of the application's `Collaborators`)."""
 
-    def configure_webhooks(
-        self,
-        *,
-        sealer: SecretSealer,
-        sender: WebhookSender,
-        endpoints: WebhookEndpointsView,
-        log: WebhookLog,
-    ) -> None:
-        self._webhook_sealer = sealer
-        self._webhook_sender = sender
-        self._webhook_endpoints = endpoints
-        self._webhook_log = log
+    sealer: SecretSealer
+    sender: WebhookSender
+    endpoints: WebhookEndpointsView
+    log: WebhookLog
+
+
+class WebhookCommands(Context):
+    """An organisation's webhook endpoints (`app.webhooks`)."""
+
+    def __init__(self, app: DocIntake, parts: WebhookParts | None) -> None:
+        super().__init__(app)
+        self._webhook_sealer = parts.sealer if parts else None
+        self._webhook_sender = parts.sender if parts else None
+        self._webhook_endpoints = parts.endpoints if parts else None
+        self._webhook_log = parts.log if parts else None
 
     def use_webhook_sender(self, sender: WebhookSender) -> None:
         """Send through `sender` from now on (tests put a loopback-only connector in)."""
@@ -112,11 +118,11 @@ class WebhookCommands(DocIntakeBase):
             sealed_secret=self.webhook_sealer.seal(raw),
             actor_id=principal.user_id,
         )
-        return IssuedSecret(endpoint, secret, self.record(endpoint))
+        return IssuedSecret(endpoint, secret, self.app.record(endpoint))
 
     def _endpoint_of(self, principal: Principal, endpoint_id: UUID) -> WebhookEndpoint:
         try:
-            endpoint = self.load(endpoint_id, WebhookEndpoint)
+            endpoint = self.app.load(endpoint_id, WebhookEndpoint)
         except NotFound:
             endpoint = None
         if (
@@ -148,10 +154,10 @@ class WebhookCommands(DocIntakeBase):
         def attempt() -> tuple[WebhookEndpoint, int]:
             current = self._endpoint_of(principal, endpoint_id)
             if not current.change(new_url, new_types, principal.user_id):
-                return current, self.head()
-            return current, self.record(current)
+                return current, self.app.head()
+            return current, self.app.record(current)
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)
 
     def rotate_webhook_secret(self, principal: Principal, endpoint_id: UUID) -> IssuedSecret:
         """A new secret (shown once); the previous ones keep signing for `SECRET_OVERLAP`."""
@@ -164,9 +170,9 @@ class WebhookCommands(DocIntakeBase):
             endpoint.rotate_secret(
                 uuid4().hex, sealed, datetime.now(UTC), SECRET_OVERLAP, principal.user_id
             )
-            return IssuedSecret(endpoint, secret, self.record(endpoint))
+            return IssuedSecret(endpoint, secret, self.app.record(endpoint))
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)
 
     def switch_webhook(self, principal: Principal, endpoint_id: UUID, enabled: bool) -> int:
         """Switch deliveries off (pending ones stop) or on again (also after a 410)."""
@@ -179,9 +185,9 @@ class WebhookCommands(DocIntakeBase):
                 if enabled
                 else endpoint.disable(DISABLED_BY_STAFF, principal.user_id)
             )
-            return self.record(endpoint) if changed else self.head()
+            return self.app.record(endpoint) if changed else self.app.head()
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)
 
     def remove_webhook(self, principal: Principal, endpoint_id: UUID) -> int:
         authorize(principal, Action.MANAGE_SETTINGS)
@@ -189,9 +195,9 @@ class WebhookCommands(DocIntakeBase):
         def attempt() -> int:
             endpoint = self._endpoint_of(principal, endpoint_id)
             endpoint.remove(principal.user_id)
-            return self.record(endpoint)
+            return self.app.record(endpoint)
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)
 
     def reseal_webhook_secrets(self, old: SecretSealer, new: SecretSealer) -> int:
         """Seal every endpoint's secrets with `new` (for a master-key rotation, before the
@@ -201,7 +207,7 @@ class WebhookCommands(DocIntakeBase):
         for endpoint_id in self._registered_endpoints():
 
             def attempt(endpoint_id: UUID = endpoint_id) -> bool:
-                endpoint = self.load(endpoint_id, WebhookEndpoint)
+                endpoint = self.app.load(endpoint_id, WebhookEndpoint)
                 resealed = {}
                 for key, (sealed, _) in endpoint.secrets.items():
                     try:
@@ -211,10 +217,10 @@ class WebhookCommands(DocIntakeBase):
                         resealed[key] = new.seal(old.open(sealed))
                 if not endpoint.reseal(resealed):
                     return False
-                self.record(endpoint)
+                self.app.record(endpoint)
                 return True
 
-            changed += self.retrying(attempt)
+            changed += self.app.retrying(attempt)
         return changed
 
     def _registered_endpoints(self) -> list[UUID]:
@@ -222,7 +228,7 @@ class WebhookCommands(DocIntakeBase):
         found: list[UUID] = []
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, 1000, topics=[topic])
+            batch = self.app.recorder.select_notifications(start, 1000, topics=[topic])
             if not batch:
                 return found
             found += [UUID(str(n.originator_id)) for n in batch]
@@ -249,6 +255,6 @@ class WebhookCommands(DocIntakeBase):
         def attempt() -> int:
             endpoint = self._endpoint_of(principal, endpoint_id)
             endpoint.request_redelivery(delivery_id, principal.user_id)
-            return self.record(endpoint)
+            return self.app.record(endpoint)
 
-        return self.retrying(attempt)
+        return self.app.retrying(attempt)

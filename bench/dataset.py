@@ -92,13 +92,15 @@ def one_password_hash() -> Iterator[None]:
 
 def sign_up(app: DocIntake, label: str) -> Tenant:
     email = f"{label}-{uuid.uuid4().hex[:8]}@bench.example.org"
-    signed = app.signup(f"Bench {label}", email, BENCH_PASSWORD, "team")
+    signed = app.accounts.sign_up(f"Bench {label}", email, BENCH_PASSWORD, "team")
     return Tenant(signed.organization_id, signed.user_id, signed.token)
 
 
 def another_token(app: DocIntake, tenant: Tenant, name: str) -> str:
     """A second token of the same owner: to the API a separate client."""
-    return app.issue_token(tenant.user_id, tenant.organization_id, name, tenant.user_id).token
+    return app.accounts.issue_token(
+        tenant.user_id, tenant.organization_id, name, tenant.user_id
+    ).token
 
 
 # Addresses are taken as plain ASCII (no SMTPUTF8): "Müller" writes "mueller".

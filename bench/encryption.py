@@ -61,15 +61,15 @@ def create_harness(
     services = bootstrap(settings, pool_size=2, encrypt=encrypt)
     try:
         app = services.app
-        signed = app.signup(
+        signed = app.accounts.sign_up(
             "Bench", f"b-{uuid.uuid4().hex[:8]}@bench.example.org", "bench password long", "team"
         )
-        principal: Principal = app.authenticate(signed.token)
+        principal: Principal = app.accounts.authenticate(signed.token)
 
         def creates_per_second() -> float:
             started = time.perf_counter()
             for number in range(CREATES_PER_ROUND):
-                app.create_customer(principal, f"Kundin {number}", "k@example.org", "Firma")
+                app.customers.create(principal, f"Kundin {number}", "k@example.org", "Firma")
             return CREATES_PER_ROUND / (time.perf_counter() - started)
 
         creates_per_second()  # warm-up

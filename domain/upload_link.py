@@ -47,6 +47,12 @@ class MaxFilesReached(LinkRefused):
     code = "max_files_reached"
 
 
+class TooManyFiles(MaxFilesReached):
+    """More files in one request than the link still takes."""
+
+    text_code = "too_many_files"
+
+
 class LinkNotActive(DomainError):
     code = "conflict"
 
@@ -405,6 +411,19 @@ class UploadLink(Aggregate):
         if review and review["state"] == "query" and not key.startswith("file:"):
             return review["question"]
         return None
+
+    def check_room(self, count: int) -> None:
+        """The max-files rule for every path a file takes: refuse unless the link takes
+        `count` more files in one request (the link is full, or the request brings more
+        than it still takes; answers to open questions are always taken)."""
+        acceptable = self.files_acceptable()
+        if acceptable is None or count <= acceptable:
+            return
+        if acceptable == 0:
+            raise MaxFilesReached(
+                f"This link takes at most {self.max_files} files.", count=self.max_files
+            )
+        raise TooManyFiles("This link takes no more files.", count=acceptable)
 
     def receive(self, file_id: UUID, item_id: UUID | None, now: datetime) -> None:
         self.refuse_if_unusable(now)

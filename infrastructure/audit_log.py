@@ -252,7 +252,7 @@ class AuditLog:
             write_key_file(pending, new.encoded())
         # Webhook secrets first: a failure here leaves the data keys as they were, and a
         # second run skips what was resealed already.
-        self.app.reseal_webhook_secrets(MasterKeySealer(old), MasterKeySealer(new))
+        self.app.webhooks.reseal_webhook_secrets(MasterKeySealer(old), MasterKeySealer(new))
         count = self.store.rewrap_keys(old, new)
         if embedded_file:
             pending.replace(self.settings.data_dir / "master.key")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from application.collaborators import AttemptCounters, Collaborators, EventStoreExtras
 from application.docintake import DocIntake
 from application.event_log import EventLog
 from application.file_cleanup import FileCleanupPolicy
@@ -16,10 +19,12 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.policy import JobPolicy
 from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
+from application.upload_links import LINK_PASSWORD_FAILURES, LINK_PASSWORD_WINDOW
 from application.virus_scanning import VirusScanMode, VirusScanner, initial_scan_state
 from application.webhook_delivery import WebhookDelivery
 from application.webhook_log import WebhookLog
 from application.webhook_policy import WebhookPolicy
+from application.webhooks import WebhookParts
 from infrastructure.attempt_store import DatabaseAttemptLimiter
 from infrastructure.audit_log import AuditLog
 from infrastructure.clamd_scanner import DEFAULT_CLAMD_URL, ClamdScanner
@@ -34,8 +39,7 @@ from infrastructure.encryption import (
 from infrastructure.failures import of_the_surroundings
 from infrastructure.file_store import file_store_from_settings
 from infrastructure.idempotency_store import IdempotencyStore
-from infrastructure.jobs.system import WORKER_POLL_MS, JobSystem
-from infrastructure.jobs.table_queue import JOBS_CHANNEL
+from infrastructure.jobs.system import JobSystem
 from infrastructure.json_logs import configure_logging as configure_logging  # for the CLI
 from infrastructure.leases import (
     FileLeases,
@@ -45,9 +49,10 @@ from infrastructure.leases import (
 )
 from infrastructure.log_changes import PostgresChanges
 from infrastructure.mail import mailer_from_settings
+from infrastructure.master_key import MasterKey
 from infrastructure.metrics import Metrics, OperationsCollector
-from infrastructure.postgres_listener import PostgresListener
 from infrastructure.readiness import ReadinessProbe, broker_check
+from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
 from infrastructure.webhook_secrets import MasterKeySealer
 from infrastructure.webhook_sender import HttpWebhookSender
@@ -56,7 +61,6 @@ from projections.customer_detail import CustomerDetailProjection, CustomerDetail
 from projections.customer_list import CustomerListProjection, CustomerListView
 from projections.customer_parts import CustomerPartsProjection, CustomerPartsView
 from projections.follower import ProjectorCatchUp
-from projections.host import ProjectorHost
 from projections.inbox import InboxProjection, InboxView
 from projections.lease import Lease
 from projections.poison import retry_poison_event
@@ -64,14 +68,9 @@ from projections.positions import ReadModelPositions
 from projections.projector import Projector
 from projections.rebuild import ReadModels, UnknownReadModel
 from projections.status import ReadModelStatus, read_model_status
-from projections.tracking import PROJECTIONS_CHANNEL, create_tracking_table, position_of
 from projections.webhook_endpoints import WebhookEndpointsProjection, WebhookEndpointsView
 
 log = logging.getLogger(__name__)
-
-EVENTS_CHANNEL = "docintake_events"  # eventsourcing NOTIFYs on its events table's name
-#: SQLite has no NOTIFY: the host looks for other processes' events this often.
-SQLITE_POLL_SECONDS = 1.0
 
 
 def event_store_environment(settings: Settings, pool_size: int = 10) -> dict[str, str]:
@@ -141,7 +140,8 @@ def all_policies(
 
 
 class Services:
-    """Everything the interfaces use, wired once per process.
+    """Everything the interfaces use, wired once per process; what runs (threads,
+    leases, listeners) is started and stopped by `runtime` (infrastructure/runtime.py).
 
     A plain class on purpose: Litestar would try to validate a dataclass
     handed to handlers as a dependency.
@@ -179,7 +179,6 @@ class Services:
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
-        self.host: ProjectorHost | None = None
         #: Idempotency keys of the JSON API and the answers given to them.
         self.idempotency = IdempotencyStore(database)
         self.metrics = Metrics(OperationsCollector(self.read_model_status, self.job_status))
@@ -191,7 +190,7 @@ class Services:
                 **({"broker": broker_check(settings.broker_url)} if settings.broker_url else {}),
             }
         )
-        self._listeners: list[PostgresListener] = []
+        self.runtime = Runtime(self)
         self._closed = False
 
     def follower(self, projection: Projector, batch_size: int | None = None) -> ProjectorCatchUp:
@@ -201,11 +200,12 @@ class Services:
             self.database,
             EventLog(self.app),
             batch_size=batch_size or self.settings.projection_batch_size,
-            on_advance=self._advanced,
+            on_advance=self.advanced,
             passing=of_the_surroundings,
         )
 
-    def _advanced(self, name: str, position: int) -> None:
+    def advanced(self, name: str, position: int) -> None:
+        """A read model or policy reached `position` (in this process or another)."""
         self.positions.advance(name, position)
         if name in (JobPolicy.name, WebhookPolicy.name):
             self.jobs.policy_advanced()
@@ -222,19 +222,6 @@ class Services:
         self.jobs.prepare()
         for projection in [*self.projections, *self.policies]:
             self.follower(projection).prepare()
-
-    def start(self) -> None:
-        """Create read-model tables and, if configured, follow the event log in this process.
-
-        Without a broker this process also runs the background jobs; with one,
-        `docintake worker` processes do.
-        """
-        self.prepare_read_models()
-        if self.settings.run_projections:
-            self.run_followers()
-        self.listen()
-        if self.jobs.embedded:
-            self.run_job_workers()
 
     def job_handlers(self) -> JobHandlers:
         """What the jobs do, wired to this process's application, database and mailer."""
@@ -256,92 +243,15 @@ class Services:
         return WebhookDelivery(
             self.app,
             self.database,
-            self.app.webhook_sender,
-            self.app.webhook_sealer,
+            self.app.webhooks.webhook_sender,
+            self.app.webhooks.webhook_sealer,
             self.jobs.locks,
             retry_scale=self.settings.webhooks_retry_scale,
-        )
-
-    def run_job_workers(self, threads: int = 2, poll_ms: int = WORKER_POLL_MS) -> None:
-        """Run background jobs in `threads` threads of this process (and the maintenance
-        schedule), until `close()`. `poll_ms`: how often idle workers on a broker look for
-        jobs (the embedded queue's workers are woken instead)."""
-        jobs = self.job_handlers()
-        self.jobs.run_workers(
-            lambda job, final: jobs.run(job, final_attempt=final),
-            threads=threads,
-            poll_ms=poll_ms,
         )
 
     def job_status(self) -> list[JobCounts]:
         """Queued, delayed, failed and dead-lettered jobs per kind (`docintake jobs status`)."""
         return self.jobs.status()
-
-    def run_followers(self, names: Sequence[str] | None = None) -> ProjectorHost:
-        """Follow the event log for the read models and policies (all, or `names`) in this
-        process's projection host; a second call adds more to the same host.
-
-        The host writes each only while this process holds its lease; where another
-        process holds it, it stands by and takes over when that process goes away.
-        """
-        if self.host is None:
-            self.host = ProjectorHost(
-                self.database,
-                EventLog(self.app),
-                passing=of_the_surroundings,
-                batch_size=self.settings.projection_batch_size,
-                on_advance=self._advanced,
-                batch_pause=self.settings.projection_batch_pause,
-                # SQLite has no NOTIFY: what other processes record is found by looking.
-                idle_poll=SQLITE_POLL_SECONDS if self.settings.database_url is None else None,
-            )
-            if self.settings.database_url is None:
-                # SQLite has no NOTIFY: this process's own saves wake the host. On
-                # PostgreSQL every save is announced by NOTIFY (to every process), which
-                # is all the host needs: a second signal would cost a second read.
-                self.app.on_recorded(self.host.recorded)
-            self.listen()
-            self.host.start()
-        present = set(self.host.names)
-        for projection in [*self.projections, *self.policies]:
-            if (names is None or projection.name in names) and projection.name not in present:
-                self.host.add(projection, self.lease(projection.name))
-        return self.host
-
-    def listen(self) -> None:
-        """Across processes (PostgreSQL): wake the host when events are recorded, learn
-        read-model positions, and wake the job workers when jobs are queued."""
-        if self.settings.database_url is not None and not self._listeners:
-            listener = PostgresListener(
-                self.settings.database_url,
-                [EVENTS_CHANNEL, PROJECTIONS_CHANNEL, JOBS_CHANNEL],
-                self._notified,
-                on_connect=self._refresh_positions,
-            )
-            listener.start()
-            self._listeners.append(listener)
-
-    def _notified(self, channel: str, payload: str) -> None:
-        if channel == EVENTS_CHANNEL:
-            if self.host is not None:
-                self.host.wake()
-        elif channel == PROJECTIONS_CHANNEL:
-            names, _, position = payload.rpartition(":")
-            if position.isdigit():
-                for name in names.split(","):
-                    self._advanced(name, int(position))
-        elif channel == JOBS_CHANNEL:
-            self.jobs.wake()
-
-    def _refresh_positions(self) -> None:
-        """What happened before LISTEN took effect (or while the listener reconnected)."""
-        with self.database.transaction() as tx:
-            create_tracking_table(tx)
-            for name in self.positions.names:
-                self.positions.advance(name, position_of(tx, name))
-        if self.host is not None:
-            self.host.wake()
-        self.jobs.wake()
 
     def check_ready(self) -> dict[str, str]:
         """A problem per backing store that failed or did not answer within the deadline
@@ -383,32 +293,52 @@ class Services:
         retry_poison_event(self.database, EventLog(self.app), followed[name], position)
 
     def close(self) -> None:
+        """Stop what runs in this process, then close the stores."""
         if self._closed:
             return
         self._closed = True
-        if self.host is not None:
-            self.host.stop()
-            self.host.join(timeout=10)
-        self.jobs.close()
+        self.runtime.stop()
         self.leases.close()
-        for listener in self._listeners:
-            listener.stop()
         self.database.close()
         self.app.close()
 
 
+def event_store_extras(
+    settings: Settings, master: MasterKey | None
+) -> Callable[[Application[Any]], EventStoreExtras]:
+    """What our event store adds once the application has built it: the customers' keys
+    (sealing events and files), PostgreSQL's one-query change feed, and the store's own
+    index of each aggregate's customer."""
+
+    def extras(app: Application[Any]) -> EventStoreExtras:
+        feed = (
+            PostgresChanges(app.recorder)
+            if isinstance(app.recorder, PostgresApplicationRecorder)
+            else None
+        )
+        if master is None:
+            return EventStoreExtras(change_feed=feed)
+        keys = install_encryption(app, master)
+        return EventStoreExtras(
+            file_store=lambda store: EncryptingFileStore(store, keys),
+            change_feed=feed,
+            customer_aggregates=event_store_of(app),
+        )
+
+    return extras
+
+
 def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) -> Services:
-    """Build the service for these settings (nothing runs until `start()`).
+    """Build the service for these settings (nothing runs until `services.runtime.start()`).
 
     Operators' commands pass a small `pool_size`: each open connection counts
     against the database server's limit, however briefly the command runs.
     `encrypt=False` exists for `make bench` only (the figure before encryption).
     """
     environment = event_store_environment(settings, pool_size)
+    master = master_key_for(settings) if encrypt else None
     if encrypt:
-        master = master_key_for(settings)
         environment |= encryption_environment(settings)
-    app = DocIntake(env=environment)
     file_store = file_store_from_settings(
         settings.storage_url,
         settings.data_dir,
@@ -418,45 +348,38 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         settings.s3_secure,
         settings.s3_region,
     )
-    if encrypt:
-        keys = install_encryption(app, master)
-        file_store = EncryptingFileStore(file_store, keys)
-    app.configure(
-        file_store=file_store,
-        max_upload_size=settings.max_upload_size,
-        base_url=settings.base_url,
-    )
-    app.initial_scan_state = initial_scan_state(settings.virus_scan_mode)
     mailer = mailer_from_settings(settings.smtp_url, settings.data_dir, settings.mail_from)
-    app.use_mailer(mailer)
-    app.configure_logins(
-        failures_per_account=settings.login_failures_per_account,
-        failures_per_address=settings.login_failures_per_address,
-        window=settings.login_window_seconds,
-    )
-    if isinstance(app.recorder, PostgresApplicationRecorder):
-        app.principals.feed = PostgresChanges(app.recorder)
     database = read_model_database(settings)
     # Failed logins and link passwords are counted in the database: one limit for every
     # API process on it.
     window = settings.login_window_seconds
-    app.login_failures_by_account = DatabaseAttemptLimiter(
-        database, "login_account", settings.login_failures_per_account, window
+    attempts = AttemptCounters(
+        logins_by_account=DatabaseAttemptLimiter(
+            database, "login_account", settings.login_failures_per_account, window
+        ),
+        logins_by_address=DatabaseAttemptLimiter(
+            database, "login_address", settings.login_failures_per_address, window
+        ),
+        link_passwords=DatabaseAttemptLimiter(
+            database, "link_password", LINK_PASSWORD_FAILURES, LINK_PASSWORD_WINDOW
+        ),
     )
-    app.login_failures_by_address = DatabaseAttemptLimiter(
-        database, "login_address", settings.login_failures_per_address, window
+    collaborators = Collaborators(
+        file_store=file_store,
+        mailer=mailer,
+        base_url=settings.base_url,
+        max_upload_size=settings.max_upload_size,
+        attempts=attempts,
+        customer_parts_index=CustomerPartsView(database),
+        event_store=event_store_extras(settings, master),
+        initial_scan_state=initial_scan_state(settings.virus_scan_mode),
+        inbox=InboxView(database),
+        webhooks=WebhookParts(
+            sealer=MasterKeySealer(master or master_key_for(settings)),
+            sender=HttpWebhookSender(allow_private=settings.webhooks_allow_private),
+            endpoints=WebhookEndpointsView(database),
+            log=WebhookLog(database),
+        ),
     )
-    app.password_attempts = DatabaseAttemptLimiter(
-        database, "link_password", app.password_attempts.limit, app.password_attempts.window
-    )
-    app.customer_parts_index = CustomerPartsView(database)
-    app.configure_inbox(InboxView(database))
-    app.configure_webhooks(
-        sealer=MasterKeySealer(master if encrypt else master_key_for(settings)),
-        sender=HttpWebhookSender(allow_private=settings.webhooks_allow_private),
-        endpoints=WebhookEndpointsView(database),
-        log=WebhookLog(database),
-    )
-    if encrypt:
-        app.customer_aggregates = event_store_of(app)
-    return Services(settings, app, database, all_projections(), file_store, mailer=mailer)
+    app = DocIntake(collaborators, env=environment)
+    return Services(settings, app, database, all_projections(), app.file_store, mailer=mailer)

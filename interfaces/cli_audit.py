@@ -70,11 +70,13 @@ def history(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     services = bootstrap(load_settings(), pool_size=1)
     try:
         try:
-            events = services.app.customer_history(arguments.customer_id)
+            events = services.app.history.of_customer(arguments.customer_id)
             state = None
             if arguments.at is not None:
                 events = [e for e in events if e.timestamp <= arguments.at]
-                state = services.app.customer_state_at(arguments.customer_id, at=arguments.at)
+                state = services.app.history.customer_state_at(
+                    arguments.customer_id, at=arguments.at
+                )
         except NotFound as error:
             print(f"docintake: {error}", file=sys.stderr)
             return 1

@@ -45,7 +45,7 @@ def worker(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         services.prepare_read_models()
-        services.run_job_workers(threads)
+        services.runtime.run_job_workers(threads)
         mode = "broker" if services.settings.broker_url else "embedded queue"
         log.info("worker running %d threads on the %s", threads, mode)
         while not stop.wait(1.0):

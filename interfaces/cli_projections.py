@@ -81,8 +81,8 @@ def run(arguments: argparse.Namespace, load_settings: LoadSettings) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         services.prepare_read_models()
-        host = services.run_followers(names)
-        services.listen()
+        host = services.runtime.run_followers(names)
+        services.runtime.listen()
         log.info("running %s", ", ".join(names))
         while not stop.wait(1.0):
             pass

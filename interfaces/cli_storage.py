@@ -32,7 +32,7 @@ def add_commands(
     def run(arguments: argparse.Namespace) -> int:
         services = bootstrap(load_settings())
         try:
-            result = services.app.sweep_storage(timedelta(minutes=arguments.older_than_minutes))
+            result = services.app.storage.sweep(timedelta(minutes=arguments.older_than_minutes))
         finally:
             services.close()
         print(json.dumps(result))

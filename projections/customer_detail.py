@@ -62,6 +62,43 @@ class LinkRow:
             return "expired"
         return self.status
 
+    @classmethod
+    def of(cls, link: UploadLink) -> LinkRow:
+        """The row the projection writes, from the aggregate (for answers that must not
+        wait for the read model)."""
+        return cls(
+            id=link.id,
+            customer_id=link.customer_id,
+            token=link.token,
+            title=link.title,
+            message=link.message,
+            status=link.status(datetime.now(UTC)),
+            locked=link.locked,
+            expires_at=link.expires_at,
+            max_file_size=link.max_file_size,
+            max_files=link.max_files,
+            allowed_types=link.allowed_types,
+            password_protected=link.password_protected,
+            requested_items=[
+                {
+                    "id": str(item["id"]),
+                    "label": item["label"],
+                    "received": link.received_items.get(str(item["id"]), 0),
+                }
+                for item in link.requested_items
+            ],
+            upload_count=link.upload_count,
+            created_at=link.created_on,
+            last_sent_at=link.last_sent_at,
+            last_sent_to=None,
+            send_failure=link.send_failure,
+            due_at=link.due_at,
+            due_set_at=link.due_set_at,
+            reminders_enabled=link.reminders_enabled,
+            reminders_sent=link.reminders_sent,
+            last_reminder_slot=link.last_reminder_slot,
+        )
+
 
 @dataclass(frozen=True)
 class FileRow:
@@ -81,6 +118,28 @@ class FileRow:
     reviewed_at: datetime | None
     scan_state: str
     scan_signature: str | None
+
+    @classmethod
+    def of(cls, received: ReceivedFile) -> FileRow:
+        """The row the projection writes, from the aggregate."""
+        return cls(
+            id=received.id,
+            customer_id=received.customer_id,
+            link_id=received.link_id,
+            item_id=received.item_id,
+            filename=received.filename,
+            size=received.size,
+            content_type=received.content_type,
+            sha256=received.sha256,
+            uploaded_at=received.created_on,
+            uploader_name=received.uploader_name,
+            review_state=received.review_state,
+            review_comment=received.review_comment,
+            reviewer_id=received.reviewer_id,
+            reviewed_at=None if received.review_state == "pending" else received.modified_on,
+            scan_state=received.scan_state,
+            scan_signature=received.scan_signature,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +161,21 @@ class SentFileRow:
     downloaded_at: datetime | None
     revoked: bool
     created_at: datetime
+
+    @classmethod
+    def of(cls, sent: SentFile) -> SentFileRow:
+        """The row the projection writes, from the aggregate."""
+        return cls(
+            id=sent.id,
+            customer_id=sent.customer_id,
+            token=sent.token,
+            filename=sent.filename,
+            size=sent.size,
+            expires_at=sent.expires_at,
+            downloaded_at=sent.downloaded_at,
+            revoked=sent.revoked,
+            created_at=sent.created_on,
+        )
 
 
 Apply = Callable[[Transaction, str, DomainEvent], None]

@@ -123,11 +123,14 @@ def shared_server(
 def services(shared_server: tuple[Services, str]) -> Services:
     """The services behind `base_url`; per-test counters (rate limits) start fresh."""
     shared, _ = shared_server
-    shared.app.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
-    shared.app.configure_logins(
-        failures_per_account=shared.settings.login_failures_per_account,
-        failures_per_address=shared.settings.login_failures_per_address,
-        window=shared.settings.login_window_seconds,
+    settings = shared.settings
+    window = settings.login_window_seconds
+    shared.app.links.password_attempts = AttemptLimiter(limit=5, window=15 * 60)
+    shared.app.accounts.login_failures_by_account = AttemptLimiter(
+        settings.login_failures_per_account, window
+    )
+    shared.app.accounts.login_failures_by_address = AttemptLimiter(
+        settings.login_failures_per_address, window
     )
     return shared
 

@@ -84,4 +84,4 @@ class JobHandlers:
 
     def sweep_storage(self, job: Job, final_attempt: bool) -> None:
         """Finish or remove what interrupted uploads left in storage."""
-        self.app.sweep_storage()
+        self.app.storage.sweep()

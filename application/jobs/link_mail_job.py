@@ -99,7 +99,7 @@ class LinkMailJob:
                 return "failed", f"the link is {status}"
             organization = self.app.load(link.organization_id, Organization)
             sender = self.app.load(request.actor_id, User)
-            url = self.app.link_url(link)
+            url = self.app.links.url(link)
             message = link_message(
                 LinkMail(
                     to=request.to,

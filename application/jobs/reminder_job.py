@@ -159,7 +159,7 @@ class ReminderJob:
             if customer.deleted:
                 return "skipped", "the customer was deleted"
             organization = self.app.load(link.organization_id, Organization)
-            url = self.app.link_url(link)
+            url = self.app.links.url(link)
             message = reminder_message(
                 ReminderMail(
                     to=reminder.to,

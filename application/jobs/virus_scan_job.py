@@ -22,7 +22,6 @@ from application.error_text import error_summary
 from application.errors import Erased
 from application.jobs.context import JobContext
 from application.jobs.kinds import Job
-from application.upload_links import incoming_key
 from application.virus_scanning import ScannerUnavailable, VirusScanner
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
@@ -52,9 +51,7 @@ class VirusScanJob:
         try:
             if self.scanner is None:
                 raise ScannerUnavailable("no virus scanner is configured (DOCINTAKE_CLAMD_URL)")
-            content = self.app.read_object(
-                received.customer_id, received.object_key, incoming_key(received.id)
-            )
+            content = self.app.files.read_object(received.customer_id, received.object_key)
             verdict = self.scanner.scan(content)
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"

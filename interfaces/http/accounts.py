@@ -22,7 +22,7 @@ class AccountController(Controller):
         self, services: NamedDependency[Services], data: JSONBody[SignupRequest]
     ) -> SignupResponse:
         """Create an organisation and its owner; returns a bearer token for the owner."""
-        signed_up = services.app.signup(
+        signed_up = services.app.accounts.sign_up(
             data.organization_name, data.email, data.password, data.plan, data.name
         )
         return SignupResponse(
@@ -40,7 +40,7 @@ class AccountController(Controller):
     ) -> TokenResponse:
         """Exchange e-mail and password for a new bearer token (failed attempts are limited
         per account and per address: 429 with Retry-After)."""
-        issued = services.app.sign_in(
+        issued = services.app.accounts.sign_in(
             data.email, data.password, client_address=client_address(request)
         )
         return TokenResponse(token=issued.token)

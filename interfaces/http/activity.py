@@ -45,7 +45,7 @@ class ActivityController(Controller):
             raise NotFound(f"No customer with id {customer_id}.")
         chosen = language(lang or request.headers.get("accept-language"))
         try:
-            zone = services.app.organization_face(principal.organization_id).time_zone
+            zone = services.app.links.organization_face(principal.organization_id).time_zone
             page = services.activity.page(
                 customer_id, limit=limit, cursor=cursor, lang=chosen, zone=zone
             )
@@ -53,7 +53,7 @@ class ActivityController(Controller):
             raise InvalidValue.single("cursor", "is not a cursor from this list") from None
         # Names of everyone who is or was a member: loaded only when someone is named.
         names = (
-            services.app.member_names(principal.organization_id)
+            services.app.members.names(principal.organization_id)
             if any(item.actor_id for item in page.items)
             else {}
         )

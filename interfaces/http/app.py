@@ -58,6 +58,7 @@ from interfaces.http.tokens import TokenController
 from interfaces.http.webhooks import WebhookController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
+from interfaces.web.form_post import provide_form_post
 
 INTERFACES = Path(__file__).resolve().parents[1]
 
@@ -73,7 +74,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncGenerator[None, None]:
         if start_services:
-            services.start()
+            services.runtime.start()
         try:
             yield
         finally:
@@ -119,6 +120,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             "consistency": Provide(provide_consistency, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=True),
             "staff_session": Provide(provide_staff_session),
+            "form": Provide(provide_form_post, sync_to_thread=False),
         },
         exception_handlers={
             DomainError: domain_error_handler,

@@ -14,9 +14,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from msgspec import UNSET
 
-from application.customers import Recorded
+from application.customers import CustomerRecorded
 from application.errors import NotFound
-from application.history import plain
+from application.history import PartCounts, plain
 from application.principal import Principal
 from domain.customer import Customer
 from domain.errors import InvalidValue, Problem
@@ -54,22 +54,21 @@ def summary(row: SummaryRow) -> schemas.CustomerSummary:
 
 
 def summary_from_aggregate(
-    customer: Customer, counted: SummaryRow | None = None
+    customer: Customer, counted: SummaryRow | PartCounts
 ) -> schemas.CustomerSummary:
-    """A customer's summary from the aggregate itself. It does not know link and file
-    counts: they come from the list's row where there is one (perhaps behind), else they
-    read zero (exact for a customer just created)."""
+    """A customer's summary from the aggregate itself, with the counts of the list's row
+    (perhaps behind) or, where there is none, counted in the event store."""
     return schemas.CustomerSummary(
         id=str(customer.id),
         name=customer.name,
         email=customer.email,
         company=customer.company,
         status=customer.status,
-        link_count=counted.link_count if counted else 0,
-        file_count=counted.file_count if counted else 0,
-        last_upload_at=counted.last_upload_at if counted else None,
+        link_count=counted.link_count,
+        file_count=counted.file_count,
+        last_upload_at=counted.last_upload_at,
         created_at=customer.created_on,
-        overdue=counted.overdue if counted else False,
+        overdue=counted.overdue,
     )
 
 
@@ -126,7 +125,7 @@ class CustomerController(Controller):
         services: Services,
         consistency: ReadYourWrites,
         principal: Principal,
-        recorded: Recorded,
+        recorded: CustomerRecorded,
     ) -> Response[schemas.CustomerSummary]:
         """The customer's row once the list shows the command (it has link and file counts);
         the customer as recorded when the list lags behind or cannot be read."""
@@ -139,8 +138,8 @@ class CustomerController(Controller):
         if row is not None and fresh:
             body = summary(row)
         else:
-            assert recorded.customer is not None
-            fresh, body = False, summary_from_aggregate(recorded.customer, row)
+            counted = row or services.app.history.part_counts(recorded.customer.id)
+            fresh, body = False, summary_from_aggregate(recorded.customer, counted)
         return Response(body, headers=fresh_headers(fresh, recorded.position))
 
     @post("/", status_code=201, sync_to_thread=True)
@@ -152,13 +151,14 @@ class CustomerController(Controller):
         data: JSONBody[schemas.CreateCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Create a customer (name required; the plan caps how many)."""
-        recorded = services.app.create_customer(principal, data.name, data.email, data.company)
+        recorded = services.app.customers.create(principal, data.name, data.email, data.company)
         # A new customer's row is exactly what was recorded: no need to wait for the list.
         # The client's next query still waits until the list shows it.
         consistency.wrote(client_of(principal), recorded.position)
         assert recorded.customer is not None
         return Response(
-            summary_from_aggregate(recorded.customer),
+            # Just created: nothing counted yet.
+            summary_from_aggregate(recorded.customer, PartCounts(0, 0, None)),
             status_code=201,
             headers=fresh_headers(True, recorded.position),
         )
@@ -273,7 +273,7 @@ class CustomerController(Controller):
             for name in ("name", "email", "company")
             if (value := getattr(data, name)) is not UNSET
         }
-        recorded = services.app.change_customer_details(principal, customer_id, changes)
+        recorded = services.app.customers.change_details(principal, customer_id, changes)
         return self._summary_after(services, consistency, principal, recorded)
 
     @put("/{customer_id:uuid}/status", sync_to_thread=True)
@@ -286,7 +286,7 @@ class CustomerController(Controller):
         data: JSONBody[schemas.StatusRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Set the status by hand (any status to any other)."""
-        recorded = services.app.set_customer_status(principal, customer_id, data.status)
+        recorded = services.app.customers.set_status(principal, customer_id, data.status)
         return self._summary_after(services, consistency, principal, recorded)
 
     @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)
@@ -299,7 +299,7 @@ class CustomerController(Controller):
         data: JSONBody[schemas.NoteRequest],
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
-        recorded = services.app.add_note(principal, customer_id, data.text)
+        recorded = services.app.customers.add_note(principal, customer_id, data.text)
         # The note as recorded is the answer: no need to wait for the detail read model.
         consistency.wrote(client_of(principal), recorded.position)
         [added] = [e for e in recorded.events if isinstance(e, Customer.NoteAdded)]
@@ -320,7 +320,7 @@ class CustomerController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the customer for good: its links stop working, its files are removed."""
-        recorded = services.app.delete_customer(principal, customer_id)
+        recorded = services.app.customers.delete(principal, customer_id)
         consistency.wrote(client_of(principal), recorded.position)
         return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
 
@@ -346,14 +346,14 @@ class CustomerController(Controller):
         at: FromQuery[datetime | None] = None,
     ) -> schemas.CustomerHistory:
         """The stored events themselves, oldest first; `version` or `at` adds the state then."""
-        events = services.app.customer_history_for(principal, customer_id)
+        events = services.app.history.for_principal(principal, customer_id)
         state: dict[str, Any] | None = None
         if version is not None:
             # Raises validation_failed for a version the customer never reached.
-            state = services.app.customer_state_at(customer_id, version=version)
+            state = services.app.history.customer_state_at(customer_id, version=version)
         elif at is not None:
             moment = at if at.tzinfo else at.replace(tzinfo=events[0].timestamp.tzinfo)
-            state = services.app.customer_state_at(customer_id, at=moment)
+            state = services.app.history.customer_state_at(customer_id, at=moment)
         return schemas.CustomerHistory(
             customer_id=str(customer_id),
             events=[

@@ -29,4 +29,4 @@ def provide_principal(request: Request[Any, Any, Any], state: State) -> Principa
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send Authorization: Bearer <token>.")
     services: Services = state.services
-    return services.app.authenticate(token.strip())
+    return services.app.accounts.authenticate(token.strip())

@@ -20,7 +20,7 @@ from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
 from interfaces.http.downloads import file_stream, files_archive, zip_stream
-from interfaces.http.multipart_upload import UploadLimits, receive_multipart
+from interfaces.http.multipart_upload import receive_multipart
 from interfaces.http.presenters import (
     file_from_aggregate,
     file_from_row,
@@ -98,31 +98,26 @@ class CustomerFileController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[schemas.SentFile]:
         """Upload a file for the client (multipart `file`, optional `expires_at`)."""
+        # The customer is checked before the body is read (and again by the use case).
         await run_sync(services.app.customer_of, principal, customer_id)
-        limits = UploadLimits(
-            max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
-        )
+        target = services.app.uploads.into_customer(principal, customer_id)
         form = await receive_multipart(
             capped(
                 request.stream(),
-                multipart_body_limit(limits.max_file_size, 1),
+                multipart_body_limit(target.rules.max_file_size, 1),
                 request.headers.get("content-length"),
             ),
             request.headers.get("content-type"),
-            services.app.customer_files(customer_id),
-            limits,
+            target,
         )
         try:
-            if len(form.uploads) != 1:
-                raise InvalidValue.single("file", "send exactly one file")
             expires_at = _optional_time(form.fields.get("expires_at"), "expires_at")
-            recorded = await run_sync(
-                services.app.send_file, principal, customer_id, form.uploads[0], expires_at
-            )
-        except BaseException:
-            for upload in form.uploads:
-                await run_sync(services.file_store.delete, upload.temporary_key)
+        except InvalidValue:
+            await run_sync(target.discard, form.uploads)
             raise
+        recorded = await run_sync(
+            services.app.sent_files.send, principal, customer_id, form.uploads, expires_at
+        )
         consistency.wrote(client_of(principal), recorded.position)
         fresh = await run_sync(consistency.wait, client_of(principal))
         rows = await run_sync(services.customer_detail.sent_files, customer_id)
@@ -159,7 +154,7 @@ class FileController(Controller):
         file_id: FromPath[UUID],
     ) -> schemas.File:
         """One received file with its review."""
-        return file_from_aggregate(services.app.file_of(principal, file_id))
+        return file_from_aggregate(services.app.files.get(principal, file_id))
 
     @get("/content", sync_to_thread=True)
     def content(
@@ -169,7 +164,7 @@ class FileController(Controller):
         file_id: FromPath[UUID],
     ) -> Stream:
         """The exact bytes uploaded, as an attachment with a safe file name."""
-        received, content = services.app.file_content(principal, file_id)
+        received, content = services.app.files.content(principal, file_id)
         return file_stream(content, received.filename, received.size, received.content_type)
 
     @put("/review", sync_to_thread=True)
@@ -183,11 +178,11 @@ class FileController(Controller):
     ) -> Response[schemas.File]:
         """Mark the file `checked`, `query` (with a comment; `notify_client` mails the client
         the link's open questions) or back to `pending`."""
-        recorded = services.app.review_file(
+        recorded = services.app.files.review(
             principal, file_id, data.state, data.comment, notify_client=data.notify_client
         )
         consistency.wrote(client_of(principal), recorded.position)
-        received = services.app.file_of(principal, file_id)
+        received = services.app.files.get(principal, file_id)
         return Response(
             file_from_aggregate(received), headers={POSITION_HEADER: str(recorded.position)}
         )
@@ -201,6 +196,6 @@ class FileController(Controller):
         file_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the file; its bytes are removed from storage."""
-        recorded = services.app.delete_file(principal, file_id)
+        recorded = services.app.files.delete(principal, file_id)
         consistency.wrote(client_of(principal), recorded.position)
         return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})

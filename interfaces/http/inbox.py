@@ -81,9 +81,9 @@ class InboxController(Controller):
         mails that failed) and how many are unread; uploads and answers only while the
         caller's upload notices are on (`/api/v1/members/me/notifications`)."""
         fresh = consistency.wait(client_of(principal))
-        notices = services.app.inbox(principal)
+        notices = services.app.inbox.notices(principal)
         body = Inbox(
-            items=[_notice(n) for n in notices], unread=services.app.inbox_unread(principal)
+            items=[_notice(n) for n in notices], unread=services.app.inbox.unread(principal)
         )
         return Response(body, headers=fresh_headers(fresh))
 
@@ -97,7 +97,7 @@ class InboxController(Controller):
     ) -> Response[Unread]:
         """Mark notices read (`ids`), or every unread one (no `ids`)."""
         ids = None if data.ids is UNSET else list(data.ids)
-        position = services.app.read_notices(principal, ids)
+        position = services.app.inbox.read(principal, ids)
         headers = wrote(consistency, principal, position)
         consistency.wait(client_of(principal))
-        return Response(Unread(unread=services.app.inbox_unread(principal)), headers=headers)
+        return Response(Unread(unread=services.app.inbox.unread(principal)), headers=headers)

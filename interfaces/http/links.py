@@ -30,7 +30,7 @@ class CustomerLinkController(Controller):
         data: JSONBody[schemas.CreateLinkRequest],
     ) -> Response[schemas.Link]:
         """Create an upload link for the customer; `url` is the page to give the client."""
-        recorded = services.app.create_link(
+        recorded = services.app.links.create(
             principal,
             customer_id,
             title=data.title,
@@ -55,7 +55,7 @@ class CustomerLinkController(Controller):
             ),
         )
         consistency.wrote(client_of(principal), recorded.position)
-        link = services.app.link_of(principal, recorded.id)
+        link = services.app.links.get(principal, recorded.id)
         return Response(
             link_from_aggregate(link, services.app.base_url),
             status_code=201,
@@ -92,7 +92,7 @@ class LinkController(Controller):
         status_code: int = 200,
     ) -> Response[schemas.Link]:
         consistency.wrote(client_of(principal), position)
-        link = services.app.link_of(principal, link_id)
+        link = services.app.links.get(principal, link_id)
         return Response(
             link_from_aggregate(link, services.app.base_url),
             status_code=status_code,
@@ -107,7 +107,9 @@ class LinkController(Controller):
         link_id: FromPath[UUID],
     ) -> schemas.Link:
         """One link as it stands now."""
-        return link_from_aggregate(services.app.link_of(principal, link_id), services.app.base_url)
+        return link_from_aggregate(
+            services.app.links.get(principal, link_id), services.app.base_url
+        )
 
     @post("/revoke", status_code=200, sync_to_thread=True)
     def revoke(
@@ -118,7 +120,7 @@ class LinkController(Controller):
         link_id: FromPath[UUID],
     ) -> Response[schemas.Link]:
         """Stop the link at once."""
-        recorded = services.app.revoke_link(principal, link_id)
+        recorded = services.app.links.revoke(principal, link_id)
         return self._answer(services, consistency, principal, link_id, recorded.position)
 
     @post("/unlock", status_code=200, sync_to_thread=True)
@@ -130,7 +132,7 @@ class LinkController(Controller):
         link_id: FromPath[UUID],
     ) -> Response[schemas.Link]:
         """Let clients try the password again after too many wrong ones locked the link."""
-        recorded = services.app.unlock_link(principal, link_id)
+        recorded = services.app.links.unlock(principal, link_id)
         return self._answer(services, consistency, principal, link_id, recorded.position)
 
     @post("/send", status_code=202, sync_to_thread=True)
@@ -144,7 +146,7 @@ class LinkController(Controller):
     ) -> Response[schemas.Link]:
         """E-mail the link to `to` or to the customer's address; a job delivers it."""
         request = data or schemas.SendLinkRequest()
-        recorded = services.app.request_link_send(principal, link_id, request.to, request.message)
+        recorded = services.app.links.request_send(principal, link_id, request.to, request.message)
         return self._answer(services, consistency, principal, link_id, recorded.position, 202)
 
     @post("/remind", status_code=202, sync_to_thread=True)
@@ -157,5 +159,5 @@ class LinkController(Controller):
     ) -> Response[schemas.Link]:
         """Send the client one reminder now, naming what is still missing; a job delivers it.
         409 when the link is not active, was never sent by e-mail, or nothing is missing."""
-        recorded = services.app.remind_by_hand(principal, link_id)
+        recorded = services.app.links.remind_by_hand(principal, link_id)
         return self._answer(services, consistency, principal, link_id, recorded.position, 202)

@@ -1,28 +1,25 @@
-"""Streaming a multipart/form-data body into file storage, one part at a time.
+"""Streaming a multipart/form-data body into the upload use case, one part at a time.
 
-Nothing of a file is held in memory beyond the parser's chunk and the first
-few KiB used to tell its type. Each file is hashed while it streams and stopped
-at the size cap; everything written for a refused request is removed again.
+Only the HTTP side lives here: parsing parts and small fields. Each file part is
+handed to the application's `UploadTarget` (which stages, hashes, caps and types
+it); everything staged for a refused request is removed again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import anyio
 import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from application.content_type import SNIFF_BYTES, sniff_content_type
-from application.ports import FileStore, ObjectWriter
-from application.upload_links import StoredUpload, incoming_key
-from domain.errors import DomainError, InvalidValue, problem
-from domain.upload_link import MaxFilesReached, type_allowed
+from application.staging import StagedFile, StoredUpload
+from application.uploads import UploadTarget
+from domain.errors import InvalidValue
 from interfaces.http.part_disposition import part_disposition
 
 FIELD_MAX_BYTES = 4096
@@ -32,110 +29,25 @@ MAX_FILES_PER_REQUEST = 50
 FEED_BYTES = 1024 * 1024
 
 
-class FileTooLarge(DomainError):
-    code = "file_too_large"
-
-
-class FileTypeNotAllowed(DomainError):
-    code = "file_type_not_allowed"
-
-
-class TooManyFiles(MaxFilesReached):
-    """More files in one request than the link still takes."""
-
-    text_code = "too_many_files"
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    max_file_size: int
-    max_files: int | None
-    allowed_types: list[str]
-
-
 @dataclass
 class ReceivedForm:
     uploads: list[StoredUpload] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
 
 
-class _FilePart:
-    def __init__(self, store: FileStore, filename: str, limits: UploadLimits) -> None:
-        self.file_id = uuid4()
-        self.key = incoming_key(self.file_id)
-        self.filename = filename
-        self.limits = limits
-        self.size = 0
-        self.sha256 = hashlib.sha256()
-        self.head = bytearray()
-        self.content_type: str | None = None
-        self.writer: ObjectWriter = store.writer(self.key)
-
-    def write(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limits.max_file_size:
-            raise FileTooLarge(
-                f"{self.filename!r} is larger than {self.limits.max_file_size} bytes.",
-                filename=self.filename,
-                max_size=self.limits.max_file_size,
-            )
-        self.sha256.update(data)
-        if self.content_type is None:
-            self.head += data
-            if len(self.head) >= SNIFF_BYTES:
-                self._decide_type()
-        else:
-            self.writer.write(data)
-
-    def _decide_type(self) -> None:
-        self.content_type = sniff_content_type(bytes(self.head), self.filename)
-        if not type_allowed(self.content_type, self.limits.allowed_types):
-            raise FileTypeNotAllowed(
-                f"{self.filename!r} is {self.content_type}; this link takes "
-                + ", ".join(self.limits.allowed_types),
-                filename=self.filename,
-                types=list(self.limits.allowed_types),
-            )
-        self.writer.write(bytes(self.head))
-        self.head = bytearray()
-
-    def finish(self) -> StoredUpload:
-        if self.size == 0:
-            raise InvalidValue.single(
-                "file",
-                problem("empty_file", f"{self.filename!r} is empty", filename=self.filename),
-            )
-        if self.content_type is None:
-            self._decide_type()
-        self.writer.commit()
-        assert self.content_type is not None
-        return StoredUpload(
-            file_id=self.file_id,
-            temporary_key=self.key,
-            original_filename=self.filename,
-            size=self.size,
-            sha256=self.sha256.hexdigest(),
-            content_type=self.content_type,
-        )
-
-
 class _FormSink:
     """The parser's callbacks: files go to storage, small fields are kept as text."""
 
     def __init__(
-        self,
-        store: FileStore,
-        limits: UploadLimits,
-        before_first_file: Callable[[dict[str, str]], None],
+        self, target: UploadTarget, before_first_file: Callable[[dict[str, str]], None]
     ) -> None:
-        self.store = store
-        self.limits = limits
+        self.target = target
         self.before_first_file = before_first_file
         self.form = ReceivedForm()
         self._headers: dict[str, bytes] = {}
         self._header_name = b""
         self._header_value = b""
-        self._file: _FilePart | None = None
+        self._file: StagedFile | None = None
         self._field_name: str | None = None
         self._field_value = bytearray()
 
@@ -183,9 +95,7 @@ class _FormSink:
         count = len(self.form.uploads) + 1
         if count > MAX_FILES_PER_REQUEST:
             raise InvalidValue.single("file", f"at most {MAX_FILES_PER_REQUEST} files per request")
-        if self.limits.max_files is not None and count > self.limits.max_files:
-            raise TooManyFiles("This link takes no more files.", count=self.limits.max_files)
-        self._file = _FilePart(self.store, filename, self.limits)
+        self._file = self.target.stage(filename, count)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._file is not None:
@@ -210,10 +120,9 @@ class _FormSink:
     def discard(self) -> None:
         """Remove everything written for this request (called when it is refused)."""
         if self._file is not None:
-            self._file.writer.abort()
+            self._file.abort()
             self._file = None
-        for upload in self.form.uploads:
-            self.store.delete(upload.temporary_key)
+        self.target.discard(self.form.uploads)
 
 
 def multipart_boundary(content_type: str | None) -> bytes:
@@ -227,17 +136,17 @@ def multipart_boundary(content_type: str | None) -> bytes:
 async def receive_multipart(
     body: AsyncIterator[bytes],
     content_type: str | None,
-    store: FileStore,
-    limits: UploadLimits,
+    target: UploadTarget,
     before_first_file: Callable[[dict[str, str]], None] = lambda _fields: None,
 ) -> ReceivedForm:
-    """Parse the body; file parts (named `file`) go to storage under temporary keys.
+    """Parse the body; file parts (named `file`) are staged by `target` (the upload use
+    case's rules: size cap, types, how many files).
 
     `before_first_file` sees the fields sent so far and may refuse (e.g. a missing
     password) before any file byte is stored. On any refusal the bytes already
     written are removed and the refusal is raised.
     """
-    sink = _FormSink(store, limits, before_first_file)
+    sink = _FormSink(target, before_first_file)
     parser = MultipartParser(multipart_boundary(content_type), sink.callbacks())  # type: ignore[arg-type]
     pending = bytearray()
     try:

@@ -37,7 +37,7 @@ class NotificationController(Controller):
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> Notifications:
         """What the caller is e-mailed about."""
-        return notifications_body(services.app.notification_settings(principal))
+        return notifications_body(services.app.notifications.settings(principal))
 
     @put("/", sync_to_thread=True)
     def change_notifications(
@@ -48,7 +48,8 @@ class NotificationController(Controller):
         data: JSONBody[NotificationsRequest],
     ) -> Response[Notifications]:
         """Switch one's own upload notifications on or off (any role)."""
-        settings, position = services.app.change_notification_settings(principal, data.uploads)
+        changed = services.app.notifications.change(principal, data.uploads)
         return Response(
-            notifications_body(settings), headers=wrote(consistency, principal, position)
+            notifications_body(changed.settings),
+            headers=wrote(consistency, principal, changed.position),
         )

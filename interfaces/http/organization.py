@@ -55,7 +55,7 @@ class OrganizationController(Controller):
         self, services: NamedDependency[Services], principal: NamedDependency[Principal]
     ) -> schemas.Organization:
         """The caller's organisation: plan, customer count and cap, permission switches."""
-        return organization_body(services.app.organization(principal))
+        return organization_body(services.app.organization.get(principal))
 
     @patch("/", sync_to_thread=True)
     def change_organization(
@@ -72,8 +72,9 @@ class OrganizationController(Controller):
             for name in ("name", "plan", "permissions", "language", "time_zone")
             if (value := getattr(data, name)) is not UNSET
         }
-        view, position = services.app.change_organization(principal, changes)
-        return Response(organization_body(view), headers=wrote(consistency, principal, position))
+        changed = services.app.organization.change(principal, changes)
+        body = organization_body(changed.organization)
+        return Response(body, headers=wrote(consistency, principal, changed.position))
 
 
 def invitation_id(value: str) -> UUID:
@@ -96,7 +97,7 @@ class InvitationController(Controller):
         data: JSONBody[schemas.InvitationRequest],
     ) -> Response[schemas.Invitation]:
         """Invite someone by e-mail; the mail carries a link valid once, for 7 days."""
-        issued = services.app.invite_member(principal, data.email, data.role)
+        issued = services.app.members.invite(principal, data.email, data.role)
         body = schemas.Invitation(
             id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
         )
@@ -114,7 +115,7 @@ class InvitationController(Controller):
                 schemas.Invitation(
                     id=str(i.id), email=i.email, role=i.role, expires_at=i.expires_at
                 )
-                for i in services.app.pending_invitations(principal)
+                for i in services.app.members.pending_invitations(principal)
             ]
         )
 
@@ -128,8 +129,9 @@ class InvitationController(Controller):
         token: FromPath[str],
     ) -> Response[None]:
         """Withdraw an open invitation (by its id): its link stops working."""
-        position = services.app.withdraw_invitation(principal, invitation_id(token))
-        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+        recorded = services.app.members.withdraw_invitation(principal, invitation_id(token))
+        headers = wrote(consistency, principal, recorded.position)
+        return Response(None, status_code=204, headers=headers)
 
     @post("/{token:str}/resend", status_code=201, sync_to_thread=True)
     def resend(
@@ -140,7 +142,7 @@ class InvitationController(Controller):
         token: FromPath[str],
     ) -> Response[schemas.Invitation]:
         """Send an invitation (by its id) again: a new link for 7 days; the old one stops."""
-        issued = services.app.resend_invitation(principal, invitation_id(token))
+        issued = services.app.members.resend_invitation(principal, invitation_id(token))
         body = schemas.Invitation(
             id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
         )
@@ -156,7 +158,7 @@ class InvitationController(Controller):
         data: JSONBody[schemas.AcceptInvitationRequest],
     ) -> Response[schemas.Joined]:
         """Join the organisation (no account needed): name and password in, a token out."""
-        joined = services.app.accept_invitation(token, data.name, data.password)
+        joined = services.app.members.accept_invitation(token, data.name, data.password)
         return Response(
             schemas.Joined(user_id=str(joined.user_id), token=joined.token),
             status_code=201,
@@ -174,7 +176,7 @@ class MemberController(Controller):
     ) -> schemas.MemberList:
         """The organisation's members with their roles, in the order they joined."""
         return schemas.MemberList(
-            items=[member_body(view) for view in services.app.members(principal)]
+            items=[member_body(view) for view in services.app.members.all(principal)]
         )
 
     @patch("/{user_id:uuid}", sync_to_thread=True)
@@ -187,9 +189,9 @@ class MemberController(Controller):
         data: JSONBody[schemas.RoleRequest],
     ) -> Response[schemas.Member]:
         """Give a member another role (never above one's own; the last owner stays owner)."""
-        position = services.app.change_member_role(principal, user_id, data.role)
-        body = member_body(services.app.member(principal, user_id))
-        return Response(body, headers=wrote(consistency, principal, position))
+        recorded = services.app.members.change_role(principal, user_id, data.role)
+        body = member_body(services.app.members.get(principal, user_id))
+        return Response(body, headers=wrote(consistency, principal, recorded.position))
 
     @delete("/{user_id:uuid}", status_code=204, sync_to_thread=True)
     def remove(
@@ -200,5 +202,6 @@ class MemberController(Controller):
         user_id: FromPath[UUID],
     ) -> Response[None]:
         """Remove a member: their tokens and sessions stop working with the next request."""
-        position = services.app.remove_member(principal, user_id)
-        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+        recorded = services.app.members.remove(principal, user_id)
+        headers = wrote(consistency, principal, recorded.position)
+        return Response(None, status_code=204, headers=headers)

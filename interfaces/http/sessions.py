@@ -96,7 +96,7 @@ async def provide_staff_session(
     the session's CSRF token (403 `csrf_failed`)."""
     services: Services = state.services
     session_token = session_token_of(request)
-    principal = await anyio.to_thread.run_sync(services.app.session_principal, session_token)
+    principal = await anyio.to_thread.run_sync(services.app.sessions.principal, session_token)
     assert session_token is not None
     if request.method.upper() not in SAFE_METHODS:
         check_csrf(session_token, await submitted_csrf_token(request))
@@ -127,8 +127,8 @@ class SessionController(Controller):
         data: JSONBody[schemas.SessionRequest],
     ) -> Response[schemas.Session]:
         """Sign in with e-mail and password: sets the session cookie, returns the CSRF token."""
-        started = services.app.start_session(data.email, data.password, client_address(request))
-        principal = services.app.session_principal(started.session_token)
+        started = services.app.sessions.start(data.email, data.password, client_address(request))
+        principal = services.app.sessions.principal(started.session_token)
         response = Response(session_body(principal, started.csrf_token), status_code=201)
         set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
         return response
@@ -146,7 +146,7 @@ class SessionController(Controller):
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Response[None]:
         """End the session (needs the CSRF token) and clear the cookie."""
-        await anyio.to_thread.run_sync(services.app.end_session, staff_session.session_token)
+        await anyio.to_thread.run_sync(services.app.sessions.end, staff_session.session_token)
         response: Response[None] = Response(None, status_code=204)
         clear_session_cookie(response, secure=cookie_secure(request, services))
         return response

@@ -8,6 +8,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from application.api_tokens import token_name
 from application.principal import Principal
 from infrastructure.bootstrap import Services
 from interfaces.http import team_schemas as schemas
@@ -28,8 +29,8 @@ class TokenController(Controller):
         data: JSONBody[schemas.TokenRequest],
     ) -> Response[schemas.IssuedToken]:
         """A named token for an integration; the secret is in this answer only."""
-        issued = services.app.create_token(principal, data.name)
-        view = services.app.token_view(principal, issued.token_id)
+        issued = services.app.api_tokens.create(principal, token_name(data.name))
+        view = services.app.api_tokens.get(principal, issued.token_id)
         body = schemas.IssuedToken(
             id=str(view.id), name=view.name, token=issued.token, created_at=view.created_at
         )
@@ -45,7 +46,7 @@ class TokenController(Controller):
         return schemas.TokenList(
             items=[
                 schemas.Token(id=str(view.id), name=view.name, created_at=view.created_at)
-                for view in services.app.tokens(principal)
+                for view in services.app.api_tokens.live(principal)
             ]
         )
 
@@ -58,5 +59,6 @@ class TokenController(Controller):
         token_id: FromPath[UUID],
     ) -> Response[None]:
         """Revoke one of the caller's tokens; it is refused from the next request on."""
-        position = services.app.revoke_token(principal, token_id)
-        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+        recorded = services.app.api_tokens.revoke(principal, token_id)
+        headers = wrote(consistency, principal, recorded.position)
+        return Response(None, status_code=204, headers=headers)

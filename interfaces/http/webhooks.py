@@ -77,7 +77,7 @@ class WebhookController(Controller):
         data: JSONBody[schemas.RegisterWebhookRequest],
     ) -> Response[schemas.IssuedWebhook]:
         """Register an endpoint; its signing secret (`whsec_...`) is in this answer only."""
-        issued = services.app.register_webhook(principal, data.url, data.events)
+        issued = services.app.webhooks.register_webhook(principal, data.url, data.events)
         headers = wrote(consistency, principal, issued.position)
         return Response(_issued(issued), status_code=201, headers=headers)
 
@@ -90,7 +90,7 @@ class WebhookController(Controller):
     ) -> Response[schemas.WebhookList]:
         """The organisation's endpoints, oldest first, without secrets."""
         fresh = consistency.wait(client_of(principal))
-        rows = services.app.webhook_endpoints(principal)
+        rows = services.app.webhooks.webhook_endpoints(principal)
         items = [
             schemas.Webhook(
                 id=str(row.id),
@@ -113,7 +113,7 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
     ) -> schemas.Webhook:
         """One endpoint, without its secret."""
-        return _webhook(services.app.webhook_endpoint(principal, webhook_id))
+        return _webhook(services.app.webhooks.webhook_endpoint(principal, webhook_id))
 
     @patch("/{webhook_id:uuid}", sync_to_thread=True)
     def change_webhook(
@@ -130,10 +130,12 @@ class WebhookController(Controller):
         events = None if data.events is UNSET else data.events
         position = services.app.head()
         if url is not None or events is not None:
-            _, position = services.app.change_webhook(principal, webhook_id, url, events)
+            _, position = services.app.webhooks.change_webhook(principal, webhook_id, url, events)
         if data.enabled is not UNSET:
-            position = services.app.switch_webhook(principal, webhook_id, bool(data.enabled))
-        endpoint = services.app.webhook_endpoint(principal, webhook_id)
+            position = services.app.webhooks.switch_webhook(
+                principal, webhook_id, bool(data.enabled)
+            )
+        endpoint = services.app.webhooks.webhook_endpoint(principal, webhook_id)
         return Response(_webhook(endpoint), headers=wrote(consistency, principal, position))
 
     @delete("/{webhook_id:uuid}", status_code=204, sync_to_thread=True)
@@ -145,7 +147,7 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
     ) -> Response[None]:
         """Remove the endpoint: nothing more is sent to it, pending deliveries stop."""
-        position = services.app.remove_webhook(principal, webhook_id)
+        position = services.app.webhooks.remove_webhook(principal, webhook_id)
         return Response(None, status_code=204, headers=wrote(consistency, principal, position))
 
     @post("/{webhook_id:uuid}/rotate-secret", status_code=200, sync_to_thread=True)
@@ -158,7 +160,7 @@ class WebhookController(Controller):
     ) -> Response[schemas.IssuedWebhook]:
         """A new secret, in this answer only; for 24 hours deliveries are signed with the old
         and the new one (two signatures in `webhook-signature`)."""
-        issued = services.app.rotate_webhook_secret(principal, webhook_id)
+        issued = services.app.webhooks.rotate_webhook_secret(principal, webhook_id)
         headers = wrote(consistency, principal, issued.position)
         return Response(_issued(issued), headers=headers)
 
@@ -170,7 +172,7 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
     ) -> schemas.DeliveryList:
         """The endpoint's newest 100 deliveries with every attempt."""
-        deliveries = services.app.webhook_deliveries(principal, webhook_id)
+        deliveries = services.app.webhooks.webhook_deliveries(principal, webhook_id)
         return schemas.DeliveryList(items=[_delivery(d) for d in deliveries])
 
     @post(
@@ -187,5 +189,5 @@ class WebhookController(Controller):
         delivery_id: FromPath[UUID],
     ) -> Response[None]:
         """Send one delivery again, with the same `webhook-id`."""
-        position = services.app.send_webhook_again(principal, webhook_id, delivery_id)
+        position = services.app.webhooks.send_webhook_again(principal, webhook_id, delivery_id)
         return Response(None, status_code=202, headers=wrote(consistency, principal, position))

@@ -11,18 +11,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Stream, Template
 
+from application.staging import StoredUpload
 from application.texts.catalogue import refusal_text
 from application.texts.formats import Formats
 from application.texts.languages import other_language
-from application.upload_links import StoredUpload
-from domain.errors import DomainError, InvalidValue, problem
+from domain.errors import DomainError, InvalidValue
 from domain.file_name import safe_file_name
-from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, MaxFilesReached, UploadLink
+from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.downloads import file_stream
 from interfaces.http.language import reader_language
-from interfaces.http.multipart_upload import UploadLimits, receive_multipart, uuid_field
+from interfaces.http.multipart_upload import receive_multipart, uuid_field
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 from interfaces.public.texts import TEXTS
@@ -64,7 +64,7 @@ def refusal_page(
     texts = TEXTS[lang]
     organization = None
     if isinstance(error.params.get("organization_id"), UUID):
-        organization = services.app.organization_name(error.params["organization_id"])
+        organization = services.app.links.organization_name(error.params["organization_id"])
     return Template(
         template_name="public/refused.html",
         context={
@@ -83,7 +83,7 @@ def refusal_page(
 
 def page_context(services: Services, link: UploadLink, token: str, lang: str) -> dict[str, Any]:
     texts = TEXTS[lang]
-    face = services.app.organization_face(link.organization_id)
+    face = services.app.links.organization_face(link.organization_id)
     fmt = Formats(lang, face.time_zone)
     max_size = min(link.max_file_size, services.settings.max_upload_size)
     files_left = link.files_left()
@@ -166,7 +166,7 @@ class UploadPageController(Controller):
         """The client's upload page (German by default; `?lang=en` or Accept-Language)."""
         lang = reader_language(request)
         try:
-            link = services.app.public_link(token)
+            link = services.app.links.public(token)
         except DomainError as error:
             return refusal_page(request, services, error)
         return Template(
@@ -183,8 +183,8 @@ class UploadPageController(Controller):
         token: FromPath[str],
     ) -> dict[str, Any]:
         """Check the link's password (header `X-Link-Password`); returns what it unlocks."""
-        link = services.app.public_link(token)
-        services.app.check_link_password(link, link_password(request), client_address(request))
+        link = services.app.links.public(token)
+        services.app.links.check_password(link, link_password(request), client_address(request))
         items = items_of(link)
         return {
             "message": link.message,
@@ -201,53 +201,41 @@ class UploadPageController(Controller):
         token: FromPath[str],
     ) -> Response[schemas.UploadResult]:
         """Receive one or more `file` parts; the size cap and the type hold while streaming."""
-        link = await run_sync(services.app.public_link, token)
+        link = await run_sync(services.app.links.public, token)
         address = client_address(request)
         header_password = request.headers.get("x-link-password")
         if link.password_protected and header_password:
-            await run_sync(services.app.check_link_password, link, header_password, address)
+            await run_sync(services.app.links.check_password, link, header_password, address)
 
         def before_first_file(fields: dict[str, str]) -> None:
             if link.password_protected and not header_password:
-                services.app.check_link_password(link, fields.get("password"), address)
+                services.app.links.check_password(link, fields.get("password"), address)
 
-        files_left = link.files_acceptable()
-        if files_left == 0:
-            raise MaxFilesReached(
-                f"This link takes at most {link.max_files} files.", count=link.max_files
-            )
-        limits = UploadLimits(
-            max_file_size=min(link.max_file_size, services.settings.max_upload_size),
-            max_files=files_left,
-            allowed_types=link.allowed_types,
-        )
+        target = services.app.uploads.into_link(link)
         form = await receive_multipart(
             capped(
                 request.stream(),
-                multipart_body_limit(limits.max_file_size, limits.max_files),
+                multipart_body_limit(target.rules.max_file_size, link.files_acceptable()),
                 request.headers.get("content-length"),
             ),
             request.headers.get("content-type"),
-            services.app.customer_files(link.customer_id),
-            limits,
+            target,
             before_first_file,
         )
         uploads: list[StoredUpload] = form.uploads
         try:
-            if not uploads:
-                raise InvalidValue.single("file", problem("choose_file", "send at least one file"))
-            await run_sync(
-                services.app.record_uploads,
-                link.id,
-                uploads,
-                item_id=uuid_field(form, "item_id"),
-                uploader_name=form.fields.get("uploader_name") or None,
-                uploader_email=form.fields.get("uploader_email") or None,
-            )
-        except BaseException:
-            for upload in uploads:
-                await run_sync(services.file_store.delete, upload.temporary_key)
+            item_id = uuid_field(form, "item_id")
+        except InvalidValue:
+            await run_sync(target.discard, uploads)
             raise
+        await run_sync(
+            services.app.uploads.record,
+            link.id,
+            uploads,
+            item_id=item_id,
+            uploader_name=form.fields.get("uploader_name") or None,
+            uploader_email=form.fields.get("uploader_email") or None,
+        )
         body = schemas.UploadResult(
             files=[
                 schemas.UploadedFile(
@@ -277,10 +265,10 @@ class DownloadPageController(Controller):
         lang = reader_language(request)
         texts = TEXTS[lang]
         try:
-            sent = services.app.public_sent_file(token)
+            sent = services.app.sent_files.public(token)
         except DomainError as error:
             return refusal_page(request, services, error)
-        face = services.app.organization_face(sent.organization_id)
+        face = services.app.links.organization_face(sent.organization_id)
         fmt = Formats(lang, face.time_zone)
         return Template(
             template_name="public/download.html",
@@ -300,5 +288,5 @@ class DownloadPageController(Controller):
     @get("/content", sync_to_thread=True)
     def content(self, services: NamedDependency[Services], token: FromPath[str]) -> Stream:
         """The file's bytes; the first download is recorded."""
-        sent, content = services.app.download_sent_file(token)
+        sent, content = services.app.sent_files.download(token)
         return file_stream(content, sent.filename, sent.size, sent.content_type)

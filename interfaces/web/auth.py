@@ -53,7 +53,7 @@ class StaffAuthPages(Controller):
     ) -> Template | Redirect:
         """The sign-in form (straight on to the customers when already signed in)."""
         try:
-            services.app.session_principal(session_token_of(request))
+            services.app.sessions.principal(session_token_of(request))
         except Unauthenticated:
             return login_form(request, next_path=request.query_params.get("next"))
         return Redirect(safe_next(request.query_params.get("next")), status_code=303)
@@ -70,7 +70,7 @@ class StaffAuthPages(Controller):
         next_path = field(data, "next") or None
         lang = reader_language(request)
         try:
-            started = services.app.start_session(
+            started = services.app.sessions.start(
                 email, field(data, "password"), client_address(request)
             )
         except LoginRateLimited as limited:
@@ -96,7 +96,7 @@ class StaffAuthPages(Controller):
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Redirect:
         """End the session (the form carries the CSRF token) and clear the cookie."""
-        services.app.end_session(staff_session.session_token)
+        services.app.sessions.end(staff_session.session_token)
         response = see_other("/login", done="logged_out")
         clear_session_cookie(response, secure=cookie_secure(request, services))
         return response

@@ -16,6 +16,7 @@ from application.file_previews import PREVIEW_IMAGE_TYPES, file_preview
 from application.permissions import Action, authorize
 from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
+from application.staging import FileTooLarge
 from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, problem
 from domain.upload_link import item_state_of
@@ -23,7 +24,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
 from interfaces.http.language import reader_language
-from interfaces.http.multipart_upload import FileTooLarge, UploadLimits, receive_multipart
+from interfaces.http.multipart_upload import receive_multipart
 from interfaces.http.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -32,6 +33,7 @@ from interfaces.http.sessions import (
 )
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
+from interfaces.web.form_post import FormPost, PageAgain, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
     client_of,
@@ -75,7 +77,7 @@ def detail_context(
     links = services.customer_detail.links(customer_id)
     now = datetime.now(UTC)
     files = services.customer_detail.files(customer_id)
-    zone = services.app.organization_face(principal.organization_id).time_zone
+    zone = services.app.links.organization_face(principal.organization_id).time_zone
     activity = activity_page(services, customer_id, activity_cursor, lang, zone)
     return {
         "customer": customer,
@@ -90,7 +92,7 @@ def detail_context(
         "activity": activity,
         "activity_cursor": activity_cursor,
         "names": {
-            str(k): v for k, v in services.app.member_names(principal.organization_id).items()
+            str(k): v for k, v in services.app.members.names(principal.organization_id).items()
         },
         "base_url": services.app.base_url,
         "statuses": ("open", "partial", "complete"),
@@ -126,6 +128,29 @@ def detail_page(
     )
 
 
+def detail_again(
+    form: FormPost,
+    services: Services,
+    customer_id: UUID,
+    section: str,
+    values: dict[str, str],
+) -> PageAgain:
+    """The customer's page again after a refused form `section`, its input kept."""
+
+    def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+        return detail_page(
+            form.request,
+            services,
+            form.staff_session,
+            customer_id,
+            errors={section: errors or {}},
+            values={section: values},
+            status_code=status_code,
+        )
+
+    return again
+
+
 class CustomerDetailPages(Controller):
     """`/customers/{id}`: the page and the forms on it."""
 
@@ -148,75 +173,50 @@ class CustomerDetailPages(Controller):
     @post("/details", sync_to_thread=True)
     def change_details(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Change name, e-mail and company (an empty e-mail or company clears it)."""
-        principal = staff_session.principal
         changes = {
             "name": field(data, "name"),
             "email": optional(data, "email"),
             "company": optional(data, "company"),
         }
-        try:
-            recorded = services.app.change_customer_details(principal, customer_id, changes)
-        except InvalidValue as invalid:
-            values = {name: field(data, name) for name in ("name", "email", "company")}
-            return detail_page(
-                request,
-                services,
-                staff_session,
-                customer_id,
-                errors={"details": problems_of(invalid, reader_language(request))},
-                values={"details": values},
-                status_code=422,
-            )
-        consistency.wrote(client_of(principal), recorded.position)
-        return see_other(f"/customers/{customer_id}", done="saved")
+        values = {name: field(data, name) for name in ("name", "email", "company")}
+        return form.run(
+            lambda: services.app.customers.change_details(form.principal, customer_id, changes),
+            again=detail_again(form, services, customer_id, "details", values),
+            then=lambda _: see_other(f"/customers/{customer_id}", done="saved"),
+        )
 
     @post("/status", sync_to_thread=True)
     def set_status(
         self,
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Redirect:
-        principal = staff_session.principal
-        recorded = services.app.set_customer_status(principal, customer_id, field(data, "status"))
-        consistency.wrote(client_of(principal), recorded.position)
+        status = field(data, "status")
+        form.wrote(services.app.customers.set_status(form.principal, customer_id, status))
         return see_other(f"/customers/{customer_id}", done="status")
 
     @post("/notes", sync_to_thread=True)
     def add_note(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        principal = staff_session.principal
-        try:
-            recorded = services.app.add_note(principal, customer_id, field(data, "text"))
-        except InvalidValue as invalid:
-            return detail_page(
-                request,
-                services,
-                staff_session,
-                customer_id,
-                errors={"note": problems_of(invalid, reader_language(request))},
-                values={"note": {"text": field(data, "text")}},
-                status_code=422,
-            )
-        consistency.wrote(client_of(principal), recorded.position)
-        return see_other(f"/customers/{customer_id}", done="note", anchor="notes")
+        text = field(data, "text")
+        return form.run(
+            lambda: services.app.customers.add_note(form.principal, customer_id, text),
+            again=detail_again(form, services, customer_id, "note", {"text": text}),
+            then=lambda _: see_other(f"/customers/{customer_id}", done="note", anchor="notes"),
+        )
 
     @get("/delete", sync_to_thread=True)
     def confirm_delete(
@@ -245,14 +245,11 @@ class CustomerDetailPages(Controller):
     @post("/delete", sync_to_thread=True)
     def delete(
         self,
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
     ) -> Redirect:
-        principal = staff_session.principal
-        recorded = services.app.delete_customer(principal, customer_id)
-        consistency.wrote(client_of(principal), recorded.position)
+        form.wrote(services.app.customers.delete(form.principal, customer_id))
         return see_other("/customers", done="deleted")
 
     @post("/sent-files", request_max_body_size=None)
@@ -270,7 +267,7 @@ class CustomerDetailPages(Controller):
         stored.
         """
         session_token = session_token_of(request)
-        principal = await run_sync(services.app.session_principal, session_token)
+        principal = await run_sync(services.app.sessions.principal, session_token)
         assert session_token is not None
         authorize(principal, Action.SEND_FILES)
         header_token = request.headers.get(CSRF_HEADER)
@@ -282,21 +279,18 @@ class CustomerDetailPages(Controller):
             check_csrf(session_token, header_token or fields.get(CSRF_FIELD))
             services.app.customer_of(principal, customer_id)
 
-        limits = UploadLimits(
-            max_file_size=services.settings.max_upload_size, max_files=1, allowed_types=[]
-        )
+        target = services.app.uploads.into_customer(principal, customer_id)
         staff_session = StaffSessionContext(principal, session_token, csrf_token_for(session_token))
         lang = reader_language(request)
         try:
             form = await receive_multipart(
                 capped(
                     request.stream(),
-                    multipart_body_limit(limits.max_file_size, 1),
+                    multipart_body_limit(target.rules.max_file_size, 1),
                     request.headers.get("content-length"),
                 ),
                 request.headers.get("content-type"),
-                services.app.customer_files(customer_id),
-                limits,
+                target,
                 admit,
             )
         except FileTooLarge as too_large:
@@ -314,24 +308,19 @@ class CustomerDetailPages(Controller):
             if not form.uploads:
                 await run_sync(admit, form.fields)
                 raise InvalidValue.single("file", problem("choose_file", "choose a file"))
-            upload = form.uploads[0]
-            if upload.size == 0 and not upload.original_filename:
-                raise InvalidValue.single("file", problem("choose_file", "choose a file"))
-            recorded = await run_sync(services.app.send_file, principal, customer_id, upload, None)
-        except BaseException as error:
-            for stored in form.uploads:
-                await run_sync(services.file_store.delete, stored.temporary_key)
-            if isinstance(error, InvalidValue):
-                return await run_sync(
-                    detail_page,
-                    request,
-                    services,
-                    staff_session,
-                    customer_id,
-                    errors={"sent_file": problems_of(error, lang)},
-                    status_code=422,
-                )
-            raise
+            recorded = await run_sync(
+                services.app.sent_files.send, principal, customer_id, form.uploads, None
+            )
+        except InvalidValue as error:
+            return await run_sync(
+                detail_page,
+                request,
+                services,
+                staff_session,
+                customer_id,
+                errors={"sent_file": problems_of(error, lang)},
+                status_code=422,
+            )
         consistency.wrote(client_of(principal), recorded.position)
         return see_other(f"/customers/{customer_id}", done="file_sent", anchor="sent-files")
 
@@ -379,7 +368,7 @@ class FilePages(Controller):
         file_id: FromPath[UUID],
     ) -> Stream:
         """The exact bytes, as an attachment that never renders as one of our pages."""
-        received, content = services.app.file_content(staff_session.principal, file_id)
+        received, content = services.app.files.content(staff_session.principal, file_id)
         return file_stream(content, received.filename, received.size, received.content_type)
 
     @get("/preview", sync_to_thread=True)
@@ -398,34 +387,31 @@ class FilePages(Controller):
     @post("/review", sync_to_thread=True)
     def review(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         file_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Mark the file checked, queried (a comment is needed) or back to pending."""
-        principal = staff_session.principal
-        try:
-            recorded = services.app.review_file(
-                principal,
-                file_id,
-                field(data, "state"),
-                optional(data, "comment"),
-                notify_client=field(data, "notify_client") == "yes",
+        state, comment = field(data, "state"), optional(data, "comment")
+        notify_client = field(data, "notify_client") == "yes"
+        section = f"review:{file_id}"
+
+        def customer_id() -> UUID:
+            return services.app.files.get(form.principal, file_id).customer_id
+
+        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+            values = {"comment": field(data, "comment")}
+            return detail_again(form, services, customer_id(), section, values)(
+                errors=errors, alert=alert, status_code=status_code
             )
-        except InvalidValue as invalid:
-            customer_id = services.app.file_of(principal, file_id).customer_id
-            return detail_page(
-                request,
-                services,
-                staff_session,
-                customer_id,
-                errors={f"review:{file_id}": problems_of(invalid, reader_language(request))},
-                values={f"review:{file_id}": {"comment": field(data, "comment")}},
-                status_code=422,
-            )
-        consistency.wrote(client_of(principal), recorded.position)
-        customer_id = services.app.file_of(principal, file_id).customer_id
-        return see_other(f"/customers/{customer_id}", done="reviewed", anchor=f"file-{file_id}")
+
+        return form.run(
+            lambda: services.app.files.review(
+                form.principal, file_id, state, comment, notify_client=notify_client
+            ),
+            again=again,
+            then=lambda _: see_other(
+                f"/customers/{customer_id()}", done="reviewed", anchor=f"file-{file_id}"
+            ),
+        )

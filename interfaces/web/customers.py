@@ -11,21 +11,18 @@ from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.permissions import Action, authorize
-from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, PlanLimitReached
 from domain.values import text_value
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import QUERY_TEXT_MAX_LENGTH
-from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
-    client_of,
     field,
     optional,
     page,
-    problems_of,
     see_other,
     wait_for_writes,
 )
@@ -172,29 +169,26 @@ class CustomerPages(Controller):
     @post("/new", sync_to_thread=True)
     def create_customer(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Create the customer and open its page; errors beside the fields, input kept."""
-        principal = staff_session.principal
         values = {name: field(data, name) for name in ("name", "email", "company")}
-        lang = reader_language(request)
-        try:
-            recorded = services.app.create_customer(
-                principal, values["name"], optional(data, "email"), optional(data, "company")
-            )
-        except InvalidValue as invalid:
+
+        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             return self._form(
-                request, services, staff_session, values, problems_of(invalid, lang), 422
+                form.request, services, form.staff_session, values, errors or {}, status_code, alert
             )
-        except PlanLimitReached as refused:
-            alert = error_text(refused, lang)
-            return self._form(request, services, staff_session, values, {}, 403, alert)
-        consistency.wrote(client_of(principal), recorded.position)
-        return see_other(f"/customers/{recorded.id}", done="created")
+
+        return form.run(
+            lambda: services.app.customers.create(
+                form.principal, values["name"], optional(data, "email"), optional(data, "company")
+            ),
+            again=again,
+            then=lambda recorded: see_other(f"/customers/{recorded.id}", done="created"),
+            alerts=(PlanLimitReached,),
+        )
 
     @staticmethod
     def _form(

@@ -48,7 +48,7 @@ class InboxPages(Controller):
             staff_session,
             "staff/inbox.html",
             {
-                "notices": services.app.inbox(staff_session.principal),
+                "notices": services.app.inbox.notices(staff_session.principal),
                 "notice": words["done_read"] if done == "read" else None,
             },
             fresh=fresh,
@@ -62,7 +62,7 @@ class InboxPages(Controller):
         consistency: NamedDependency[ReadYourWrites],
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Redirect:
-        position = services.app.read_notices(staff_session.principal, None)
+        position = services.app.inbox.read(staff_session.principal, None)
         consistency.wrote(client_of(staff_session.principal), position)
         return see_other("/inbox", done="read")
 
@@ -76,9 +76,11 @@ class InboxPages(Controller):
     ) -> Redirect:
         """Mark the notice read and go to its customer."""
         principal = staff_session.principal
-        found = next((n for n in services.app.inbox(principal, 500) if n.id == notice_id), None)
+        found = next(
+            (n for n in services.app.inbox.notices(principal, 500) if n.id == notice_id), None
+        )
         if found is None:
             raise NotFound(f"No notice with id {notice_id}.")
-        position = services.app.read_notices(principal, [notice_id])
+        position = services.app.inbox.read(principal, [notice_id])
         consistency.wrote(client_of(principal), position)
         return see_other(f"/customers/{found.customer_id}")

@@ -43,7 +43,7 @@ class InvitationPages(Controller):
     ) -> Template:
         """Who invites, for which role; the form to set name and password."""
         try:
-            preview = services.app.invitation_preview(token)
+            preview = services.app.members.invitation_preview(token)
         except DomainError as refused:
             return refused_page(request, refused)
         return invitation_form(request, preview, token)
@@ -59,7 +59,7 @@ class InvitationPages(Controller):
         """Join with the invitation's role, then signed in with a staff session."""
         name, password = field(data, "name"), field(data, "password")
         try:
-            preview = services.app.invitation_preview(token)
+            preview = services.app.members.invitation_preview(token)
         except DomainError as refused:
             return refused_page(request, refused)
         lang = reader_language(request)
@@ -68,14 +68,14 @@ class InvitationPages(Controller):
             problems["password_repeat"] = TEXTS[lang]["passwords_differ"]
         try:
             if not problems:
-                services.app.accept_invitation(token, name, password, with_api_token=False)
+                services.app.members.accept_invitation(token, name, password, with_api_token=False)
         except InvalidValue as invalid:
             problems.update(problems_text(invalid, lang))
         except DomainError as refused:
             return refused_page(request, refused)
         if problems:
             return invitation_form(request, preview, token, name=name, errors=problems)
-        started = services.app.start_session(preview.email, password, client_address(request))
+        started = services.app.sessions.start(preview.email, password, client_address(request))
         response = see_other("/customers", done="joined")
         set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
         return response

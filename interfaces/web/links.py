@@ -19,9 +19,9 @@ from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
-    client_of,
     field,
     optional,
     page,
@@ -85,15 +85,13 @@ class LinkPages(Controller):
     @post("/customers/{customer_id:uuid}/links/new", sync_to_thread=True)
     def create_link(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Create the link, then show it with its copy button and the e-mail form."""
-        principal = staff_session.principal
+        request, staff_session, principal = form.request, form.staff_session, form.principal
         values: dict[str, Any] = {name: field(data, name) for name in LINK_FIELDS}
         values["requested_items"] = field(data, "requested_items")
         values.update({name: bool(field(data, name)) for name in TYPE_CHOICES})
@@ -111,8 +109,14 @@ class LinkPages(Controller):
             )
             return self._form(request, services, staff_session, customer_id, values, problems, 422)
         items = [line.strip() for line in field(data, "requested_items").splitlines()]
-        try:
-            recorded = services.app.create_link(
+
+        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+            return self._form(
+                request, services, staff_session, customer_id, values, errors or {}, status_code
+            )
+
+        return form.run(
+            lambda: services.app.links.create(
                 principal,
                 customer_id,
                 title=optional(data, "title"),
@@ -123,12 +127,10 @@ class LinkPages(Controller):
                 allowed_types_value=[t for name, t in TYPE_CHOICES.items() if field(data, name)],
                 password=field(data, "password") or None,
                 requested_items_value=[item for item in items if item],
-            )
-        except InvalidValue as invalid:
-            problems = problems_of(invalid, lang)
-            return self._form(request, services, staff_session, customer_id, values, problems, 422)
-        consistency.wrote(client_of(principal), recorded.position)
-        return see_other(f"/links/{recorded.id}")
+            ),
+            again=again,
+            then=lambda recorded: see_other(f"/links/{recorded.id}"),
+        )
 
     def _form(
         self,
@@ -182,7 +184,7 @@ class LinkPages(Controller):
         fresh: bool = True,
     ) -> Template:
         principal = staff_session.principal
-        link = services.app.link_of(principal, link_id)
+        link = services.app.links.get(principal, link_id)
         customer = services.app.customer_of(principal, link.customer_id)
         return page(
             request,
@@ -192,7 +194,7 @@ class LinkPages(Controller):
             {
                 "link": link,
                 "status": link.status(datetime.now(UTC)),
-                "url": services.app.link_url(link),
+                "url": services.app.links.url(link),
                 "customer": customer,
                 "values": {"to": customer.email or "", **values},
                 "errors": errors,
@@ -204,49 +206,48 @@ class LinkPages(Controller):
     @post("/links/{link_id:uuid}/send", sync_to_thread=True)
     def send(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         link_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Queue the e-mail to the given address or the customer's; back where it came from."""
-        principal = staff_session.principal
-        try:
-            recorded = services.app.request_link_send(
-                principal, link_id, optional(data, "to"), optional(data, "message")
+        values = {"to": field(data, "to"), "message": field(data, "message")}
+
+        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+            return self._link_page(
+                form.request, services, form.staff_session, link_id, values, errors or {}, 422
             )
-        except InvalidValue as invalid:
-            values = {"to": field(data, "to"), "message": field(data, "message")}
-            problems = problems_of(invalid, reader_language(request))
-            return self._link_page(request, services, staff_session, link_id, values, problems, 422)
-        consistency.wrote(client_of(principal), recorded.position)
-        return self._back(services, staff_session, link_id, field(data, "back"), "link_sent")
+
+        return form.run(
+            lambda: services.app.links.request_send(
+                form.principal, link_id, optional(data, "to"), optional(data, "message")
+            ),
+            again=again,
+            then=lambda _: self._back(
+                services, form.staff_session, link_id, field(data, "back"), "link_sent"
+            ),
+        )
 
     @post("/links/{link_id:uuid}/revoke", sync_to_thread=True)
     def revoke(
         self,
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         link_id: FromPath[UUID],
     ) -> Redirect:
-        recorded = services.app.revoke_link(staff_session.principal, link_id)
-        consistency.wrote(client_of(staff_session.principal), recorded.position)
-        return self._back(services, staff_session, link_id, "customer", "link_revoked")
+        form.wrote(services.app.links.revoke(form.principal, link_id))
+        return self._back(services, form.staff_session, link_id, "customer", "link_revoked")
 
     @post("/links/{link_id:uuid}/unlock", sync_to_thread=True)
     def unlock(
         self,
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         link_id: FromPath[UUID],
     ) -> Redirect:
-        recorded = services.app.unlock_link(staff_session.principal, link_id)
-        consistency.wrote(client_of(staff_session.principal), recorded.position)
-        return self._back(services, staff_session, link_id, "customer", "link_unlocked")
+        form.wrote(services.app.links.unlock(form.principal, link_id))
+        return self._back(services, form.staff_session, link_id, "customer", "link_unlocked")
 
     @staticmethod
     def _back(
@@ -254,5 +255,5 @@ class LinkPages(Controller):
     ) -> Redirect:
         if back == "link":
             return see_other(f"/links/{link_id}", done=done)
-        link = services.app.link_of(staff_session.principal, link_id)
+        link = services.app.links.get(staff_session.principal, link_id)
         return see_other(f"/customers/{link.customer_id}", done=done, anchor=f"link-{link_id}")

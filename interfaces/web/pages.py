@@ -115,8 +115,8 @@ def page(
     """A staff page inside the frame: navigation, language switch, sign-out form."""
     lang = reader_language(request)
     principal = session.principal
-    me = services.app.member(principal, principal.user_id)
-    face = services.app.organization_face(principal.organization_id)
+    me = services.app.members.get(principal, principal.user_id)
+    face = services.app.links.organization_face(principal.organization_id)
     done = request.query_params.get("done")
     frame = {
         "t": TEXTS[lang],
@@ -132,7 +132,7 @@ def page(
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "notice": TEXTS[lang][f"done_{done}"] if done in NOTICES else None,
         "stale": not fresh,
-        "inbox_unread": services.app.inbox_unread(principal),
+        "inbox_unread": services.app.inbox.unread(principal),
         "inbox_words": INBOX_TEXTS[lang],
     }
     return Template(

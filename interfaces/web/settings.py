@@ -13,24 +13,23 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from application.errors import Unauthenticated
-from application.texts.catalogue import error_text
+from application.accounts import IssuedToken
+from application.api_tokens import token_name
+from application.command import Recorded
 from application.texts.languages import LANGUAGES
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError
 from domain.organization import PERMISSION_DEFAULTS, Role
 from domain.values import Plan
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.form_post import FormPost
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
-    client_of,
     field,
     page,
-    problems_of,
     see_other,
-    status_of,
     wait_for_writes,
 )
 from interfaces.web.webhook_texts import WEBHOOK_TEXTS
@@ -56,50 +55,39 @@ class SettingsPages(Controller):
 
     def _attempt(
         self,
-        request: Request[Any, Any, Any],
-        services: Services,
-        consistency: ReadYourWrites,
-        staff_session: StaffSessionContext,
-        command: Callable[[], int],
-        form: str,
-        values: dict[str, str],
+        form: FormPost,
+        command: Callable[[], Recorded],
+        section: str,
         done: str,
+        values: dict[str, str] | None = None,
     ) -> Template | Redirect:
         """Run a settings command: on success back to the page with a notice; on a
         refusal the page again with the problem beside the form, input kept."""
-        lang = reader_language(request)
-        try:
-            position = command()
-        except InvalidValue as invalid:
+
+        def again(
+            *, errors: dict[str, str] | None, alert: str | None, status_code: int
+        ) -> Template:
             return settings_page(
-                request,
-                services,
-                staff_session,
-                errors={form: problems_of(invalid, lang)},
-                values={form: values},
-                status_code=422,
+                form.request,
+                form.services,
+                form.staff_session,
+                errors={section: errors} if errors is not None else None,
+                values={section: values or {}},
+                alert=alert,
+                status_code=status_code,
             )
-        except Unauthenticated:
-            raise
-        except DomainError as refused:
-            return settings_page(
-                request,
-                services,
-                staff_session,
-                alert=error_text(refused, lang),
-                values={form: values},
-                status_code=status_of(refused),
-            )
-        consistency.wrote(client_of(staff_session.principal), position)
-        return see_other("/settings", done=done, anchor=form)
+
+        return form.run(
+            command,
+            again=again,
+            then=lambda _: see_other("/settings", done=done, anchor=section),
+            alerts=(DomainError,),
+        )
 
     @post("/organization", sync_to_thread=True)
     def rename(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         changes = {
@@ -107,245 +95,161 @@ class SettingsPages(Controller):
             for name in ("name", "language", "time_zone")
             if name == "name" or field(data, name)
         }
-
-        def command() -> int:
-            _, position = services.app.change_organization(staff_session.principal, changes)
-            return position
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.organization.change(form.principal, changes),
             "organization",
-            changes,
             "saved",
+            changes,
         )
 
     @post("/permissions", sync_to_thread=True)
     def permissions(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """The switches as ticked: an unticked box is sent by no browser, so it means off."""
         switches = {name: bool(field(data, name)) for name in PERMISSION_DEFAULTS}
-
-        def command() -> int:
-            _, position = services.app.change_organization(
-                staff_session.principal, {"permissions": switches}
-            )
-            return position
-
         return self._attempt(
-            request, services, consistency, staff_session, command, "permissions", {}, "saved"
+            form,
+            lambda: form.app.organization.change(form.principal, {"permissions": switches}),
+            "permissions",
+            "saved",
         )
 
     @post("/plan", sync_to_thread=True)
     def plan(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         plan = field(data, "plan")
-
-        def command() -> int:
-            _, position = services.app.change_organization(staff_session.principal, {"plan": plan})
-            return position
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.organization.change(form.principal, {"plan": plan}),
             "plan",
-            {"plan": plan},
             "saved",
+            {"plan": plan},
         )
 
     @post("/invitations", sync_to_thread=True)
     def invite(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Invite by e-mail; the invitation mail carries the only copy of its token."""
         values = {"email": field(data, "email"), "role": field(data, "role")}
-
-        def command() -> int:
-            issued = services.app.invite_member(
-                staff_session.principal, values["email"], values["role"]
-            )
-            return issued.position
-
         return self._attempt(
-            request, services, consistency, staff_session, command, "invite", values, "invited"
+            form,
+            lambda: form.app.members.invite(form.principal, values["email"], values["role"]),
+            "invite",
+            "invited",
+            values,
         )
 
     @post("/invitations/{invitation_id:uuid}/withdraw", sync_to_thread=True)
     def withdraw_invitation(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        invitation_id: FromPath[UUID],
+        self, form: NamedDependency[FormPost], invitation_id: FromPath[UUID]
     ) -> Template | Redirect:
         """Take an open invitation back: its link stops working."""
-
-        def command() -> int:
-            return services.app.withdraw_invitation(staff_session.principal, invitation_id)
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.members.withdraw_invitation(form.principal, invitation_id),
             "invitations",
-            {},
             "invitation_withdrawn",
         )
 
     @post("/invitations/{invitation_id:uuid}/resend", sync_to_thread=True)
     def resend_invitation(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        invitation_id: FromPath[UUID],
+        self, form: NamedDependency[FormPost], invitation_id: FromPath[UUID]
     ) -> Template | Redirect:
         """Send the invitation again with a new link (7 more days); the old link stops."""
-
-        def command() -> int:
-            return services.app.resend_invitation(staff_session.principal, invitation_id).position
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.members.resend_invitation(form.principal, invitation_id),
             "invitations",
-            {},
             "invitation_resent",
         )
 
     @post("/members/{user_id:uuid}/role", sync_to_thread=True)
     def change_role(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         user_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         role = field(data, "role")
-
-        def command() -> int:
-            return services.app.change_member_role(staff_session.principal, user_id, role)
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.members.change_role(form.principal, user_id, role),
             "members",
-            {},
             "role_changed",
         )
 
     @post("/members/{user_id:uuid}/remove", sync_to_thread=True)
     def remove_member(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         user_id: FromPath[UUID],
     ) -> Template | Redirect:
-        def command() -> int:
-            return services.app.remove_member(staff_session.principal, user_id)
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.members.remove(form.principal, user_id),
             "members",
-            {},
             "member_removed",
         )
 
     @post("/tokens", sync_to_thread=True)
     def create_token(
         self,
-        request: Request[Any, Any, Any],
+        form: NamedDependency[FormPost],
         services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         data: URLEncodedBody[dict[str, Any]],
-    ) -> Template:
+    ) -> Template | Redirect:
         """Issue a token and show its secret on this answer only (never in a URL)."""
-        principal = staff_session.principal
         name = field(data, "name")
-        try:
-            issued = services.app.create_token(principal, name)
-        except InvalidValue as invalid:
-            return settings_page(
-                request,
+
+        def shown(issued: IssuedToken) -> Template:
+            view = services.app.api_tokens.get(form.principal, issued.token_id)
+            return page(
+                form.request,
                 services,
-                staff_session,
-                errors={"tokens": problems_of(invalid, reader_language(request))},
-                values={"tokens": {"name": name}},
-                status_code=422,
+                form.staff_session,
+                "staff/token_created.html",
+                {"token_name": view.name, "secret": issued.token},
+                section="settings",
             )
-        consistency.wrote(client_of(principal), issued.position)
-        view = services.app.token_view(principal, issued.token_id)
-        return page(
-            request,
-            services,
-            staff_session,
-            "staff/token_created.html",
-            {"token_name": view.name, "secret": issued.token},
-            section="settings",
+
+        def again(
+            *, errors: dict[str, str] | None, alert: str | None, status_code: int
+        ) -> Template:
+            return settings_page(
+                form.request,
+                services,
+                form.staff_session,
+                errors={"tokens": errors or {}},
+                values={"tokens": {"name": name}},
+                status_code=status_code,
+            )
+
+        return form.run(
+            lambda: services.app.api_tokens.create(form.principal, token_name(name)),
+            again=again,
+            then=shown,
         )
 
     @post("/tokens/{token_id:uuid}/revoke", sync_to_thread=True)
     def revoke_token(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        form: NamedDependency[FormPost],
         token_id: FromPath[UUID],
     ) -> Template | Redirect:
-        def command() -> int:
-            return services.app.revoke_token(staff_session.principal, token_id)
-
         return self._attempt(
-            request,
-            services,
-            consistency,
-            staff_session,
-            command,
+            form,
+            lambda: form.app.api_tokens.revoke(form.principal, token_id),
             "tokens",
-            {},
             "token_revoked",
         )
 
@@ -368,7 +272,7 @@ def settings_page(
     fresh: bool = True,
 ) -> Template:
     principal = staff_session.principal
-    organization = services.app.organization(principal)
+    organization = services.app.organization.get(principal)
     limit = organization.customer_limit
     context = {
         "organization": organization,
@@ -379,14 +283,14 @@ def settings_page(
         "time_zones": zone_choices(organization.time_zone),
         "languages": list(LANGUAGES),
         "switches": list(PERMISSION_DEFAULTS),
-        "members": services.app.members(principal),
-        "invitations": services.app.pending_invitations(principal),
+        "members": services.app.members.all(principal),
+        "invitations": services.app.members.pending_invitations(principal),
         "names": {
-            str(k): v for k, v in services.app.member_names(principal.organization_id).items()
+            str(k): v for k, v in services.app.members.names(principal.organization_id).items()
         },
         "now": datetime.now(UTC),
         "roles": [role.value for role in Role],
-        "tokens": services.app.tokens(principal),
+        "tokens": services.app.api_tokens.live(principal),
         "errors": errors or {},
         "values": values or {},
         "alert": alert,

@@ -89,7 +89,7 @@ class WebhookPages(Controller):
         events: list[str],
     ) -> Template:
         try:
-            issued = services.app.register_webhook(staff_session.principal, url, events)
+            issued = services.app.webhooks.register_webhook(staff_session.principal, url, events)
         except InvalidValue as invalid:
             return webhooks_page(
                 request,
@@ -111,7 +111,7 @@ class WebhookPages(Controller):
         staff_session: NamedDependency[StaffSessionContext],
         webhook_id: FromPath[UUID],
     ) -> Template:
-        issued = services.app.rotate_webhook_secret(staff_session.principal, webhook_id)
+        issued = services.app.webhooks.rotate_webhook_secret(staff_session.principal, webhook_id)
         consistency.wrote(client_of(staff_session.principal), issued.position)
         return secret_page(request, services, staff_session, issued, rotated=True)
 
@@ -125,7 +125,7 @@ class WebhookPages(Controller):
         on: FromQuery[bool] = False,
     ) -> Redirect:
         """`?on=true` switches deliveries on again, otherwise off."""
-        position = services.app.switch_webhook(staff_session.principal, webhook_id, on)
+        position = services.app.webhooks.switch_webhook(staff_session.principal, webhook_id, on)
         consistency.wrote(client_of(staff_session.principal), position)
         return see_other(HOME, done="saved", anchor=f"webhook-{webhook_id}")
 
@@ -137,7 +137,7 @@ class WebhookPages(Controller):
         staff_session: NamedDependency[StaffSessionContext],
         webhook_id: FromPath[UUID],
     ) -> Redirect:
-        position = services.app.remove_webhook(staff_session.principal, webhook_id)
+        position = services.app.webhooks.remove_webhook(staff_session.principal, webhook_id)
         consistency.wrote(client_of(staff_session.principal), position)
         return see_other(HOME, done="removed")
 
@@ -152,7 +152,7 @@ class WebhookPages(Controller):
     ) -> Template:
         fresh = wait_for_writes(consistency, staff_session.principal)
         principal = staff_session.principal
-        endpoint = services.app.webhook_endpoint(principal, webhook_id)
+        endpoint = services.app.webhooks.webhook_endpoint(principal, webhook_id)
         texts = _texts(request)
         log = [
             {
@@ -172,7 +172,7 @@ class WebhookPages(Controller):
                     for attempt in delivery.log
                 ],
             }
-            for delivery in services.app.webhook_deliveries(principal, webhook_id)
+            for delivery in services.app.webhooks.webhook_deliveries(principal, webhook_id)
         ]
         return page(
             request,
@@ -193,7 +193,9 @@ class WebhookPages(Controller):
         webhook_id: FromPath[UUID],
         delivery_id: FromPath[UUID],
     ) -> Redirect:
-        position = services.app.send_webhook_again(staff_session.principal, webhook_id, delivery_id)
+        position = services.app.webhooks.send_webhook_again(
+            staff_session.principal, webhook_id, delivery_id
+        )
         consistency.wrote(client_of(staff_session.principal), position)
         return see_other(f"{HOME}/{webhook_id}", done="queued", anchor=f"delivery-{delivery_id}")
 
@@ -208,7 +210,7 @@ def webhooks_page(
     status_code: int = 200,
     fresh: bool = True,
 ) -> Template:
-    endpoints = services.app.webhook_endpoints(staff_session.principal)
+    endpoints = services.app.webhooks.webhook_endpoints(staff_session.principal)
     return page(
         request,
         services,

@@ -138,7 +138,7 @@ def form_app(services: Services) -> Iterator[TestClient[Litestar]]:
 def test_html_form_posts_carry_the_csrf_token_as_a_field(
     account: Account, services: Services
 ) -> None:
-    session_token, csrf = services.app.start_session(account.email, PASSWORD, "127.0.0.1")
+    session_token, csrf = services.app.sessions.start(account.email, PASSWORD, "127.0.0.1")
     with form_app(services) as client:
         client.cookies[SESSION_COOKIE] = session_token
         ok = client.post("/form", data={"csrf_token": csrf, "note": "hallo"})

@@ -118,9 +118,9 @@ def test_unknown_and_expired_invitations(account: Account, services: Services) -
     )
     assert unknown.status_code == 404
 
-    principal = services.app.authenticate(account.token)
+    principal = services.app.accounts.authenticate(account.token)
     late_address = f"spaet-{uuid4().hex[:8]}@example.com"
-    services.app.invite_member(
+    services.app.members.invite(
         principal, late_address, "viewer", now=datetime.now(UTC) - timedelta(days=8)
     )
     [mail] = [m for m in outbox(services.settings.data_dir) if m["To"] == late_address]
@@ -222,7 +222,7 @@ def test_a_removed_member_invited_back_gets_new_credentials_only(
 ) -> None:
     data_dir = services.settings.data_dir
     member = add_member(account, data_dir, "member", name="Erst Name")
-    old_session, _ = services.app.start_session(member.email, PASSWORD, "127.0.0.1")
+    old_session, _ = services.app.sessions.start(member.email, PASSWORD, "127.0.0.1")
     assert account.delete(f"/api/v1/members/{member.user_id}").status_code == 204
 
     token = invite(account, data_dir, "viewer", member.email)
@@ -234,7 +234,9 @@ def test_a_removed_member_invited_back_gets_new_credentials_only(
         assert browser.get("/api/v1/sessions/current").status_code == 401
     assert back.get("/api/v1/customers").status_code == 200
     assert back.post("/api/v1/customers", json={"name": "X"}).status_code == 403
-    names = services.app.member_names(services.app.authenticate(account.token).organization_id)
+    names = services.app.members.names(
+        services.app.accounts.authenticate(account.token).organization_id
+    )
     assert set(names.values()) == {account.email, "Neuer Name"}
 
 
@@ -272,7 +274,7 @@ def test_every_team_change_is_recorded_with_its_actor(account: Account, services
     account.patch("/api/v1/organization", json={"plan": "pro"})
     account.delete(f"/api/v1/members/{member.user_id}")
 
-    organization_id = services.app.authenticate(account.token).organization_id
+    organization_id = services.app.accounts.authenticate(account.token).organization_id
     events = [
         (type(e).__name__, str(getattr(e, "actor_id", "")))
         for e in services.app.events.get(organization_id)
@@ -288,7 +290,7 @@ def test_every_team_change_is_recorded_with_its_actor(account: Account, services
     ]
     organization = services.app.load(organization_id, Organization)
     assert organization.former_member_ids() == [UUID(member.user_id)]
-    assert services.app.member_names(organization_id)[UUID(member.user_id)] == "Erika Muster"
+    assert services.app.members.names(organization_id)[UUID(member.user_id)] == "Erika Muster"
 
 
 def test_the_owner_may_give_a_name_at_signup(http: httpx.Client, services: Services) -> None:
@@ -304,6 +306,6 @@ def test_the_owner_may_give_a_name_at_signup(http: httpx.Client, services: Servi
     )
     assert response.status_code == 201
     body = response.json()
-    names = services.app.member_names(UUID(body["organization_id"]))
+    names = services.app.members.names(UUID(body["organization_id"]))
     assert names == {UUID(body["user_id"]): "Dr. Petra Beispiel"}
     assert owner.get("/api/v1/members").json()["items"][0]["name"] is None

@@ -202,9 +202,9 @@ def test_the_link_locks_after_ten_wrong_passwords_until_staff_unlock_it(
     token = token_of(link)
     # Ten wrong passwords from ten addresses: no address is rate limited, the link counts all.
     for i in range(10):
-        public = services.app.public_link(token)
+        public = services.app.links.public(token)
         with pytest.raises(PasswordInvalid):
-            services.app.check_link_password(public, "falsch!!", f"192.0.2.{i}")
+            services.app.links.check_password(public, "falsch!!", f"192.0.2.{i}")
     page = http.get(f"/u/{token}")
     assert page.status_code == 423
     assert 'data-refused="locked"' in page.text

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from application.ports import FileStore
-from application.upload_links import incoming_key
+from application.storage_keys import incoming_key
 from infrastructure.bootstrap import Services
 from tests.integration.storage.test_storage_contract import staging_left
 from tests.support.api import Account, signup
@@ -60,10 +60,10 @@ def test_a_crash_after_recording_leaves_bytes_the_sweeper_finishes(
     customer = account.create_customer()
     link = create_link(account, customer["id"])
     real_store = services.app.file_store
-    services.app._file_store = CrashingPromote(real_store)  # type: ignore[assignment]
+    services.app.file_store = CrashingPromote(real_store)  # type: ignore[assignment]
     payload = pdf_bytes(50_000)
     crashed = upload(http, link, ("beleg.pdf", payload))
-    services.app._file_store = real_store
+    services.app.file_store = real_store
     # Recorded before the move failed: for the client the upload went through.
     assert crashed.status_code == 201
 
@@ -76,7 +76,7 @@ def test_a_crash_after_recording_leaves_bytes_the_sweeper_finishes(
     content = account.get(f"/api/v1/files/{file_id}/content")
     assert content.content == payload
 
-    result = services.app.sweep_storage(older_than=timedelta(0))
+    result = services.app.storage.sweep(older_than=timedelta(0))
     assert result == {"finished": 1, "removed": 0}
     assert sorted(k for k, _ in real_store.list("")) == [f"files/{file_id}"]
     assert hashlib.sha256(account.get(f"/api/v1/files/{file_id}/content").content).hexdigest() == (
@@ -97,11 +97,11 @@ def test_a_crash_before_recording_leaves_no_event_and_the_sweeper_removes_the_by
     writer = services.app.customer_files(UUID(customer["id"])).writer(orphan)
     writer.write(b"%PDF-1.4 half an upload")
     writer.commit()
-    assert services.app.sweep_storage(older_than=timedelta(hours=1)) == {
+    assert services.app.storage.sweep(older_than=timedelta(hours=1)) == {
         "finished": 0,
         "removed": 0,
     }
-    assert services.app.sweep_storage(older_than=timedelta(0)) == {"finished": 0, "removed": 1}
+    assert services.app.storage.sweep(older_than=timedelta(0)) == {"finished": 0, "removed": 1}
     assert list(services.file_store.list("")) == []
     assert account.get(f"/api/v1/customers/{customer['id']}").json()["status"] == "open"
 
@@ -145,7 +145,7 @@ def test_the_sweep_removes_what_a_killed_upload_was_writing(
     killed = services.app.customer_files(UUID(customer["id"])).writer(incoming_key(uuid4()))
     killed.write(os.urandom(9 * 1024 * 1024))
     del killed
-    assert services.app.sweep_storage(timedelta(hours=1)) == {"finished": 0, "removed": 0}
+    assert services.app.storage.sweep(timedelta(hours=1)) == {"finished": 0, "removed": 0}
     assert staging_left(services.file_store) == 1
     time.sleep(1.1)  # S3 times have one-second resolution
     swept = docintake(

@@ -35,7 +35,7 @@ def guarded_bootstrap(*args: Any, **kwargs: Any) -> composition.Services:
         allow_private=services.settings.webhooks_allow_private,
         names={"localhost": ["127.0.0.1"]},
     )
-    services.app.use_webhook_sender(sender)
+    services.app.webhooks.use_webhook_sender(sender)
     return services
 
 

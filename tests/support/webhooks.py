@@ -67,7 +67,7 @@ def loopback_only_sender(
 
 def guard_services(services: Services, guard: ConnectionGuard) -> None:
     """Put the guarded sender into built (not yet started) services."""
-    services.app.use_webhook_sender(
+    services.app.webhooks.use_webhook_sender(
         loopback_only_sender(guard, allow_private=services.settings.webhooks_allow_private)
     )
 
@@ -158,7 +158,7 @@ def keep_webhooks_on_loopback(services: Services) -> ConnectionGuard:
     and a connection to anything but loopback fails (the delivery job, not the network,
     sees the error)."""
     guard = ConnectionGuard()
-    services.app.use_webhook_sender(
+    services.app.webhooks.use_webhook_sender(
         loopback_only_sender(
             guard, allow_private=services.settings.webhooks_allow_private, names=TEST_NAMES
         )

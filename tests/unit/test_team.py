@@ -203,14 +203,14 @@ def test_a_staff_session_lives_until_it_ends_or_expires() -> None:
 
 
 def test_team_state_survives_snapshots_through_the_transcoder() -> None:
-    from application.docintake import DocIntake
     from domain.user import User
+    from tests.support.memory import memory_app
 
-    app = DocIntake(env={})  # in memory, but every event and snapshot is transcoded
-    signed_up = app.signup("Kanzlei", "chef@example.com", "correct horse battery", "team")
-    owner = app.authenticate(signed_up.token)
+    app = memory_app()  # in memory, but every event and snapshot is transcoded
+    signed_up = app.accounts.sign_up("Kanzlei", "chef@example.com", "correct horse battery", "team")
+    owner = app.accounts.authenticate(signed_up.token)
     for i in range(3):
-        app.issue_token(owner.user_id, owner.organization_id, f"Skript {i}", owner.user_id)
+        app.accounts.issue_token(owner.user_id, owner.organization_id, f"Skript {i}", owner.user_id)
     org = app.load(owner.organization_id, Organization)
     person = uuid4()
     org.join(person, Role.VIEWER, uuid4())

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from application.staging import FileTooLarge, FileTypeNotAllowed
 from application.texts.catalogue import PROBLEMS, REFUSALS, error_text, problems_text
 from application.texts.formats import Formats, file_size, file_types
 from application.texts.languages import LANGUAGES, negotiate
 from domain.errors import InvalidValue, problem
 from domain.organization import time_zone
-from domain.upload_link import MaxFilesReached
-from interfaces.http.multipart_upload import FileTooLarge, FileTypeNotAllowed, TooManyFiles
+from domain.upload_link import MaxFilesReached, TooManyFiles
 
 MIME_OR_BYTES = ("application/", "image/", "text/plain", "bytes", "1048576")
 

@@ -115,7 +115,7 @@ def test_an_export_made_before_the_erasure_still_verifies_after_it(
         == 0
     )
 
-    services.app.delete_customer(principal, customer)
+    services.app.customers.delete(principal, customer)
 
     # The chain is over ciphertext: the auditor's copy is still proven by the log.
     checked = docintake(env, "audit", "verify-export", str(before))

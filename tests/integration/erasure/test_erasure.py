@@ -194,7 +194,7 @@ def test_deleting_a_customer_leaves_no_personal_byte_in_any_storage(
         for name in [p.name for p in services.projections]:
             assert services.read_models().verify(name).total == 0, name
 
-        history = services.app.customer_history(UUID(cid))
+        history = services.app.history.of_customer(UUID(cid))
         assert history and history[0].type == "CustomerCreated"
         assert history[-1].type == "CustomerDeleted" or any(
             e.type == "CustomerDeleted" for e in history

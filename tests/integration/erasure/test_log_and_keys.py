@@ -53,11 +53,13 @@ def raw_events(settings: Settings) -> Iterator[Callable[[str, tuple[Any, ...]], 
 
 def some_history(services: Services) -> tuple[UUID, Any]:
     app = services.app
-    signed = app.signup("Kanzlei Prüf", "pruef@example.com", "correct horse battery", "team")
-    principal = app.authenticate(signed.token)
-    customer = app.create_customer(principal, "Anna Österreich", "anna@example.at", "Ö GmbH").id
+    signed = app.accounts.sign_up(
+        "Kanzlei Prüf", "pruef@example.com", "correct horse battery", "team"
+    )
+    principal = app.accounts.authenticate(signed.token)
+    customer = app.customers.create(principal, "Anna Österreich", "anna@example.at", "Ö GmbH").id
     for text in ("erste Notiz", "zweite Notiz", "dritte Notiz"):
-        app.add_note(principal, customer, text)
+        app.customers.add_note(principal, customer, text)
     return customer, principal
 
 
@@ -114,7 +116,7 @@ def test_a_signed_checkpoint_proves_the_log_up_to_it_unchanged(
     checked = docintake(env, "audit", "verify", "--checkpoint", str(out))
     assert checked.returncode == 0, checked.stderr
     # Later events leave the checkpoint valid.
-    services.app.add_note(principal, customer, "später")
+    services.app.customers.add_note(principal, customer, "später")
     assert docintake(env, "audit", "verify", "--checkpoint", str(out)).returncode == 0
     # A forged signature, or another key, is refused.
     checkpoint = Checkpoint.from_json(out.read_text())
@@ -146,7 +148,7 @@ def test_a_checkpoint_catches_a_log_rewritten_and_chained_anew(
     env = environment(settings, audit_signing_key=os.urandom(32))
     out = tmp_path / "checkpoint.json"
     assert docintake(env, "audit", "checkpoint", "--out", str(out)).returncode == 0
-    services.app.add_note(principal, customer, "nach dem Prüfpunkt")
+    services.app.customers.add_note(principal, customer, "nach dem Prüfpunkt")
     checkpoint = Checkpoint.from_json(out.read_text())
     # Rewrite an event before the checkpoint (the second note becomes the third's) and
     # recompute the whole chain: the log alone no longer shows anything.
@@ -222,7 +224,7 @@ def test_a_second_process_stops_decrypting_once_the_key_is_destroyed(
     second = make_services(run_projections=False)
     # The second process has the key cached from reading the customer.
     assert second.app.repository.get(customer).name == "Anna Österreich"
-    first.app.delete_customer(principal, customer)
+    first.app.customers.delete(principal, customer)
     # Its next read of the customer decodes skeletons only: the key is gone for it too.
     events = list(second.app.events.get(customer))
     assert events and all(isinstance(e, ErasedEvent) for e in events)
@@ -285,7 +287,7 @@ def test_damaged_files_fail_to_download_and_never_give_wrong_bytes(
             put(damaged)
             assert_download_fails(account, path, content)
             with pytest.raises((StoredFileDamaged, Exception)):
-                received = b"".join(services.app.read_object(UUID(customer["id"]), key))
+                received = b"".join(services.app.files.read_object(UUID(customer["id"]), key))
                 assert received == content  # never reached with wrong bytes
 
 

@@ -52,7 +52,7 @@ def test_a_customers_snapshot_is_sealed_and_erased_with_its_key(
     )
 
     # Deleting the customer erases the snapshot too: loading it gives the deleted record.
-    services.app.delete_customer(principal, customer)
+    services.app.customers.delete(principal, customer)
     assert other.app.repository.get(customer).deleted
     [after] = stored_snapshots(settings, customer)
     assert after == state
@@ -65,10 +65,10 @@ def test_a_deletion_that_lands_on_a_snapshot_interval_erases_like_any_other(
     customer, principal = some_history(services)  # created and three notes: version 4
     interval = services.app.snapshotting_intervals[Customer]
     for number in range(interval - 5):
-        services.app.add_note(principal, customer, f"Notiz {number}")
+        services.app.customers.add_note(principal, customer, f"Notiz {number}")
     assert services.app.repository.get(customer).version == interval - 1
     # `CustomerDeleted` is the event at the interval: the deletion answers, nothing is kept.
-    services.app.delete_customer(principal, customer)
+    services.app.customers.delete(principal, customer)
     assert services.app.repository.get(customer).deleted
     assert all(p not in s for s in stored_snapshots(settings, customer) for p in PERSONAL)
     assert make_services(run_projections=False).app.repository.get(customer).deleted

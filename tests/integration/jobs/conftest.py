@@ -89,7 +89,7 @@ def deploy(
                 # Few connections: the database server is shared by parallel tests.
                 worker = bootstrap(api.settings, pool_size=2)
                 keep_webhooks_on_loopback(worker)
-                worker.run_job_workers(poll_ms=100)
+                worker.runtime.run_job_workers(poll_ms=100)
             try:
                 yield Deployment(api, url, http, worker)
             finally:

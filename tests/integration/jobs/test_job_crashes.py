@@ -170,11 +170,11 @@ def test_a_job_survives_the_policy_stopping_between_event_and_enqueue(
         with ExitStack() as stack:
             stack.callback(api.close)
             url = stack.enter_context(running_server(api))
-            api.run_followers([name for name in api.follower_names() if name != "jobs"])
+            api.runtime.run_followers([name for name in api.follower_names() if name != "jobs"])
             if settings.broker_url is not None:
                 worker = bootstrap(settings, pool_size=2)
                 stack.callback(worker.close)
-                worker.run_job_workers(poll_ms=100)
+                worker.runtime.run_job_workers(poll_ms=100)
             http = stack.enter_context(httpx.Client(base_url=url, timeout=30))
             owner, customer_id = ask_for_a_link_mail(http)
             [policy] = [p for p in api.policies if p.name == "jobs"]
@@ -197,6 +197,6 @@ def test_a_job_survives_the_policy_stopping_between_event_and_enqueue(
             assert api.follower(policy).position() == stopped_at
 
             # Restarted, it queues the job (again, with a broker): one mail, one outcome.
-            api.run_followers(["jobs"])
+            api.runtime.run_followers(["jobs"])
             delivered_once(owner, customer_id, smtp_server)
             wait_until(lambda: api.follower(policy).position() == api.app.head(), what="caught up")

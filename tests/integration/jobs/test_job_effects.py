@@ -16,7 +16,7 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.kinds import JobKind, notify_upload_job, send_link_job
 from application.ports import MailNotDelivered
 from application.principal import Principal
-from application.upload_links import StoredUpload
+from application.staging import StoredUpload
 from domain.upload_link import UploadLink
 from infrastructure.bootstrap import Services
 from projections.projector import Projector
@@ -69,7 +69,7 @@ class World:
 
     def request_send(self) -> int:
         """Ask for the link mail; returns the version of the request event."""
-        self.services.app.request_link_send(self.owner, self.link_id, None, "Bitte hochladen.")
+        self.services.app.links.request_send(self.owner, self.link_id, None, "Bitte hochladen.")
         return int(self.services.app.load(self.link_id, UploadLink).version)
 
     def upload(self, name: str) -> UUID:
@@ -77,7 +77,7 @@ class World:
         upload = StoredUpload(
             file_id, f"incoming/{file_id}", name, 1234, "0" * 64, "application/pdf"
         )
-        self.services.app.record_uploads(
+        self.services.app.uploads.record(
             self.link_id, [upload], item_id=None, uploader_name="Clara", uploader_email=None
         )
         return file_id
@@ -89,10 +89,10 @@ def world(make_services: Callable[..., Services]) -> Iterator[World]:
     services.prepare_read_models()
     app = services.app
     email = f"owner-{uuid4().hex[:8]}@example.com"
-    signed = app.signup("Kanzlei Einmal", email, PASSWORD, "team", name="Olga Owner")
-    owner = app.authenticate(signed.token)
-    customer = app.create_customer(owner, "Clara Client", "clara@example.com")
-    link = app.create_link(owner, customer.id, title="Belege")
+    signed = app.accounts.sign_up("Kanzlei Einmal", email, PASSWORD, "team", name="Olga Owner")
+    owner = app.accounts.authenticate(signed.token)
+    customer = app.customers.create(owner, "Clara Client", "clara@example.com")
+    link = app.links.create(owner, customer.id, title="Belege")
     mailer = RecordingMailer()
     clock = Clock()
     jobs = JobHandlers(
@@ -151,7 +151,7 @@ def test_a_refused_recipient_fails_at_once_and_a_flaky_server_only_at_the_end(
 
 def test_a_link_revoked_before_its_mail_went_out_is_not_mailed(world: World) -> None:
     version = world.request_send()
-    world.services.app.revoke_link(world.owner, world.link_id)
+    world.services.app.links.revoke(world.owner, world.link_id)
 
     assert world.jobs.link_mails.send(world.link_id, version) == "failed"
 
@@ -222,13 +222,13 @@ def test_a_digest_whose_mail_failed_is_delivered_by_the_next_run(world: World) -
 
 def test_expired_links_are_marked_once(world: World) -> None:
     app = world.services.app
-    short = app.create_link(
+    short = app.links.create(
         world.owner, world.customer_id, expires_at=world.clock.now + timedelta(seconds=30)
     )
-    revoked = app.create_link(
+    revoked = app.links.create(
         world.owner, world.customer_id, expires_at=world.clock.now + timedelta(seconds=30)
     )
-    app.revoke_link(world.owner, revoked.id)
+    app.links.revoke(world.owner, revoked.id)
     world.services.follower(world.policy).catch_up()
 
     assert world.jobs.link_expiry.expire_due() == 0
@@ -247,11 +247,13 @@ def test_the_job_policy_starts_at_the_head_of_an_existing_log(
     # History recorded before the policy ever ran (an upgrade): it must not mail anyone.
     services = make_services()
     app = services.app
-    signed = app.signup("Kanzlei Alt", f"alt-{uuid4().hex[:8]}@example.com", PASSWORD, "team")
-    owner = app.authenticate(signed.token)
-    customer = app.create_customer(owner, "Alter Kunde", "alt@example.com")
-    link = app.create_link(owner, customer.id)
-    app.request_link_send(owner, link.id, None, None)
+    signed = app.accounts.sign_up(
+        "Kanzlei Alt", f"alt-{uuid4().hex[:8]}@example.com", PASSWORD, "team"
+    )
+    owner = app.accounts.authenticate(signed.token)
+    customer = app.customers.create(owner, "Alter Kunde", "alt@example.com")
+    link = app.links.create(owner, customer.id)
+    app.links.request_send(owner, link.id, None, None)
 
     services.prepare_read_models()
     [policy] = [p for p in services.policies if p.name == "jobs"]

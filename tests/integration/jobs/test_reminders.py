@@ -16,7 +16,7 @@ import pytest
 
 from application.jobs.handlers import JobHandlers
 from application.principal import Principal
-from application.upload_links import StoredUpload
+from application.staging import StoredUpload
 from domain.upload_link import LinkNotActive, UploadLink
 from infrastructure.bootstrap import Services
 from tests.integration.jobs.test_job_effects import PASSWORD, Clock, RecordingMailer
@@ -65,8 +65,8 @@ class Office:
         sent: bool = True,
         reminders: bool = True,
     ) -> UUID:
-        customer = self.app.create_customer(self.owner, "Clara Müller", email, "Müller & Söhne")
-        link = self.app.create_link(
+        customer = self.app.customers.create(self.owner, "Clara Müller", email, "Müller & Söhne")
+        link = self.app.links.create(
             self.owner,
             customer.id,
             title="Einkommensteuer 2025",
@@ -76,7 +76,7 @@ class Office:
             reminders_enabled=reminders,
         )
         if sent:
-            self.app.request_link_send(self.owner, link.id, send_to, None)
+            self.app.links.request_send(self.owner, link.id, send_to, None)
             version = int(self.app.load(link.id, UploadLink).version)
             assert self.jobs.link_mails.send(link.id, version) == "sent"
         return link.id
@@ -97,7 +97,7 @@ class Office:
         upload = StoredUpload(
             file_id, f"incoming/{file_id}", "Müller.pdf", 1234, "0" * 64, "application/pdf"
         )
-        self.app.record_uploads(
+        self.app.uploads.record(
             link_id, [upload], item_id=item_id, uploader_name="Clara", uploader_email=None
         )
 
@@ -107,10 +107,10 @@ def office(make_services: Callable[..., Services]) -> Iterator[Office]:
     services = make_services()
     services.prepare_read_models()
     app = services.app
-    signed = app.signup(
+    signed = app.accounts.sign_up(
         "Kanzlei Erinnerung", f"owner-{uuid4().hex[:8]}@example.com", PASSWORD, "team", name="Olga"
     )
-    owner = app.authenticate(signed.token)
+    owner = app.accounts.authenticate(signed.token)
     clock = Clock()
     mailer = RecordingMailer()
     jobs = JobHandlers(
@@ -196,14 +196,14 @@ def test_each_stop_condition_stops_the_reminders(office: Office) -> None:
     for label in ITEMS:
         office.upload(everything, label)
     revoked = office.link(due)
-    app.revoke_link(owner, revoked)
+    app.links.revoke(owner, revoked)
     complete = office.link(due)
-    app.set_customer_status(owner, app.load(complete, UploadLink).customer_id, "complete")
+    app.customers.set_status(owner, app.load(complete, UploadLink).customer_id, "complete")
     deleted = office.link(due)
-    app.delete_customer(owner, app.load(deleted, UploadLink).customer_id)
+    app.customers.delete(owner, app.load(deleted, UploadLink).customer_id)
     switched_off = office.link(due, reminders=False)
     stopped_later = office.link(due)
-    app.switch_link_reminders(owner, stopped_later, False)
+    app.links.switch_reminders(owner, stopped_later, False)
     never_mailed = office.link(due, sent=False)
     no_address = office.link(due, email=None, send_to="clara@example.org")
     reminded = office.link(due)
@@ -282,9 +282,9 @@ def test_by_hand_needs_a_mailed_link_and_something_missing(office: Office) -> No
     app, owner = office.app, office.owner
     never_mailed = office.link(due, sent=False)
     with pytest.raises(LinkNotActive):
-        app.remind_by_hand(owner, never_mailed)
+        app.links.remind_by_hand(owner, never_mailed)
     link_id = office.link(due)
-    app.remind_by_hand(owner, link_id)
+    app.links.remind_by_hand(owner, link_id)
     [reminder] = office.reminders(link_id)
     assert reminder.slot is None and reminder.actor_id == owner.user_id
     assert reminder.missing == ITEMS

@@ -26,7 +26,7 @@ PEOPLE = [
 @pytest.fixture
 def searchable(lean_services: Callable[..., Services]) -> tuple[Services, UUID]:
     services = lean_services()
-    services.start()
+    services.runtime.start()
     organization_id, actor_id = uuid4(), uuid4()
     services.app.save(*[Customer.create(organization_id, n, e, c, actor_id) for n, e, c in PEOPLE])
     head = services.app.head()
@@ -69,7 +69,7 @@ def test_q_never_matches_across_fields(searchable: tuple[Services, UUID]) -> Non
 
 def test_the_count_stops_at_the_cap(lean_services: Callable[..., Services]) -> None:
     services = lean_services()
-    services.start()
+    services.runtime.start()
     organization_id = populate(services.app, TOTAL_CAP + 5, chunk=500)
     head = services.app.head()
     wait_until(lambda: services.positions.lowest() >= head, timeout=60, what="the list")

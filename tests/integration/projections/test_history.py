@@ -131,25 +131,25 @@ def test_history_is_complete_while_the_index_lags(
     the history still holds everything."""
     services = lean_services(run_projections=False)
     app = services.app
-    signed = app.signup("Kanzlei", "lag@example.com", "correct horse battery", "team")
-    principal: Principal = app.authenticate(signed.token)
-    cid = app.create_customer(principal, "Anna").id
-    first = app.create_link(principal, cid, title="eins").id
+    signed = app.accounts.sign_up("Kanzlei", "lag@example.com", "correct horse battery", "team")
+    principal: Principal = app.accounts.authenticate(signed.token)
+    cid = app.customers.create(principal, "Anna").id
+    first = app.links.create(principal, cid, title="eins").id
 
     # No read model has run: the log is read from the start.
-    assert services.app.customer_parts_index is not None
-    assert services.app.customer_parts_index.parts_of(cid) == ([], 0)
-    assert first in {e.aggregate_id for e in app.customer_history(cid)}
+    assert services.app.history.customer_parts_index is not None
+    assert services.app.history.customer_parts_index.parts_of(cid) == ([], 0)
+    assert first in {e.aggregate_id for e in app.history.of_customer(cid)}
 
     follower = services.follower(CustomerPartsProjection())
     follower.prepare()
     follower.catch_up()
-    second = app.create_link(principal, cid, title="zwei").id
-    indexed, position = services.app.customer_parts_index.parts_of(cid)
+    second = app.links.create(principal, cid, title="zwei").id
+    indexed, position = services.app.history.customer_parts_index.parts_of(cid)
     assert indexed == [first] and position > 0
     # The second link comes from the part of the log the index has not read yet.
-    assert app.customer_parts(cid) == [first, second]
-    linked = [e for e in app.customer_history(cid) if e.aggregate_type == "UploadLink"]
+    assert app.history.customer_parts(cid) == [first, second]
+    linked = [e for e in app.history.of_customer(cid) if e.aggregate_type == "UploadLink"]
     assert {e.aggregate_id for e in linked} == {first, second}
 
 
@@ -231,7 +231,7 @@ def test_an_old_customer_created_event_reads_as_the_current_version(
     (created,) = app.events.get(customer_id)
     assert isinstance(created, Customer.CustomerCreated)
     assert created.language == "de"
-    assert app.customer_history(customer_id)[0].data["language"] == "de"
+    assert app.history.of_customer(customer_id)[0].data["language"] == "de"
 
     # New events are written in the current shape, with their version.
     fresh = Customer.create(organization_id, "Neukunde", None, None, actor_id)

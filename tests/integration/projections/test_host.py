@@ -72,20 +72,20 @@ def services(lean_services: Callable[..., Services]) -> Services:
 
 @pytest.fixture
 def owner(services: Services) -> Principal:
-    signed = services.app.signup("Kanzlei Gast", "gast@example.com", PASSWORD, "team")
-    return services.app.authenticate(signed.token)
+    signed = services.app.accounts.sign_up("Kanzlei Gast", "gast@example.com", PASSWORD, "team")
+    return services.app.accounts.authenticate(signed.token)
 
 
 def test_a_poison_event_is_passed_over_listed_and_applied_again(
     services: Services, owner: Principal
 ) -> None:
     guestbook = Guestbook()
-    host = services.run_followers(["customer_list"])
+    host = services.runtime.run_followers(["customer_list"])
     host.add(guestbook, services.lease(guestbook.name))
     app = services.app
-    app.create_customer(owner, "Anna Müller")
-    poisoned = app.create_customer(owner, "Gift Berta")
-    app.create_customer(owner, "Clara Straße")
+    app.customers.create(owner, "Anna Müller")
+    poisoned = app.customers.create(owner, "Gift Berta")
+    app.customers.create(owner, "Clara Straße")
     head = app.head()
     wait_until(lambda: tracked(services, "guestbook") == head, what="guestbook past the poison")
     wait_until(lambda: services.positions.position("customer_list") == head, what="list")
@@ -129,11 +129,11 @@ def test_a_projection_whose_surroundings_fail_is_retried_alone_and_never_poisone
     guestbook = Guestbook()
     guestbook.broken = False
     guestbook.storage_down = True
-    host = services.run_followers(["customer_list", "customer_detail"])
+    host = services.runtime.run_followers(["customer_list", "customer_detail"])
     host.add(guestbook, services.lease(guestbook.name))
     app = services.app
     for number in range(5):
-        app.create_customer(owner, f"Kunde {number}")
+        app.customers.create(owner, f"Kunde {number}")
     head = app.head()
     # The read models go on while the guestbook waits for its storage.
     wait_until(lambda: services.positions.position("customer_list") == head, what="list")
@@ -171,7 +171,7 @@ def test_every_projection_is_handed_the_same_read(services: Services, owner: Pri
         before = log.reads
         creates = 20
         for number in range(creates):
-            services.app.create_customer(owner, f"Kunde {number}")
+            services.app.customers.create(owner, f"Kunde {number}")
             head = services.app.head()
             wait_until(lambda head=head: services.positions.lowest() == head, what="applied")
         # Six followers read the log six times per create (and once more to find
@@ -189,7 +189,7 @@ def test_a_lost_lease_connection_is_noticed_and_the_lease_taken_again(
 ) -> None:
     url = services.settings.database_url
     assert url is not None
-    services.run_followers(["customer_list"])
+    services.runtime.run_followers(["customer_list"])
     wait_until(
         lambda: "customer_list" in postgres_lease_holders(url, ["customer_list"]),
         what="lease taken",
@@ -204,17 +204,17 @@ def test_a_lost_lease_connection_is_noticed_and_the_lease_taken_again(
         lambda: "customer_list" in postgres_lease_holders(url, ["customer_list"]),
         what="lease taken again",
     )
-    services.app.create_customer(owner, "Nach dem Neustart")
+    services.app.customers.create(owner, "Nach dem Neustart")
     head = services.app.head()
     wait_until(lambda: services.positions.position("customer_list") == head, what="applied")
 
 
 def test_a_rebuild_takes_over_while_the_host_follows(services: Services, owner: Principal) -> None:
-    services.run_followers(["customer_list"])
+    services.runtime.run_followers(["customer_list"])
     for number in range(10):
-        services.app.create_customer(owner, f"Kunde {number}")
+        services.app.customers.create(owner, f"Kunde {number}")
     services.read_models().rebuild("customer_list")
-    services.app.create_customer(owner, "Danach")
+    services.app.customers.create(owner, "Danach")
     head = services.app.head()
     wait_until(lambda: services.positions.position("customer_list") == head, what="after rebuild")
     page = services.customer_list.search(owner.organization_id, limit=50)

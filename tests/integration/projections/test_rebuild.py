@@ -13,6 +13,7 @@ import pytest
 
 from application.principal import Principal
 from domain.customer import Customer
+from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from tests.support.api import Account, signup
 from tests.support.cli import docintake, environment
@@ -25,18 +26,20 @@ READ_MODELS = ["customer_list", "customer_activity", "customer_detail", "custome
 def write_until(services: Services, stop: threading.Event) -> threading.Thread:
     """Commands in a loop (create, note, status, change, delete) until `stop` is set."""
     app = services.app
-    signed = app.signup("Schreiber", "writer@example.com", "correct horse battery", "team")
-    principal: Principal = app.authenticate(signed.token)
+    signed = app.accounts.sign_up(
+        "Schreiber", "writer@example.com", "correct horse battery", "team"
+    )
+    principal: Principal = app.accounts.authenticate(signed.token)
 
     def write() -> None:
         number = 0
         while not stop.is_set():
-            customer = app.create_customer(principal, f"Neu {number}").id
-            app.add_note(principal, customer, "während des Neuaufbaus")
-            app.set_customer_status(principal, customer, "partial")
-            app.change_customer_details(principal, customer, {"company": f"Firma {number}"})
+            customer = app.customers.create(principal, f"Neu {number}").id
+            app.customers.add_note(principal, customer, "während des Neuaufbaus")
+            app.customers.set_status(principal, customer, CustomerStatus.PARTIAL)
+            app.customers.change_details(principal, customer, {"company": f"Firma {number}"})
             if number % 3 == 0:
-                app.delete_customer(principal, customer)
+                app.customers.delete(principal, customer)
             number += 1
 
     thread = threading.Thread(target=write, daemon=True)
@@ -50,7 +53,7 @@ def test_a_rebuild_under_concurrent_writes_ends_equal_to_verify(
     lean_services: Callable[..., Services],
 ) -> None:
     services = lean_services(projection_batch_size=25)
-    services.start()
+    services.runtime.start()
     populate(services.app, 300)
     models = services.read_models()
     stop = threading.Event()

@@ -1,0 +1,217 @@
+"""The upload use case: a file arrives as a stream of bytes, is staged under a temporary
+key, recorded (with the link's count and the customer's first-upload status in one
+transaction), and moved to its final key; a refusal at any step leaves nothing behind.
+
+Entry points (the public page, the staff page, the files API, resumable uploads) hand
+over a byte stream and the upload's metadata; they never see a storage key:
+
+- `receive(link, name, chunks, ...)` -- one file for a link, start to end;
+- `into_link(link)` / `into_customer(principal, customer_id)` -- an `UploadTarget` for
+  a request that streams several parts (multipart), then `record(...)` or
+  `app.sent_files.send(...)` with what it staged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from uuid import UUID
+
+from application.command import Context, Recorded
+from application.errors import Erased
+from application.principal import Principal
+from application.staging import StagedFile, StagingRules, StoredUpload
+from application.storage_keys import file_key
+from domain.customer import Customer
+from domain.errors import InvalidValue, problem
+from domain.file_name import safe_file_name
+from domain.received_file import ReceivedFile
+from domain.upload_link import LinkRevoked, UploadLink
+from domain.values import email_address, person_name
+
+log = logging.getLogger(__name__)
+
+
+def one_file(count: int) -> None:
+    """A file sent to the client is one file."""
+    if count > 1:
+        raise InvalidValue.single("file", "send exactly one file")
+
+
+class UploadTarget:
+    """Where one request's files go, under which rules, and how many it may bring.
+
+    `room(count)` refuses the `count`-th file of the request (for a link: the link's
+    own max-files rule, decided by the domain); `admit()` runs before the first file
+    is staged (for staff: the customer is theirs).
+    """
+
+    def __init__(
+        self,
+        uploads: Uploads,
+        customer_id: UUID,
+        rules: StagingRules,
+        room: Callable[[int], None],
+        admit: Callable[[], object] | None = None,
+    ) -> None:
+        self._uploads = uploads
+        self.customer_id = customer_id
+        self.rules = rules
+        self.room = room
+        self.admit = admit
+
+    def stage(self, filename: str, count: int) -> StagedFile:
+        """Start writing the `count`-th file of this request."""
+        if count == 1 and self.admit is not None:
+            self.admit()
+        self.room(count)
+        store = self._uploads.app.customer_files(self.customer_id)
+        return StagedFile(store, filename, self.rules)
+
+    def discard(self, uploads: Sequence[StoredUpload]) -> None:
+        """Remove what was staged for a request that is refused."""
+        self._uploads.discard(uploads)
+
+
+class Uploads(Context):
+    """Files arriving: staged, recorded, promoted; removed again when refused."""
+
+    def into_link(self, link: UploadLink) -> UploadTarget:
+        """Where a client's files for `link` go; refused at once when the link is full."""
+        link.check_room(1)
+        rules = StagingRules(min(link.max_file_size, self.app.max_upload_size), link.allowed_types)
+        return UploadTarget(self, link.customer_id, rules, link.check_room)
+
+    def into_customer(self, principal: Principal, customer_id: UUID) -> UploadTarget:
+        """Where a file staff send to the customer goes (one file, any type); the customer
+        must be the principal's (checked before the first byte is staged)."""
+        rules = StagingRules(self.app.max_upload_size, [])
+        return UploadTarget(
+            self,
+            customer_id,
+            rules,
+            one_file,
+            admit=lambda: self.app.customer_of(principal, customer_id),
+        )
+
+    def receive(
+        self,
+        link: UploadLink,
+        name: str,
+        chunks: Iterable[bytes],
+        *,
+        item_id: UUID | None = None,
+        uploader_name: str | None = None,
+        uploader_email: str | None = None,
+    ) -> Recorded:
+        """One file for `link`, start to end: stage the bytes of `chunks` (hashed, capped
+        at the link's size, type checked), record it, move it to its final key.
+
+        `link` comes from `app.links.public(token)` (password checked by the caller).
+        Refusals (`FileTooLarge`, `FileTypeNotAllowed`, `MaxFilesReached`, expired,
+        revoked, bad uploader fields) are raised after removing every staged byte.
+        """
+        staged = self.into_link(link).stage(name, 1)
+        try:
+            for chunk in chunks:
+                staged.write(chunk)
+            upload = staged.finish()
+        except BaseException:
+            staged.abort()
+            raise
+        return self.record(
+            link.id,
+            [upload],
+            item_id=item_id,
+            uploader_name=uploader_name,
+            uploader_email=uploader_email,
+        )
+
+    def record(
+        self,
+        link_id: UUID,
+        uploads: list[StoredUpload],
+        *,
+        item_id: UUID | None,
+        uploader_name: object,
+        uploader_email: object,
+    ) -> Recorded:
+        """Record what arrived, in one transaction with the link's count and, for the first
+        upload of an open customer, the automatic status change; then make the bytes final.
+
+        When the link no longer takes files (expired, full, ...) or a field is bad, the
+        staged bytes are removed and the refusal is raised.
+        """
+        try:
+            if not uploads:
+                raise InvalidValue.single("file", problem("choose_file", "send at least one file"))
+            name = person_name(uploader_name, "uploader_name")
+            email = email_address(uploader_email, "uploader_email")
+            recorded = self.app.retrying(
+                lambda: self._record(link_id, uploads, item_id, name, email)
+            )
+        except BaseException:
+            self.discard(uploads)
+            raise
+        for upload in uploads:
+            self.promote(upload.temporary_key, file_key(upload.file_id))
+        return recorded
+
+    def _record(
+        self,
+        link_id: UUID,
+        uploads: list[StoredUpload],
+        item_id: UUID | None,
+        name: str | None,
+        email: str | None,
+    ) -> Recorded:
+        try:
+            link = self.app.load(link_id, UploadLink)
+            customer = self.app.load(link.customer_id, Customer)
+        except Erased:
+            raise LinkRevoked("This upload link has been revoked.") from None
+        if customer.deleted:
+            raise LinkRevoked("This upload link has been revoked.")
+        now = self.app.now()
+        files = []
+        for upload in uploads:
+            link.receive(upload.file_id, item_id, now)
+            files.append(
+                ReceivedFile(
+                    id=upload.file_id,
+                    organization_id=link.organization_id,
+                    customer_id=link.customer_id,
+                    link_id=link.id,
+                    item_id=item_id,
+                    object_key=file_key(upload.file_id),
+                    filename=safe_file_name(upload.original_filename),
+                    original_filename=upload.original_filename[:1000],
+                    size=upload.size,
+                    content_type=upload.content_type,
+                    sha256=upload.sha256,
+                    uploader_name=name,
+                    uploader_email=email,
+                    actor_id=None,
+                    scan_state=self.app.initial_scan_state,
+                )
+            )
+        changed = customer.mark_first_upload(actor_id=None)
+        position = self.app.record(link, *files, customer if changed else None)
+        return Recorded(link.id, position)
+
+    def discard(self, uploads: Sequence[StoredUpload]) -> None:
+        """Remove staged bytes that will not be recorded."""
+        for upload in uploads:
+            self.app.file_store.delete(upload.temporary_key)
+
+    def promote(self, temporary_key: str, final_key: str) -> None:
+        """Move recorded bytes to their final key.
+
+        The upload is recorded already, so a failure here is not the client's: the
+        bytes stay readable under the temporary key and the sweeper finishes the move
+        (as it does after a crash at this point).
+        """
+        try:
+            self.app.file_store.promote(temporary_key, final_key)
+        except Exception:
+            log.warning("moving %s failed; the storage sweeper will finish it", temporary_key)

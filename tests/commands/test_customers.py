@@ -1,0 +1,112 @@
+"""Commands on customers: create, change details, set status, add a note, delete."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from application.customers import CustomerRecorded
+from application.docintake import DocIntake
+from application.errors import Forbidden, NotFound
+from application.principal import Principal
+from domain.customer import Customer
+from domain.errors import InvalidValue, PlanLimitReached
+from domain.organization import Organization
+from domain.values import CustomerStatus
+from tests.commands.conftest import member, sign_up
+
+
+def test_create_records_the_customer_and_takes_a_plan_slot(
+    app: DocIntake, owner: Principal
+) -> None:
+    recorded = app.customers.create(owner, "Anna Müller", "anna@example.de", "Straße GmbH")
+    assert isinstance(recorded, CustomerRecorded)
+    assert recorded.position == app.head()
+    customer = app.load(recorded.id, Customer)
+    assert (customer.name, customer.email, customer.company) == (
+        "Anna Müller",
+        "anna@example.de",
+        "Straße GmbH",
+    )
+    assert customer.status == CustomerStatus.OPEN
+    assert [type(e).__name__ for e in recorded.events] == ["CustomerCreated"]
+    assert app.load(owner.organization_id, Organization).customer_count == 1
+
+
+def test_create_names_the_bad_field(app: DocIntake, owner: Principal) -> None:
+    for name, email, field in (("", None, "name"), ("Anna", "kein-at-zeichen", "email")):
+        with pytest.raises(InvalidValue) as refused:
+            app.customers.create(owner, name, email)
+        assert field in refused.value.fields
+
+
+def test_the_plan_caps_customers(app: DocIntake) -> None:
+    solo = sign_up(app, "Einzelkanzlei", "solo@example.com", plan="solo")
+    for number in range(10):
+        app.customers.create(solo, f"Kunde {number} 😀")
+    with pytest.raises(PlanLimitReached):
+        app.customers.create(solo, "Einer zu viel")
+
+
+def test_change_details_and_clear_a_field(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna", "anna@example.de", "Firma").id
+    recorded = app.customers.change_details(
+        owner, customer_id, {"name": "Anna Österreich", "company": None}
+    )
+    assert recorded.customer.name == "Anna Österreich"
+    assert recorded.customer.company is None
+    assert recorded.position > 0
+
+
+def test_set_status_by_hand(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    app.customers.set_status(owner, customer_id, CustomerStatus.COMPLETE)
+    assert app.load(customer_id, Customer).status == CustomerStatus.COMPLETE
+
+
+def test_add_note_answers_the_note_id(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    recorded = app.customers.add_note(owner, customer_id, "Rückruf – Montag\nBitte 📞")
+    assert recorded.id != customer_id
+    assert app.load(customer_id, Customer).note_count == 1
+    with pytest.raises(InvalidValue):
+        app.customers.add_note(owner, customer_id, "")
+
+
+def test_delete_gives_the_slot_back_and_hides_the_customer(
+    app: DocIntake, owner: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    app.customers.delete(owner, customer_id)
+    assert app.load(owner.organization_id, Organization).customer_count == 0
+    with pytest.raises(NotFound):
+        app.customer_of(owner, customer_id)
+    with pytest.raises(NotFound):
+        app.customers.delete(owner, customer_id)
+
+
+def test_another_organisation_sees_and_changes_nothing(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    for attempt in (
+        lambda: app.customers.change_details(stranger, customer_id, {"name": "X"}),
+        lambda: app.customers.set_status(stranger, customer_id, CustomerStatus.COMPLETE),
+        lambda: app.customers.add_note(stranger, customer_id, "fremd"),
+        lambda: app.customers.delete(stranger, customer_id),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    with pytest.raises(NotFound):
+        app.customers.delete(owner, uuid4())
+    assert app.load(customer_id, Customer).name == "Anna"
+
+
+def test_a_viewer_may_not_change_customers(app: DocIntake, owner: Principal) -> None:
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    customer_id = app.customers.create(owner, "Anna").id
+    with pytest.raises(Forbidden):
+        app.customers.create(viewer, "Bernd")
+    with pytest.raises(Forbidden):
+        app.customers.delete(viewer, customer_id)

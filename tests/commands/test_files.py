@@ -1,0 +1,96 @@
+"""Received files (review, read, delete) and files sent to the client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from application.docintake import DocIntake
+from application.errors import Forbidden, NotFound
+from application.principal import Principal
+from domain.received_file import ReceivedFile, ReviewState
+from domain.sent_file import SentFile
+from domain.upload_link import UploadLink
+from tests.commands.conftest import member
+from tests.commands.test_uploads import PDF, new_link, objects, received_files
+
+
+def received_file(app: DocIntake, owner: Principal) -> ReceivedFile:
+    link = new_link(app, owner)
+    app.uploads.receive(link, "Müller.pdf", [PDF])
+    (received,) = received_files(app, link)
+    return received
+
+
+def test_review_a_file(app: DocIntake, owner: Principal) -> None:
+    received = received_file(app, owner)
+    app.files.review(owner, received.id, "query", "Seite 2 fehlt – bitte nachreichen")
+    assert app.files.get(owner, received.id).review_state == ReviewState.QUERY
+    app.files.review(owner, received.id, "checked", None)
+    assert app.files.get(owner, received.id).review_state == ReviewState.CHECKED
+
+
+def test_read_and_delete_a_file(app: DocIntake, owner: Principal) -> None:
+    received = received_file(app, owner)
+    _, content = app.files.content(owner, received.id)
+    assert b"".join(content) == PDF
+    recorded = app.files.delete(owner, received.id)
+    assert recorded.id == received.id
+    with pytest.raises(NotFound):
+        app.files.get(owner, received.id)
+    assert app.load(received.link_id, UploadLink).upload_count == 0
+
+
+def test_files_of_another_organisation_are_not_found(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    received = received_file(app, owner)
+    for attempt in (
+        lambda: app.files.get(stranger, received.id),
+        lambda: app.files.content(stranger, received.id),
+        lambda: app.files.review(stranger, received.id, "checked", None),
+        lambda: app.files.delete(stranger, received.id),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+
+
+def test_a_viewer_may_read_but_not_review(app: DocIntake, owner: Principal) -> None:
+    received = received_file(app, owner)
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    assert app.files.get(viewer, received.id).id == received.id
+    with pytest.raises(Forbidden):
+        app.files.review(viewer, received.id, "checked", None)
+
+
+def test_send_a_file_and_the_client_downloads_it(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    staged = app.uploads.into_customer(owner, customer_id).stage("Bescheid 2024.pdf", 1)
+    staged.write(PDF)
+    upload = staged.finish()
+    recorded = app.sent_files.send(
+        owner, customer_id, [upload], datetime.now(UTC) + timedelta(days=2)
+    )
+    sent = app.load(recorded.id, SentFile)
+    assert app.sent_files.url(sent) == f"{app.base_url}/d/{sent.token}"
+    assert objects(app) == {sent.object_key: PDF}
+    _, content = app.sent_files.download(sent.token)
+    assert b"".join(content) == PDF
+    assert app.load(sent.id, SentFile).downloaded_at is not None
+    with pytest.raises(NotFound):
+        app.sent_files.public("unbekannt")
+
+
+def test_sending_nothing_or_to_a_strangers_customer_stores_nothing(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    staged = app.uploads.into_customer(owner, customer_id).stage("a.pdf", 1)
+    staged.write(PDF)
+    upload = staged.finish()
+    with pytest.raises(NotFound):
+        app.sent_files.send(stranger, customer_id, [upload], None)
+    assert objects(app) == {}
+    with pytest.raises(NotFound):
+        app.uploads.into_customer(stranger, customer_id).stage("b.pdf", 1)

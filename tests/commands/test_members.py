@@ -1,0 +1,100 @@
+"""The organisation's settings, invitations, members and their roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.docintake import DocIntake
+from application.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from application.principal import Principal
+from domain.errors import InvalidValue, PlanLimitReached
+from domain.invitation import InvitationUsed
+from domain.organization import LastOwner, Role
+from tests.commands.conftest import PASSWORD, invitation_token, member, sign_up
+
+
+def test_change_the_organisation(app: DocIntake, owner: Principal) -> None:
+    changed = app.organization.change(
+        owner,
+        {
+            "name": "Kanzlei Weiß",
+            "language": "en",
+            "permissions": {"members_can_review_files": False},
+        },
+    )
+    assert changed.organization.name == "Kanzlei Weiß"
+    assert changed.id == owner.organization_id and changed.position == app.head()
+    view = app.organization.get(owner)
+    assert (view.name, view.language) == ("Kanzlei Weiß", "en")
+    assert view.permissions["members_can_review_files"] is False
+    with pytest.raises(InvalidValue) as refused:
+        app.organization.change(owner, {"name": "", "language": "fr", "plan": "gratis"})
+    assert {"name", "language", "plan"} <= set(refused.value.fields)
+
+
+def test_a_plan_below_the_customer_count_is_refused(app: DocIntake) -> None:
+    pro = sign_up(app, "Kanzlei", "pro@example.com", plan="pro")
+    for number in range(11):
+        app.customers.create(pro, f"Kunde {number}")
+    with pytest.raises(PlanLimitReached):
+        app.organization.change(pro, {"plan": "solo"})
+
+
+def test_invite_and_accept(app: DocIntake, owner: Principal) -> None:
+    issued = app.members.invite(owner, "neu@example.com", "member")
+    assert (issued.email, issued.role) == ("neu@example.com", "member")
+    token = invitation_token(app)
+    joined = app.members.accept_invitation(token, "Zoë Çelik", PASSWORD)
+    principal = app.accounts.authenticate(joined.token)
+    assert principal.role is Role.MEMBER and principal.organization_id == owner.organization_id
+    assert [view.email for view in app.members.all(owner)] == [
+        "chef@example.com",
+        "neu@example.com",
+    ]
+    assert app.members.names(owner.organization_id)[joined.user_id] == "Zoë Çelik"
+    with pytest.raises(InvitationUsed):
+        app.members.accept_invitation(token, "Nochmal", PASSWORD)
+    with pytest.raises(NotFound):
+        app.members.accept_invitation("inv_unbekannt", "X", PASSWORD)
+    with pytest.raises(Conflict):
+        app.members.invite(owner, "neu@example.com", "viewer")
+
+
+def test_change_role_and_remove(app: DocIntake, owner: Principal) -> None:
+    app.members.invite(owner, "zweite@example.com", "member")
+    joined = app.members.accept_invitation(invitation_token(app), "Zweite", PASSWORD)
+    second = app.accounts.authenticate(joined.token)
+    recorded = app.members.change_role(owner, second.user_id, Role.ADMIN)
+    assert recorded.id == second.user_id
+    assert app.members.get(owner, second.user_id).role == "admin"
+    app.members.remove(owner, second.user_id)
+    with pytest.raises(NotFound):
+        app.members.get(owner, second.user_id)
+    with pytest.raises(Unauthenticated):
+        app.accounts.authenticate(joined.token)
+
+
+def test_the_last_owner_stays(app: DocIntake, owner: Principal) -> None:
+    with pytest.raises(LastOwner):
+        app.members.change_role(owner, owner.user_id, Role.MEMBER)
+    with pytest.raises(LastOwner):
+        app.members.remove(owner, owner.user_id)
+
+
+def test_members_of_another_organisation_are_out_of_reach(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    with pytest.raises(NotFound):
+        app.members.get(stranger, owner.user_id)
+    with pytest.raises(NotFound):
+        app.members.remove(stranger, owner.user_id)
+    with pytest.raises(NotFound):
+        app.members.change_role(stranger, owner.user_id, Role.VIEWER)
+
+
+def test_a_viewer_may_not_manage_the_team(app: DocIntake, owner: Principal) -> None:
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    with pytest.raises(Forbidden):
+        app.members.invite(viewer, "x@example.com", "viewer")
+    with pytest.raises(Forbidden):
+        app.organization.change(viewer, {"name": "Übernahme"})

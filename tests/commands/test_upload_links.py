@@ -1,0 +1,117 @@
+"""Commands on upload links: create, revoke, unlock, request sending; the client's side."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from application.docintake import DocIntake
+from application.errors import Forbidden, NotFound
+from application.principal import Principal
+from application.upload_links import PasswordInvalid, PasswordRequired
+from domain.errors import InvalidValue
+from domain.upload_link import (
+    PASSWORD_FAILURES_BEFORE_LOCK,
+    LinkLocked,
+    LinkRevoked,
+    UploadLink,
+)
+from tests.commands.conftest import member
+
+
+def test_create_a_link_with_every_option(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    recorded = app.links.create(
+        owner,
+        customer_id,
+        title="Belege 2024 – Müller",
+        message="Bitte bis Freitag 🙏",
+        expires_at=datetime.now(UTC) + timedelta(days=3),
+        max_file_size=1_000_000,
+        max_files=3,
+        allowed_types_value=["application/pdf"],
+        password="geheim!",
+        requested_items_value=["Lohnsteuerbescheinigung", "Kontoauszug"],
+    )
+    link = app.links.get(owner, recorded.id)
+    assert (link.title, link.max_files, link.max_file_size) == (
+        "Belege 2024 – Müller",
+        3,
+        1_000_000,
+    )
+    assert link.password_protected and len(link.requested_items) == 2
+    assert app.links.url(link).startswith(app.base_url + "/u/")
+
+
+def test_create_names_every_bad_option(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    with pytest.raises(InvalidValue) as refused:
+        app.links.create(
+            owner,
+            customer_id,
+            expires_at=datetime.now(UTC) - timedelta(days=1),
+            max_file_size=0,
+            max_files=0,
+            password="kurz",
+        )
+    assert {"expires_at", "max_file_size", "max_files", "password"} <= set(refused.value.fields)
+
+
+def test_revoke_stops_the_public_link(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    link = app.load(app.links.create(owner, customer_id).id, UploadLink)
+    assert app.links.public(link.token).id == link.id
+    app.links.revoke(owner, link.id)
+    with pytest.raises(LinkRevoked):
+        app.links.public(link.token)
+    with pytest.raises(NotFound):
+        app.links.public("unbekannt")
+
+
+def test_wrong_passwords_lock_the_link_until_unlocked(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    link = app.load(app.links.create(owner, customer_id, password="richtig!").id, UploadLink)
+    with pytest.raises(PasswordRequired):
+        app.links.check_password(link, None, "192.0.2.1")
+    for attempt in range(PASSWORD_FAILURES_BEFORE_LOCK):
+        with pytest.raises(PasswordInvalid):
+            app.links.check_password(link, "falsch!", f"192.0.2.{attempt + 10}")
+    with pytest.raises(LinkLocked):
+        app.links.public(link.token)
+    app.links.unlock(owner, link.id)
+    app.links.check_password(app.links.public(link.token), "richtig!", "192.0.2.99")
+
+
+def test_request_send_needs_an_address(app: DocIntake, owner: Principal) -> None:
+    without_email = app.customers.create(owner, "Anna").id
+    link_id = app.links.create(owner, without_email).id
+    with pytest.raises(InvalidValue) as refused:
+        app.links.request_send(owner, link_id, None, "Hallo")
+    assert "to" in refused.value.fields
+    recorded = app.links.request_send(owner, link_id, "anna@example.de", "Grüße")
+    assert recorded.id == link_id and recorded.position == app.head()
+
+
+def test_links_of_another_organisation_are_not_found(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    link_id = app.links.create(owner, customer_id).id
+    with pytest.raises(NotFound):
+        app.links.create(stranger, customer_id)
+    for attempt in (
+        lambda: app.links.get(stranger, link_id),
+        lambda: app.links.revoke(stranger, link_id),
+        lambda: app.links.unlock(stranger, link_id),
+        lambda: app.links.request_send(stranger, link_id, "x@example.com", None),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+
+
+def test_a_viewer_may_not_manage_links(app: DocIntake, owner: Principal) -> None:
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    customer_id = app.customers.create(owner, "Anna").id
+    with pytest.raises(Forbidden):
+        app.links.create(viewer, customer_id)
