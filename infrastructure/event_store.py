@@ -49,6 +49,12 @@ IN_CHUNK = 500
 SCHEMA_LOCK = 4_711_012
 
 
+def snapshots_table_of(events_table: str) -> str:
+    """The library's snapshot table beside an events table (`stored_events` ->
+    `stored_snapshots`, `docintake_events` -> `docintake_snapshots`)."""
+    return events_table.removesuffix("events") + "snapshots"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -171,6 +177,11 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
                 f"UPDATE {KEYS_TABLE} SET wrapped_key = NULL, master_key_id = NULL,"
                 " destroyed_at = ? WHERE customer_id = ?",
                 [(_now(), k.hex) for k in destroyed],
+            )
+            # Snapshots are a cache: an erased customer's go (any taken in plain text too).
+            c.executemany(
+                f"DELETE FROM {snapshots_table_of(self.events_table_name)} WHERE originator_id = ?",
+                [(k.hex,) for k in destroyed],
             )
         self._chain(
             c,
@@ -372,6 +383,7 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
             "owners": Identifier(OWNERS_TABLE),
             "owners_idx": Identifier(f"{OWNERS_TABLE}_customer_idx"),
             "chain": Identifier(CHAIN_TABLE),
+            "snapshots": Identifier(snapshots_table_of(self.events_table_name)),
         }
 
     def _sql(self, text: str) -> Composed:
@@ -481,6 +493,11 @@ class PostgresEventStore(KeyRows, PostgresApplicationRecorder):
                     "UPDATE {schema}.{keys} SET wrapped_key = NULL, master_key_id = NULL,"
                     " destroyed_at = now() WHERE customer_id = %s"
                 ),
+                [(k,) for k in destroyed],
+            )
+            # Snapshots are a cache: an erased customer's go (any taken in plain text too).
+            curs.executemany(
+                self._sql("DELETE FROM {schema}.{snapshots} WHERE originator_id = %s"),
                 [(k,) for k in destroyed],
             )
 

@@ -51,11 +51,21 @@ def test_a_customers_snapshot_is_sealed_and_erased_with_its_key(
         snapshot.originator_version,
     )
 
-    # Deleting the customer erases the snapshot too: loading it gives the deleted record.
+    # One taken in plain text before snapshots were sealed (as they were until 2c8ad1c).
+    table = "stored_snapshots" if settings.database_url is None else "docintake_snapshots"
+    originator = customer.hex if settings.database_url is None else customer
+    with raw_events(settings) as sql:
+        sql(
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state)"
+            " VALUES (%s, %s, %s, %s)",
+            (originator, 2, "domain.customer:Customer", '{"name": "Anna Österreich"}'.encode()),
+        )
+    # Deleting the customer removes its snapshots with its key: loading gives the deleted
+    # record, from the events' skeletons.
     services.app.customers.delete(principal, customer)
+    assert stored_snapshots(settings, customer) == []
     assert other.app.repository.get(customer).deleted
-    [after] = stored_snapshots(settings, customer)
-    assert after == state
+    assert make_services(run_projections=False).app.repository.get(customer).deleted
 
 
 def test_a_deletion_that_lands_on_a_snapshot_interval_erases_like_any_other(
@@ -70,5 +80,5 @@ def test_a_deletion_that_lands_on_a_snapshot_interval_erases_like_any_other(
     # `CustomerDeleted` is the event at the interval: the deletion answers, nothing is kept.
     services.app.customers.delete(principal, customer)
     assert services.app.repository.get(customer).deleted
-    assert all(p not in s for s in stored_snapshots(settings, customer) for p in PERSONAL)
+    assert stored_snapshots(settings, customer) == []
     assert make_services(run_projections=False).app.repository.get(customer).deleted
