@@ -106,7 +106,8 @@ def _status_changed(e: Any, _: Subjects) -> dict[str, Any]:
 
 
 def _note_added(e: Any, _: Subjects) -> dict[str, Any]:
-    return {"note_id": e.note_id, "text": e.text}
+    # The note itself stays with the notes: the history says only that one was added.
+    return {"note_id": e.note_id}
 
 
 # Upload links ------------------------------------------------------------------------

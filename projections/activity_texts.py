@@ -46,8 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Status changed from “{old_status}” to “{new_status}”{how}",
     },
     "NoteAdded": {
-        "de": "Notiz hinzugefügt: {text}",
-        "en": "Note added: {text}",
+        "de": "Interne Notiz hinzugefügt",
+        "en": "Internal note added",
     },
     "UploadLinkCreated": {
         "de": "Upload-Link „{title}“ erstellt, gültig bis {expires_at}",
@@ -143,7 +143,6 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-NOTE_PREVIEW = 120
 
 
 def language(value: str | None) -> str:
@@ -176,11 +175,6 @@ def _status_changed(data: dict[str, Any], lang: str, zone: str | None) -> dict[s
 def _details_changed(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     names = [FIELDS[lang].get(name, name) for name in sorted(data.get("changes", {}))]
     return {"fields": ", ".join(names)}
-
-
-def _note(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
-    text = str(data.get("text", "")).replace("\n", " ")
-    return {"text": text if len(text) <= NOTE_PREVIEW else text[: NOTE_PREVIEW - 1] + "…"}
 
 
 def _upload(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
@@ -238,7 +232,6 @@ def _reminder(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, An
 DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] = {
     "StatusChanged": _status_changed,
     "CustomerDetailsChanged": _details_changed,
-    "NoteAdded": _note,
     "UploadLinkCreated": _link_created,
     "FileUploaded": _upload,
     "FileReviewed": _review,

@@ -105,6 +105,8 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "files_left_text": (
             None
             if files_left is None
+            else texts["limits_answers_only"]
+            if files_left == 0 and link.files_acceptable()
             else texts["limits_count_one"]
             if files_left == 1
             else texts["limits_count"].format(count=files_left)

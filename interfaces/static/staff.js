@@ -77,7 +77,9 @@
 
   // Forms that undo something ask first.
   document.addEventListener("submit", function (event) {
-    const message = event.target.dataset && event.target.dataset.confirm;
+    // A button may ask on its own (one button of a form), else the form asks.
+    const submitter = event.submitter && event.submitter.dataset ? event.submitter.dataset.confirm : null;
+    const message = submitter || (event.target.dataset && event.target.dataset.confirm);
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 

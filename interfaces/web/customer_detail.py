@@ -64,6 +64,21 @@ def activity_page(
         return services.activity.page(customer_id, limit=ACTIVITY_PAGE_SIZE, lang=lang, zone=zone)
 
 
+def open_items(links: list[Any]) -> list[dict[str, Any]]:
+    """Missing documents and open questions of the customer's active links."""
+    found = []
+    for link in links:
+        for item in link.requested_items:
+            state = item_state_of(item["received"], item.get("review"))
+            if state in {"missing", "query"}:
+                question = item.get("review", {}).get("question") if state == "query" else None
+                found.append(
+                    {"link": link.title, "label": item["label"], "state": state,
+                     "question": question}
+                )  # fmt: skip
+    return found
+
+
 def detail_context(
     services: Services,
     principal: Principal,
@@ -86,6 +101,7 @@ def detail_context(
         "recent_files": files[:RECENT_FILES],
         "sent_files": services.customer_detail.sent_files(customer_id),
         "links": [link for link in links if link.status_at(now) == "active"],
+        "open_items": open_items([link for link in links if link.status_at(now) == "active"]),
         "item_labels": {
             item["id"]: item["label"] for link in links for item in link.requested_items
         },

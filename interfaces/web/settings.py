@@ -255,8 +255,9 @@ class SettingsPages(Controller):
 
 
 def zone_choices(current: str) -> list[str]:
-    """The zones offered: Europe's and UTC (where our offices are), and the chosen one."""
-    zones = [*sorted(z for z in available_timezones() if z.startswith("Europe/")), "UTC"]
+    """The zones offered: Europe's (where our offices are), and the chosen one (any IANA
+    zone can be set through the API)."""
+    zones = sorted(z for z in available_timezones() if z.startswith("Europe/"))
     return zones if current in zones else [current, *zones]
 
 

@@ -174,6 +174,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "item_checked": "geprüft",
         "item_query": "Rückfrage",
         "item_question": "Rückfrage: {question}",
+        "open_items": "Offen: fehlende Unterlagen und Rückfragen",
+        "complete_confirm": "Noch {count} Unterlagen fehlen oder haben eine offene Rückfrage."
+        " Trotzdem auf „Vollständig“ setzen?",
         "item_answered": "Beantwortet (Rückfrage: {question})",
         "notify_client": "Kunden jetzt per E-Mail an {email} benachrichtigen",
         "send_by_email": "Per E-Mail senden",
@@ -301,6 +304,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tokens_hint": "Für Integrationen; ein Token handelt mit Ihrer Rolle.",
         "no_tokens": "Keine API-Tokens.",
         "token_name": "Name des Tokens",
+        "token_signup": "bei der Registrierung erstellt",
+        "token_invitation": "bei der Einladung erstellt",
         "create_token": "Token erstellen",
         "token_created_title": "API-Token erstellt",
         "token_created_text": (
@@ -483,6 +488,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "item_checked": "checked",
         "item_query": "query",
         "item_question": "Query: {question}",
+        "open_items": "Open: missing documents and questions",
+        "complete_confirm": "{count} documents are still missing or have an open query."
+        " Set to “Complete” all the same?",
         "item_answered": "Answered (query: {question})",
         "notify_client": "Tell the client now by e-mail to {email}",
         "send_by_email": "Send by e-mail",
@@ -598,6 +606,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tokens_hint": "For integrations; a token acts with your role.",
         "no_tokens": "No API tokens.",
         "token_name": "Token name",
+        "token_signup": "created at sign-up",
+        "token_invitation": "created with the invitation",
         "create_token": "Create token",
         "token_created_title": "API token created",
         "token_created_text": "Copy the token now: it is shown this one time only.",

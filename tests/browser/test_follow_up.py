@@ -61,6 +61,13 @@ def test_a_question_reaches_the_client_who_answers_with_a_new_file(
     expect(items).to_have_count(1)
     expect(items).to_contain_text("Lohnsteuerbescheinigung 2024")
     expect(items).to_contain_text(QUESTION)
+    open_items = staff.locator(".open-items li")
+    expect(open_items).to_have_count(2)
+    expect(open_items.first).to_contain_text(QUESTION)
+    # "Vollständig" with open documents asks first; dismissing keeps the status.
+    staff.once("dialog", lambda dialog: dialog.dismiss())
+    staff.get_by_role("button", name="Status auf „Vollständig“ setzen").click()
+    expect(staff.locator("#status-switch [aria-pressed=true]")).to_have_text("Teilweise")
     assert_accessible(staff)
     api_items = account.get(f"/api/v1/links/{link['id']}").json()["requested_items"]
     assert [(i["state"], i["question"]) for i in api_items] == [
@@ -84,6 +91,7 @@ def test_a_question_reaches_the_client_who_answers_with_a_new_file(
         f"Rückfrage von Kanzlei Test: {QUESTION} Bitte senden Sie dafür eine neue Datei."
     )
     expect(page.locator("#item_id")).to_have_value(item_id)
+    expect(page.locator(".limits")).to_contain_text("nur noch Antworten auf Rückfragen möglich")
     assert_accessible(page)
     screenshot(page, "upload-page-question.png")
     # The link takes one file and has it: the answer is taken all the same.

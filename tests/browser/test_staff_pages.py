@@ -136,8 +136,12 @@ def test_a_customer_from_first_contact_to_complete(
     files.get_by_role("button", name="Als geprüft markieren: lohnsteuer-2024.pdf").click()
     expect(page.locator(".notice")).to_have_text("Prüfung gespeichert.")
     expect(files.locator(".badge[class*=review-]")).to_have_text("Geprüft")
+    # One requested document is still missing: "Vollständig" asks first.
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Status auf „Vollständig“ setzen").click()
     expect(page.locator(".notice")).to_have_text("Status geändert.")
+    assert asked and "Trotzdem auf „Vollständig“ setzen?" in asked[0]
     expect(badge).to_have_text("Vollständig")
     expect(page.locator("#status-switch button[aria-pressed=true]")).to_have_text("Vollständig")
     page.get_by_label("Neue Notiz").fill("Originale am Montag zurückgeben.")

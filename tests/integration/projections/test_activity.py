@@ -41,7 +41,9 @@ def test_customer_events_newest_first_with_actor_and_data(account: Account) -> N
     note, status, details, created = items
     assert status["data"] == {"old_status": "open", "new_status": "complete", "automatic": False}
     assert details["data"] == {"changes": {"company": "Schmidt GmbH"}}
-    assert note["data"]["text"] == "Ruft Montag an"
+    # The history says a note was added, never what it says (that stays with the notes).
+    assert "text" not in note["data"]
+    assert note["summary"].startswith("Interne Notiz hinzugefügt")
     by = f" – {account.email}"
     assert created["summary"] == "Kunde „Anna Schmidt“ angelegt" + by
     assert status["summary"] == "Status von „offen“ auf „vollständig“ geändert" + by
