@@ -51,8 +51,8 @@ _TEXTS = {
         "open": "Zum Kunden:",
         "why": (
             "Sie erhalten diese Benachrichtigung als Mitglied von {organization}, höchstens "
-            "eine pro Upload-Link in kurzer Zeit. Abschalten können Sie sie für sich mit "
-            'PUT /api/v1/members/me/notifications und {{"uploads": false}}.'
+            "eine pro Upload-Link in kurzer Zeit. Abschalten können Sie sie für sich in den "
+            "Einstellungen: {settings_url}"
         ),
     },
     "en": {
@@ -69,8 +69,8 @@ _TEXTS = {
         "open": "Open the customer:",
         "why": (
             "You receive this notice as a member of {organization}, at most one per upload "
-            "link within a short time. Switch it off for yourself with "
-            'PUT /api/v1/members/me/notifications and {{"uploads": false}}.'
+            "link within a short time. Switch it off for yourself in the settings: "
+            "{settings_url}"
         ),
     },
 }
@@ -106,7 +106,9 @@ def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMess
         )
         for item in notice.files
     ]
-    why = texts["why"].format(organization=notice.organization_name)
+    # The settings live beside the customers: the same site as the customer's page.
+    settings_url = notice.customer_url.split("/customers/", 1)[0] + "/settings#notifications"
+    why = texts["why"].format(organization=notice.organization_name, settings_url=settings_url)
     text = (
         f"{greeting}\n\n{arrived}\n\n"
         + "\n".join(f"- {line}" for line in lines)

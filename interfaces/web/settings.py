@@ -118,6 +118,21 @@ class SettingsPages(Controller):
             "saved",
         )
 
+    @post("/notifications", sync_to_thread=True)
+    def notifications(
+        self,
+        form: NamedDependency[FormPost],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """One's own upload notices on or off (every role; an unticked box means off)."""
+        uploads = bool(field(data, "uploads"))
+        return self._attempt(
+            form,
+            lambda: form.app.notifications.change(form.principal, uploads),
+            "notifications",
+            "saved",
+        )
+
     @post("/plan", sync_to_thread=True)
     def plan(
         self,
@@ -292,6 +307,7 @@ def settings_page(
         "now": datetime.now(UTC),
         "roles": [role.value for role in Role],
         "tokens": services.app.api_tokens.live(principal),
+        "notifications": services.app.notifications.settings(principal),
         "errors": errors or {},
         "values": values or {},
         "alert": alert,

@@ -8,12 +8,29 @@ import uuid
 import httpx
 
 from infrastructure.bootstrap import Services
+from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.jobs import wait_until
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, upload
 
 NOTIFICATIONS = "/api/v1/members/me/notifications"
+
+
+def test_the_settings_page_switches_ones_own_upload_notices(
+    account: Account, base_url: str
+) -> None:
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get("/settings")
+        assert "E-Mail an mich, wenn Kunden Dateien hochladen" in page.text
+        token = csrf_token_of(page)
+        # No box sent: off.
+        off = browser.post("/settings/notifications", data={"csrf_token": token})
+        assert off.status_code == 303
+        assert account.get(NOTIFICATIONS).json() == {"uploads": False}
+        on = browser.post("/settings/notifications", data={"csrf_token": token, "uploads": "on"})
+        assert on.status_code == 303
+    assert account.get(NOTIFICATIONS).json() == {"uploads": True}
 
 
 def test_a_member_switches_upload_notices_off_and_on(account: Account) -> None:

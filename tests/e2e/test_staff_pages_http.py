@@ -28,6 +28,8 @@ VIEWER_MAY = {
     "/logout",
     "/settings/tokens",
     "/settings/tokens/{token_id:uuid}/revoke",
+    # Every member switches their own upload notices.
+    "/settings/notifications",
     # Every member reads their own inbox.
     "/inbox/read",
     "/inbox/{notice_id:uuid}/open",

@@ -117,6 +117,9 @@ def test_the_upload_notice_names_customer_link_and_files() -> None:
     assert "- beleg.pdf (1,5 KB), von Anna, am 01.04.2025, 00:30" in text
     assert "- scan.png (20 Byte), am 01.04.2025, 00:30" in text
     assert "https://docs.example.com/customers/1" in text.splitlines()
+    # Switched off in the settings page, never by an API call a person cannot make.
+    assert "Einstellungen: https://docs.example.com/settings#notifications" in text
+    assert "/api/" not in text
 
 
 def test_one_file_in_english() -> None:
