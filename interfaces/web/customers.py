@@ -205,6 +205,12 @@ class CustomerPages(Controller):
             services,
             staff_session,
             "staff/customer_new.html",
-            {"values": values, "errors": errors, "alert": alert},
+            {
+                "values": values,
+                "errors": errors,
+                "alert": alert,
+                # At the plan's cap the page says so before anything is typed.
+                "organization": services.app.organization.get(staff_session.principal),
+            },
             status_code=status_code,
         )

@@ -83,6 +83,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_overdue": "Überfällig",
         # New customer
         "new_customer_title": "Neuen Kunden anlegen",
+        "plan_full": "Ihr Tarif erlaubt {limit} Kunden, und sie sind angelegt.",
+        "plan_full_link": "Tarif in den Einstellungen wechseln",
         "new_customer_intro": "Fügen Sie einen neuen Kontakt zu Ihrer Organisation hinzu.",
         "name": "Name",
         "company": "Firma",
@@ -407,6 +409,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_complete": "Complete",
         "status_overdue": "Overdue",
         "new_customer_title": "Create a new customer",
+        "plan_full": "Your plan allows {limit} customers, and they exist.",
+        "plan_full_link": "Change the plan in the settings",
         "new_customer_intro": "Add a new contact to your organisation.",
         "name": "Name",
         "company": "Company",

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account, signup
 
 
@@ -47,3 +48,18 @@ def test_pro_and_team_caps(http: httpx.Client) -> None:
     for i in range(51):
         team.create_customer(f"Kunde {i}")
     assert team.get("/api/v1/customers").json()["total"] == 51
+
+
+def test_the_new_customer_form_says_the_plan_is_full_before_anything_is_typed(
+    base_url: str, http: httpx.Client
+) -> None:
+    solo = signup(http, plan="solo")
+    for i in range(9):
+        solo.create_customer(f"Bestand {i}")
+    with signed_in(base_url, solo.email) as browser:
+        assert 'id="plan-full"' not in browser.get("/customers/new").text
+        solo.create_customer("Zehnte Kundin")
+        page = browser.get("/customers/new").text
+    assert "Ihr Tarif erlaubt 10 Kunden, und sie sind angelegt." in page
+    assert '<a href="/settings#plan">Tarif in den Einstellungen wechseln</a>' in page
+    assert '<button type="submit" disabled>' in page
