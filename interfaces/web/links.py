@@ -12,7 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from application.document_templates import template_of, templates_of
+from application.errors import NotFound
 from application.permissions import Action, authorize
+from application.texts.formats import time_zone
 from application.upload_links import DEFAULT_LIFETIME
 from domain.errors import InvalidValue, problem
 from infrastructure.bootstrap import Services
@@ -33,13 +36,24 @@ from interfaces.web.pages import (
 MEGABYTE = 1024 * 1024
 #: The file-type choices of the form and the MIME types behind them.
 TYPE_CHOICES = {"type_pdf": "application/pdf", "type_images": "image/*"}
-LINK_FIELDS = ("title", "message", "expires_at", "max_files", "max_file_size", "password")
+LINK_FIELDS = (
+    *("title", "message", "expires_at", "max_files", "max_file_size", "password"),
+    *("due_at", "template_id"),
+)
 
 
 def end_of_day(raw: str) -> datetime:
     """`YYYY-MM-DD` from a date input: the link holds to the end of that day (UTC)."""
     day = date.fromisoformat(raw)
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+
+
+def local_end_of_day(raw: str, zone: str) -> datetime:
+    """`YYYY-MM-DD` as the end of that day where the organisation is (a due date the client
+    reads as that day)."""
+    day = date.fromisoformat(raw)
+    local = datetime(day.year, day.month, day.day, 23, 59, tzinfo=time_zone(zone))
+    return local.astimezone(UTC)
 
 
 def whole_number(raw: str) -> object:
@@ -78,9 +92,19 @@ class LinkPages(Controller):
     ) -> Template:
         authorize(staff_session.principal, Action.MANAGE_LINKS)
         default_expiry = (datetime.now(UTC) + DEFAULT_LIFETIME).date().isoformat()
-        return self._form(
-            request, services, staff_session, customer_id, {"expires_at": default_expiry}, {}
-        )
+        values: dict[str, Any] = {"expires_at": default_expiry, "reminders": True}
+        chosen = request.query_params.get("template")
+        if chosen:
+            # The template's documents fill the list, which stays editable.
+            try:
+                template = template_of(services.app, staff_session.principal, UUID(chosen))
+            except (ValueError, NotFound):
+                template = None
+            if template is not None:
+                values["template_id"] = chosen
+                values["requested_items"] = "\n".join(i["label"] for i in template["items"])
+                values["title"] = template["name"]
+        return self._form(request, services, staff_session, customer_id, values, {})
 
     @post("/customers/{customer_id:uuid}/links/new", sync_to_thread=True)
     def create_link(
@@ -95,20 +119,41 @@ class LinkPages(Controller):
         values: dict[str, Any] = {name: field(data, name) for name in LINK_FIELDS}
         values["requested_items"] = field(data, "requested_items")
         values.update({name: bool(field(data, name)) for name in TYPE_CHOICES})
+        values["reminders"] = bool(field(data, "reminders"))
         # A password is never sent back into the page.
         values["password"] = ""
         lang = reader_language(request)
-        try:
-            expires_at = (
-                end_of_day(field(data, "expires_at")) if field(data, "expires_at") else None
-            )
-        except ValueError:
-            problems = problems_of(
-                InvalidValue.single("expires_at", problem("invalid_date", "is not a valid date")),
-                lang,
-            )
-            return self._form(request, services, staff_session, customer_id, values, problems, 422)
-        items = [line.strip() for line in field(data, "requested_items").splitlines()]
+        dates: dict[str, datetime | None] = {}
+        zone = services.app.links.organization_face(principal.organization_id).time_zone
+        for name in ("expires_at", "due_at"):
+            try:
+                if not field(data, name):
+                    dates[name] = None
+                elif name == "due_at":
+                    dates[name] = local_end_of_day(field(data, name), zone)
+                else:
+                    dates[name] = end_of_day(field(data, name))
+            except ValueError:
+                problems = problems_of(
+                    InvalidValue.single(name, problem("invalid_date", "is not a valid date")), lang
+                )
+                return self._form(
+                    request, services, staff_session, customer_id, values, problems, 422
+                )
+        expires_at = dates["expires_at"]
+        items: list[Any] = [line.strip() for line in field(data, "requested_items").splitlines()]
+        template_id = None
+        if field(data, "template_id"):
+            try:
+                template_id = UUID(field(data, "template_id"))
+                hints = {
+                    i["label"]: i
+                    for i in template_of(services.app, principal, template_id)["items"]
+                }
+            except (ValueError, NotFound):
+                template_id, hints = None, {}
+            # A line kept from the template keeps its hint for the client.
+            items = [hints.get(item, item) for item in items]
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             return self._form(
@@ -127,6 +172,9 @@ class LinkPages(Controller):
                 allowed_types_value=[t for name, t in TYPE_CHOICES.items() if field(data, name)],
                 password=field(data, "password") or None,
                 requested_items_value=[item for item in items if item],
+                due_at=dates["due_at"],
+                reminders_enabled=values["reminders"],
+                template_id=template_id,
             ),
             again=again,
             then=lambda recorded: see_other(f"/links/{recorded.id}"),
@@ -143,6 +191,7 @@ class LinkPages(Controller):
         status_code: int = 200,
     ) -> Template:
         customer = services.app.customer_of(staff_session.principal, customer_id)
+        templates = templates_of(services.app, staff_session.principal).templates
         return page(
             request,
             services,
@@ -150,6 +199,10 @@ class LinkPages(Controller):
             "staff/link_new.html",
             {
                 "customer": customer,
+                "templates": sorted(
+                    ((key, t["name"]) for key, t in templates.items()),
+                    key=lambda pair: pair[1].casefold(),
+                ),
                 "values": values,
                 "errors": errors,
                 "max_size": services.settings.max_upload_size,
