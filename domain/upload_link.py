@@ -680,11 +680,12 @@ class UploadLink(Aggregate):
         return True
 
     def missing_items(self) -> list[str]:
-        """Labels of the requested documents no file was received for."""
+        """Labels of the requested documents still missing or open: no file received, or a
+        follow-up question on it not yet answered."""
         return [
             str(item["label"])
             for item in self.requested_items
-            if not self.received_items.get(str(item["id"]))
+            if self.item_state(str(item["id"])) in {"missing", "query"}
         ]
 
     def everything_received(self) -> bool:

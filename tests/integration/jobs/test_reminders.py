@@ -90,7 +90,7 @@ class Office:
     def reminders(self, link_id: UUID) -> list[UploadLink.ReminderSent]:
         return [e for e in self.app.events.get(link_id) if isinstance(e, UploadLink.ReminderSent)]
 
-    def upload(self, link_id: UUID, label: str) -> None:
+    def upload(self, link_id: UUID, label: str) -> UUID:
         link = self.app.load(link_id, UploadLink)
         [item_id] = [i["id"] for i in link.requested_items if i["label"] == label]
         file_id = uuid4()
@@ -100,6 +100,7 @@ class Office:
         self.app.uploads.record(
             link_id, [upload], item_id=item_id, uploader_name="Clara", uploader_email=None
         )
+        return file_id
 
 
 @pytest.fixture
@@ -170,6 +171,9 @@ def test_the_mail_lists_exactly_what_is_missing(office: Office) -> None:
     due = next_wednesday_noon(15)
     link_id = office.link(due)
     office.upload(link_id, "Spendenquittungen")
+    queried = office.upload(link_id, "Kontoauszüge – Dezember")
+    # A follow-up question keeps its document open: it is named again.
+    office.app.review_file(office.owner, queried, "query", "Bitte alle Seiten.")
     assert office.at(due - timedelta(days=7))
     [reminder] = office.reminders(link_id)
     assert reminder.missing == ["Lohnsteuerbescheinigung 2025", "Kontoauszüge – Dezember"]
