@@ -173,7 +173,7 @@ def test_the_mail_lists_exactly_what_is_missing(office: Office) -> None:
     office.upload(link_id, "Spendenquittungen")
     queried = office.upload(link_id, "Kontoauszüge – Dezember")
     # A follow-up question keeps its document open: it is named again.
-    office.app.review_file(office.owner, queried, "query", "Bitte alle Seiten.")
+    office.app.files.review(office.owner, queried, "query", "Bitte alle Seiten.")
     assert office.at(due - timedelta(days=7))
     [reminder] = office.reminders(link_id)
     assert reminder.missing == ["Lohnsteuerbescheinigung 2025", "Kontoauszüge – Dezember"]
