@@ -55,6 +55,7 @@ JUDGED_NOT_CUSTOMERS = {
     "token_hash": "a hash",
     "password_hash": "a hash",
     "sealed_secret": "a webhook secret, sealed",
+    "sealed": "webhook secrets, sealed anew (secret id -> sealed secret)",
     "url": "the organisation's webhook receiver",
     "event_types": "kinds of events",
     "reason": "why a webhook endpoint stopped (by staff, or gone)",
