@@ -19,6 +19,7 @@ from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
 from tests.support.cli import docintake, environment
 from tests.support.databases import fresh_postgres_database
+from tests.support.logs import last_message
 from tests.support.read_models import (
     mid_batch,
     populate,
@@ -113,7 +114,7 @@ def test_sigterm_finishes_the_batch_in_hand_then_stops(
         after = tracked_position(url, "customer_list")
         assert after == before + BATCH < head
         assert "stopping after the batch in hand" in runner.log
-        assert runner.log.rstrip().endswith("stopped")
+        assert last_message(runner.log) == "stopped"
 
 
 def test_a_second_runner_writes_nothing_until_the_first_dies(
