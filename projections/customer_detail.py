@@ -85,6 +85,12 @@ class LinkRow:
                     "label": item["label"],
                     "received": link.received_items.get(str(item["id"]), 0),
                 }
+                | ({"hint": item["hint"]} if item.get("hint") else {})
+                | (
+                    {"review": link.reviews[str(item["id"])]}
+                    if str(item["id"]) in link.reviews
+                    else {}
+                )
                 for item in link.requested_items
             ],
             upload_count=link.upload_count,
@@ -97,6 +103,7 @@ class LinkRow:
             reminders_enabled=link.reminders_enabled,
             reminders_sent=link.reminders_sent,
             last_reminder_slot=link.last_reminder_slot,
+            template_id=link.template_id,
         )
 
 

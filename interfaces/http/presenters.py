@@ -1,4 +1,5 @@
-"""Read-model rows and aggregates as the contract's JSON shapes."""
+"""Read-model rows as the contract's JSON shapes: one presenter per shape; an aggregate
+is first turned into the row the projection would write (`LinkRow.of`, ...)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,18 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def reminders_of(
-    link: UploadLink | LinkRow, *, enabled: bool, sent: int, last_slot: int | None
+    link: LinkRow, *, enabled: bool, sent: int, last_slot: int | None
 ) -> schemas.LinkReminders:
     """The reminder state of a link (the default schedule, the organisation's time zone)."""
     next_at = None
     now = datetime.now(UTC)
-    if enabled and link.due_at is not None and link.due_set_at is not None:
-        status = link.status_at(now) if isinstance(link, LinkRow) else link.status(now)
-        if status == "active":
-            coming = next_reminder(
-                DEFAULT_SCHEDULE, link.due_at, link.due_set_at, last_slot, sent, now, BERLIN
-            )
-            next_at = coming.at if coming else None
+    due = link.due_at is not None and link.due_set_at is not None
+    if enabled and due and link.status_at(now) == "active":
+        assert link.due_at is not None and link.due_set_at is not None
+        coming = next_reminder(
+            DEFAULT_SCHEDULE, link.due_at, link.due_set_at, last_slot, sent, now, BERLIN
+        )
+        next_at = coming.at if coming else None
     return schemas.LinkReminders(
         enabled=enabled,
         schedule=schemas.ReminderScheduleShape(
@@ -93,42 +94,7 @@ def requested_item(
 
 def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
     """The same shape from the aggregate itself, for answers that must not wait for rows."""
-    return schemas.Link(
-        id=str(link.id),
-        customer_id=str(link.customer_id),
-        url=f"{base_url}/u/{link.token}",
-        title=link.title,
-        message=link.message,
-        status=link.status(datetime.now(UTC)),
-        locked=link.locked,
-        expires_at=link.expires_at,
-        max_file_size=link.max_file_size,
-        max_files=link.max_files,
-        allowed_types=link.allowed_types,
-        password_protected=link.password_protected,
-        requested_items=[
-            requested_item(
-                str(i["id"]),
-                i["label"],
-                link.received_items.get(str(i["id"]), 0),
-                link.reviews.get(str(i["id"])),
-                i.get("hint"),
-            )
-            for i in link.requested_items
-        ],
-        upload_count=link.upload_count,
-        created_at=link.created_on,
-        last_sent_at=link.last_sent_at,
-        send_failure=link.send_failure,
-        due_at=link.due_at,
-        template_id=str(link.template_id) if link.template_id else None,
-        reminders=reminders_of(
-            link,
-            enabled=link.reminders_enabled,
-            sent=link.reminders_sent,
-            last_slot=link.last_reminder_slot,
-        ),
-    )
+    return link_from_row(LinkRow.of(link), base_url)
 
 
 def file_from_row(row: FileRow) -> schemas.File:
@@ -154,25 +120,7 @@ def file_from_row(row: FileRow) -> schemas.File:
 
 
 def file_from_aggregate(received: ReceivedFile) -> schemas.File:
-    return schemas.File(
-        id=str(received.id),
-        customer_id=str(received.customer_id),
-        link_id=str(received.link_id),
-        item_id=str(received.item_id) if received.item_id else None,
-        filename=received.filename,
-        size=received.size,
-        content_type=received.content_type,
-        sha256=received.sha256,
-        uploaded_at=received.created_on,
-        uploader_name=received.uploader_name,
-        review=schemas.Review(
-            state=received.review_state,
-            comment=received.review_comment,
-            reviewer_id=str(received.reviewer_id) if received.reviewer_id else None,
-            reviewed_at=None if received.review_state == "pending" else received.modified_on,
-        ),
-        scan=schemas.FileScan(state=received.scan_state, signature=received.scan_signature),
-    )
+    return file_from_row(FileRow.of(received))
 
 
 def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:
@@ -188,11 +136,4 @@ def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:
 
 def sent_file_from_aggregate(sent: SentFile, base_url: str) -> schemas.SentFile:
     """The same shape from the aggregate, when the read model has not shown it yet."""
-    return schemas.SentFile(
-        id=str(sent.id),
-        filename=sent.filename,
-        size=sent.size,
-        download_url=f"{base_url}/d/{sent.token}",
-        expires_at=sent.expires_at,
-        downloaded_at=sent.downloaded_at,
-    )
+    return sent_file_from_row(SentFileRow.of(sent), base_url)
