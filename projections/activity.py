@@ -212,6 +212,7 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.UploadLinkLocked: _link,
     UploadLink.UploadLinkUnlocked: _link,
     UploadLink.DueDateSet: _due_date_set,
+    UploadLink.TemplateUsed: _link,
     UploadLink.RemindersSwitched: _reminders_switched,
     UploadLink.ReminderSent: _reminder_sent,
     ReceivedFile.FileUploaded: _file_uploaded,

@@ -93,6 +93,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Upload-Link „{title}“ entsperrt",
         "en": "Upload link “{title}” unlocked",
     },
+    "TemplateUsed": {
+        "de": "Upload-Link „{title}“ aus einer Vorlage erstellt",
+        "en": "Upload link “{title}” made from a template",
+    },
     "DueDateSet": {
         "de": "Upload-Link „{title}“: fällig bis {due_at}",
         "en": "Upload link “{title}”: due by {due_at}",
