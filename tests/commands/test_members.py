@@ -7,7 +7,7 @@ import pytest
 from application.docintake import DocIntake
 from application.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from application.principal import Principal
-from domain.errors import InvalidValue, PlanLimitReached
+from domain.errors import DomainError, InvalidValue, PlanLimitReached
 from domain.invitation import InvitationUsed
 from domain.organization import LastOwner, Role
 from tests.commands.conftest import PASSWORD, invitation_token, member, sign_up
@@ -98,3 +98,14 @@ def test_a_viewer_may_not_manage_the_team(app: DocIntake, owner: Principal) -> N
         app.members.invite(viewer, "x@example.com", "viewer")
     with pytest.raises(Forbidden):
         app.organization.change(viewer, {"name": "Übernahme"})
+
+
+def test_withdraw_and_resend_an_invitation(app: DocIntake, owner: Principal) -> None:
+    first = app.members.invite(owner, "neu@example.com", "viewer")
+    old_token = invitation_token(app)
+    resent = app.members.resend_invitation(owner, first.id)
+    assert [i.id for i in app.members.pending_invitations(owner)] == [resent.id]
+    with pytest.raises(DomainError):
+        app.members.accept_invitation(old_token, "Zoë", PASSWORD)
+    app.members.withdraw_invitation(owner, resent.id)
+    assert app.members.pending_invitations(owner) == []

@@ -115,3 +115,16 @@ def test_a_viewer_may_not_manage_links(app: DocIntake, owner: Principal) -> None
     customer_id = app.customers.create(owner, "Anna").id
     with pytest.raises(Forbidden):
         app.links.create(viewer, customer_id)
+
+
+def test_due_date_and_reminders(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    link_id = app.links.create(owner, customer_id).id
+    due = datetime.now(UTC) + timedelta(days=5)
+    app.links.set_due(owner, link_id, due)
+    assert app.links.get(owner, link_id).due_at == due
+    with pytest.raises(InvalidValue) as refused:
+        app.links.set_due(owner, link_id, datetime.now(UTC) - timedelta(days=1))
+    assert "due_at" in refused.value.fields
+    app.links.switch_reminders(owner, link_id, False)
+    assert app.links.get(owner, link_id).reminders_enabled is False
