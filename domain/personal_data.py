@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.customer import Customer
+from domain.document_templates import DocumentTemplates
 from domain.inbox import MemberInbox
 from domain.invitation import Invitation
 from domain.organization import Organization
@@ -41,6 +42,7 @@ NON_CUSTOMER_AGGREGATES: tuple[type, ...] = (
     StaffSession,
     MemberInbox,
     WebhookEndpoint,
+    DocumentTemplates,
 )
 
 #: Fields that are ids or kinds, never anyone's words: they stay readable beside the

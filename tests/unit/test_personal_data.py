@@ -55,6 +55,8 @@ JUDGED_NOT_CUSTOMERS = {
     "token_hash": "a hash",
     "password_hash": "a hash",
     "sealed_secret": "a webhook secret, sealed",
+    "template_id": "id",
+    "items": "a template's document names and hints, the organisation's own words",
     "sealed": "webhook secrets, sealed anew (secret id -> sealed secret)",
     "url": "the organisation's webhook receiver",
     "event_types": "kinds of events",
