@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -19,6 +21,7 @@ from application.jobs.handlers import JobHandlers
 from application.jobs.policy import JobPolicy
 from application.jobs.ports import JobCounts, JobQueue, JobState
 from application.ports import FileStore, Mailer
+from application.resumable_uploads import ResumableUploads
 from application.upload_links import LINK_PASSWORD_FAILURES, LINK_PASSWORD_WINDOW
 from application.virus_scanning import VirusScanMode, VirusScanner, initial_scan_state
 from application.webhook_delivery import WebhookDelivery
@@ -28,6 +31,7 @@ from application.webhooks import WebhookParts
 from infrastructure.attempt_store import DatabaseAttemptLimiter
 from infrastructure.audit_log import AuditLog
 from infrastructure.clamd_scanner import DEFAULT_CLAMD_URL, ClamdScanner
+from infrastructure.customer_keys import CustomerErased, CustomerKeys
 from infrastructure.database import PostgresDatabase, SqliteDatabase
 from infrastructure.encrypted_file_store import EncryptingFileStore
 from infrastructure.encryption import (
@@ -54,6 +58,7 @@ from infrastructure.metrics import Metrics, OperationsCollector
 from infrastructure.readiness import ReadinessProbe, broker_check
 from infrastructure.runtime import Runtime
 from infrastructure.settings import Settings
+from infrastructure.tus_staging import TusStaging
 from infrastructure.webhook_secrets import MasterKeySealer
 from infrastructure.webhook_sender import HttpWebhookSender
 from projections.activity import ActivityProjection, ActivityView
@@ -162,6 +167,8 @@ class Services:
         self.projections = projections
         self.file_store = file_store
         self.mailer = mailer
+        #: Resumable uploads (tus); set by `bootstrap`.
+        self.resumable_uploads: ResumableUploads
         self.virus_scanner: VirusScanner | None = (
             ClamdScanner(settings.clamd_url or DEFAULT_CLAMD_URL)
             if settings.virus_scan_mode is VirusScanMode.REQUIRED
@@ -304,7 +311,9 @@ class Services:
 
 
 def event_store_extras(
-    settings: Settings, master: MasterKey | None
+    settings: Settings,
+    master: MasterKey | None,
+    keys_found: list[CustomerKeys] | None = None,
 ) -> Callable[[Application[Any]], EventStoreExtras]:
     """What our event store adds once the application has built it: the customers' keys
     (sealing events and files), PostgreSQL's one-query change feed, and the store's own
@@ -319,6 +328,8 @@ def event_store_extras(
         if master is None:
             return EventStoreExtras(change_feed=feed)
         keys = install_encryption(app, master)
+        if keys_found is not None:
+            keys_found.append(keys)  # the staging of resumable uploads seals with them too
         return EventStoreExtras(
             file_store=lambda store: EncryptingFileStore(store, keys),
             change_feed=feed,
@@ -350,6 +361,7 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
     )
     mailer = mailer_from_settings(settings.smtp_url, settings.data_dir, settings.mail_from)
     database = read_model_database(settings)
+    keys_found: list[CustomerKeys] = []
     # Failed logins and link passwords are counted in the database: one limit for every
     # API process on it.
     window = settings.login_window_seconds
@@ -371,7 +383,7 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         max_upload_size=settings.max_upload_size,
         attempts=attempts,
         customer_parts_index=CustomerPartsView(database),
-        event_store=event_store_extras(settings, master),
+        event_store=event_store_extras(settings, master, keys_found),
         initial_scan_state=initial_scan_state(settings.virus_scan_mode),
         inbox=InboxView(database),
         webhooks=WebhookParts(
@@ -382,4 +394,27 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
         ),
     )
     app = DocIntake(collaborators, env=environment)
-    return Services(settings, app, database, all_projections(), app.file_store, mailer=mailer)
+    services = Services(settings, app, database, all_projections(), app.file_store, mailer=mailer)
+    staging_key = staging_key_of(keys_found[0]) if keys_found else unsealed_staging_key()
+    services.resumable_uploads = ResumableUploads(
+        app, TusStaging(settings.data_dir / "tus", staging_key), settings.max_upload_size
+    )
+    return services
+
+
+def staging_key_of(keys: CustomerKeys) -> Callable[[UUID], bytes]:
+    """The customer's data key, for staged resumable uploads (erased: none)."""
+
+    def key(customer_id: UUID) -> bytes:
+        data_key = keys.key_for(customer_id)
+        if data_key is None:
+            raise CustomerErased(f"customer {customer_id} is erased")
+        return data_key.key
+
+    return key
+
+
+def unsealed_staging_key() -> Callable[[UUID], bytes]:
+    """`make bench`'s figure before encryption: one key of this process for everyone."""
+    process_key = secrets.token_bytes(32)
+    return lambda _customer_id: process_key

@@ -56,6 +56,7 @@ from interfaces.http.slow_clients import body_idle_middleware
 from interfaces.http.templates import TemplateController
 from interfaces.http.tokens import TokenController
 from interfaces.http.webhooks import WebhookController
+from interfaces.public.tus import TusController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
 from interfaces.web.form_post import provide_form_post
@@ -106,6 +107,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             CustomerFileController,
             FileController,
             UploadPageController,
+            TusController,
             DownloadPageController,
             *STAFF_PAGES,
             create_static_files_router(path="/static", directories=[INTERFACES / "static"]),

@@ -45,6 +45,7 @@ STATUS_BY_CODE = {
     "file_not_scanned": 409,
     "file_infected": 403,
     "preview_not_available": 415,
+    "checksum_mismatch": 460,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan

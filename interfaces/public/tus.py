@@ -1,0 +1,281 @@
+"""tus 1.0 on an upload link: core, creation, creation-with-upload, termination,
+expiration and checksum (sha256). The rules live in `application.resumable_uploads`;
+this module speaks the protocol's headers.
+
+    OPTIONS /u/{token}/tus              what this server takes
+    POST    /u/{token}/tus              create (Upload-Length, Upload-Metadata: filename, item_id)
+    HEAD    /u/{token}/tus/{upload_id}  where the upload stands (Upload-Offset)
+    PATCH   /u/{token}/tus/{upload_id}  more bytes at Upload-Offset
+    DELETE  /u/{token}/tus/{upload_id}  give it up
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from email.utils import format_datetime
+from typing import Any
+from uuid import UUID
+
+import anyio
+from litestar import Controller, Request, Response, delete, head, patch, post, route
+from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
+from litestar.exceptions import ClientException
+from litestar.params import FromPath
+
+from application.resumable_uploads import (
+    AppendSession,
+    ResumableUploads,
+    StagingBusy,
+    UploadState,
+)
+from domain.errors import DomainError, InvalidValue
+from infrastructure.bootstrap import Services
+from interfaces.http.sync import run_sync
+from interfaces.public.upload import client_address
+
+TUS_VERSION = "1.0.0"
+EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+#: Hand the staging about this much at once (fewer hops to the worker thread).
+FEED_BYTES = 1024 * 1024
+
+
+class UploadBusy(DomainError):
+    code = "conflict"
+
+
+def _headers(**extra: str) -> dict[str, str]:
+    return {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
+
+
+def _state_headers(state: UploadState) -> dict[str, str]:
+    return _headers(
+        **{
+            "Upload-Offset": str(state.offset),
+            "Upload-Length": str(state.length),
+            "Upload-Expires": format_datetime(state.expires_at, usegmt=True),
+        }
+    )
+
+
+def _require_version(request: Request[Any, Any, Any]) -> None:
+    if request.headers.get("tus-resumable") != TUS_VERSION:
+        raise ClientException(
+            status_code=412,
+            detail=f"Tus-Resumable: {TUS_VERSION} is required",
+            headers={"Tus-Version": TUS_VERSION},
+        )
+
+
+def _metadata(raw: str | None) -> dict[str, str]:
+    """`Upload-Metadata`: comma-separated `key base64value` pairs."""
+    found: dict[str, str] = {}
+    for pair in (raw or "").split(","):
+        parts = pair.strip().split(" ")
+        if not parts[0]:
+            continue
+        if len(parts) > 2:
+            raise InvalidValue.single("Upload-Metadata", "each pair is a key and a base64 value")
+        try:
+            value = base64.b64decode(parts[1], validate=True) if len(parts) == 2 else b""
+            found[parts[0]] = value.decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidValue.single(
+                "Upload-Metadata", f"{parts[0]} is not base64 of UTF-8 text"
+            ) from None
+    return found
+
+
+def _length(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidValue.single("Upload-Length", "must be a whole number of bytes")
+    return int(raw)
+
+
+def _offset(raw: str | None) -> int:
+    if raw is None or not raw.isdigit() or len(raw) > 18:
+        raise InvalidValue.single("Upload-Offset", "must be a whole number of bytes")
+    return int(raw)
+
+
+def _checksum(raw: str | None) -> bytes | None:
+    if raw is None:
+        return None
+    algorithm, _, value = raw.strip().partition(" ")
+    if algorithm.lower() != "sha256":
+        raise InvalidValue.single("Upload-Checksum", "only sha256 is supported")
+    try:
+        digest = base64.b64decode(value.strip(), validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != 32:
+        raise InvalidValue.single("Upload-Checksum", "must be sha256 and base64 of 32 bytes")
+    return digest
+
+
+def _upload_id(raw: str) -> UUID:
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise InvalidValue.single("upload_id", "is not a valid id") from None
+
+
+def _password(request: Request[Any, Any, Any]) -> str | None:
+    return request.headers.get("x-link-password") or None
+
+
+async def _take_body(request: Request[Any, Any, Any], session: AppendSession) -> int:
+    """Stream the body into the session; returns the new offset."""
+    await run_sync(session.open)
+    pending = bytearray()
+    try:
+        async for chunk in request.stream():
+            pending += chunk
+            if len(pending) >= FEED_BYTES:
+                data, pending = bytes(pending), bytearray()
+                await run_sync(session.write, data)
+        if pending:
+            await run_sync(session.write, bytes(pending))
+    except DomainError:
+        with anyio.CancelScope(shield=True):
+            await run_sync(session.refuse)
+        raise
+    except BaseException:
+        # The client went away: what arrived is kept (the client resumes after it).
+        with anyio.CancelScope(shield=True):
+            try:
+                if pending:
+                    await run_sync(session.write, bytes(pending))
+            finally:
+                await run_sync(session.cut_off)
+        raise
+    offset, _ = await run_sync(session.close)
+    return offset
+
+
+class TusController(Controller):
+    path = "/u/{token:str}/tus"
+    tags = ["public upload"]
+
+    @route("/", http_method=[HttpMethod.OPTIONS], status_code=204, sync_to_thread=True)
+    def capabilities(
+        self, services: NamedDependency[Services], token: FromPath[str]
+    ) -> Response[None]:
+        """What this server takes: version, extensions, checksum algorithm, largest upload."""
+        link = services.app.public_link(token)
+        uploads: ResumableUploads = services.resumable_uploads
+        return Response(
+            None,
+            status_code=204,
+            headers=_headers(
+                **{
+                    "Tus-Version": TUS_VERSION,
+                    "Tus-Extension": EXTENSIONS,
+                    "Tus-Checksum-Algorithm": "sha256",
+                    "Tus-Max-Size": str(uploads.cap(link)),
+                }
+            ),
+        )
+
+    @post("/", status_code=201, request_max_body_size=None)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+    ) -> Response[None]:
+        """Create an upload (`Upload-Length`, `Upload-Metadata` with `filename` and optional
+        `item_id`); a body of `application/offset+octet-stream` is its first bytes."""
+        _require_version(request)
+        uploads: ResumableUploads = services.resumable_uploads
+        metadata = _metadata(request.headers.get("upload-metadata"))
+        address = client_address(request)
+        state = await run_sync(
+            lambda: uploads.create(
+                token,
+                _password(request),
+                address,
+                length=_length(request.headers.get("upload-length")),
+                filename=metadata.get("filename") or metadata.get("name"),
+                item_id=metadata.get("item_id"),
+            )
+        )
+        location = f"/u/{token}/tus/{state.upload_id}"
+        if request.headers.get("content-type") == OFFSET_CONTENT_TYPE:
+            link = await run_sync(uploads.admitted_link, token, _password(request), address)
+            session = await run_sync(
+                uploads.append,
+                link,
+                state.upload_id,
+                0,
+                _checksum(request.headers.get("upload-checksum")),
+            )
+            offset = await _take_body(request, session)
+            state = UploadState(state.upload_id, offset, state.length, state.expires_at)
+        return Response(
+            None, status_code=201, headers={**_state_headers(state), "Location": location}
+        )
+
+    @head("/{upload_id:str}", sync_to_thread=True)
+    def status(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+        upload_id: FromPath[str],
+    ) -> Response[None]:
+        """Where the upload stands: `Upload-Offset` bytes are safely stored."""
+        _require_version(request)
+        uploads: ResumableUploads = services.resumable_uploads
+        state = uploads.status(
+            token, _password(request), client_address(request), _upload_id(upload_id)
+        )
+        return Response(None, status_code=200, headers=_state_headers(state))
+
+    @patch("/{upload_id:str}", status_code=204, request_max_body_size=None)
+    async def append(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+        upload_id: FromPath[str],
+    ) -> Response[None]:
+        """More bytes at `Upload-Offset` (with `Upload-Checksum: sha256 ...`, all or none
+        of them are kept: 460 when they do not match)."""
+        _require_version(request)
+        if request.headers.get("content-type") != OFFSET_CONTENT_TYPE:
+            raise ClientException(
+                status_code=415, detail=f"Content-Type must be {OFFSET_CONTENT_TYPE}"
+            )
+        uploads: ResumableUploads = services.resumable_uploads
+        ident = _upload_id(upload_id)
+        offset = _offset(request.headers.get("upload-offset"))
+        checksum = _checksum(request.headers.get("upload-checksum"))
+        link = await run_sync(
+            uploads.admitted_link, token, _password(request), client_address(request)
+        )
+        session = await run_sync(uploads.append, link, ident, offset, checksum)
+        try:
+            new_offset = await _take_body(request, session)
+        except StagingBusy:
+            raise UploadBusy("Another request is sending to this upload right now.") from None
+        state = UploadState(ident, new_offset, session.upload.length, session.upload.expires_at)
+        return Response(None, status_code=204, headers=_state_headers(state))
+
+    @delete("/{upload_id:str}", status_code=204, sync_to_thread=True)
+    def terminate(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+        upload_id: FromPath[str],
+    ) -> Response[None]:
+        """Give the upload up: its staged bytes are removed."""
+        _require_version(request)
+        uploads: ResumableUploads = services.resumable_uploads
+        uploads.terminate(token, _password(request), client_address(request), _upload_id(upload_id))
+        return Response(None, status_code=204, headers=_headers())
