@@ -165,18 +165,19 @@ class TusController(Controller):
     def capabilities(
         self, services: NamedDependency[Services], token: FromPath[str]
     ) -> Response[None]:
-        """What this server takes: version, extensions, checksum algorithm, largest upload."""
-        link = services.app.public_link(token)
+        """What this server takes: version, extensions, checksum algorithm, largest upload
+        (the link may take less; a browser's preflight asks this without a password)."""
         uploads: ResumableUploads = services.resumable_uploads
         return Response(
             None,
             status_code=204,
             headers=_headers(
                 **{
+                    "Allow": "OPTIONS, POST",
                     "Tus-Version": TUS_VERSION,
                     "Tus-Extension": EXTENSIONS,
                     "Tus-Checksum-Algorithm": "sha256",
-                    "Tus-Max-Size": str(uploads.cap(link)),
+                    "Tus-Max-Size": str(uploads.max_upload_size),
                 }
             ),
         )

@@ -152,6 +152,10 @@ RULES: list[Rule] = [
     Rule("DELETE", "/api/v1/sessions/current", PUBLIC),
     Rule("POST", "/u/{token:str}/files", PUBLIC),
     Rule("POST", "/u/{token:str}/access", PUBLIC),
+    # tus: the link's token (and password) on every request, like the multipart upload.
+    Rule("POST", "/u/{token:str}/tus", PUBLIC),
+    Rule("PATCH", "/u/{token:str}/tus/{upload_id:str}", PUBLIC),
+    Rule("DELETE", "/u/{token:str}/tus/{upload_id:str}", PUBLIC),
     # The staff pages: session cookie and CSRF token rather than a bearer token. Their
     # CSRF checks and role refusals: tests/e2e/test_staff_pages_http.py walks these routes.
     *[Rule("POST", path, PUBLIC) for path in (
