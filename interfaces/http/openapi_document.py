@@ -54,11 +54,13 @@ STATUS_TEXT = {
     405: "The path has no such method.",
     409: "Conflicts with the current state.",
     410: "Expired, revoked or already used.",
+    412: "tus: the request lacks `Tus-Resumable: 1.0.0`.",
     413: "The body or a file is too large.",
     415: "The file's type is not taken by this link.",
     422: "A field or parameter is not valid; `fields` names each.",
     423: "The link is locked after too many wrong passwords.",
     429: "Too many attempts; `Retry-After` says when to try again.",
+    460: "tus: the bytes do not match `Upload-Checksum`; none of them is kept.",
     503: "A dependency (mail server, storage) did not answer.",
 }
 
@@ -86,6 +88,11 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("get", "/d/{token}"): {410},
     ("get", "/d/{token}/content"): {410},
     ("get", "/api/v1/files/{file_id}/content"): {403, 409},
+    # tus: 412 without `Tus-Resumable: 1.0.0`, 460 for a checksum that does not match.
+    ("post", "/u/{token}/tus"): {401, 409, 410, 412, 413, 415, 423, 429, 460},
+    ("head", "/u/{token}/tus/{upload_id}"): {401, 410, 412, 423, 429},
+    ("patch", "/u/{token}/tus/{upload_id}"): {401, 409, 410, 412, 413, 415, 423, 429, 460},
+    ("delete", "/u/{token}/tus/{upload_id}"): {401, 410, 412, 423, 429},
 }
 HTML_PAGES = {("get", "/u/{token}"), ("get", "/d/{token}")}
 DOWNLOADS = {

@@ -161,7 +161,14 @@ class TusController(Controller):
     path = "/u/{token:str}/tus"
     tags = ["public upload"]
 
-    @route("/", http_method=[HttpMethod.OPTIONS], status_code=204, sync_to_thread=True)
+    # Not in the API document: like every other path's OPTIONS, it is the protocol's own.
+    @route(
+        "/",
+        http_method=[HttpMethod.OPTIONS],
+        status_code=204,
+        sync_to_thread=True,
+        include_in_schema=False,
+    )
     def capabilities(
         self, services: NamedDependency[Services], token: FromPath[str]
     ) -> Response[None]:
