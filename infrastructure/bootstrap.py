@@ -243,6 +243,7 @@ class Services:
             webhooks=self.webhook_delivery(),
             scanner=self.virus_scanner,
             scan_come_back_after=scan_come_back_after(self.settings),
+            resumable=self.resumable_uploads,
         )
 
     def webhook_delivery(self) -> WebhookDelivery:

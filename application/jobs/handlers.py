@@ -27,6 +27,7 @@ from application.jobs.reminder_job import ReminderJob
 from application.jobs.upload_notice_job import UploadNoticeJob
 from application.jobs.virus_scan_job import VirusScanJob
 from application.ports import Mailer
+from application.resumable_uploads import ResumableUploads
 from application.virus_scanning import VirusScanner
 from application.webhook_delivery import WebhookDelivery
 
@@ -53,8 +54,10 @@ class JobHandlers:
         webhooks: WebhookDelivery | None = None,
         scanner: VirusScanner | None = None,
         scan_come_back_after: timedelta = timedelta(minutes=5),
+        resumable: ResumableUploads | None = None,
     ) -> None:
         self.app = app
+        self.resumable = resumable
         context = JobContext(app, state, mailer, locks, clock)
         self.link_mails = LinkMailJob(context)
         self.upload_notices = UploadNoticeJob(context, digest_window)
@@ -85,3 +88,5 @@ class JobHandlers:
     def sweep_storage(self, job: Job, final_attempt: bool) -> None:
         """Finish or remove what interrupted uploads left in storage."""
         self.app.storage.sweep()
+        if self.resumable is not None:
+            self.resumable.sweep()
