@@ -27,6 +27,7 @@ from application.content_type import SNIFF_BYTES, sniff_content_type
 from application.errors import NotFound
 from domain.errors import DomainError, InvalidValue
 from domain.upload_link import MaxFilesReached, UploadLink, type_allowed
+from domain.values import email_address, person_name
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
@@ -75,6 +76,8 @@ class StagedUpload:
     filename: str
     item_id: UUID | None
     expires_at: datetime
+    uploader_name: str | None = None
+    uploader_email: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StagedUpload:
@@ -86,6 +89,8 @@ class StagedUpload:
             filename=str(data["filename"]),
             item_id=UUID(data["item_id"]) if data.get("item_id") else None,
             expires_at=datetime.fromisoformat(data["expires_at"]),
+            uploader_name=data.get("uploader_name"),
+            uploader_email=data.get("uploader_email"),
         )
 
 
@@ -149,7 +154,8 @@ class ResumableUploads:
     def admitted_link(self, token: str, password: str | None, client: str) -> UploadLink:
         link = self.app.links.public(token)
         self.app.links.check_password(link, password, client)
-        if link.files_left() == 0:
+        # A full link still takes an answer to an open question (the link decides on record).
+        if link.files_acceptable() == 0:
             raise MaxFilesReached(f"This link takes at most {link.max_files} files.")
         return link
 
@@ -176,6 +182,8 @@ class ResumableUploads:
         length: int | None,
         filename: str | None,
         item_id: str | None,
+        uploader_name: str | None = None,
+        uploader_email: str | None = None,
     ) -> UploadState:
         link = self.admitted_link(token, password, client)
         if length is None:
@@ -193,6 +201,8 @@ class ResumableUploads:
         if any(ord(c) < 32 for c in name):
             name = "".join(c if ord(c) >= 32 else " " for c in name)
         item = self._item(link, item_id)
+        name_of_uploader = person_name(uploader_name or None, "uploader_name")
+        email_of_uploader = email_address(uploader_email or None, "uploader_email")
         now = self.clock()
         expires_at = min(now + UPLOAD_LIFETIME, link.expires_at)
         upload = StagedUpload(
@@ -203,6 +213,8 @@ class ResumableUploads:
             filename=name,
             item_id=item,
             expires_at=expires_at,
+            uploader_name=name_of_uploader,
+            uploader_email=email_of_uploader,
         )
         self.staging.create(upload)
         self.staging.set_expiry(upload.upload_id, expires_at.timestamp())

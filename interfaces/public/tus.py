@@ -210,6 +210,8 @@ class TusController(Controller):
                 length=_length(request.headers.get("upload-length")),
                 filename=metadata.get("filename") or metadata.get("name"),
                 item_id=metadata.get("item_id"),
+                uploader_name=metadata.get("uploader_name"),
+                uploader_email=metadata.get("uploader_email"),
             )
         )
         location = f"/u/{token}/tus/{state.upload_id}"

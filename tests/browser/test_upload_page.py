@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes, png_bytes
@@ -110,3 +111,39 @@ def test_a_password_link_opens_after_the_password(
     expect(page.locator("#items li.received")).to_have_count(1)
     page.close()
     assert len(account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]) == 1
+
+
+def test_an_upload_cut_off_mid_file_resumes_where_it_stopped(
+    account: Account, http: httpx.Client, browser: Browser, tmp_path: Path
+) -> None:
+    """The page sends each file resumably (tus, 8 MiB pieces): the second piece's
+    connection is reset, the page asks the server where the upload stands and goes on."""
+    customer = account.create_customer("Jürgen Müller")
+    link = create_link(account, customer["id"])
+    content = pdf_bytes(10 * 1024 * 1024)
+    path = tmp_path / "Kündigung – 2024.pdf"
+    path.write_bytes(content)
+    sent: list[tuple[str, str | None]] = []
+
+    def cut_the_second_piece(route: Route) -> None:
+        request = route.request
+        sent.append((request.method, request.headers.get("upload-offset")))
+        if request.method == "PATCH" and sent.count(("PATCH", str(8 * 1024 * 1024))) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.route("**/tus/**", cut_the_second_piece)
+    page.goto(link["url"])
+    page.set_input_files("#file", str(path))
+    page.locator("#upload-form button[type=submit]").click()
+    expect(page.locator(".progress .state.ok")).to_have_count(1, timeout=30_000)
+    context.close()
+
+    assert ("HEAD", None) in sent
+    assert sent.count(("PATCH", str(8 * 1024 * 1024))) == 2
+    (file,) = account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]
+    assert file["filename"] == "Kündigung – 2024.pdf"
+    assert file["sha256"] == hashlib.sha256(content).hexdigest()
