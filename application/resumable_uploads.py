@@ -156,7 +156,9 @@ class ResumableUploads:
         self.app.links.check_password(link, password, client)
         # A full link still takes an answer to an open question (the link decides on record).
         if link.files_acceptable() == 0:
-            raise MaxFilesReached(f"This link takes at most {link.max_files} files.")
+            raise MaxFilesReached(
+                f"This link takes at most {link.max_files} files.", count=link.max_files
+            )
         return link
 
     def _upload_of(self, link: UploadLink, upload_id: UUID) -> StagedUpload:
@@ -192,7 +194,9 @@ class ResumableUploads:
             raise InvalidValue.single("Upload-Length", "the file is empty")
         cap = self.cap(link)
         if length > cap:
-            raise UploadTooLarge(f"The file is larger than {cap} bytes.", max_size=cap)
+            raise UploadTooLarge(
+                f"The file is larger than {cap} bytes.", filename=filename or "", max_size=cap
+            )
         name = (filename or "").strip()
         if not name:
             raise InvalidValue.single("filename", "Upload-Metadata needs the file's name")
@@ -366,4 +370,5 @@ class AppendSession:
             raise UploadTypeNotAllowed(
                 f"{self.upload.filename!r} is {content_type}; this link does not take it.",
                 filename=self.upload.filename,
+                types=list(self.link.allowed_types),
             )

@@ -215,6 +215,10 @@ class TusController(Controller):
             )
         )
         location = f"/u/{token}/tus/{state.upload_id}"
+        lang = request.query_params.get("lang")
+        if lang in ("de", "en"):
+            # The page's language for the refusals of the later requests.
+            location += f"?lang={lang}"
         if request.headers.get("content-type") == OFFSET_CONTENT_TYPE:
             link = await run_sync(uploads.admitted_link, token, _password(request), address)
             session = await run_sync(

@@ -121,7 +121,7 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         ),
         "other_lang": other_language(lang),
         "upload_path": f"/u/{token}/files?lang={lang}",
-        "tus_path": f"/u/{token}/tus",
+        "tus_path": f"/u/{token}/tus?lang={lang}",
         "access_path": f"/u/{token}/access?lang={lang}",
     }
 
