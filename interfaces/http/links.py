@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -148,6 +148,19 @@ class LinkController(Controller):
         request = data or schemas.SendLinkRequest()
         recorded = services.app.links.request_send(principal, link_id, request.to, request.message)
         return self._answer(services, consistency, principal, link_id, recorded.position, 202)
+
+    @put("/reminders", status_code=200, sync_to_thread=True)
+    def switch_reminders(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+        data: JSONBody[schemas.SwitchRemindersRequest],
+    ) -> Response[schemas.Link]:
+        """Switch the link's automatic reminders on or off."""
+        recorded = services.app.links.switch_reminders(principal, link_id, data.enabled)
+        return self._answer(services, consistency, principal, link_id, recorded.position)
 
     @post("/remind", status_code=202, sync_to_thread=True)
     def remind(

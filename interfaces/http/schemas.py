@@ -268,6 +268,10 @@ class RemindersRequest(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool = True
 
 
+class SwitchRemindersRequest(msgspec.Struct, forbid_unknown_fields=True):
+    enabled: bool
+
+
 class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
     to: OptionalEmail | None = None
     message: LinkMessage | None = None

@@ -128,3 +128,22 @@ def test_overdue_customers_are_marked_and_filterable(
     assert account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"] == []
     bad = account.get("/api/v1/customers", params={"overdue": "vielleicht"})
     assert bad.status_code in (400, 422) and "overdue" in bad.text
+
+
+def test_staff_switch_reminders_per_link(account: Account, other_account: Account) -> None:
+    customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    link = create_link(account, customer["id"], due_at=in_days(5))
+    assert link["reminders"]["next_at"] is not None
+    off = account.put(f"/api/v1/links/{link['id']}/reminders", json={"enabled": False})
+    assert off.status_code == 200 and off.json()["reminders"]["enabled"] is False
+    assert off.json()["reminders"]["next_at"] is None
+    bad = account.put(f"/api/v1/links/{link['id']}/reminders", json={"enabled": "ja"})
+    assert bad.status_code == 422 and "enabled" in bad.text
+    # Another organisation changes nothing.
+    assert (
+        other_account.put(
+            f"/api/v1/links/{link['id']}/reminders", json={"enabled": True}
+        ).status_code
+        == 404
+    )
+    assert account.get(f"/api/v1/links/{link['id']}").json()["reminders"]["enabled"] is False
