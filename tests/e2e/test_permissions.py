@@ -116,6 +116,19 @@ class Team:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
+    def invitation(self) -> str:
+        response = self.owner.post(
+            "/api/v1/invitations",
+            json={"email": f"offen-{uuid.uuid4().hex[:8]}@example.com", "role": "viewer"},
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def template(self) -> str:
+        response = self.owner.post("/api/v1/templates", json=TEMPLATE)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
     def token_of(self, actor: Account) -> str:
         response = actor.post("/api/v1/tokens", json={"name": "wegwerf"})
         assert response.status_code == 201, response.text
@@ -142,6 +155,8 @@ WEBHOOKS = "/api/v1/webhooks"
 # A global address (no name to resolve); the suite's sender refuses to connect to it anyway,
 # and no event of this type happens in these tests.
 WEBHOOK = {"url": "https://93.184.215.14/docintake", "events": ["link.expired"]}
+TEMPLATES = "/api/v1/templates"
+TEMPLATE = {"name": "Einkommensteuer 2025", "items": [{"label": "Lohnsteuerbescheinigung"}]}
 # fmt: off
 RULES: list[Rule] = [
     Rule("POST", "/api/v1/signup", PUBLIC),
@@ -174,6 +189,9 @@ RULES: list[Rule] = [
         "/settings/webhooks/{webhook_id:uuid}/remove",
         "/settings/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/send-again",
         "/inbox/read", "/inbox/{notice_id:uuid}/open",
+        "/invitations/{token:str}", "/settings/notifications",
+        "/settings/invitations/{invitation_id:uuid}/resend",
+        "/settings/invitations/{invitation_id:uuid}/withdraw",
     )],
     Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
     Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",
@@ -227,6 +245,21 @@ RULES: list[Rule] = [
          "manage_settings",
          lambda t, a: Call(f"{WEBHOOKS}/{t.webhook()}/deliveries/{uuid.uuid4()}/send-again",
                            expect=404)),
+    Rule("DELETE", "/api/v1/invitations/{token:str}", "manage_members",
+         lambda t, a: Call(f"/api/v1/invitations/{t.invitation()}", expect=204)),
+    Rule("POST", "/api/v1/invitations/{token:str}/resend", "manage_members",
+         lambda t, a: Call(f"/api/v1/invitations/{t.invitation()}/resend", expect=201)),
+    Rule("PUT", "/api/v1/links/{link_id:uuid}/reminders", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/reminders", {"enabled": False})),
+    # A link never sent by e-mail: the role is checked first (403), an allowed one gets 409.
+    Rule("POST", "/api/v1/links/{link_id:uuid}/remind", "send_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/remind", expect=409)),
+    Rule("POST", TEMPLATES, "manage_settings",
+         lambda t, a: Call(TEMPLATES, TEMPLATE, expect=201)),
+    Rule("PATCH", TEMPLATES + "/{template_id:uuid}", "manage_settings",
+         lambda t, a: Call(f"{TEMPLATES}/{t.template()}", {"name": "Umbenannt"})),
+    Rule("DELETE", TEMPLATES + "/{template_id:uuid}", "manage_settings",
+         lambda t, a: Call(f"{TEMPLATES}/{t.template()}", expect=204)),
     Rule("POST", "/api/v1/inbox/read", "own_settings",
          lambda t, a: Call("/api/v1/inbox/read", {})),
     Rule("PUT", "/api/v1/members/me/notifications", "own_settings",
