@@ -25,7 +25,6 @@ from application.jobs.kinds import Job, JobKind, request_id_for, send_link_job
 from application.link_mail import LinkMail, link_message, message_domain
 from application.ports import CUSTOMER_HEADER, MailNotDelivered
 from domain.customer import Customer
-from domain.erasure import ErasedEvent
 from domain.organization import Organization
 from domain.upload_link import UploadLink
 from domain.user import User
@@ -56,35 +55,27 @@ class LinkMailJob:
         `skipped` (the customer was deleted meanwhile: nothing is recorded); None
         when another worker is on the same job right now.
         """
-        state = self.context.state
         key = send_link_job(link_id, version).key
-        request = self._send_request(link_id, version)
+        request = self.context.event_at(
+            link_id, version, UploadLink.UploadLinkSendRequested, UploadLink.QuestionsSendRequested
+        )
         if request is None:
             # The customer was erased: there is nothing to send, and no one to tell.
             return "skipped"
-        with self.context.locks.exclusive(key) as held:
-            if not held:
-                return None
-            if state.outcome(key) is None:
-                outcome, detail = self._deliver(link_id, version, request, final_attempt)
-                state.record_outcome(key, JobKind.SEND_LINK, outcome, self.context.clock(), detail)
-        recorded = state.outcome(key)
+        outcome = self.context.deliver_once(
+            key,
+            JobKind.SEND_LINK,
+            lambda: self._deliver(link_id, version, request, final_attempt),
+        )
+        if outcome is None:
+            return None
+        recorded = self.context.state.outcome(key)
         assert recorded is not None
         if recorded.outcome in {"sent", "failed"}:
             self._record_send_outcome(
                 link_id, version, request, recorded.outcome, recorded.detail or ""
             )
         return recorded.outcome
-
-    def _send_request(self, link_id: UUID, version: int) -> Any | None:
-        events = list(self.app.events.get(link_id, gt=version - 1, lte=version))
-        if len(events) == 1 and isinstance(events[0], ErasedEvent):
-            return None
-        if len(events) != 1 or not isinstance(
-            events[0], (UploadLink.UploadLinkSendRequested, UploadLink.QuestionsSendRequested)
-        ):
-            raise LookupError(f"no send request at version {version} of link {link_id}")
-        return events[0]
 
     def _deliver(
         self, link_id: UUID, version: int, request: Any, final_attempt: bool

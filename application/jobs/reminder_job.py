@@ -30,7 +30,6 @@ from application.ports import CUSTOMER_HEADER, MailNotDelivered
 from application.reminder_mail import ReminderMail, reminder_message
 from application.texts.formats import DEFAULT_TIME_ZONE
 from domain.customer import Customer
-from domain.erasure import ErasedEvent
 from domain.organization import Organization
 from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, in_window, next_reminder
 from domain.upload_link import UploadLink
@@ -126,29 +125,14 @@ class ReminderJob:
     def send(self, link_id: UUID, version: int, *, final_attempt: bool = False) -> str | None:
         """Mail the reminder recorded at `version`; returns `sent`, `failed` or `skipped`
         (None: another worker is on it)."""
-        state = self.context.state
-        key = send_reminder_job(link_id, version).key
-        reminder = self._reminder(link_id, version)
+        reminder = self.context.event_at(link_id, version, UploadLink.ReminderSent)
         if reminder is None:
             return "skipped"  # the customer was erased
-        with self.context.locks.exclusive(key) as held:
-            if not held:
-                return None
-            if state.outcome(key) is None:
-                outcome, detail = self._deliver(link_id, version, reminder, final_attempt)
-                state.record_outcome(
-                    key, JobKind.SEND_REMINDER, outcome, self.context.clock(), detail
-                )
-        recorded = state.outcome(key)
-        return recorded.outcome if recorded else None
-
-    def _reminder(self, link_id: UUID, version: int) -> Any | None:
-        events = list(self.app.events.get(link_id, gt=version - 1, lte=version))
-        if len(events) == 1 and isinstance(events[0], ErasedEvent):
-            return None
-        if len(events) != 1 or not isinstance(events[0], UploadLink.ReminderSent):
-            raise LookupError(f"no reminder at version {version} of link {link_id}")
-        return events[0]
+        return self.context.deliver_once(
+            send_reminder_job(link_id, version).key,
+            JobKind.SEND_REMINDER,
+            lambda: self._deliver(link_id, version, reminder, final_attempt),
+        )
 
     def _deliver(
         self, link_id: UUID, version: int, reminder: Any, final_attempt: bool
