@@ -67,3 +67,15 @@ if [ ! -x /usr/sbin/clamd ]; then
   say "installing Debian's clamav-daemon for the scanning tests"
   apt_install clamav-daemon
 fi
+
+# The tus test with tus-js-client runs it under the machine's Node.js; the client is pinned in
+# tests/support/tus_js (package.json and its lock) and installed there once by `npm ci`.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  say "installing Debian's nodejs and npm for the tus-js-client test"
+  apt_install nodejs npm
+fi
+tus_js="$(dirname "$0")/support/tus_js"
+if [ ! -f "$tus_js/node_modules/tus-js-client/package.json" ]; then
+  say "installing tus-js-client (npm ci in tests/support/tus_js)"
+  (cd "$tus_js" && npm ci --no-audit --no-fund --loglevel=error)
+fi
