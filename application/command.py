@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from application.permissions import Action, authorize
@@ -60,6 +60,22 @@ def command(
                 authorize(principal, action)
             return context.app.retrying(lambda: method(context, principal, *args, **kwargs))
 
+        run.action = action  # type: ignore[attr-defined]
         return run
 
     return wrap
+
+
+def authorize_command(principal: Principal, method: Callable[..., Any]) -> None:
+    """Raise `Forbidden` unless the principal may run `method` (a command wrapped by
+    `command`), without running it.
+
+    Commands take typed values; an interface parses the request's raw values first. It
+    asks this before it parses, so a caller who may not run the command learns 403,
+    whatever they sent, and only a caller who may learns 422 about a value.
+    """
+    if not hasattr(method, "action"):
+        raise TypeError(f"{method!r} is not a command")
+    action: Action | None = method.action
+    if action is not None:
+        authorize(principal, action)

@@ -39,8 +39,8 @@ class ReceivedFiles(Context):
         self,
         principal: Principal,
         file_id: UUID,
-        state: object,
-        comment: object,
+        state: ReviewState,
+        comment: str | None,
         *,
         notify_client: bool = False,
     ) -> Recorded:
@@ -51,21 +51,20 @@ class ReceivedFiles(Context):
         is mailed the link's open questions: staff actively send it, so it keeps the rule
         that clients are only written to when staff send something.
         """
-        review_state = ReviewState.parse(state)
-        if notify_client and review_state is ReviewState.QUERY:
+        if notify_client and state is ReviewState.QUERY:
             authorize(principal, Action.SEND_LINKS)
         received = self.get(principal, file_id)
         link = self.app.load(received.link_id, UploadLink)
-        received.review(review_state, comment, principal.user_id)
+        received.review(state, comment, principal.user_id)
         link.file_reviewed(
             received.id,
             received.item_id,
             received.filename,
-            review_state.value,
+            state.value,
             received.review_comment,
             principal.user_id,
         )
-        if notify_client and review_state is ReviewState.QUERY:
+        if notify_client and state is ReviewState.QUERY:
             customer = self.app.load(received.customer_id, Customer)
             if not customer.email:
                 raise InvalidValue.single(

@@ -426,12 +426,8 @@ class Members(Context):
         return MemberView(user.id, user.email, user.name, role.value, since)
 
     @command(Action.MANAGE_MEMBERS)
-    def change_role(self, principal: Principal, user_id: UUID, role: Role | str) -> Recorded:
-        """Give a member another role; the last owner cannot be demoted (`last_owner`).
-
-        A raw value is parsed after the caller is authorised (a viewer learns 403 first).
-        """
-        role = Role.parse(role)
+    def change_role(self, principal: Principal, user_id: UUID, role: Role) -> Recorded:
+        """Give a member another role; the last owner cannot be demoted (`last_owner`)."""
         organization = self.app.load(principal.organization_id, Organization)
         current = organization.role_of(user_id)
         if current is None:

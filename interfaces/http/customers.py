@@ -26,6 +26,7 @@ from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
 from interfaces.http.downloads import customer_export, zip_stream
 from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
+from interfaces.request_values import value_for
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
 from projections.customer_list import CustomerSummary as SummaryRow
@@ -286,7 +287,9 @@ class CustomerController(Controller):
         data: JSONBody[schemas.StatusRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Set the status by hand (any status to any other)."""
-        recorded = services.app.customers.set_status(principal, customer_id, data.status)
+        set_status = services.app.customers.set_status
+        status = value_for(set_status, principal, CustomerStatus.parse, data.status)
+        recorded = set_status(principal, customer_id, status)
         return self._summary_after(services, consistency, principal, recorded)
 
     @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)

@@ -14,6 +14,7 @@ from litestar.response import Stream
 
 from application.principal import Principal
 from domain.errors import InvalidValue
+from domain.received_file import ReviewState
 from domain.sent_file import SentFile
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
@@ -29,6 +30,7 @@ from interfaces.http.presenters import (
 )
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
+from interfaces.request_values import value_for
 
 
 class CustomerFileController(Controller):
@@ -178,9 +180,9 @@ class FileController(Controller):
     ) -> Response[schemas.File]:
         """Mark the file `checked`, `query` (with a comment; `notify_client` mails the client
         the link's open questions) or back to `pending`."""
-        recorded = services.app.files.review(
-            principal, file_id, data.state, data.comment, notify_client=data.notify_client
-        )
+        review = services.app.files.review
+        state = value_for(review, principal, ReviewState.parse, data.state)
+        recorded = review(principal, file_id, state, data.comment, notify_client=data.notify_client)
         consistency.wrote(client_of(principal), recorded.position)
         received = services.app.files.get(principal, file_id)
         return Response(

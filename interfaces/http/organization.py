@@ -12,9 +12,11 @@ from msgspec import UNSET
 from application.errors import NotFound
 from application.members import MemberView, OrganizationView
 from application.principal import Principal
+from domain.organization import Role
 from infrastructure.bootstrap import Services
 from interfaces.http import team_schemas as schemas
 from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
+from interfaces.request_values import value_for
 
 
 def organization_body(view: OrganizationView) -> schemas.Organization:
@@ -189,7 +191,9 @@ class MemberController(Controller):
         data: JSONBody[schemas.RoleRequest],
     ) -> Response[schemas.Member]:
         """Give a member another role (never above one's own; the last owner stays owner)."""
-        recorded = services.app.members.change_role(principal, user_id, data.role)
+        change_role = services.app.members.change_role
+        role = value_for(change_role, principal, Role.parse, data.role)
+        recorded = change_role(principal, user_id, role)
         body = member_body(services.app.members.get(principal, user_id))
         return Response(body, headers=wrote(consistency, principal, recorded.position))
 

@@ -19,7 +19,9 @@ from application.staff_sessions import check_csrf, csrf_token_for
 from application.staging import FileTooLarge
 from application.texts.catalogue import error_text
 from domain.errors import InvalidValue, problem
+from domain.received_file import ReviewState
 from domain.upload_link import item_state_of
+from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
@@ -33,6 +35,7 @@ from interfaces.http.sessions import (
 )
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
+from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost, PageAgain, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -215,8 +218,9 @@ class CustomerDetailPages(Controller):
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Redirect:
-        status = field(data, "status")
-        form.wrote(services.app.customers.set_status(form.principal, customer_id, status))
+        set_status = services.app.customers.set_status
+        status = value_for(set_status, form.principal, CustomerStatus.parse, field(data, "status"))
+        form.wrote(set_status(form.principal, customer_id, status))
         return see_other(f"/customers/{customer_id}", done="status")
 
     @post("/notes", sync_to_thread=True)
@@ -422,9 +426,14 @@ class FilePages(Controller):
                 errors=errors, alert=alert, status_code=status_code
             )
 
+        review = services.app.files.review
         return form.run(
-            lambda: services.app.files.review(
-                form.principal, file_id, state, comment, notify_client=notify_client
+            lambda: review(
+                form.principal,
+                file_id,
+                value_for(review, form.principal, ReviewState.parse, state),
+                comment,
+                notify_client=notify_client,
             ),
             again=again,
             then=lambda _: see_other(

@@ -24,6 +24,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -195,10 +196,13 @@ class SettingsPages(Controller):
         user_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        role = field(data, "role")
+        change_role = form.app.members.change_role
+        raw = field(data, "role")
         return self._attempt(
             form,
-            lambda: form.app.members.change_role(form.principal, user_id, role),
+            lambda: change_role(
+                form.principal, user_id, value_for(change_role, form.principal, Role.parse, raw)
+            ),
             "members",
             "role_changed",
         )

@@ -25,9 +25,9 @@ def received_file(app: DocIntake, owner: Principal) -> ReceivedFile:
 
 def test_review_a_file(app: DocIntake, owner: Principal) -> None:
     received = received_file(app, owner)
-    app.files.review(owner, received.id, "query", "Seite 2 fehlt – bitte nachreichen")
+    app.files.review(owner, received.id, ReviewState.QUERY, "Seite 2 fehlt – bitte nachreichen")
     assert app.files.get(owner, received.id).review_state == ReviewState.QUERY
-    app.files.review(owner, received.id, "checked", None)
+    app.files.review(owner, received.id, ReviewState.CHECKED, None)
     assert app.files.get(owner, received.id).review_state == ReviewState.CHECKED
 
 
@@ -49,7 +49,7 @@ def test_files_of_another_organisation_are_not_found(
     for attempt in (
         lambda: app.files.get(stranger, received.id),
         lambda: app.files.content(stranger, received.id),
-        lambda: app.files.review(stranger, received.id, "checked", None),
+        lambda: app.files.review(stranger, received.id, ReviewState.CHECKED, None),
         lambda: app.files.delete(stranger, received.id),
     ):
         with pytest.raises(NotFound):
@@ -61,7 +61,7 @@ def test_a_viewer_may_read_but_not_review(app: DocIntake, owner: Principal) -> N
     viewer = member(app, owner, "viewer", "leser@example.com")
     assert app.files.get(viewer, received.id).id == received.id
     with pytest.raises(Forbidden):
-        app.files.review(viewer, received.id, "checked", None)
+        app.files.review(viewer, received.id, ReviewState.CHECKED, None)
 
 
 def test_send_a_file_and_the_client_downloads_it(app: DocIntake, owner: Principal) -> None:

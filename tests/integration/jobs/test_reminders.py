@@ -17,7 +17,9 @@ import pytest
 from application.jobs.handlers import JobHandlers
 from application.principal import Principal
 from application.staging import StoredUpload
+from domain.received_file import ReviewState
 from domain.upload_link import LinkNotActive, UploadLink
+from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from tests.integration.jobs.test_job_effects import PASSWORD, Clock, RecordingMailer
 
@@ -173,7 +175,7 @@ def test_the_mail_lists_exactly_what_is_missing(office: Office) -> None:
     office.upload(link_id, "Spendenquittungen")
     queried = office.upload(link_id, "Kontoauszüge – Dezember")
     # A follow-up question keeps its document open: it is named again.
-    office.app.files.review(office.owner, queried, "query", "Bitte alle Seiten.")
+    office.app.files.review(office.owner, queried, ReviewState.QUERY, "Bitte alle Seiten.")
     assert office.at(due - timedelta(days=7))
     [reminder] = office.reminders(link_id)
     assert reminder.missing == ["Lohnsteuerbescheinigung 2025", "Kontoauszüge – Dezember"]
@@ -202,7 +204,9 @@ def test_each_stop_condition_stops_the_reminders(office: Office) -> None:
     revoked = office.link(due)
     app.links.revoke(owner, revoked)
     complete = office.link(due)
-    app.customers.set_status(owner, app.load(complete, UploadLink).customer_id, "complete")
+    app.customers.set_status(
+        owner, app.load(complete, UploadLink).customer_id, CustomerStatus.COMPLETE
+    )
     deleted = office.link(due)
     app.customers.delete(owner, app.load(deleted, UploadLink).customer_id)
     switched_off = office.link(due, reminders=False)
