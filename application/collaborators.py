@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from application.attempt_limiter import AttemptCounter, AttemptLimiter
 from application.history import CustomerPartsIndex
+from application.inbox import InboxNotices
 from application.ports import FileStore, Mailer
 from application.principal_cache import ChangeFeed
 from application.upload_links import LINK_PASSWORD_FAILURES, LINK_PASSWORD_WINDOW
 from application.webhooks import WebhookParts
-from projections.inbox import InboxView
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -72,6 +72,6 @@ class Collaborators:
     customer_parts_index: CustomerPartsIndex | None = None
     event_store: Callable[[Application[Any]], EventStoreExtras] = no_extras
     webhooks: WebhookParts | None = None
-    inbox: InboxView | None = None
+    inbox: InboxNotices | None = None
     #: What a new file's virus scan state starts as (`pending` where clamd scans).
     initial_scan_state: str = "skipped"

@@ -3,9 +3,10 @@ how many are unread, and marking them read (every role, each member for themselv
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from application.command import Context
@@ -15,10 +16,32 @@ from application.principal import Principal
 from domain.inbox import MemberInbox
 from domain.organization import Organization
 from domain.user import User
-from projections.inbox import SWITCHED, InboxView, Notice
+from projections.inbox import SWITCHED, Notice
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
+
+
+class InboxNotices(Protocol):
+    """The organisation's notices as a member sees them (the inbox read model,
+    `projections.inbox.InboxView`)."""
+
+    def notices(
+        self,
+        organization_id: UUID,
+        member_id: UUID,
+        since: datetime,
+        hidden_kinds: Collection[str],
+        limit: int = 50,
+    ) -> list[Notice]: ...
+
+    def unread(
+        self,
+        organization_id: UUID,
+        member_id: UUID,
+        since: datetime,
+        hidden_kinds: Collection[str],
+    ) -> list[UUID]: ...
 
 
 @dataclass(frozen=True)
@@ -30,12 +53,12 @@ class InboxScope:
 class InboxCommands(Context):
     """Each member's inbox of notices (`app.inbox.notices`)."""
 
-    def __init__(self, app: DocIntake, view: InboxView | None) -> None:
+    def __init__(self, app: DocIntake, view: InboxNotices | None) -> None:
         super().__init__(app)
         self._inbox_view = view
 
     @property
-    def inbox_view(self) -> InboxView:
+    def inbox_view(self) -> InboxNotices:
         if self._inbox_view is None:
             raise RuntimeError("the inbox is not configured")
         return self._inbox_view

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from application.webhook_log import Delivery
+    from projections.webhook_endpoints import EndpointRow
 
 
 class SecretSealer(Protocol):
@@ -50,3 +55,18 @@ class WebhookSender(Protocol):
         Raises `WebhookRefused` before connecting when the host resolves to a refused
         address, `WebhookUnreachable` when no answer came within the timeout.
         """
+
+
+class EndpointList(Protocol):
+    """The organisation's endpoints as listed (the read model
+    `projections.webhook_endpoints.WebhookEndpointsView`)."""
+
+    def of_organization(self, organization_id: UUID) -> list[EndpointRow]: ...
+
+
+class DeliveryLog(Protocol):
+    """What was delivered to an endpoint and how it went (`application.webhook_log`)."""
+
+    def deliveries(self, endpoint_id: UUID, limit: int = ...) -> list[Delivery]: ...
+
+    def delivery(self, delivery_id: UUID) -> Delivery | None: ...

@@ -16,13 +16,19 @@ from application.command import Context
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
-from application.webhook_log import Delivery, WebhookLog
-from application.webhook_ports import SecretSealer, WebhookRefused, WebhookSender
+from application.webhook_log import Delivery
+from application.webhook_ports import (
+    DeliveryLog,
+    EndpointList,
+    SecretSealer,
+    WebhookRefused,
+    WebhookSender,
+)
 from domain.errors import InvalidValue, Problem, problem
 from domain.webhook_address import webhook_url
 from domain.webhook_endpoint import DISABLED_BY_STAFF, WebhookEndpoint
 from domain.webhook_events import event_types
-from projections.webhook_endpoints import EndpointRow, WebhookEndpointsView
+from projections.webhook_endpoints import EndpointRow
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
@@ -55,8 +61,8 @@ class WebhookParts:
 
     sealer: SecretSealer
     sender: WebhookSender
-    endpoints: WebhookEndpointsView
-    log: WebhookLog
+    endpoints: EndpointList
+    log: DeliveryLog
 
 
 class WebhookCommands(Context):

@@ -1,19 +1,32 @@
 """The application on the library's in-memory persistence (POPO), for command tests.
 
-The file store and the mailer keep what they are given in dictionaries and lists:
-fakes in the sense of Cosmic Python's FakeRepository, so the fast ring of tests
-does no I/O. The real adapters are tested against real servers elsewhere.
+The file store and the mailer keep what they are given in dictionaries and lists, the
+webhook sealer seals with a named key, the webhook sender only judges addresses, and the
+read models the commands consult (inbox notices, delivery log) answer from lists the
+test fills: fakes in the sense of Cosmic Python's FakeRepository, so the fast ring of
+tests does no I/O. The real adapters are tested against real servers elsewhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import hashlib
+import itertools
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from urllib.parse import urlsplit
+from uuid import UUID
 
 from application.collaborators import Collaborators
 from application.docintake import DocIntake
 from application.ports import ObjectMissing
+from application.webhook_log import Delivery
+from application.webhook_ports import WebhookRefused, WebhookRequest
+from application.webhooks import WebhookParts
+from domain.webhook_address import literal_address, refused_address
+from projections.inbox import Notice
+from projections.webhook_endpoints import EndpointRow
 
 
 class MemoryWriter:
@@ -75,11 +88,124 @@ class MemoryMailer:
         self.sent.append(message)
 
 
+class MemorySealer:
+    """Seals as `key:base64(secret XOR the key's hash)`: the secret does not show, and only
+    the same key opens it (as the master key's sealer refuses another key's secrets)."""
+
+    def __init__(self, key: str = "schlüssel-1") -> None:
+        self.key = key
+        self._pad = hashlib.sha256(key.encode()).digest()
+
+    def _mask(self, data: bytes) -> bytes:
+        return bytes(b ^ p for b, p in zip(data, itertools.cycle(self._pad), strict=False))
+
+    def seal(self, secret: bytes) -> str:
+        return f"{self.key}:{base64.b64encode(self._mask(secret)).decode()}"
+
+    def open(self, sealed: str) -> bytes:
+        key, _, text = sealed.partition(":")
+        if key != self.key:
+            raise ValueError("sealed with another key")
+        return self._mask(base64.b64decode(text))
+
+
+class MemoryWebhookSender:
+    """Judges a URL by the domain's address rules (literal addresses only: no name is
+    resolved); sends nothing, it keeps the requests."""
+
+    def __init__(self) -> None:
+        self.sent: list[WebhookRequest] = []
+
+    def check(self, url: str) -> None:
+        address = literal_address(urlsplit(url).hostname or "")
+        reason = refused_address(address) if address is not None else None
+        if reason is not None:
+            raise WebhookRefused(f"{reason} address")
+
+    def post(self, request: WebhookRequest) -> int:
+        self.sent.append(request)
+        return 204
+
+
+class MemoryEndpointList:
+    def __init__(self) -> None:
+        self.rows: list[EndpointRow] = []
+
+    def of_organization(self, organization_id: UUID) -> list[EndpointRow]:
+        return [row for row in self.rows if row.organization_id == organization_id]
+
+
+class MemoryDeliveryLog:
+    """The deliveries a test put in, newest first."""
+
+    def __init__(self) -> None:
+        self.kept: list[Delivery] = []
+
+    def deliveries(self, endpoint_id: UUID, limit: int = 100) -> list[Delivery]:
+        return [d for d in reversed(self.kept) if d.endpoint_id == endpoint_id][:limit]
+
+    def delivery(self, delivery_id: UUID) -> Delivery | None:
+        return next((d for d in self.kept if d.id == delivery_id), None)
+
+
+def memory_webhooks() -> WebhookParts:
+    return WebhookParts(
+        sealer=MemorySealer(),
+        sender=MemoryWebhookSender(),
+        endpoints=MemoryEndpointList(),
+        log=MemoryDeliveryLog(),
+    )
+
+
+class MemoryInbox:
+    """Notices a test put in, each with its organisation; `read` holds the notice ids a
+    member has read, as (member id, notice id)."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[UUID, Notice]] = []
+        self.read: set[tuple[UUID, UUID]] = set()
+
+    def _seen(
+        self, organization_id: UUID, since: datetime, hidden_kinds: Collection[str]
+    ) -> list[Notice]:
+        return [
+            notice
+            for organization, notice in self.kept
+            if organization == organization_id
+            and notice.at >= since
+            and notice.kind not in hidden_kinds
+        ]
+
+    def notices(
+        self,
+        organization_id: UUID,
+        member_id: UUID,
+        since: datetime,
+        hidden_kinds: Collection[str],
+        limit: int = 50,
+    ) -> list[Notice]:
+        seen = sorted(self._seen(organization_id, since, hidden_kinds), key=lambda n: n.at)
+        return list(reversed(seen))[:limit]
+
+    def unread(
+        self,
+        organization_id: UUID,
+        member_id: UUID,
+        since: datetime,
+        hidden_kinds: Collection[str],
+    ) -> list[UUID]:
+        return [
+            notice.id
+            for notice in self._seen(organization_id, since, hidden_kinds)
+            if (member_id, notice.id) not in self.read
+        ]
+
+
 def memory_app(**limits: object) -> DocIntake:
     """A fresh application on POPO persistence (every event is still transcoded)."""
     collaborators = Collaborators(
         file_store=MemoryFileStore(),
         mailer=MemoryMailer(),
-        **limits,  # type: ignore[arg-type]
+        **({"webhooks": memory_webhooks(), "inbox": MemoryInbox()} | limits),  # type: ignore[arg-type]
     )
     return DocIntake(collaborators, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
