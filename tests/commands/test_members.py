@@ -109,3 +109,22 @@ def test_withdraw_and_resend_an_invitation(app: DocIntake, owner: Principal) -> 
         app.members.accept_invitation(old_token, "Zoë", PASSWORD)
     app.members.withdraw_invitation(owner, resent.id)
     assert app.members.pending_invitations(owner) == []
+
+
+def test_time_zone_and_who_may_change_the_plan(app: DocIntake, owner: Principal) -> None:
+    changed = app.organization.change(owner, {"time_zone": "America/Argentina/Buenos_Aires"})
+    assert changed.organization.time_zone == "America/Argentina/Buenos_Aires"
+    for zone in ("Mars/Olympus", "", "Europe/Berlin\x00", 7):
+        with pytest.raises(InvalidValue) as refused:
+            app.organization.change(owner, {"time_zone": zone})
+        assert set(refused.value.fields) == {"time_zone"}
+    admin = member(app, owner, "admin", "admin@example.com")
+    app.organization.change(admin, {"time_zone": "Europe/Berlin"})
+    assert app.organization.get(owner).time_zone == "Europe/Berlin"
+    # The plan is the owner's alone, whatever else the change holds.
+    with pytest.raises(Forbidden):
+        app.organization.change(admin, {"plan": "pro", "name": "Kanzlei Übernahme"})
+    assert (app.organization.get(owner).plan, app.organization.get(owner).name) == (
+        "team",
+        "Kanzlei Groß & Söhne",
+    )
