@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from application.accounts import Accounts
 from application.api_tokens import ApiTokens
+from application.branding import BrandingSettings
 from application.collaborators import Collaborators
 from application.customers import CustomerCommands
 from application.errors import Conflict, Erased, NotFound
@@ -75,6 +76,8 @@ class DocIntake(Application[UUID]):
         super().__init__(env)
         extras = collaborators.event_store(self)
         self.file_store: FileStore = extras.file_store(collaborators.file_store)
+        # What is public anyway (the organisations' logos) is stored unsealed.
+        self.public_files: FileStore = collaborators.file_store
         self.mailer = collaborators.mailer
         self.max_upload_size = collaborators.max_upload_size
         # `pending` where every file waits for a virus scan, `skipped` where scanning is off.
@@ -92,6 +95,7 @@ class DocIntake(Application[UUID]):
         self.api_tokens = ApiTokens(self)
         self.sessions = StaffSessions(self)
         self.organization = OrganizationSettings(self)
+        self.branding = BrandingSettings(self)
         self.members = Members(self)
         self.notifications = Notifications(self)
         self.customers = CustomerCommands(self)

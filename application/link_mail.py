@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from html import escape
 from urllib.parse import urlsplit
 
+from application.mail_branding import MailBranding
 from application.mail_message import compose_message
 from application.texts.formats import DEFAULT_TIME_ZONE, Formats
 
@@ -53,6 +54,8 @@ class LinkMail:
     time_zone: str = DEFAULT_TIME_ZONE
     #: Open follow-up questions (document, question): the mail then asks for answers.
     questions: tuple[tuple[str, str], ...] = ()
+    #: The organisation's sender name, reply address, logo and colour.
+    branding: MailBranding | None = None
 
 
 _TEXTS = {
@@ -141,6 +144,9 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
 
     text_parts = [say("greeting"), asks]
     html_parts = [f"<p>{escape(say('greeting'))}</p>", f"<p>{escape(asks)}</p>"]
+    if mail.branding is not None:
+        html_parts.insert(0, mail.branding.header_html())
+    link_style = mail.branding.link_style() if mail.branding else ""
     if mail.personal_message and not mail.questions:
         text_parts.append(mail.personal_message)
         paragraph = "<br>".join(escape(line) for line in mail.personal_message.splitlines())
@@ -161,7 +167,7 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
     text_parts.append(f"{where}\n{mail.link_url}")
     url = escape(mail.link_url, quote=True)
     # The visible text is the URL itself: the client sees where the link goes.
-    html_parts.append(f'<p>{escape(where)}<br><a href="{url}">{url}</a></p>')
+    html_parts.append(f'<p>{escape(where)}<br><a href="{url}"{link_style}>{url}</a></p>')
     text_parts.extend(notes)
     html_parts.extend(f"<p>{escape(note)}</p>" for note in notes)
     text_parts.append(closing)
@@ -180,4 +186,6 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
     )
     replace_message_id(message, message_id)
     message["Content-Language"] = mail.language
+    if mail.branding is not None:
+        mail.branding.apply(message, mail.sender_email)
     return message

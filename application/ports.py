@@ -79,6 +79,10 @@ class FileCorrupted(Exception):
 #: Kept in the outbox's copy; never sent to a mail server.
 CUSTOMER_HEADER = "X-Docintake-Customer"
 
+#: The display name to put before the mailer's sender address in `From` (the
+#: organisation's, in client mails). The mailer turns it into `From` and removes it.
+SENDER_NAME_HEADER = "X-Docintake-Sender-Name"
+
 
 @runtime_checkable
 class MailArchive(Protocol):

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from html import escape
 
 from application.link_mail import message_domain, one_line, replace_message_id
+from application.mail_branding import MailBranding
 from application.mail_message import compose_message
 from application.texts.formats import DEFAULT_TIME_ZONE, Formats
 
@@ -25,6 +26,8 @@ class ReminderMail:
     missing: list[str]
     reply_to: str | None
     time_zone: str = DEFAULT_TIME_ZONE
+    #: The organisation's sender name, reply address, logo and colour.
+    branding: MailBranding | None = None
 
 
 _TEXTS = {
@@ -74,6 +77,9 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
     if mail.due_at is not None:
         paragraphs.append(say("overdue" if mail.due_at <= now else "due"))
     html = [f"<p>{escape(p)}</p>" for p in paragraphs]
+    if mail.branding is not None:
+        html.insert(0, mail.branding.header_html())
+    link_style = mail.branding.link_style() if mail.branding else ""
     if mail.missing:
         paragraphs.append(say("missing") + "\n" + "\n".join(f"- {item}" for item in mail.missing))
         items = "".join(f"<li>{escape(item)}</li>" for item in mail.missing)
@@ -83,7 +89,7 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
         html.append(f"<p>{escape(say('none_named'))}</p>")
     paragraphs.append(f"{say('where')}\n{mail.link_url}")
     url = escape(mail.link_url, quote=True)
-    html.append(f'<p>{escape(say("where"))}<br><a href="{url}">{url}</a></p>')
+    html.append(f'<p>{escape(say("where"))}<br><a href="{url}"{link_style}>{url}</a></p>')
     for key in ("never", "auto"):
         paragraphs.append(say(key))
         html.append(f"<p>{escape(say(key))}</p>")
@@ -98,4 +104,6 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
     )
     replace_message_id(message, message_id)
     message["Content-Language"] = mail.language
+    if mail.branding is not None:
+        mail.branding.apply(message, mail.reply_to)
     return message

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.branding import Branding
 from domain.customer import Customer
 from domain.document_templates import DocumentTemplates
 from domain.inbox import MemberInbox
@@ -43,6 +44,7 @@ NON_CUSTOMER_AGGREGATES: tuple[type, ...] = (
     MemberInbox,
     WebhookEndpoint,
     DocumentTemplates,
+    Branding,
 )
 
 #: Fields that are ids or kinds, never anyone's words: they stay readable beside the

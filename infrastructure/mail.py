@@ -14,12 +14,14 @@ import smtplib
 import ssl
 import tempfile
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from application.ports import CUSTOMER_HEADER, Mailer, MailNotDelivered
+from application.ports import CUSTOMER_HEADER, SENDER_NAME_HEADER, Mailer, MailNotDelivered
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
 
@@ -237,7 +239,17 @@ def mailer_from_settings(smtp_url: str | None, data_dir: Path, from_address: str
 
 
 def _ensure_from(message: EmailMessage, from_address: str) -> None:
-    if "From" not in message:
+    """`From` is the configured sender unless the message has one; a sender name asked
+    for (`SENDER_NAME_HEADER`) goes before the configured address, encoded as headers
+    need it (the name was checked for line breaks and control characters)."""
+    name = message.get(SENDER_NAME_HEADER)
+    del message[SENDER_NAME_HEADER]
+    if "From" in message:
+        return
+    address = parseaddr(from_address)[1]
+    if name and address:
+        message["From"] = Address(display_name=str(name), addr_spec=address)
+    else:
         message["From"] = from_address
 
 

@@ -23,6 +23,7 @@ from application.error_text import error_summary
 from application.jobs.context import BUSY_RETRY, JobContext
 from application.jobs.kinds import Job, JobKind, request_id_for, send_link_job
 from application.link_mail import LinkMail, link_message, message_domain
+from application.mail_branding import mail_branding
 from application.ports import CUSTOMER_HEADER, MailNotDelivered
 from domain.customer import Customer
 from domain.organization import Organization
@@ -115,6 +116,7 @@ class LinkMailJob:
                     )
                     if isinstance(request, UploadLink.QuestionsSendRequested)
                     else (),
+                    branding=mail_branding(self.app, organization.id, organization.name),
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )

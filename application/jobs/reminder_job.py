@@ -26,6 +26,7 @@ from application.errors import NotFound
 from application.jobs.context import BUSY_RETRY, JobContext
 from application.jobs.kinds import Job, JobKind, send_reminder_job
 from application.link_mail import message_domain
+from application.mail_branding import mail_branding
 from application.ports import CUSTOMER_HEADER, MailNotDelivered
 from application.reminder_mail import ReminderMail, reminder_message
 from application.texts.formats import DEFAULT_TIME_ZONE
@@ -154,8 +155,9 @@ class ReminderJob:
                     link_title=link.title,
                     due_at=link.due_at,
                     missing=list(reminder.missing),
-                    reply_to=getattr(organization, "reply_to", None),
+                    reply_to=None,
                     time_zone=organization.time_zone,
+                    branding=mail_branding(self.app, organization.id, organization.name),
                 ),
                 now=self.context.clock(),
                 message_id=f"<reminder-{link_id}-{version}@{message_domain(url)}>",

@@ -22,6 +22,7 @@ from interfaces.http.accounts import AccountController
 from interfaces.http.activity import ActivityController
 from interfaces.http.api_docs import SwaggerUIFromOwnFiles
 from interfaces.http.baseline import bare_save, constant_page
+from interfaces.http.branding import BrandingController, logo_file
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
 from interfaces.http.dependencies import (
@@ -94,6 +95,8 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             CustomerController,
             ActivityController,
             OrganizationController,
+            BrandingController,
+            logo_file,
             InvitationController,
             MemberController,
             NotificationController,

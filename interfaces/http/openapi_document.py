@@ -82,6 +82,7 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("post", "/api/v1/invitations/{token}/resend"): {503},
     ("post", "/api/v1/links/{link_id}/send"): {503},
     ("post", "/api/v1/customers/{customer_id}/sent-files"): {413},
+    ("put", "/api/v1/organization/branding/logo"): {413, 415},
     ("get", "/u/{token}"): {410, 423},
     ("post", "/u/{token}/access"): {401, 410, 423, 429},
     ("post", "/u/{token}/files"): {401, 409, 410, 413, 415, 423, 429},
@@ -136,6 +137,18 @@ MULTIPART = {
             },
         },
         "encoding": {"file": {"contentType": "application/octet-stream"}},
+    },
+    ("put", "/api/v1/organization/branding/logo"): {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {
+                **_FILE,
+                "description": "PNG or JPEG (read from its bytes), at most 1 MiB and 4000"
+                " pixels a side",
+            },
+        },
+        "encoding": {"file": {"contentType": "image/png, image/jpeg"}},
     },
 }
 

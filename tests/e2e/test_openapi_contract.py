@@ -64,6 +64,14 @@ ALLOWED: dict[tuple[str, str], str] = {
         "positive_data_acceptance",
         "^/api/v1/webhooks(/[^/]+)?$",
     ): "a webhook URL must lead to a global address, decided by address after resolution",
+    (
+        "positive_data_acceptance",
+        "^/api/v1/organization/branding$",
+    ): "an accent colour must leave white text a contrast of 4.5:1 (computed, not a pattern)",
+    (
+        "positive_data_acceptance",
+        "^/api/v1/organization/branding/logo$",
+    ): "a logo must be a decodable PNG or JPEG image; tests/e2e/test_branding.py sends real ones",
 }
 
 

@@ -25,6 +25,7 @@ from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.settings import Settings
 from interfaces.http.app import create_app
 from tests.support.api import Account
+from tests.support.images import png_logo
 from tests.support.team import add_member
 from tests.support.uploads import create_link, pdf_bytes, upload
 
@@ -157,6 +158,7 @@ WEBHOOKS = "/api/v1/webhooks"
 WEBHOOK = {"url": "https://93.184.215.14/docintake", "events": ["link.expired"]}
 TEMPLATES = "/api/v1/templates"
 TEMPLATE = {"name": "Einkommensteuer 2025", "items": [{"label": "Lohnsteuerbescheinigung"}]}
+BRANDING = "/api/v1/organization/branding"
 # fmt: off
 RULES: list[Rule] = [
     Rule("POST", "/api/v1/signup", PUBLIC),
@@ -260,6 +262,13 @@ RULES: list[Rule] = [
          lambda t, a: Call(f"{TEMPLATES}/{t.template()}", {"name": "Umbenannt"})),
     Rule("DELETE", TEMPLATES + "/{template_id:uuid}", "manage_settings",
          lambda t, a: Call(f"{TEMPLATES}/{t.template()}", expect=204)),
+    Rule("PUT", BRANDING, "manage_settings",
+         lambda t, a: Call(BRANDING, {"accent_color": "#1f4e79", "sender_name": "Kanzlei"})),
+    Rule("PUT", BRANDING + "/logo", "manage_settings",
+         lambda t, a: Call(BRANDING + "/logo",
+                           files=[("file", ("logo.png", png_logo(60, 30), "image/png"))])),
+    Rule("DELETE", BRANDING + "/logo", "manage_settings",
+         lambda t, a: Call(BRANDING + "/logo", expect=204)),
     Rule("POST", "/api/v1/inbox/read", "own_settings",
          lambda t, a: Call("/api/v1/inbox/read", {})),
     Rule("PUT", "/api/v1/members/me/notifications", "own_settings",

@@ -61,6 +61,10 @@ JUDGED_NOT_CUSTOMERS = {
     "url": "the organisation's webhook receiver",
     "event_types": "kinds of events",
     "reason": "why a webhook endpoint stopped (by staff, or gone)",
+    "accent_color": "the organisation's colour",
+    "sender_name": "the display name of the organisation's client mails",
+    "reply_to": "the organisation's (or a member's) reply address",
+    "logo": "the organisation's logo: its stored name, type, size and hash",
 }
 
 
