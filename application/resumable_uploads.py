@@ -183,7 +183,7 @@ class ResumableUploads:
         *,
         length: int | None,
         filename: str | None,
-        item_id: str | None,
+        item_id: UUID | None,
         uploader_name: str | None = None,
         uploader_email: str | None = None,
     ) -> UploadState:
@@ -225,13 +225,9 @@ class ResumableUploads:
         return UploadState(upload.upload_id, 0, length, expires_at)
 
     @staticmethod
-    def _item(link: UploadLink, raw: str | None) -> UUID | None:
-        if not raw:
+    def _item(link: UploadLink, item: UUID | None) -> UUID | None:
+        if item is None:
             return None
-        try:
-            item = UUID(raw.strip())
-        except ValueError:
-            raise InvalidValue.single("item_id", "is not a valid id") from None
         if str(item) not in {str(i["id"]) for i in link.requested_items}:
             raise InvalidValue.single("item_id", "is not a document this link asks for")
         return item

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 from application.command import authorize_command
 from application.principal import Principal
+from domain.errors import InvalidValue
 
 T = TypeVar("T")
 
@@ -26,3 +28,14 @@ def value_for(
     first, then the parser's `InvalidValue` naming the field)."""
     authorize_command(principal, command)
     return parse(raw)
+
+
+def optional_id(raw: str | None, field: str) -> UUID | None:
+    """An id given as text (blank: none), or `InvalidValue` naming the field."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidValue.single(field, "is not a valid id") from None

@@ -21,6 +21,7 @@ from application.staging import StagedFile, StoredUpload
 from application.uploads import UploadTarget
 from domain.errors import InvalidValue
 from interfaces.http.part_disposition import part_disposition
+from interfaces.request_values import optional_id
 
 FIELD_MAX_BYTES = 4096
 MAX_FIELDS = 20
@@ -172,10 +173,4 @@ async def receive_multipart(
 
 
 def uuid_field(form: ReceivedForm, name: str) -> UUID | None:
-    raw = form.fields.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise InvalidValue.single(name, "is not a valid id") from None
+    return optional_id(form.fields.get(name), name)

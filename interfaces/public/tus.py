@@ -34,6 +34,7 @@ from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http.sync import run_sync
 from interfaces.public.upload import client_address
+from interfaces.request_values import optional_id
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -209,7 +210,7 @@ class TusController(Controller):
                 address,
                 length=_length(request.headers.get("upload-length")),
                 filename=metadata.get("filename") or metadata.get("name"),
-                item_id=metadata.get("item_id"),
+                item_id=optional_id(metadata.get("item_id"), "item_id"),
                 uploader_name=metadata.get("uploader_name"),
                 uploader_email=metadata.get("uploader_email"),
             )
