@@ -91,7 +91,7 @@ class WebhookCommands(Context):
             raise RuntimeError("webhooks are not configured")
         return self._webhook_sender
 
-    def _checked_url(self, value: object) -> str:
+    def _checked_url(self, value: str) -> str:
         url = webhook_url(value)
         try:
             self.webhook_sender.check(url)
@@ -101,7 +101,7 @@ class WebhookCommands(Context):
             ) from None
         return url
 
-    def register_webhook(self, principal: Principal, url: object, events: object) -> IssuedSecret:
+    def register_webhook(self, principal: Principal, url: str, events: list[str]) -> IssuedSecret:
         authorize(principal, Action.MANAGE_SETTINGS)
         problems: dict[str, Problem] = {}
         checked_url = checked_types = None
@@ -150,8 +150,13 @@ class WebhookCommands(Context):
         return self._endpoint_of(principal, endpoint_id)
 
     def change_webhook(
-        self, principal: Principal, endpoint_id: UUID, url: object, events: object
+        self,
+        principal: Principal,
+        endpoint_id: UUID,
+        url: str | None,
+        events: list[str] | None,
     ) -> tuple[WebhookEndpoint, int]:
+        """Change the URL and/or the event types (None: keep them)."""
         authorize(principal, Action.MANAGE_SETTINGS)
         endpoint = self._endpoint_of(principal, endpoint_id)
         new_url = endpoint.url if url is None else self._checked_url(url)
