@@ -22,7 +22,7 @@ from interfaces.http.accounts import AccountController
 from interfaces.http.activity import ActivityController
 from interfaces.http.api_docs import SwaggerUIFromOwnFiles
 from interfaces.http.baseline import bare_save, constant_page
-from interfaces.http.branding import BrandingController, logo_file
+from interfaces.http.branding import BrandingController, accent_stylesheet, logo_file
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
 from interfaces.http.dependencies import (
@@ -97,6 +97,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             OrganizationController,
             BrandingController,
             logo_file,
+            accent_stylesheet,
             InvitationController,
             MemberController,
             NotificationController,

@@ -25,6 +25,7 @@ from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import receive_multipart, uuid_field
 from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
+from interfaces.public.brand import brand_of
 from interfaces.public.texts import TEXTS
 
 PAGE_HEADERS = {
@@ -91,6 +92,7 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "t": texts,
         "lang": lang,
         "organization": face.name,
+        "brand": brand_of(services, link.organization_id, face.name),
         "title": link.title,
         "message": None if link.password_protected else link.message,
         "items": [] if link.password_protected else items_of(link),
@@ -279,6 +281,7 @@ class DownloadPageController(Controller):
                 "t": texts,
                 "lang": lang,
                 "organization": face.name,
+                "brand": brand_of(services, sent.organization_id, face.name),
                 "filename": sent.filename,
                 "size": fmt.size(sent.size),
                 "expires": fmt.datetime(sent.expires_at),

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.support.api import Account
 from tests.support.images import SECRET, SVG, gif_image, jpeg_with_exif, png_bomb, png_logo
+from tests.support.uploads import create_link
 
 BRANDING = "/api/v1/organization/branding"
 LOGO = f"{BRANDING}/logo"
@@ -29,8 +30,12 @@ def branding(account: Account) -> dict[str, Any]:
     return body
 
 
+def public_path(http: httpx.Client, url: str) -> str:
+    return url.removeprefix(str(http.base_url).rstrip("/"))
+
+
 def public(http: httpx.Client, url: str) -> httpx.Response:
-    return http.get(url.removeprefix(str(http.base_url).rstrip("/")))
+    return http.get(public_path(http, url))
 
 
 def test_colour_sender_and_reply_address_are_set_and_cleared(account: Account) -> None:
@@ -190,3 +195,27 @@ def test_another_organisation_neither_sees_nor_changes_the_branding(
     assert theirs != logo_url
     assert other_account.delete(LOGO).status_code == 204
     assert public(http, logo_url).status_code == 200
+
+
+def test_the_client_pages_carry_the_logo_and_colour_of_their_organisation_only(
+    account: Account, other_account: Account, http: httpx.Client
+) -> None:
+    account.put(BRANDING, json={"accent_color": "#1F4E79"})
+    logo_path = (
+        put_logo(account, png_logo())
+        .json()["logo"]["url"]
+        .removeprefix(str(http.base_url).rstrip("/"))
+    )
+    mine = create_link(account, account.create_customer("Jürgen Weiß")["id"])
+    theirs = create_link(other_account, other_account.create_customer("Ayşe Yılmaz")["id"])
+    page = http.get(public_path(http, mine["url"])).text
+    assert '<link rel="stylesheet" href="/accent/1f4e79.css">' in page
+    assert f'<img class="brand-logo" src="{logo_path}" alt="Kanzlei Test"' in page
+    other_page = http.get(public_path(http, theirs["url"])).text
+    assert "/accent/" not in other_page and "brand-logo" not in other_page
+    stylesheet = http.get("/accent/1f4e79.css")
+    assert stylesheet.status_code == 200
+    assert stylesheet.headers["content-type"].startswith("text/css")
+    assert stylesheet.text.strip() == ":root { --accent: #1f4e79; }"
+    for name in ("1F4E79.css", "1f4e7.css", "1f4e79;}body{x.css", "red.css"):
+        assert http.get(f"/accent/{name}").status_code == 404
