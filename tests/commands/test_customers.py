@@ -63,6 +63,13 @@ def test_set_status_by_hand(app: DocIntake, owner: Principal) -> None:
     customer_id = app.customers.create(owner, "Anna").id
     app.customers.set_status(owner, customer_id, CustomerStatus.COMPLETE)
     assert app.load(customer_id, Customer).status == CustomerStatus.COMPLETE
+    # The same status again records nothing; a deleted customer's status is not set.
+    position = app.head()
+    app.customers.set_status(owner, customer_id, CustomerStatus.COMPLETE)
+    assert app.head() == position
+    app.customers.delete(owner, customer_id)
+    with pytest.raises(NotFound):
+        app.customers.set_status(owner, customer_id, CustomerStatus.OPEN)
 
 
 def test_add_note_answers_the_note_id(app: DocIntake, owner: Principal) -> None:
@@ -110,3 +117,12 @@ def test_a_viewer_may_not_change_customers(app: DocIntake, owner: Principal) -> 
         app.customers.create(viewer, "Bernd")
     with pytest.raises(Forbidden):
         app.customers.delete(viewer, customer_id)
+    for attempt in (
+        lambda: app.customers.change_details(viewer, customer_id, {"name": "Übernommen"}),
+        lambda: app.customers.set_status(viewer, customer_id, CustomerStatus.COMPLETE),
+        lambda: app.customers.add_note(viewer, customer_id, "heimlich"),
+    ):
+        with pytest.raises(Forbidden):
+            attempt()
+    customer = app.load(customer_id, Customer)
+    assert (customer.name, customer.status, customer.note_count) == ("Anna", "open", 0)

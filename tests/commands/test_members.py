@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from application.docintake import DocIntake
 from application.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from application.principal import Principal
 from domain.errors import DomainError, InvalidValue, PlanLimitReached
-from domain.invitation import InvitationUsed
+from domain.invitation import InvitationExpired, InvitationUsed, InvitationWithdrawn
 from domain.organization import LastOwner, Role
 from tests.commands.conftest import PASSWORD, invitation_token, member, sign_up
 
@@ -128,3 +130,35 @@ def test_time_zone_and_who_may_change_the_plan(app: DocIntake, owner: Principal)
         "team",
         "Kanzlei Groß & Söhne",
     )
+
+
+def test_the_invitation_page_shows_what_it_invites_to_until_it_is_used(
+    app: DocIntake, owner: Principal
+) -> None:
+    app.organization.change(owner, {"time_zone": "Europe/Vienna"})
+    issued = app.members.invite(owner, "Zoe.Celik@Example.COM", "member")
+    token = invitation_token(app)
+    preview = app.members.invitation_preview(token)
+    assert (preview.organization_name, preview.email, preview.role, preview.time_zone) == (
+        "Kanzlei Groß & Söhne",
+        "Zoe.Celik@example.com",
+        "member",
+        "Europe/Vienna",
+    )
+    assert preview.expires_at == issued.expires_at
+    with pytest.raises(InvitationExpired):
+        app.members.invitation_preview(token, now=issued.expires_at + timedelta(seconds=1))
+    for unknown in ("inv_unbekannt", "", "x" * 201, None):
+        with pytest.raises(NotFound):
+            app.members.invitation_preview(unknown)
+    app.members.accept_invitation(token, "Zoë Çelik", PASSWORD)
+    with pytest.raises(InvitationUsed):
+        app.members.invitation_preview(token)
+
+
+def test_a_withdrawn_invitation_shows_nothing(app: DocIntake, owner: Principal) -> None:
+    issued = app.members.invite(owner, "weg@example.com", "viewer")
+    token = invitation_token(app)
+    app.members.withdraw_invitation(owner, issued.id)
+    with pytest.raises(InvitationWithdrawn):
+        app.members.invitation_preview(token)
