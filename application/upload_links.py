@@ -225,6 +225,24 @@ class UploadLinks(Context):
         return Recorded(link.id, self.app.record(link))
 
     @command(Action.MANAGE_LINKS)
+    def extend(self, principal: Principal, link_id: UUID, expires_at: datetime | None) -> Recorded:
+        """Move an active link's expiry later (within a year from now)."""
+        moment = new_expiry(expires_at, self.app.now())
+        link = self.get(principal, link_id)
+        link.extend(moment, principal.user_id, self.app.now())
+        return Recorded(link.id, self.app.record(link))
+
+    @command(Action.MANAGE_LINKS)
+    def reactivate(
+        self, principal: Principal, link_id: UUID, expires_at: datetime | None
+    ) -> Recorded:
+        """Make a revoked or expired link valid again until `expires_at` (within a year)."""
+        moment = new_expiry(expires_at, self.app.now())
+        link = self.get(principal, link_id)
+        link.reactivate(moment, principal.user_id, self.app.now())
+        return Recorded(link.id, self.app.record(link))
+
+    @command(Action.MANAGE_LINKS)
     def unlock(self, principal: Principal, link_id: UUID) -> Recorded:
         """Let clients try the password again after the link locked itself."""
         link = self.get(principal, link_id)
@@ -319,6 +337,13 @@ def expiry(value: datetime | None, now: datetime) -> datetime:
     if moment > now + LONGEST_LIFETIME:
         raise InvalidValue.single("expires_at", problem("beyond_a_year", "must be within a year"))
     return moment.astimezone(UTC)
+
+
+def new_expiry(value: datetime | None, now: datetime) -> datetime:
+    """The expiry given to extend or reactivate a link: required, in the future, within a year."""
+    if value is None:
+        raise InvalidValue.single("expires_at", problem("required", "is required"))
+    return expiry(value, now)
 
 
 def due(value: datetime | None, now: datetime, expires_at: datetime | None) -> datetime | None:

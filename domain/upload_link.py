@@ -57,6 +57,18 @@ class LinkNotActive(DomainError):
     code = "conflict"
 
 
+class LinkNotExtendable(LinkNotActive):
+    """A revoked or expired link is reactivated, not extended."""
+
+    text_code = "link_not_extendable"
+
+
+class LinkAlreadyActive(LinkNotActive):
+    """An active link is extended, not reactivated."""
+
+    text_code = "link_already_active"
+
+
 def item_state_of(received: int, review: dict[str, str] | None) -> str:
     """One word for a requested document: `missing`, `received`, `checked` or `query` (the
     latest review of its files decides, a file sent after it makes it `received` again)."""
@@ -261,6 +273,21 @@ class UploadLink(Aggregate):
 
     class UploadLinkExpired(Aggregate.Event):
         customer_id: UUID
+
+    class UploadLinkExtended(Aggregate.Event):
+        """Staff moved an active link's expiry later."""
+
+        customer_id: UUID
+        expires_at: datetime
+        previous_expires_at: datetime
+        actor_id: UUID
+
+    class UploadLinkReactivated(Aggregate.Event):
+        """Staff made a revoked or expired link valid again, until `expires_at`."""
+
+        customer_id: UUID
+        expires_at: datetime
+        actor_id: UUID
 
     class TemplateUsed(Aggregate.Event):
         """The link's requested documents were copied from this template (then edited or not)."""
@@ -654,6 +681,58 @@ class UploadLink(Aggregate):
     @event(UploadLinkExpired)
     def _expired(self, customer_id: UUID) -> None:
         self.expired_marked = True
+
+    # Extending and reactivating -------------------------------------------------------
+
+    def extend(self, expires_at: datetime, actor_id: UUID, now: datetime) -> None:
+        """Move an active link's expiry later (`expires_at` checked for the future and the
+        longest lifetime by the caller)."""
+        if self.status(now) != "active":
+            raise LinkNotExtendable(
+                "Only an active link can be extended; reactivate it instead.",
+                status=self.status(now),
+            )
+        if expires_at <= self.expires_at:
+            raise InvalidValue.single(
+                "expires_at",
+                problem("not_later", "must be later than the link's current expiry"),
+            )
+        self._extended(
+            customer_id=self.customer_id,
+            expires_at=expires_at,
+            previous_expires_at=self.expires_at,
+            actor_id=actor_id,
+        )
+
+    @event(UploadLinkExtended)
+    def _extended(
+        self,
+        customer_id: UUID,
+        expires_at: datetime,
+        previous_expires_at: datetime,
+        actor_id: UUID,
+    ) -> None:
+        self.expires_at = expires_at
+
+    def reactivate(self, expires_at: datetime, actor_id: UUID, now: datetime) -> None:
+        """Make a revoked or expired link valid again until `expires_at` (in the future,
+        checked by the caller; not before the link's due date). An expiry no job has
+        recorded yet is recorded first, so the history says what happened."""
+        if self.status(now) == "active":
+            raise LinkAlreadyActive("The link is active; extend it instead.")
+        if self.due_at is not None and self.due_at > now and expires_at < self.due_at:
+            raise InvalidValue.single(
+                "expires_at", problem("before_due", "must not be before the link's due date")
+            )
+        if not self.revoked and not self.expired_marked:
+            self._expired(customer_id=self.customer_id)
+        self._reactivated(customer_id=self.customer_id, expires_at=expires_at, actor_id=actor_id)
+
+    @event(UploadLinkReactivated)
+    def _reactivated(self, customer_id: UUID, expires_at: datetime, actor_id: UUID) -> None:
+        self.expires_at = expires_at
+        self.revoked = False
+        self.expired_marked = False
 
     # Due date and reminders -----------------------------------------------------------
 

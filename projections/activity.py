@@ -145,6 +145,10 @@ def _reminder_sent(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link_sent(e, subjects), "missing": list(e.missing), "by_hand": e.slot is None}
 
 
+def _link_expiry(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link(e, subjects), "expires_at": e.expires_at}
+
+
 def _due_date_set(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link(e, subjects), "due_at": e.due_at}
 
@@ -211,6 +215,8 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.PasswordAttemptFailed: _link,
     UploadLink.UploadLinkLocked: _link,
     UploadLink.UploadLinkUnlocked: _link,
+    UploadLink.UploadLinkExtended: _link_expiry,
+    UploadLink.UploadLinkReactivated: _link_expiry,
     UploadLink.DueDateSet: _due_date_set,
     UploadLink.TemplateUsed: _link,
     UploadLink.RemindersSwitched: _reminders_switched,

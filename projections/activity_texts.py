@@ -81,6 +81,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Upload-Link „{title}“ abgelaufen",
         "en": "Upload link “{title}” expired",
     },
+    "UploadLinkExtended": {
+        "de": "Upload-Link „{title}“ verlängert bis {expires_at}",
+        "en": "Upload link “{title}” extended until {expires_at}",
+    },
+    "UploadLinkReactivated": {
+        "de": "Upload-Link „{title}“ reaktiviert, gültig bis {expires_at}",
+        "en": "Upload link “{title}” reactivated, valid until {expires_at}",
+    },
     "PasswordAttemptFailed": {
         "de": "Falsches Passwort für Upload-Link „{title}“",
         "en": "Wrong password for upload link “{title}”",
@@ -146,7 +154,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sent file “{filename}” withdrawn",
     },
 }
-
 
 
 def language(value: str | None) -> str:
@@ -237,6 +244,8 @@ DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] 
     "StatusChanged": _status_changed,
     "CustomerDetailsChanged": _details_changed,
     "UploadLinkCreated": _link_created,
+    "UploadLinkExtended": _link_created,
+    "UploadLinkReactivated": _link_created,
     "FileUploaded": _upload,
     "FileReviewed": _review,
     "FileSent": _sent,

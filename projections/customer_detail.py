@@ -204,6 +204,8 @@ class CustomerDetailProjection:
             UploadLink.QueryAnswered: self._item_review,
             UploadLink.UploadLinkRevoked: self._link_status("revoked"),
             UploadLink.UploadLinkExpired: self._link_status("expired"),
+            UploadLink.UploadLinkExtended: self._link_expiry,
+            UploadLink.UploadLinkReactivated: self._link_expiry,
             UploadLink.UploadLinkLocked: self._link_locked(True),
             UploadLink.UploadLinkUnlocked: self._link_locked(False),
             UploadLink.UploadLinkSent: self._link_sent,
@@ -407,6 +409,19 @@ class CustomerDetailProjection:
             _refresh_due(tx, suffix, e.originator_id)
 
         return apply
+
+    @staticmethod
+    def _link_expiry(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        """Extended or reactivated: active until the new expiry."""
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET status = 'active', expires_at = %s WHERE id = %s",
+            (e.expires_at, e.originator_id),
+        )
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET expires_at = %s WHERE link_id = %s",
+            (e.expires_at, e.originator_id),
+        )
+        _refresh_due(tx, suffix, e.originator_id)
 
     @staticmethod
     def _link_locked(locked: bool) -> Apply:

@@ -119,6 +119,8 @@ class CustomerListProjection:
             UploadLink.UploadLinkCreated: self._link_opened,
             UploadLink.UploadLinkRevoked: self._link_closed,
             UploadLink.UploadLinkExpired: self._link_closed,
+            # Reactivation follows a recorded revocation or expiry: the link counts again.
+            UploadLink.UploadLinkReactivated: self._link_opened,
             ReceivedFile.FileUploaded: self._file_uploaded,
             ReceivedFile.FileDeleted: self._file_deleted,
         }

@@ -63,6 +63,8 @@ class JobPolicy:
             UploadLink.UploadLinkCreated: self._will_expire,
             UploadLink.UploadLinkRevoked: self._wont_expire,
             UploadLink.UploadLinkExpired: self._wont_expire,
+            UploadLink.UploadLinkExtended: self._expires_again,
+            UploadLink.UploadLinkReactivated: self._expires_again,
             UploadLink.DueDateSet: self._due_date_set,
             UploadLink.ReminderSent: self._send_reminder,
             Customer.CustomerDeleted: self._forget_customer,
@@ -99,6 +101,13 @@ class JobPolicy:
         self.state.will_expire(
             tx, event.originator_id, event.customer_id, event.expires_at, table_suffix
         )
+
+    def _expires_again(self, tx: Transaction, event: Any, table_suffix: str) -> None:
+        """Extended or reactivated: the expiry job looks at the new expiry, and the reminder
+        schedule at the link again (it skips a link without a due date)."""
+        self.state.wont_expire(tx, event.originator_id, table_suffix)
+        self._will_expire(tx, event, table_suffix)
+        self.state.may_remind(tx, event.originator_id, event.customer_id, table_suffix)
 
     def _wont_expire(self, tx: Transaction, event: Any, table_suffix: str) -> None:
         self.state.wont_expire(tx, event.originator_id, table_suffix)

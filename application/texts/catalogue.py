@@ -90,6 +90,14 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Das hat sich gerade überschnitten. Bitte versuchen Sie es noch einmal.",
         "en": "Something changed at the same moment. Please try again.",
     },
+    "link_not_extendable": {
+        "de": "Dieser Link ist abgelaufen oder widerrufen; reaktivieren Sie ihn stattdessen.",
+        "en": "This link has expired or been revoked; reactivate it instead.",
+    },
+    "link_already_active": {
+        "de": "Dieser Link ist noch gültig; verlängern Sie ihn stattdessen.",
+        "en": "This link is still valid; extend it instead.",
+    },
     "last_owner": {
         "de": "Die Organisation braucht mindestens einen Inhaber.",
         "en": "The organisation needs at least one owner.",
@@ -223,6 +231,14 @@ PROBLEMS: dict[str, dict[str, Sentence]] = {
     },
     "not_in_future": {"de": "Muss in der Zukunft liegen.", "en": "Must be in the future."},
     "beyond_a_year": {"de": "Höchstens ein Jahr im Voraus.", "en": "At most a year ahead."},
+    "not_later": {
+        "de": "Muss nach dem bisherigen Ablaufdatum liegen.",
+        "en": "Must be later than the current expiry.",
+    },
+    "before_due": {
+        "de": "Darf nicht vor dem Fälligkeitsdatum liegen.",
+        "en": "Must not be before the due date.",
+    },
     "size_not_positive": {"de": "Eine Zahl über 0.", "en": "A number above 0."},
     "size_above_ceiling": {
         "de": "Höchstens {max_size} (Grenze dieses Systems).",

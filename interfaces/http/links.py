@@ -123,6 +123,34 @@ class LinkController(Controller):
         recorded = services.app.links.revoke(principal, link_id)
         return self._answer(services, consistency, principal, link_id, recorded.position)
 
+    @post("/extend", status_code=200, sync_to_thread=True)
+    def extend(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+        data: JSONBody[schemas.LinkExpiryRequest],
+    ) -> Response[schemas.Link]:
+        """Move an active link's expiry later. 409 when the link is revoked or expired
+        (reactivate it instead)."""
+        recorded = services.app.links.extend(principal, link_id, data.expires_at)
+        return self._answer(services, consistency, principal, link_id, recorded.position)
+
+    @post("/reactivate", status_code=200, sync_to_thread=True)
+    def reactivate(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+        data: JSONBody[schemas.LinkExpiryRequest],
+    ) -> Response[schemas.Link]:
+        """Make a revoked or expired link valid again until `expires_at`; the client's page
+        opens again under the same address. 409 when the link is still active."""
+        recorded = services.app.links.reactivate(principal, link_id, data.expires_at)
+        return self._answer(services, consistency, principal, link_id, recorded.position)
+
     @post("/unlock", status_code=200, sync_to_thread=True)
     def unlock(
         self,

@@ -272,6 +272,12 @@ class SwitchRemindersRequest(msgspec.Struct, forbid_unknown_fields=True):
     enabled: bool
 
 
+class LinkExpiryRequest(msgspec.Struct, forbid_unknown_fields=True):
+    # In the future and within a year (366 days) from now; to extend: later than the
+    # link's current expiry; to reactivate: not before its due date.
+    expires_at: datetime
+
+
 class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
     to: OptionalEmail | None = None
     message: LinkMessage | None = None

@@ -3,7 +3,7 @@ deletion with confirmation."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +18,8 @@ from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
 from application.staging import FileTooLarge
 from application.texts.catalogue import error_text
+from application.texts.formats import time_zone
+from application.upload_links import DEFAULT_LIFETIME
 from domain.errors import InvalidValue, problem
 from domain.received_file import ReviewState
 from domain.upload_link import item_state_of
@@ -82,6 +84,24 @@ def open_items(links: list[Any]) -> list[dict[str, Any]]:
     return found
 
 
+class ExpiryDates:
+    """The dates the extend and reactivate forms offer, as days where the organisation is."""
+
+    def __init__(self, now: datetime, zone: str) -> None:
+        self.zone = time_zone(zone)
+        today = now.astimezone(self.zone).date()
+        self.earliest = today.isoformat()
+        # The end of that day must stay within a year from now.
+        self.latest = (today + timedelta(days=365)).isoformat()
+        self.reactivate = (today + DEFAULT_LIFETIME).isoformat()
+        self._latest = today + timedelta(days=365)
+
+    def extend(self, expires_at: datetime) -> str:
+        """A month past the link's current expiry, within the year."""
+        later = expires_at.astimezone(self.zone).date() + DEFAULT_LIFETIME
+        return min(later, self._latest).isoformat()
+
+
 def detail_context(
     services: Services,
     principal: Principal,
@@ -104,6 +124,10 @@ def detail_context(
         "recent_files": files[:RECENT_FILES],
         "sent_files": services.customer_detail.sent_files(customer_id),
         "links": [link for link in links if link.status_at(now) == "active"],
+        # Not vanished: staff can see, extend the life of, or reactivate them.
+        "closed_links": [link for link in links if link.status_at(now) != "active"],
+        "expiry_dates": ExpiryDates(now, zone),
+        "now": now,
         "open_items": open_items([link for link in links if link.status_at(now) == "active"]),
         "item_labels": {
             item["id"]: item["label"] for link in links for item in link.requested_items

@@ -18,10 +18,12 @@ from application.permissions import Action, authorize
 from application.texts.formats import time_zone
 from application.upload_links import DEFAULT_LIFETIME
 from domain.errors import InvalidValue, problem
+from domain.upload_link import LinkNotActive
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.web.customer_detail import detail_again
 from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -291,6 +293,68 @@ class LinkPages(Controller):
     ) -> Redirect:
         form.wrote(services.app.links.revoke(form.principal, link_id))
         return self._back(services, form.staff_session, link_id, "customer", "link_revoked")
+
+    @post("/links/{link_id:uuid}/extend", sync_to_thread=True)
+    def extend(
+        self,
+        form: NamedDependency[FormPost],
+        services: NamedDependency[Services],
+        link_id: FromPath[UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """A new, later expiry for an active link (the end of the chosen day)."""
+        return self._new_expiry(form, services, link_id, data, "extend")
+
+    @post("/links/{link_id:uuid}/reactivate", sync_to_thread=True)
+    def reactivate(
+        self,
+        form: NamedDependency[FormPost],
+        services: NamedDependency[Services],
+        link_id: FromPath[UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """A revoked or expired link valid again, until the end of the chosen day."""
+        return self._new_expiry(form, services, link_id, data, "reactivate")
+
+    @staticmethod
+    def _new_expiry(
+        form: FormPost,
+        services: Services,
+        link_id: UUID,
+        data: dict[str, Any],
+        action: str,
+    ) -> Template | Redirect:
+        principal = form.principal
+        # The role first: a viewer learns nothing of which links exist.
+        authorize(principal, Action.MANAGE_LINKS)
+        link = services.app.links.get(principal, link_id)
+        raw = field(data, "expires_at").strip()
+        zone = services.app.links.organization_face(principal.organization_id).time_zone
+        on_page = detail_again(
+            form, services, link.customer_id, f"expiry:{link_id}", {"expires_at": raw}
+        )
+
+        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+            # A refusal of the whole step (the link changed meanwhile) stands at the field too.
+            found = errors or ({"expires_at": alert} if alert else {})
+            return on_page(errors=found, alert=None, status_code=status_code)
+
+        try:
+            expires_at = local_end_of_day(raw, zone) if raw else None
+        except ValueError:
+            invalid = InvalidValue.single("expires_at", problem("invalid_date", "is not a date"))
+            return again(errors=problems_of(invalid, form.language), alert=None, status_code=422)
+        command = services.app.links.extend if action == "extend" else services.app.links.reactivate
+        return form.run(
+            lambda: command(principal, link_id, expires_at),
+            again=again,
+            alerts=(LinkNotActive,),
+            then=lambda _: see_other(
+                f"/customers/{link.customer_id}",
+                done="link_extended" if action == "extend" else "link_reactivated",
+                anchor=f"link-{link_id}",
+            ),
+        )
 
     @post("/links/{link_id:uuid}/unlock", sync_to_thread=True)
     def unlock(

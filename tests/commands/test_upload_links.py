@@ -13,7 +13,10 @@ from application.upload_links import PasswordInvalid, PasswordRequired
 from domain.errors import InvalidValue
 from domain.upload_link import (
     PASSWORD_FAILURES_BEFORE_LOCK,
+    LinkAlreadyActive,
+    LinkExpired,
     LinkLocked,
+    LinkNotExtendable,
     LinkRevoked,
     UploadLink,
 )
@@ -128,3 +131,73 @@ def test_due_date_and_reminders(app: DocIntake, owner: Principal) -> None:
     assert "due_at" in refused.value.fields
     app.links.switch_reminders(owner, link_id, False)
     assert app.links.get(owner, link_id).reminders_enabled is False
+
+
+def test_extend_moves_an_active_links_expiry_later(app: DocIntake, owner: Principal) -> None:
+    customer_id = app.customers.create(owner, "Jürgen Müller").id
+    first = datetime.now(UTC) + timedelta(days=3)
+    link_id = app.links.create(owner, customer_id, expires_at=first).id
+    later = datetime.now(UTC) + timedelta(days=40)
+    app.links.extend(owner, link_id, later)
+    assert app.links.get(owner, link_id).expires_at == later
+    for bad, code in (
+        (None, "required"),
+        (later - timedelta(days=1), "not_later"),
+        (datetime.now(UTC) - timedelta(hours=1), "not_in_future"),
+        (datetime.now(UTC) + timedelta(days=400), "beyond_a_year"),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            app.links.extend(owner, link_id, bad)
+        assert refused.value.problems["expires_at"].code == code
+    app.links.revoke(owner, link_id)
+    with pytest.raises(LinkNotExtendable):
+        app.links.extend(owner, link_id, later + timedelta(days=1))
+    events = [type(e).__name__ for e in app.events.get(link_id)]
+    assert events.count("UploadLinkExtended") == 1
+
+
+def test_reactivate_opens_a_revoked_or_expired_link_again(
+    app: DocIntake, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id = app.customers.create(owner, "Anna Straße").id
+    revoked = app.load(app.links.create(owner, customer_id).id, UploadLink)
+    with pytest.raises(LinkAlreadyActive):
+        app.links.reactivate(owner, revoked.id, datetime.now(UTC) + timedelta(days=9))
+    app.links.revoke(owner, revoked.id)
+    until = datetime.now(UTC) + timedelta(days=9)
+    app.links.reactivate(owner, revoked.id, until)
+    again = app.links.public(revoked.token)
+    assert (again.status(datetime.now(UTC)), again.expires_at) == ("active", until)
+
+    # Expired by time, never marked by the job: the expiry is recorded, then reactivated.
+    soon = app.load(
+        app.links.create(owner, customer_id, expires_at=datetime.now(UTC) + timedelta(hours=1)).id,
+        UploadLink,
+    )
+    two_hours_later = datetime.now(UTC) + timedelta(hours=2)
+    monkeypatch.setattr(app, "now", lambda: two_hours_later)
+    with pytest.raises(LinkExpired):
+        app.links.public(soon.token)
+    with pytest.raises(InvalidValue):
+        app.links.reactivate(owner, soon.id, two_hours_later - timedelta(minutes=1))
+    app.links.reactivate(owner, soon.id, two_hours_later + timedelta(days=2))
+    assert app.links.public(soon.token).id == soon.id
+    events = [type(e).__name__ for e in app.events.get(soon.id)]
+    assert events[-2:] == ["UploadLinkExpired", "UploadLinkReactivated"]
+
+
+def test_another_organisation_can_neither_extend_nor_reactivate(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    link_id = app.links.create(owner, customer_id).id
+    later = datetime.now(UTC) + timedelta(days=60)
+    with pytest.raises(NotFound):
+        app.links.extend(stranger, link_id, later)
+    app.links.revoke(owner, link_id)
+    with pytest.raises(NotFound):
+        app.links.reactivate(stranger, link_id, later)
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    with pytest.raises(Forbidden):
+        app.links.reactivate(viewer, link_id, later)
+    assert app.links.get(owner, link_id).revoked

@@ -49,6 +49,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "expires_at must lie in the future (and within a year): relative to now",
     (
         "positive_data_acceptance",
+        "^/api/v1/links/[^/]+/(extend|reactivate)$",
+    ): "expires_at must lie in the future, within a year, and (to extend) after the link's"
+    " current expiry: relative to now and to the link",
+    (
+        "positive_data_acceptance",
         "^/api/v1/customers/[^/]+/files[.]zip$",
     ): "link_id and file_id must name this customer's links and files (else 422 naming them)",
     (

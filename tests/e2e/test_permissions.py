@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,11 @@ class Team:
     def link(self) -> str:
         return str(create_link(self.owner, self.customer())["id"])
 
+    def revoked_link(self) -> str:
+        link = self.link()
+        assert self.owner.post(f"/api/v1/links/{link}/revoke").status_code == 200
+        return link
+
     def received_file(self) -> str:
         link = create_link(self.owner, self.customer())
         response = upload(self.owner.client, link, ("beleg.pdf", pdf_bytes(2_000)))
@@ -147,6 +153,10 @@ class Rule:
     prepare: Prepare | None = None
 
 
+def _later(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
 def _file_part() -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("file", ("antwort.pdf", pdf_bytes(2_000), "application/pdf"))]
 
@@ -182,6 +192,7 @@ RULES: list[Rule] = [
         "/customers/{customer_id:uuid}/sent-files", "/customers/{customer_id:uuid}/links/new",
         "/files/{file_id:uuid}/review", "/links/{link_id:uuid}/send",
         "/links/{link_id:uuid}/revoke", "/links/{link_id:uuid}/unlock",
+        "/links/{link_id:uuid}/extend", "/links/{link_id:uuid}/reactivate",
         "/settings/organization", "/settings/permissions", "/settings/plan",
         "/settings/invitations", "/settings/members/{user_id:uuid}/role",
         "/settings/members/{user_id:uuid}/remove", "/settings/tokens",
@@ -210,6 +221,11 @@ RULES: list[Rule] = [
          lambda t, a: Call(f"/api/v1/links/{t.link()}/revoke")),
     Rule("POST", "/api/v1/links/{link_id:uuid}/unlock", "manage_links",
          lambda t, a: Call(f"/api/v1/links/{t.link()}/unlock")),
+    Rule("POST", "/api/v1/links/{link_id:uuid}/extend", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}/extend", {"expires_at": _later(40)})),
+    Rule("POST", "/api/v1/links/{link_id:uuid}/reactivate", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.revoked_link()}/reactivate",
+                           {"expires_at": _later(10)})),
     Rule("POST", "/api/v1/links/{link_id:uuid}/send", "send_links",
          lambda t, a: Call(f"/api/v1/links/{t.link()}/send", {}, expect=202)),
     Rule("PUT", "/api/v1/files/{file_id:uuid}/review", "review_files",
