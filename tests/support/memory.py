@@ -13,6 +13,7 @@ import base64
 import hashlib
 import itertools
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ from uuid import UUID
 from application.collaborators import Collaborators
 from application.docintake import DocIntake
 from application.ports import ObjectMissing
+from application.resumable_uploads import StagedUpload, StagingBusy, StagingMissing
 from application.webhook_log import Delivery
 from application.webhook_ports import WebhookRefused, WebhookRequest
 from application.webhooks import WebhookParts
@@ -199,6 +201,73 @@ class MemoryInbox:
             for notice in self._seen(organization_id, since, hidden_kinds)
             if (member_id, notice.id) not in self.read
         ]
+
+
+class MemoryAppending:
+    def __init__(self, staging: MemoryStaging, upload_id: UUID) -> None:
+        self.staging = staging
+        self.upload_id = upload_id
+        self.offset = len(staging.bytes[upload_id])
+        self.pending: list[bytes] = []
+
+    def write(self, chunk: bytes) -> None:
+        self.pending.append(chunk)
+
+    def commit(self) -> int:
+        self.staging.bytes[self.upload_id] += b"".join(self.pending)
+        self.pending = []
+        return len(self.staging.bytes[self.upload_id])
+
+
+class MemoryStaging:
+    """Unfinished resumable uploads in dictionaries: what was committed stays, what was
+    written and not committed is dropped; one request appends to an upload at a time."""
+
+    def __init__(self) -> None:
+        self.uploads: dict[UUID, StagedUpload] = {}
+        self.bytes: dict[UUID, bytearray] = {}
+        self.expiry: dict[UUID, float] = {}
+        self.busy: set[UUID] = set()
+
+    def create(self, upload: StagedUpload) -> None:
+        self.uploads[upload.upload_id] = upload
+        self.bytes[upload.upload_id] = bytearray()
+
+    def describe(self, upload_id: UUID) -> StagedUpload:
+        if upload_id not in self.uploads:
+            raise StagingMissing(str(upload_id))
+        return self.uploads[upload_id]
+
+    def offset(self, upload_id: UUID) -> int:
+        self.describe(upload_id)
+        return len(self.bytes[upload_id])
+
+    @contextmanager
+    def appending(self, upload_id: UUID) -> Iterator[MemoryAppending]:
+        self.describe(upload_id)
+        if upload_id in self.busy:
+            raise StagingBusy(str(upload_id))
+        self.busy.add(upload_id)
+        try:
+            yield MemoryAppending(self, upload_id)
+        finally:
+            self.busy.discard(upload_id)
+
+    def read(self, upload_id: UUID) -> Iterator[bytes]:
+        return iter([bytes(self.bytes[upload_id])])
+
+    def head(self, upload_id: UUID, size: int) -> bytes:
+        return bytes(self.bytes[upload_id][:size])
+
+    def delete(self, upload_id: UUID) -> None:
+        for kept in (self.uploads, self.bytes, self.expiry):
+            kept.pop(upload_id, None)
+
+    def expired(self, now: float) -> list[UUID]:
+        return [upload_id for upload_id, at in self.expiry.items() if at <= now]
+
+    def set_expiry(self, upload_id: UUID, expires_at: float) -> None:
+        self.expiry[upload_id] = expires_at
 
 
 def memory_app(**limits: object) -> DocIntake:
