@@ -258,6 +258,36 @@ PROBLEMS: dict[str, dict[str, Sentence]] = {
         "en": "Not a known time zone (e.g. Europe/Berlin).",
     },
     "choose_file": {"de": "Bitte eine Datei auswählen.", "en": "Please choose a file."},
+    "not_a_color": {
+        "de": "Bitte eine Farbe als #rrggbb angeben, z. B. #0b5cad.",
+        "en": "Please give a colour as #rrggbb, e.g. #0b5cad.",
+    },
+    "contrast_too_low": {
+        "de": (
+            "Weiße Schrift auf {color} hat nur einen Kontrast von {ratio} : 1; nötig sind"
+            " mindestens {minimum} : 1. Bitte eine dunklere Farbe wählen."
+        ),
+        "en": (
+            "White text on {color} has a contrast of only {ratio} : 1; at least {minimum} : 1"
+            " is needed. Please choose a darker colour."
+        ),
+    },
+    "logo_type": {
+        "de": "Das Logo muss ein PNG- oder JPEG-Bild sein.",
+        "en": "The logo must be a PNG or JPEG image.",
+    },
+    "logo_too_large": {
+        "de": "Das Logo ist zu groß: höchstens {max_size}.",
+        "en": "The logo is too large: at most {max_size}.",
+    },
+    "logo_too_many_pixels": {
+        "de": "Das Logo ist zu groß: höchstens {count} × {count} Pixel.",
+        "en": "The logo is too large: at most {count} × {count} pixels.",
+    },
+    "logo_unreadable": {
+        "de": "Das Bild lässt sich nicht lesen; bitte als PNG oder JPEG neu speichern.",
+        "en": "The image cannot be read; please save it again as PNG or JPEG.",
+    },
     "empty_file": {
         "de": "„{filename}“ ist leer.",
         "en": "“{filename}” is empty.",
@@ -284,6 +314,11 @@ def _values(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
         values["types"] = file_types(params["types"], lang)
     if "limit" in params and "count" not in params:
         values["count"] = params["limit"]
+    for name in ("ratio", "minimum"):
+        # Contrast ratios, written with the reader's decimal mark (4,5 : 1).
+        if isinstance(params.get(name), float):
+            shown = f"{params[name]:.2f}".rstrip("0").rstrip(".")
+            values[name] = shown.replace(".", ",") if lang == "de" else shown
     return values
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from zoneinfo import available_timezones
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -24,6 +25,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
+from interfaces.http.sync import run_sync
 from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost
 from interfaces.web.pages import (
@@ -34,6 +36,10 @@ from interfaces.web.pages import (
     wait_for_writes,
 )
 from interfaces.web.webhook_texts import WEBHOOK_TEXTS
+
+#: A logo form may carry more than the logo's limit, so that a too large logo is refused
+#: beside the form (naming the limit) rather than by the server's body cap.
+LOGO_FORM_LIMIT = 8 * 1024 * 1024
 
 
 class SettingsPages(Controller):
@@ -131,6 +137,51 @@ class SettingsPages(Controller):
             form,
             lambda: form.app.notifications.change(form.principal, uploads),
             "notifications",
+            "saved",
+        )
+
+    @post("/branding", sync_to_thread=True)
+    def branding(
+        self,
+        form: NamedDependency[FormPost],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """Accent colour, sender name and reply address of client mails (blank clears)."""
+        values = {name: field(data, name) for name in ("accent_color", "sender_name", "reply_to")}
+        return self._attempt(
+            form,
+            lambda: form.app.branding.change(
+                form.principal,
+                values["accent_color"] or None,
+                values["sender_name"] or None,
+                values["reply_to"] or None,
+            ),
+            "branding",
+            "saved",
+            values,
+        )
+
+    @post("/branding/logo", request_max_body_size=LOGO_FORM_LIMIT)
+    async def branding_logo(
+        self, request: Request[Any, Any, Any], form: NamedDependency[FormPost]
+    ) -> Template | Redirect:
+        """A new logo from the form's file field (checked and re-encoded like the API's)."""
+        chosen = (await request.form()).get("file")
+        data = await chosen.read() if isinstance(chosen, UploadFile) else b""
+        return await run_sync(
+            self._attempt,
+            form,
+            lambda: form.app.branding.upload_logo(form.principal, data),
+            "branding_logo",
+            "saved",
+        )
+
+    @post("/branding/logo/remove", sync_to_thread=True)
+    def remove_branding_logo(self, form: NamedDependency[FormPost]) -> Template | Redirect:
+        return self._attempt(
+            form,
+            lambda: form.app.branding.remove_logo(form.principal),
+            "branding_logo",
             "saved",
         )
 
@@ -312,6 +363,7 @@ def settings_page(
         "roles": [role.value for role in Role],
         "tokens": services.app.api_tokens.live(principal),
         "notifications": services.app.notifications.settings(principal),
+        "branding": services.app.branding.get(principal),
         "errors": errors or {},
         "values": values or {},
         "alert": alert,

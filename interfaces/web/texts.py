@@ -280,6 +280,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "time_zone_hint": (
             "Alle Zeiten auf den Seiten, in E-Mails und im Verlauf stehen in dieser Zone."
         ),
+        "branding": "Erscheinungsbild",
+        "branding_hint": (
+            "So erkennen Ihre Kunden Sie auf der Upload- und der Download-Seite und in jeder"
+            " E-Mail an sie."
+        ),
+        "accent_color": "Akzentfarbe",
+        "accent_color_hint": (
+            "Als #rrggbb, z. B. #0b5cad. Weiße Schrift muss darauf gut lesbar sein"
+            " (Kontrast mindestens 4,5 : 1). Leer: das Blau von docintake."
+        ),
+        "sender_name": "Absendername der E-Mails",
+        "sender_name_hint": "Leer: der Name der Organisation.",
+        "reply_to": "Antwortadresse",
+        "reply_to_hint": (
+            "Antworten Ihrer Kunden gehen an diese Adresse. Leer: an die Person, die die"
+            " E-Mail veranlasst hat."
+        ),
+        "logo": "Logo",
+        "logo_hint": (
+            "PNG oder JPEG, höchstens 1 MB und 4000 × 4000 Pixel. Es wird neu gespeichert,"
+            " ohne Metadaten wie den Aufnahmeort."
+        ),
+        "logo_current": "Aktuelles Logo",
+        "logo_none": "Noch kein Logo: Ihre Kunden sehen den Namen der Organisation.",
+        "logo_file": "Logo-Datei",
+        "logo_upload": "Logo hochladen",
+        "logo_remove": "Logo entfernen",
         "plan": "Tarif",
         "plan_solo": "Solo",
         "plan_pro": "Pro",
@@ -607,6 +634,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "language_en": "English",
         "time_zone": "Time zone",
         "time_zone_hint": "Every time on the pages, in e-mails and in the history is in this zone.",
+        "branding": "Branding",
+        "branding_hint": (
+            "How your clients recognise you on the upload and download pages and in every"
+            " e-mail to them."
+        ),
+        "accent_color": "Accent colour",
+        "accent_color_hint": (
+            "As #rrggbb, e.g. #0b5cad. White text must read well on it (contrast at least"
+            " 4.5 : 1). Empty: docintake's blue."
+        ),
+        "sender_name": "Sender name of the e-mails",
+        "sender_name_hint": "Empty: the organisation's name.",
+        "reply_to": "Reply address",
+        "reply_to_hint": (
+            "Your clients' replies go to this address. Empty: to the person who had the"
+            " e-mail sent."
+        ),
+        "logo": "Logo",
+        "logo_hint": (
+            "PNG or JPEG, at most 1 MB and 4000 × 4000 pixels. It is stored anew, without"
+            " metadata such as where a photo was taken."
+        ),
+        "logo_current": "Current logo",
+        "logo_none": "No logo yet: your clients see the organisation's name.",
+        "logo_file": "Logo file",
+        "logo_upload": "Upload logo",
+        "logo_remove": "Remove logo",
         "plan": "Plan",
         "plan_solo": "Solo",
         "plan_pro": "Pro",

@@ -1,5 +1,6 @@
 """The client's pages in the organisation's branding: the upload page with its logo, accent
-colour and due date, then the download page, both without an axe-core violation."""
+colour and due date, then the download page, then the settings where staff set it (a pale
+colour refused in words), each without an axe-core violation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
+from tests.browser.test_staff_pages import sign_in
 from tests.support.api import Account
 from tests.support.images import jpeg_with_exif
 from tests.support.uploads import create_link, pdf_bytes
@@ -17,7 +19,9 @@ from tests.support.uploads import create_link, pdf_bytes
 ACCENT_RGB = "rgb(122, 31, 61)"  # #7a1f3d
 
 
-def test_the_client_page_shows_logo_colour_and_due_date(account: Account, browser: Browser) -> None:
+def test_the_client_page_shows_logo_colour_and_due_date(
+    account: Account, base_url: str, browser: Browser
+) -> None:
     branded = account.put("/api/v1/organization/branding", json={"accent_color": "#7A1F3D"})
     assert branded.status_code == 200, branded.text
     logo = account.put(
@@ -66,3 +70,15 @@ def test_the_client_page_shows_logo_colour_and_due_date(account: Account, browse
     )
     assert_accessible(page)
     context.close()
+
+    # Where staff set it: the settings show the logo, and refuse a pale colour in words.
+    staff = browser.new_context(locale="de-DE").new_page()
+    sign_in(staff, base_url, account.email)
+    staff.goto(f"{base_url}/settings#branding")
+    expect(staff.locator("#branding img.brand-preview")).to_be_visible()
+    staff.locator("#brand-accent").fill("#FFCC00")
+    staff.locator("#branding-form button[type=submit]").click()
+    expect(staff.locator("#brand-accent-error")).to_contain_text("Kontrast von 1,51 : 1")
+    expect(staff.locator("#brand-accent")).to_have_value("#FFCC00")
+    assert_accessible(staff)
+    staff.context.close()

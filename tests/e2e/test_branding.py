@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.images import SECRET, SVG, gif_image, jpeg_with_exif, png_bomb, png_logo
 from tests.support.uploads import create_link
@@ -219,3 +220,51 @@ def test_the_client_pages_carry_the_logo_and_colour_of_their_organisation_only(
     assert stylesheet.text.strip() == ":root { --accent: #1f4e79; }"
     for name in ("1F4E79.css", "1f4e7.css", "1f4e79;}body{x.css", "red.css"):
         assert http.get(f"/accent/{name}").status_code == 404
+
+
+def test_the_settings_page_sets_the_branding_in_german(
+    account: Account, base_url: str, http: httpx.Client
+) -> None:
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get("/settings")
+        assert page.status_code == 200
+        assert "Erscheinungsbild" in page.text and "Noch kein Logo" in page.text
+        token = csrf_token_of(page)
+        refused = browser.post(
+            "/settings/branding",
+            data={"csrf_token": token, "accent_color": "#ffcc00", "sender_name": "Kanzlei Weiß"},
+        )
+        assert refused.status_code == 422
+        assert "Kontrast von 1,51 : 1; nötig sind mindestens 4,5 : 1" in refused.text
+        # The input is kept beside the problem.
+        assert 'value="Kanzlei Weiß"' in refused.text
+        saved = browser.post(
+            "/settings/branding",
+            data={
+                "csrf_token": token,
+                "accent_color": "#1f4e79",
+                "sender_name": "Kanzlei Weiß",
+                "reply_to": "buero@example.com",
+            },
+        )
+        assert saved.status_code == 303, saved.text
+        gif = browser.post(
+            "/settings/branding/logo",
+            data={"csrf_token": token},
+            files={"file": ("logo.png", gif_image(), "image/png")},
+        )
+        assert gif.status_code == 422
+        assert "Das Logo muss ein PNG- oder JPEG-Bild sein." in gif.text
+        uploaded = browser.post(
+            "/settings/branding/logo",
+            data={"csrf_token": token},
+            files={"file": ("Logo Weiß.png", png_logo(), "image/png")},
+        )
+        assert uploaded.status_code == 303, uploaded.text
+        shown = browser.get("/settings").text
+        logo_url = branding(account)["logo"]["url"]
+        assert f'src="{public_path(http, logo_url)}"' in shown
+        assert branding(account)["sender_name"] == "Kanzlei Weiß"
+        removed = browser.post("/settings/branding/logo/remove", data={"csrf_token": token})
+        assert removed.status_code == 303
+        assert branding(account)["logo"] is None

@@ -205,6 +205,7 @@ RULES: list[Rule] = [
         "/invitations/{token:str}", "/settings/notifications",
         "/settings/invitations/{invitation_id:uuid}/resend",
         "/settings/invitations/{invitation_id:uuid}/withdraw",
+        "/settings/branding", "/settings/branding/logo", "/settings/branding/logo/remove",
     )],
     Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
     Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",
