@@ -57,6 +57,7 @@ class CustomerExport:
             "name": customer.name,
             "email": customer.email,
             "company": customer.company,
+            "customer_number": customer.customer_number,
             "language": customer.language,
             "status": customer.status,
             "created_at": customer.created_on.isoformat(),

@@ -134,6 +134,7 @@ def customer_state(customer: Customer) -> dict[str, Any]:
         "name": customer.name,
         "email": customer.email,
         "company": customer.company,
+        "customer_number": customer.customer_number,
         "language": customer.language,
         "status": customer.status,
         "note_count": customer.note_count,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import CustomerAlreadyDeleted
+from domain.errors import CustomerAlreadyDeleted, InvalidValue, NoteNotFound, NoteNotYours
 from domain.values import (
     CustomerStatus,
     StatusChangeReason,
@@ -17,6 +18,7 @@ from domain.values import (
     email_address,
     note_text,
 )
+from domain.values import customer_number as number_value
 
 _UNCHANGED: Any = object()
 
@@ -24,14 +26,25 @@ _UNCHANGED: Any = object()
 class Customer(Aggregate):
     """A customer of one organisation.
 
-    Its personal data (name, e-mail, company, notes) lives only in this
+    Its personal data (name, e-mail, company, customer number, notes) lives only in this
     aggregate's events, so that it can later be encrypted with a key of its own.
     """
+
+    # Version 2 keeps who wrote each note (`note_authors`). A snapshot taken before has
+    # none: `note_authors` is None there until the commands read it from the events.
+    class_version = 2
+    # A customer snapshotted before customer numbers existed has none.
+    customer_number: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["note_authors"] = None
 
     class CustomerCreated(Aggregate.Created):
         # Version 2 added `language`, the customer's language for mails and the
         # upload page. Every customer created before it was addressed in German.
-        class_version = 2
+        # Version 3 added `customer_number` ("Mandantennummer"), the office's own number.
+        class_version = 3
 
         organization_id: UUID
         name: str
@@ -39,10 +52,15 @@ class Customer(Aggregate):
         company: str | None
         actor_id: UUID
         language: str
+        customer_number: str | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["language"] = "de"
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["customer_number"] = None
 
     class CustomerDetailsChanged(Aggregate.Event):
         changes: dict[str, str | None]
@@ -59,6 +77,15 @@ class Customer(Aggregate):
         text: str
         actor_id: UUID
 
+    class NoteEdited(Aggregate.Event):
+        note_id: UUID
+        text: str
+        actor_id: UUID
+
+    class NoteDeleted(Aggregate.Event):
+        note_id: UUID
+        actor_id: UUID
+
     class CustomerDeleted(Aggregate.Event):
         actor_id: UUID
 
@@ -70,6 +97,7 @@ class Customer(Aggregate):
         email: object,
         company: object,
         actor_id: UUID,
+        number: object = None,
     ) -> Customer:
         return cls(
             organization_id=organization_id,
@@ -77,6 +105,7 @@ class Customer(Aggregate):
             email=email_address(email),
             company=company_name(company),
             actor_id=actor_id,
+            customer_number=number_value(number),
         )
 
     @event(CustomerCreated)
@@ -88,16 +117,20 @@ class Customer(Aggregate):
         company: str | None,
         actor_id: UUID,
         language: str = "de",
+        customer_number: str | None = None,
     ) -> None:
         self.organization_id = organization_id
         self.name = name
         self.email = email
         self.company = company
+        self.customer_number = customer_number
         self.language = language
         self.status = CustomerStatus.OPEN.value
-        # Notes live in their events and in the detail read model; the aggregate only
-        # counts them, so its state (and its snapshots) stay small however many there are.
+        # Notes live in their events and in the detail read model; the aggregate keeps
+        # only who wrote each one still there (to decide who may change it), so its state
+        # (and its snapshots) stay small however long the notes are.
         self.note_count = 0
+        self.note_authors: dict[str, str] | None = {}
         self.deleted = False
 
     def change_details(
@@ -106,16 +139,30 @@ class Customer(Aggregate):
         name: object = _UNCHANGED,
         email: object = _UNCHANGED,
         company: object = _UNCHANGED,
+        customer_number: object = _UNCHANGED,
     ) -> bool:
         """Change what is given; returns False when nothing actually changed."""
         self._refuse_if_deleted()
+        checks: dict[str, tuple[object, Callable[[object], str | None]]] = {
+            "name": (name, customer_name),
+            "email": (email, email_address),
+            "company": (company, company_name),
+            "customer_number": (customer_number, number_value),
+        }
         changes: dict[str, str | None] = {}
-        if name is not _UNCHANGED and customer_name(name) != self.name:
-            changes["name"] = customer_name(name)
-        if email is not _UNCHANGED and email_address(email) != self.email:
-            changes["email"] = email_address(email)
-        if company is not _UNCHANGED and company_name(company) != self.company:
-            changes["company"] = company_name(company)
+        problems: dict[str, Any] = {}
+        for field, (given, check) in checks.items():
+            if given is _UNCHANGED:
+                continue
+            try:
+                value = check(given)
+            except InvalidValue as invalid:
+                problems.update(invalid.problems)
+                continue
+            if value != getattr(self, field):
+                changes[field] = value
+        if problems:
+            raise InvalidValue(problems)
         if not changes:
             return False
         self._details_changed(changes=changes, actor_id=actor_id)
@@ -166,6 +213,41 @@ class Customer(Aggregate):
     @event(NoteAdded)
     def _note_added(self, note_id: UUID, text: str, actor_id: UUID) -> None:
         self.note_count += 1
+        if self.note_authors is not None:
+            self.note_authors[str(note_id)] = str(actor_id)
+
+    def edit_note(
+        self, note_id: UUID, text: object, actor_id: UUID, *, may_change_any: bool
+    ) -> None:
+        """Give a note new words (its author, or an admin or owner)."""
+        self._refuse_if_deleted()
+        words = note_text(text)
+        self._note_of(note_id, actor_id, may_change_any)
+        self._note_edited(note_id=note_id, text=words, actor_id=actor_id)
+
+    @event(NoteEdited)
+    def _note_edited(self, note_id: UUID, text: str, actor_id: UUID) -> None:
+        pass
+
+    def delete_note(self, note_id: UUID, actor_id: UUID, *, may_change_any: bool) -> None:
+        """Remove a note (its author, or an admin or owner); the history keeps that it was."""
+        self._refuse_if_deleted()
+        self._note_of(note_id, actor_id, may_change_any)
+        self._note_deleted(note_id=note_id, actor_id=actor_id)
+
+    @event(NoteDeleted)
+    def _note_deleted(self, note_id: UUID, actor_id: UUID) -> None:
+        self.note_count -= 1
+        if self.note_authors is not None:
+            self.note_authors.pop(str(note_id), None)
+
+    def _note_of(self, note_id: UUID, actor_id: UUID, may_change_any: bool) -> None:
+        assert self.note_authors is not None, "note authors are read before notes change"
+        author = self.note_authors.get(str(note_id))
+        if author is None:
+            raise NoteNotFound(f"No note with id {note_id}.")
+        if author != str(actor_id) and not may_change_any:
+            raise NoteNotYours("Only the note's author, an admin or an owner may change it.")
 
     def delete(self, actor_id: UUID) -> None:
         self._refuse_if_deleted()

@@ -69,3 +69,16 @@ class PlanLimitReached(DomainError):
 
 class CustomerAlreadyDeleted(DomainError):
     code = "not_found"
+
+
+class NoteNotFound(DomainError):
+    """The customer has no (longer a) note of that id."""
+
+    code = "not_found"
+
+
+class NoteNotYours(DomainError):
+    """Only a note's author, an admin or an owner may change or delete it."""
+
+    code = "forbidden"
+    text_code = "note_not_yours"

@@ -11,6 +11,7 @@ from domain.errors import InvalidValue, problem
 
 NAME_MAX_LENGTH = 200
 COMPANY_MAX_LENGTH = 200
+CUSTOMER_NUMBER_MAX_LENGTH = 40
 EMAIL_MAX_LENGTH = 254
 NOTE_MAX_LENGTH = 10_000
 ORGANIZATION_NAME_MAX_LENGTH = 200
@@ -113,6 +114,12 @@ def customer_name(value: object, field: str = "name") -> str:
 def company_name(value: object, field: str = "company") -> str | None:
     """An optional company name; blank means none."""
     return text_value(value, field, max_length=COMPANY_MAX_LENGTH, required=False)
+
+
+def customer_number(value: object, field: str = "customer_number") -> str | None:
+    """The office's own number for the customer ("Mandantennummer"): optional, one line,
+    up to 40 characters; blank means none. Kept as typed (leading zeros, "12-345/A")."""
+    return text_value(value, field, max_length=CUSTOMER_NUMBER_MAX_LENGTH, required=False)
 
 
 def email_address(value: object, field: str = "email", *, required: bool = False) -> str | None:

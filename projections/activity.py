@@ -90,7 +90,12 @@ def customer_of(event: DomainEvent) -> UUID:
 
 
 def _created(e: Any, _: Subjects) -> dict[str, Any]:
-    return {"name": e.name, "email": e.email, "company": e.company}
+    return {
+        "name": e.name,
+        "email": e.email,
+        "company": e.company,
+        "customer_number": e.customer_number,
+    }
 
 
 def _details_changed(e: Any, _: Subjects) -> dict[str, Any]:
@@ -204,6 +209,8 @@ DESCRIBERS: dict[type, Describer] = {
     Customer.CustomerDetailsChanged: _details_changed,
     Customer.StatusChanged: _status_changed,
     Customer.NoteAdded: _note_added,
+    Customer.NoteEdited: _note_added,
+    Customer.NoteDeleted: _note_added,
     UploadLink.UploadLinkCreated: _link_created,
     # A send is one entry: "gesendet" (or its failure), not also the request before it.
     UploadLink.QuestionsSendRequested: _link_sent,

@@ -23,8 +23,13 @@ REVIEW = {
     "en": {"pending": "pending", "checked": "checked", "query": "query"},
 }
 FIELDS = {
-    "de": {"name": "Name", "email": "E-Mail", "company": "Firma"},
-    "en": {"name": "name", "email": "e-mail", "company": "company"},
+    "de": {
+        "name": "Name",
+        "email": "E-Mail",
+        "company": "Firma",
+        "customer_number": "Mandantennummer",
+    },
+    "en": {"name": "name", "email": "e-mail", "company": "company", "customer_number": "number"},
 }
 UNTITLED = {"de": "ohne Titel", "en": "untitled"}
 AUTOMATIC = {"de": " (automatisch, erster Upload)", "en": " (automatically, first upload)"}
@@ -48,6 +53,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "NoteAdded": {
         "de": "Interne Notiz hinzugefügt",
         "en": "Internal note added",
+    },
+    "NoteEdited": {
+        "de": "Interne Notiz geändert",
+        "en": "Internal note changed",
+    },
+    "NoteDeleted": {
+        "de": "Interne Notiz gelöscht",
+        "en": "Internal note deleted",
     },
     "UploadLinkCreated": {
         "de": "Upload-Link „{title}“ erstellt, gültig bis {expires_at}",

@@ -155,6 +155,7 @@ class NoteRow:
     text: str
     author_id: UUID | None
     created_at: datetime
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,8 @@ class CustomerDetailProjection:
             SentFile.SentFileDownloaded: self._sent_file_downloaded,
             SentFile.SentFileRevoked: self._sent_file_revoked,
             Customer.NoteAdded: self._note_added,
+            Customer.NoteEdited: self._note_edited,
+            Customer.NoteDeleted: self._note_deleted,
         }
         self.topics = [get_topic(cls) for cls in (*self._handlers, Customer.CustomerDeleted)]
 
@@ -277,7 +280,7 @@ class CustomerDetailProjection:
         tx.execute(
             f"CREATE TABLE IF NOT EXISTS {NOTES}{table_suffix} ("
             f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, text TEXT NOT NULL,"
-            f" author_id {uuid}, created_at {time} NOT NULL)"
+            f" author_id {uuid}, created_at {time} NOT NULL, edited_at {time})"
         )
         for table, order in (
             (LINKS, "created_at"),
@@ -293,7 +296,10 @@ class CustomerDetailProjection:
     def _drop_older_shape(self, tx: Transaction) -> None:
         """Tables built by a version without virus scanning are dropped and built again
         from the first event."""
-        if table_exists(tx, FILES) and "scan_state" not in columns(tx, FILES):
+        older_files = table_exists(tx, FILES) and "scan_state" not in columns(tx, FILES)
+        # ... or without notes that can be edited.
+        older_notes = table_exists(tx, NOTES) and "edited_at" not in columns(tx, NOTES)
+        if older_files or older_notes:
             for table in self.tables():
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             set_position(tx, self.name, 0)
@@ -576,6 +582,18 @@ class CustomerDetailProjection:
         )
 
     @staticmethod
+    def _note_edited(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"UPDATE {NOTES}{suffix} SET text = %s, edited_at = %s WHERE id = %s",
+            (e.text, e.timestamp, e.note_id),
+        )
+
+    @staticmethod
+    def _note_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        # The note's words leave the read model; its events keep them for the auditors.
+        tx.execute(f"DELETE FROM {NOTES}{suffix} WHERE id = %s", (e.note_id,))
+
+    @staticmethod
     def _remove_customer(tx: Transaction, suffix: str, customer_id: UUID) -> None:
         tx.erasing()
         for table in (LINKS, FILES, SENT, NOTES, LINK_DUE):
@@ -745,12 +763,22 @@ class CustomerDetailView:
                 f"SELECT * FROM {NOTES} WHERE customer_id = %s ORDER BY created_at, id",
                 (customer_id,),
             )
-        return [
-            NoteRow(
-                id=as_uuid(r["id"]),
-                text=r["text"],
-                author_id=as_uuid(r["author_id"]) if r["author_id"] else None,
-                created_at=as_datetime(r["created_at"]) or datetime.now(UTC),
+        return [_note(r) for r in rows]
+
+    def note(self, customer_id: UUID, note_id: UUID) -> NoteRow | None:
+        with self.database.reading() as tx:
+            row = tx.fetchone(
+                f"SELECT * FROM {NOTES} WHERE customer_id = %s AND id = %s",
+                (customer_id, note_id),
             )
-            for r in rows
-        ]
+        return _note(row) if row else None
+
+
+def _note(r: Row) -> NoteRow:
+    return NoteRow(
+        id=as_uuid(r["id"]),
+        text=r["text"],
+        author_id=as_uuid(r["author_id"]) if r["author_id"] else None,
+        created_at=as_datetime(r["created_at"]) or datetime.now(UTC),
+        edited_at=as_datetime(r["edited_at"]),
+    )

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.customer import Customer
+from domain.name_order import name_order_key
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
 from projections.customer_detail import LINK_DUE, overdue_customers_sql
@@ -30,7 +31,8 @@ from projections.schema import columns, table_exists
 from projections.tracking import set_position
 
 TABLE = "customer_list"
-# Embedded mode only: an FTS5 trigram index of the searched fields (name, e-mail, company).
+# Embedded mode only: an FTS5 trigram index of the searched fields (name, e-mail, company,
+# customer number).
 SEARCH_TABLE = "customer_list_search"
 # Customers without an upload sort as if their last upload were at the epoch.
 NO_UPLOAD = datetime(1970, 1, 1, tzinfo=UTC)
@@ -43,13 +45,17 @@ COLUMN_NAMES = (
     *("id", "organization_id", "name", "name_key", "email", "email_key", "company"),
     *("company_key", "status", "link_count", "file_count", "last_upload_at"),
     *("last_upload_sort", "created_at", "updated_at"),
+    *("customer_number", "customer_number_key", "name_order"),
 )
 COLUMNS = ", ".join(COLUMN_NAMES)
-SEARCHED = ("name_key", "email_key", "company_key")
+SEARCHED = ("name_key", "email_key", "company_key", "customer_number_key")
+# The searched fields as the FTS5 table names them.
+SEARCH_COLUMNS = ("name", "email", "company", "customer_number")
 
+# "name" is by family name (`domain.name_order`), not by the name's first letter.
 SORTS: dict[str, tuple[str, bool]] = {
-    "name": ("name_key", False),
-    "-name": ("name_key", True),
+    "name": ("name_order", False),
+    "-name": ("name_order", True),
     "created_at": ("created_at", False),
     "-created_at": ("created_at", True),
     "last_upload_at": ("last_upload_sort", False),
@@ -70,6 +76,7 @@ class CustomerSummary:
     created_at: datetime
     updated_at: datetime
     overdue: bool = False
+    customer_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,8 @@ class CustomerListProjection:
             Customer.CustomerDetailsChanged: self._details_changed,
             Customer.StatusChanged: self._status_changed,
             Customer.NoteAdded: self._touched,
+            Customer.NoteEdited: self._touched,
+            Customer.NoteDeleted: self._touched,
             UploadLink.UploadLinkCreated: self._link_opened,
             UploadLink.UploadLinkRevoked: self._link_closed,
             UploadLink.UploadLinkExpired: self._link_closed,
@@ -153,40 +162,44 @@ class CustomerListProjection:
             " status TEXT NOT NULL,"
             " link_count INTEGER NOT NULL, file_count INTEGER NOT NULL,"
             f" last_upload_at {time_type}, last_upload_sort {time_type} NOT NULL,"
-            f" created_at {time_type} NOT NULL, updated_at {time_type} NOT NULL)"
+            f" created_at {time_type} NOT NULL, updated_at {time_type} NOT NULL,"
+            " customer_number TEXT, customer_number_key TEXT, name_order TEXT NOT NULL)"
         )
         # Every sort order (either direction) within an organisation is an index scan;
         # with a status filter, so is the default order by name.
         for name, key in (
-            ("name_key", "name_key, id"),
+            ("name_order", "name_order, id"),
             ("created_at", "created_at, id"),
             ("last_upload_sort", "last_upload_sort, id"),
-            ("status", "status, name_key, id"),
+            ("status", "status, name_order, id"),
         ):
             tx.execute(
                 f"CREATE INDEX IF NOT EXISTS {table}_{name}_idx ON {table} (organization_id, {key})"
             )
         if tx.dialect == "postgres":
-            # One trigram index over the three fields: `q` matches within one of them.
+            # One trigram index over the searched fields: `q` matches within one of them.
             # Without the fast-update list: every search would scan the entries added
             # since the last vacuum, which a busy day of creates makes long.
             tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             tx.execute(
                 f"CREATE INDEX IF NOT EXISTS {table}_search_idx ON {table} USING gin"
-                " (name_key gin_trgm_ops, email_key gin_trgm_ops, company_key gin_trgm_ops)"
+                " (name_key gin_trgm_ops, email_key gin_trgm_ops, company_key gin_trgm_ops,"
+                " customer_number_key gin_trgm_ops)"
                 " WITH (fastupdate = off)"
             )
         else:
             tx.execute(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE}{table_suffix} USING fts5"
-                " (id UNINDEXED, name, email, company, tokenize = 'trigram')"
+                f" (id UNINDEXED, {', '.join(SEARCH_COLUMNS)}, tokenize = 'trigram')"
             )
 
     def _drop_older_shape(self, tx: Transaction) -> None:
-        """A list built by an older version (one search column for all fields) is dropped
-        and built again from the first event."""
-        if table_exists(tx, TABLE) and "email_key" not in columns(tx, TABLE):
+        """A list built by an older version (one search column for all fields; no customer
+        number and family-name order) is dropped and built again from the first event."""
+        if table_exists(tx, TABLE) and "name_order" not in columns(tx, TABLE):
             tx.execute(f"DROP TABLE {TABLE}")
+            if tx.dialect == "sqlite":
+                tx.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
             set_position(tx, self.name, 0)
 
     def apply(self, tx: Transaction, events: Sequence[DomainEvent], table_suffix: str = "") -> None:
@@ -236,6 +249,7 @@ class CustomerListProjection:
             "name": event.name,
             "email": event.email,
             "company": event.company,
+            "customer_number": event.customer_number,
             "status": "open",
             "link_count": 0,
             "file_count": 0,
@@ -314,6 +328,9 @@ class CustomerListProjection:
                 r["last_upload_at"] or NO_UPLOAD,
                 r["created_at"],
                 r["updated_at"],
+                r["customer_number"],
+                folded(r["customer_number"]),
+                name_order_key(r["name"]),
             )
 
         if new:
@@ -329,7 +346,10 @@ class CustomerListProjection:
                 " link_count = excluded.link_count, file_count = excluded.file_count,"
                 " last_upload_at = excluded.last_upload_at,"
                 " last_upload_sort = excluded.last_upload_sort,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at,"
+                " customer_number = excluded.customer_number,"
+                " customer_number_key = excluded.customer_number_key,"
+                " name_order = excluded.name_order",
                 [values(r) for r in updated],
             )
         if deleted:
@@ -348,8 +368,8 @@ class CustomerListProjection:
                 # nothing of an erased customer stays searchable or readable in the file.
                 tx.execute(f"INSERT INTO {search} ({search}) VALUES ('optimize')")
             tx.executemany(
-                f"INSERT INTO {search} (rowid, id, name, email, company)"
-                " VALUES (%s, %s, %s, %s, %s)",
+                f"INSERT INTO {search} (rowid, id, {', '.join(SEARCH_COLUMNS)})"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
                 [
                     (
                         search_rowid(r["id"]),
@@ -357,6 +377,7 @@ class CustomerListProjection:
                         folded(r["name"]),
                         folded(r["email"]),
                         folded(r["company"]),
+                        folded(r["customer_number"]),
                     )
                     for r in [*new, *updated]
                 ],
@@ -380,7 +401,8 @@ class CustomerListView:
         cursor: str | None = None,
         overdue: bool = False,
     ) -> CustomerPage:
-        """`q` matches a case-insensitive substring of one field: name, e-mail or company.
+        """`q` matches a case-insensitive substring of one field: name, e-mail, company or
+        customer number.
 
         Raises ValueError for an unknown sort or a cursor not handed out by this view.
         """
@@ -428,28 +450,16 @@ class CustomerListView:
         """The page's query and the capped count's, with their parameters (`make bench`
         sends the same two straight to the database as its baseline)."""
         column, descending = SORTS[sort]
-        where = ["organization_id = %s"]
-        params: list[Any] = [organization_id]
-        # Only blanks are trimmed: any other character (U+001F too) is searched for as it is.
-        text = (q or "").strip(" \t\r\n").casefold()
-        if text and dialect == "sqlite" and len(text) >= TRIGRAM:
-            where.append(f"id IN (SELECT id FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s)")
-            params.append("{name email company}: " + fts_phrase(text))
-        elif text:
-            where.append("(" + " OR ".join(f"{c} LIKE %s ESCAPE '\\'" for c in SEARCHED) + ")")
-            params.extend([like_pattern(text)] * len(SEARCHED))
-        if status:
-            where.append("status = %s")
-            params.append(status)
-        if overdue_at is not None:
-            where.append(f"id IN ({overdue_customers_sql()})")
-            params.extend([overdue_at, overdue_at])
+        text = searched_text(q)
+        where, params = _filters(
+            dialect, organization_id, q=q, status=status, overdue_at=overdue_at
+        )
         filters = " AND ".join(where)
         keyset = ""
         keyset_params: list[Any] = []
         if cursor:
             value, last_id = decode_cursor(cursor, 2)
-            key = value if column == "name_key" else as_datetime(value)
+            key = value if column == "name_order" else as_datetime(value)
             keyset = f" AND ({column}, id) {'<' if descending else '>'} (%s, %s)"
             keyset_params = [key, as_uuid(last_id)]
         order = f"ORDER BY {column} {'DESC' if descending else 'ASC'}, id"
@@ -484,29 +494,63 @@ class CustomerListView:
             late = _overdue_of(tx, [customer_id])
         return _summary(row, customer_id in late)
 
-    def overdue_count(self, organization_id: UUID) -> int:
-        """Customers of the organisation with an overdue link ("überfällig")."""
+    def overdue_count(self, organization_id: UUID, q: str | None = None) -> int:
+        """Customers of the organisation (matching `q`) with an overdue link ("überfällig")."""
         now = datetime.now(UTC)
         with self.database.reading() as tx:
             if not table_exists(tx, LINK_DUE):
                 return 0
+            where, params = _filters(tx.dialect, organization_id, q=q, overdue_at=now)
             row = tx.fetchone(
-                f"SELECT count(*) AS n FROM {TABLE} WHERE organization_id = %s"
-                f" AND id IN ({overdue_customers_sql()})",
-                (organization_id, now, now),
+                f"SELECT count(*) AS n FROM {TABLE} WHERE {' AND '.join(where)}", params
             )
         return int(row["n"]) if row else 0
 
-    def status_counts(self, organization_id: UUID) -> dict[str, int]:
+    def status_counts(self, organization_id: UUID, q: str | None = None) -> dict[str, int]:
+        """How many customers (matching `q`, as the search does) have each status."""
         with self.database.reading() as tx:
+            where, params = _filters(tx.dialect, organization_id, q=q)
             rows = tx.fetchall(
                 f"SELECT status, count(*) AS n FROM {TABLE}"
-                " WHERE organization_id = %s GROUP BY status",
-                (organization_id,),
+                f" WHERE {' AND '.join(where)} GROUP BY status",
+                params,
             )
         counts = {"open": 0, "partial": 0, "complete": 0}
         counts.update({r["status"]: int(r["n"]) for r in rows})
         return counts
+
+
+def searched_text(q: str | None) -> str:
+    """What `q` searches for: only blanks are trimmed, any other character (U+001F too)
+    is searched for as it is."""
+    return (q or "").strip(" \t\r\n").casefold()
+
+
+def _filters(
+    dialect: str,
+    organization_id: UUID,
+    *,
+    q: str | None = None,
+    status: str | None = None,
+    overdue_at: datetime | None = None,
+) -> tuple[list[str], list[Any]]:
+    """The conditions of a search (and of its counts) and their parameters."""
+    where = ["organization_id = %s"]
+    params: list[Any] = [organization_id]
+    text = searched_text(q)
+    if text and dialect == "sqlite" and len(text) >= TRIGRAM:
+        where.append(f"id IN (SELECT id FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH %s)")
+        params.append("{" + " ".join(SEARCH_COLUMNS) + "}: " + fts_phrase(text))
+    elif text:
+        where.append("(" + " OR ".join(f"{c} LIKE %s ESCAPE '\\'" for c in SEARCHED) + ")")
+        params.extend([like_pattern(text)] * len(SEARCHED))
+    if status:
+        where.append("status = %s")
+        params.append(status)
+    if overdue_at is not None:
+        where.append(f"id IN ({overdue_customers_sql()})")
+        params.extend([overdue_at, overdue_at])
+    return where, params
 
 
 def _overdue_of(tx: Transaction, customer_ids: list[UUID]) -> set[UUID]:
@@ -537,4 +581,5 @@ def _summary(row: Row, overdue: bool = False) -> CustomerSummary:
         created_at=created_at,
         updated_at=updated_at,
         overdue=overdue,
+        customer_number=row["customer_number"],
     )

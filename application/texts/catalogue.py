@@ -70,6 +70,10 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Dafür fehlt Ihrer Rolle die Berechtigung.",
         "en": "Your role is not allowed to do this.",
     },
+    "note_not_yours": {
+        "de": "Eine Notiz ändern oder löschen kann nur, wer sie geschrieben hat, oder ein Admin.",
+        "en": "Only the note's author or an admin can change or delete it.",
+    },
     "csrf_failed": {
         "de": (
             "Das Formular ist veraltet oder kam nicht von dieser Seite. Bitte laden Sie die "

@@ -51,6 +51,7 @@ def summary(row: SummaryRow) -> schemas.CustomerSummary:
         last_upload_at=row.last_upload_at,
         created_at=row.created_at,
         overdue=row.overdue,
+        customer_number=row.customer_number,
     )
 
 
@@ -70,6 +71,7 @@ def summary_from_aggregate(
         last_upload_at=counted.last_upload_at,
         created_at=customer.created_on,
         overdue=counted.overdue,
+        customer_number=customer.customer_number,
     )
 
 
@@ -95,6 +97,7 @@ def note_body(note: NoteRow) -> schemas.Note:
         text=note.text,
         author_id=str(note.author_id) if note.author_id else None,
         created_at=note.created_at,
+        edited_at=note.edited_at,
     )
 
 
@@ -152,7 +155,9 @@ class CustomerController(Controller):
         data: JSONBody[schemas.CreateCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Create a customer (name required; the plan caps how many)."""
-        recorded = services.app.customers.create(principal, data.name, data.email, data.company)
+        recorded = services.app.customers.create(
+            principal, data.name, data.email, data.company, data.customer_number
+        )
         # A new customer's row is exactly what was recorded: no need to wait for the list.
         # The client's next query still waits until the list shows it.
         consistency.wrote(client_of(principal), recorded.position)
@@ -177,9 +182,9 @@ class CustomerController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=2000)] = None,
         overdue: FromQuery[bool] = False,
     ) -> Response[schemas.CustomerPage]:
-        """Search name, e-mail and company at once; filter by status and by `overdue=true`
-        ("überfällig": an active link past its due date with documents missing); sort; page
-        by cursor."""
+        """Search name, e-mail, company and customer number at once; filter by status and by
+        `overdue=true` ("überfällig": an active link past its due date with documents
+        missing); sort (`name` by family name); page by cursor."""
         problems: dict[str, str | Problem] = {}
         if status is not None and status not in {s.value for s in CustomerStatus}:
             problems["status"] = "must be one of open, partial, complete"
@@ -215,10 +220,15 @@ class CustomerController(Controller):
         services: NamedDependency[Services],
         consistency: NamedDependency[ReadYourWrites],
         principal: NamedDependency[Principal],
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[schemas.StatusCounts]:
-        """How many customers have each status (for filter tabs)."""
+        """How many customers have each status (for filter tabs); with `q`, of those the
+        search finds."""
+        problems = control_problems(q=q)
+        if problems:
+            raise InvalidValue(problems)
         fresh = consistency.wait(client_of(principal))
-        counts = services.customer_list.status_counts(principal.organization_id)
+        counts = services.customer_list.status_counts(principal.organization_id, q=q)
         body = schemas.StatusCounts(all=sum(counts.values()), **counts)
         return Response(body, headers=fresh_headers(fresh))
 
@@ -256,6 +266,7 @@ class CustomerController(Controller):
             active_links=[link_from_row(link, base) for link in links],
             recent_files=[file_from_row(f) for f in files[:5]],
             overdue=row.overdue,
+            customer_number=row.customer_number,
         )
         return Response(body, headers=fresh_headers(fresh))
 
@@ -268,10 +279,10 @@ class CustomerController(Controller):
         customer_id: FromPath[UUID],
         data: JSONBody[schemas.ChangeCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
-        """Change name, e-mail or company; null clears e-mail or company."""
+        """Change name, e-mail, company or customer number; null clears all but the name."""
         changes = {
             name: value
-            for name in ("name", "email", "company")
+            for name in ("name", "email", "company", "customer_number")
             if (value := getattr(data, name)) is not UNSET
         }
         recorded = services.app.customers.change_details(principal, customer_id, changes)
@@ -313,6 +324,54 @@ class CustomerController(Controller):
             created_at=added.timestamp,
         )
         return Response(body, status_code=201, headers=fresh_headers(True, recorded.position))
+
+    @patch("/{customer_id:uuid}/notes/{note_id:uuid}", sync_to_thread=True)
+    def edit_note(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        note_id: FromPath[UUID],
+        data: JSONBody[schemas.NoteRequest],
+    ) -> Response[schemas.Note]:
+        """New words for a note (its author, an admin or an owner; others: 403)."""
+        recorded = services.app.customers.edit_note(principal, customer_id, note_id, data.text)
+        client = client_of(principal)
+        fresh = consistency.answer_after(client, recorded.position, "customer_detail")
+        [edited] = [e for e in recorded.events if isinstance(e, Customer.NoteEdited)]
+        found = read_after_commit(
+            lambda: services.customer_detail.note(customer_id, note_id), "the note"
+        )
+        if found is not None and fresh:
+            body = note_body(found)
+        else:
+            # The detail lags behind: the edit as recorded (the first words' time unknown).
+            fresh, body = (
+                False,
+                schemas.Note(
+                    id=str(note_id),
+                    text=edited.text,
+                    author_id=str(found.author_id) if found and found.author_id else None,
+                    created_at=found.created_at if found else edited.timestamp,
+                    edited_at=edited.timestamp,
+                ),
+            )
+        return Response(body, headers=fresh_headers(fresh, recorded.position))
+
+    @delete("/{customer_id:uuid}/notes/{note_id:uuid}", status_code=204, sync_to_thread=True)
+    def delete_note(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        customer_id: FromPath[UUID],
+        note_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Delete a note (its author, an admin or an owner); the history keeps that it was."""
+        recorded = services.app.customers.delete_note(principal, customer_id, note_id)
+        consistency.wrote(client_of(principal), recorded.position)
+        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
 
     @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_customer(

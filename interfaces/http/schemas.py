@@ -24,6 +24,7 @@ from domain.upload_link import (
 )
 from domain.values import (
     COMPANY_MAX_LENGTH,
+    CUSTOMER_NUMBER_MAX_LENGTH,
     NAME_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     ORGANIZATION_NAME_MAX_LENGTH,
@@ -61,18 +62,22 @@ class TokenResponse(msgspec.Struct):
 CustomerName = Annotated[str, documented.text(NAME_MAX_LENGTH)]
 Company = Annotated[str, documented.text(COMPANY_MAX_LENGTH, required=False)]
 OptionalEmail = Annotated[str, documented.email()]
+# The office's own number for the customer ("Mandantennummer"), kept as typed.
+CustomerNumber = Annotated[str, documented.text(CUSTOMER_NUMBER_MAX_LENGTH, required=False)]
 
 
 class CreateCustomerRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: CustomerName
     email: OptionalEmail | None = None
     company: Company | None = None
+    customer_number: CustomerNumber | None = None
 
 
 class ChangeCustomerRequest(msgspec.Struct, forbid_unknown_fields=True):
     name: CustomerName | UnsetType = UNSET
     email: OptionalEmail | UnsetType | None = UNSET
     company: Company | UnsetType | None = UNSET
+    customer_number: CustomerNumber | UnsetType | None = UNSET
 
 
 class StatusRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -95,6 +100,7 @@ class CustomerSummary(msgspec.Struct):
     created_at: datetime
     # An active link of the customer is past its `due_at` with documents missing ("überfällig").
     overdue: bool = False
+    customer_number: str | None = None
 
 
 class Note(msgspec.Struct):
@@ -102,6 +108,8 @@ class Note(msgspec.Struct):
     text: str
     author_id: str | None
     created_at: datetime
+    # When the note's words were last changed (null: never).
+    edited_at: datetime | None = None
 
 
 class CustomerDetail(msgspec.Struct):
@@ -121,6 +129,7 @@ class CustomerDetail(msgspec.Struct):
     active_links: list[Link]
     recent_files: list[File]
     overdue: bool = False
+    customer_number: str | None = None
 
 
 class CustomerPage(msgspec.Struct):

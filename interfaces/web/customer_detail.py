@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
+from application.customers import moderates_notes
 from application.file_previews import PREVIEW_IMAGE_TYPES, file_preview
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -120,6 +121,8 @@ def detail_context(
     return {
         "customer": customer,
         "notes": list(reversed(services.customer_detail.notes(customer_id))),
+        # Admins and owners may change anyone's notes; others their own.
+        "moderates_notes": moderates_notes(principal),
         "files": files,
         "recent_files": files[:RECENT_FILES],
         "sent_files": services.customer_detail.sent_files(customer_id),
@@ -221,13 +224,14 @@ class CustomerDetailPages(Controller):
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
-        """Change name, e-mail and company (an empty e-mail or company clears it)."""
+        """Change name, customer number, e-mail and company (empty clears all but the name)."""
         changes = {
             "name": field(data, "name"),
+            "customer_number": optional(data, "customer_number"),
             "email": optional(data, "email"),
             "company": optional(data, "company"),
         }
-        values = {name: field(data, name) for name in ("name", "email", "company")}
+        values = {name: field(data, name) for name in changes}
         return form.run(
             lambda: services.app.customers.change_details(form.principal, customer_id, changes),
             again=detail_again(form, services, customer_id, "details", values),
@@ -261,6 +265,38 @@ class CustomerDetailPages(Controller):
             again=detail_again(form, services, customer_id, "note", {"text": text}),
             then=lambda _: see_other(f"/customers/{customer_id}", done="note", anchor="notes"),
         )
+
+    @post("/notes/{note_id:uuid}/edit", sync_to_thread=True)
+    def edit_note(
+        self,
+        form: NamedDependency[FormPost],
+        services: NamedDependency[Services],
+        customer_id: FromPath[UUID],
+        note_id: FromPath[UUID],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """New words for a note (its author, an admin or an owner)."""
+        text = field(data, "text")
+        section = f"note:{note_id}"
+        return form.run(
+            lambda: services.app.customers.edit_note(form.principal, customer_id, note_id, text),
+            again=detail_again(form, services, customer_id, section, {"text": text}),
+            then=lambda _: see_other(
+                f"/customers/{customer_id}", done="note_edited", anchor=f"note-{note_id}"
+            ),
+        )
+
+    @post("/notes/{note_id:uuid}/delete", sync_to_thread=True)
+    def delete_note(
+        self,
+        form: NamedDependency[FormPost],
+        services: NamedDependency[Services],
+        customer_id: FromPath[UUID],
+        note_id: FromPath[UUID],
+    ) -> Redirect:
+        """Delete a note (its author, an admin or an owner); the history keeps that it was."""
+        form.wrote(services.app.customers.delete_note(form.principal, customer_id, note_id))
+        return see_other(f"/customers/{customer_id}", done="note_deleted", anchor="notes")
 
     @get("/delete", sync_to_thread=True)
     def confirm_delete(

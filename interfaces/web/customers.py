@@ -113,8 +113,10 @@ class CustomerPages(Controller):
         listing = Listing(request)
         fresh = wait_for_writes(consistency, principal)
         found = self._search(services, principal.organization_id, listing)
-        counts = services.customer_list.status_counts(principal.organization_id)
-        overdue = services.customer_list.overdue_count(principal.organization_id)
+        # The tabs count what the search finds (every status: the tabs choose among them).
+        q = listing.q or None
+        counts = services.customer_list.status_counts(principal.organization_id, q=q)
+        overdue = services.customer_list.overdue_count(principal.organization_id, q=q)
         first = len(listing.trail) * PAGE_SIZE + 1 if listing.cursor else 1
         context = {
             "listing": listing,
@@ -131,6 +133,8 @@ class CustomerPages(Controller):
             "first_url": listing.url() if listing.cursor else None,
             "sorts": list(SORTS),
             "filtered": bool(listing.q or listing.status),
+            # At the plan's cap the list says so, before anyone opens the form.
+            "organization": services.app.organization.get(principal),
         }
         fragment = request.headers.get(FRAGMENT_HEADER) == "results"
         template = "staff/_customer_results.html" if fragment else "staff/customers.html"
@@ -174,7 +178,9 @@ class CustomerPages(Controller):
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Create the customer and open its page; errors beside the fields, input kept."""
-        values = {name: field(data, name) for name in ("name", "email", "company")}
+        values = {
+            name: field(data, name) for name in ("name", "customer_number", "email", "company")
+        }
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             return self._form(
@@ -183,7 +189,11 @@ class CustomerPages(Controller):
 
         return form.run(
             lambda: services.app.customers.create(
-                form.principal, values["name"], optional(data, "email"), optional(data, "company")
+                form.principal,
+                values["name"],
+                optional(data, "email"),
+                optional(data, "company"),
+                optional(data, "customer_number"),
             ),
             again=again,
             then=lambda recorded: see_other(f"/customers/{recorded.id}", done="created"),

@@ -11,7 +11,7 @@ from application.docintake import DocIntake
 from application.errors import Forbidden, NotFound
 from application.principal import Principal
 from domain.customer import Customer
-from domain.errors import InvalidValue, PlanLimitReached
+from domain.errors import InvalidValue, NoteNotFound, NoteNotYours, PlanLimitReached
 from domain.organization import Organization
 from domain.values import CustomerStatus
 from tests.commands.conftest import member, sign_up
@@ -126,3 +126,53 @@ def test_a_viewer_may_not_change_customers(app: DocIntake, owner: Principal) -> 
             attempt()
     customer = app.load(customer_id, Customer)
     assert (customer.name, customer.status, customer.note_count) == ("Anna", "open", 0)
+
+
+def test_notes_are_changed_by_their_author_or_an_admin_only(
+    app: DocIntake, owner: Principal
+) -> None:
+    writer = member(app, owner, "member", "schreiber@example.de")
+    colleague = member(app, owner, "member", "kollege@example.de")
+    admin = member(app, owner, "admin", "admin@example.de")
+    customer = app.customers.create(owner, "Anna Müller").id
+    note = app.customers.add_note(writer, customer, "Ruft Montag an").id
+
+    with pytest.raises(NoteNotYours):
+        app.customers.edit_note(colleague, customer, note, "Übernommen")
+    app.customers.edit_note(writer, customer, note, "Ruft Dienstag an")
+    app.customers.edit_note(admin, customer, note, "Vom Admin")
+    with pytest.raises(NoteNotYours):
+        app.customers.delete_note(colleague, customer, note)
+    app.customers.delete_note(owner, customer, note)
+    with pytest.raises(NoteNotFound):
+        app.customers.edit_note(writer, customer, note, "Zu spät")
+    assert app.load(customer, Customer).note_count == 0
+
+
+def test_a_snapshot_without_note_authors_reads_them_from_the_events(
+    app: DocIntake, owner: Principal
+) -> None:
+    """A customer snapshotted before the aggregate kept its note authors (version 1)."""
+    from eventsourcing.domain import Snapshot
+
+    writer = member(app, owner, "member", "schreiber@example.de")
+    colleague = member(app, owner, "member", "kollege@example.de")
+    customer = app.customers.create(owner, "Anna Müller").id
+    kept = app.customers.add_note(writer, customer, "Bleibt").id
+    gone = app.customers.add_note(writer, customer, "Geht").id
+    app.customers.delete_note(writer, customer, gone)
+    old = Snapshot.take(app.load(customer, Customer))
+    del old.state["note_authors"]
+    old.state.pop("class_version", None)
+    assert app.snapshots is not None
+    app.snapshots.put([old])
+    assert app.load(customer, Customer).note_authors is None
+
+    with pytest.raises(NoteNotYours):
+        app.customers.edit_note(colleague, customer, kept, "Fremd")
+    with pytest.raises(NoteNotFound):
+        app.customers.edit_note(writer, customer, gone, "Weg")
+    edited = app.customers.edit_note(writer, customer, kept, "Geändert")
+    assert [type(e).__name__ for e in edited.events] == ["NoteEdited"]
+    # Until the next snapshot, each note command reads them again from that old one.
+    assert app.load(customer, Customer).note_authors is None

@@ -118,6 +118,17 @@ class Team:
             self.spare = add_member(self.owner, self.data_dir, "viewer").user_id
         return self.spare
 
+    def note_of(self, actor: Account) -> str:
+        """A customer's note path, the note written by `actor` where it may write one (a
+        note's author may change it), else by the owner."""
+        customer = self.customer()
+        path = f"{C}/{customer}/notes"
+        written = actor.post(path, json={"text": "Eigene Notiz"})
+        if written.status_code != 201:
+            written = self.owner.post(path, json={"text": "Notiz der Inhaberin"})
+        assert written.status_code == 201, written.text
+        return f"{path}/{written.json()['id']}"
+
     def webhook(self) -> str:
         response = self.owner.post(WEBHOOKS, json=WEBHOOK)
         assert response.status_code == 201, response.text
@@ -189,6 +200,8 @@ RULES: list[Rule] = [
         "/login", "/logout", "/customers/new",
         "/customers/{customer_id:uuid}/details", "/customers/{customer_id:uuid}/status",
         "/customers/{customer_id:uuid}/notes", "/customers/{customer_id:uuid}/delete",
+        "/customers/{customer_id:uuid}/notes/{note_id:uuid}/edit",
+        "/customers/{customer_id:uuid}/notes/{note_id:uuid}/delete",
         "/customers/{customer_id:uuid}/sent-files", "/customers/{customer_id:uuid}/links/new",
         "/files/{file_id:uuid}/review", "/links/{link_id:uuid}/send",
         "/links/{link_id:uuid}/revoke", "/links/{link_id:uuid}/unlock",
@@ -214,6 +227,11 @@ RULES: list[Rule] = [
          lambda t, a: Call(f"{C}/{t.customer()}/status", {"status": "complete"})),
     Rule("POST", C + "/{customer_id:uuid}/notes", "manage_customers",
          lambda t, a: Call(f"{C}/{t.customer()}/notes", {"text": "Notiz"}, expect=201)),
+    # Another's note: only admins and owners (test_customer_numbers_and_notes.py).
+    Rule("PATCH", C + "/{customer_id:uuid}/notes/{note_id:uuid}", "manage_customers",
+         lambda t, a: Call(t.note_of(a), {"text": "Geändert"})),
+    Rule("DELETE", C + "/{customer_id:uuid}/notes/{note_id:uuid}", "manage_customers",
+         lambda t, a: Call(t.note_of(a), expect=204)),
     Rule("DELETE", C + "/{customer_id:uuid}", "delete_customers",
          lambda t, a: Call(f"{C}/{t.customer()}", expect=204)),
     Rule("POST", C + "/{customer_id:uuid}/links", "manage_links",

@@ -46,4 +46,24 @@ def test_customer_created_upcast_gives_old_customers_german() -> None:
     state: dict[str, object] = {"name": "Altkunde"}
     Customer.CustomerCreated.upcast_v1_v2(state)
     assert state == {"name": "Altkunde", "language": "de"}
-    assert Customer.CustomerCreated.class_version == 2
+    assert Customer.CustomerCreated.class_version >= 2
+
+
+def test_customers_created_before_customer_numbers_have_none() -> None:
+    from domain.customer import Customer
+
+    state: dict[str, object] = {"name": "Altkunde"}
+    Customer.CustomerCreated.upcast_v1_v2(state)
+    Customer.CustomerCreated.upcast_v2_v3(state)
+    assert state == {"name": "Altkunde", "language": "de", "customer_number": None}
+
+
+def test_a_customer_snapshotted_before_note_authors_reads_them_later() -> None:
+    """A snapshot of version 1 has no `note_authors`: None says "read them from the
+    events" (the note commands do), never "there are no notes"."""
+    from domain.customer import Customer
+
+    state: dict[str, object] = {"name": "Altkunde", "note_count": 2}
+    Customer.upcast_v1_v2(state)
+    assert state["note_authors"] is None
+    assert Customer.customer_number is None

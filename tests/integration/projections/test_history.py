@@ -228,9 +228,10 @@ def test_an_old_customer_created_event_reads_as_the_current_version(
     customer = app.repository.get(customer_id)
     assert isinstance(customer, Customer)
     assert (customer.name, customer.company, customer.language) == ("Altkunde", "Alt GmbH", "de")
+    assert customer.customer_number is None
     (created,) = app.events.get(customer_id)
     assert isinstance(created, Customer.CustomerCreated)
-    assert created.language == "de"
+    assert created.language == "de" and created.customer_number is None
     assert app.history.of_customer(customer_id)[0].data["language"] == "de"
 
     # New events are written in the current shape, with their version.
@@ -240,4 +241,5 @@ def test_an_old_customer_created_event_reads_as_the_current_version(
     # Stored encrypted (a customer's event): its state is read through the customer's key.
     plain = getattr(app.mapper, "decrypted_state", lambda stored: stored.state)(stored)
     state = app.mapper.transcoder.decode(plain)
-    assert state["class_version"] == 2 and state["language"] == "de"
+    assert state["class_version"] == 3 and state["language"] == "de"
+    assert state["customer_number"] is None
