@@ -743,6 +743,16 @@ class CustomerDetailView:
             )
         return [_file(r) for r in rows]
 
+    def files_of_link(self, customer_id: UUID, link_id: UUID, limit: int = 500) -> list[FileRow]:
+        """The files received through one link, oldest first (at most `limit`, the newest)."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT * FROM {FILES} WHERE customer_id = %s AND link_id = %s"
+                f" ORDER BY uploaded_at DESC, id LIMIT {int(limit)}",
+                (customer_id, link_id),
+            )
+        return [_file(r) for r in reversed(rows)]
+
     def file(self, file_id: UUID) -> FileRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone(f"SELECT * FROM {FILES} WHERE id = %s", (file_id,))

@@ -96,6 +96,8 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "title": link.title,
         "message": None if link.password_protected else link.message,
         "items": [] if link.password_protected else items_of(link),
+        # Behind the password like the rest of what the link holds.
+        "received_files": [] if link.password_protected else received_through(services, link, fmt),
         "first_missing": first_to_send(items_of(link)),
         "file_questions": []
         if link.password_protected
@@ -126,6 +128,22 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "tus_path": f"/u/{token}/tus?lang={lang}",
         "access_path": f"/u/{token}/access?lang={lang}",
     }
+
+
+def received_through(services: Services, link: UploadLink, fmt: Formats) -> list[dict[str, str]]:
+    """What arrived through this link, for whoever holds it: each file's name, size, time
+    (the organisation's zone) and the document it was sent for; never who sent it, nor
+    anything that came another way."""
+    labels = {str(item["id"]): str(item["label"]) for item in link.requested_items}
+    return [
+        {
+            "filename": row.filename,
+            "size": fmt.size(row.size),
+            "at": fmt.datetime(row.uploaded_at),
+            "item": labels.get(str(row.item_id), "") if row.item_id else "",
+        }
+        for row in services.customer_detail.files_of_link(link.customer_id, link.id)
+    ]
 
 
 def items_of(link: UploadLink) -> list[dict[str, Any]]:
@@ -191,11 +209,15 @@ class UploadPageController(Controller):
         link = services.app.links.public(token)
         services.app.links.check_password(link, link_password(request), client_address(request))
         items = items_of(link)
+        zone = services.app.links.organization_face(link.organization_id).time_zone
         return {
             "message": link.message,
             "requested_items": items,
             "first": first_to_send(items),
             "file_questions": [q for q in link.open_questions() if q["key"].startswith("file:")],
+            "received_files": received_through(
+                services, link, Formats(reader_language(request), zone)
+            ),
         }
 
     @post("/files", status_code=201, request_max_body_size=None)

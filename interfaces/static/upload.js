@@ -229,6 +229,19 @@
           });
           document.getElementById("file-questions").hidden = false;
         }
+        if (body.received_files && body.received_files.length) {
+          const received = document.getElementById("received-list");
+          body.received_files.forEach(function (f) {
+            const li = element("li");
+            li.appendChild(element("span", "name", f.filename));
+            li.appendChild(document.createTextNode(" "));
+            const about = [f.size, f.at];
+            if (f.item) { about.push(received.dataset.for.split("{item}").join(f.item)); }
+            li.appendChild(element("span", "meta", about.join(" · ")));
+            received.appendChild(li);
+          });
+          document.getElementById("received-files").hidden = false;
+        }
         if (body.requested_items.length) {
           document.getElementById("items-block").hidden = false;
           document.getElementById("item-choice").hidden = false;

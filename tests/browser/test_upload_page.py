@@ -5,13 +5,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Route, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes, png_bytes
+
+# SQLite only, as the other browser tests: the HTTP tests cover both backends.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
 
 # `make screenshots` sets this to docs/screenshots: the README's pictures come from here.
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
@@ -62,6 +68,17 @@ def test_a_client_drops_two_files_and_staff_see_them(
     expect(page.locator("#arrived")).to_contain_text("quittung.png")
     expect(page.locator(".progress .state.ok")).to_have_count(2)
     expect(page.locator("#items li.received")).to_have_count(1)
+    assert_accessible(page)
+    # After a reload the client still sees what arrived: name, size, time, document.
+    page.reload()
+    received = page.locator("#received-list li")
+    expect(received).to_have_count(2)
+    expect(received.first).to_contain_text("lohnsteuer.pdf")
+    expect(received.first).to_contain_text("29,3 KB")
+    expect(received.first).to_contain_text("für „Lohnsteuerbescheinigung 2025“")
+    expect(received.first).to_have_text(re.compile(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d"))
+    expect(page.locator("#received-files")).not_to_contain_text("Bernd Schmidt")
+    assert_accessible(page)
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / "upload-page.png"), full_page=True)
@@ -109,6 +126,16 @@ def test_a_password_link_opens_after_the_password(
     page.click("#upload-button")
     expect(page.locator(".progress .state.ok")).to_have_count(1)
     expect(page.locator("#items li.received")).to_have_count(1)
+    # Reloaded: nothing listed before the password, the file after it.
+    page.reload()
+    expect(page.locator("#received-files")).to_be_hidden()
+    expect(page.locator("#received-list li")).to_have_count(0)
+    page.fill("#link-password", "geheim123")
+    page.click("#unlock-form button")
+    expect(page.locator("#received-list li")).to_have_count(1)
+    expect(page.locator("#received-list li")).to_contain_text("ausweis.pdf")
+    expect(page.locator("#items li.received .mark")).to_have_text("received")
+    assert_accessible(page)
     page.close()
     assert len(account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]) == 1
 
