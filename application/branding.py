@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +50,9 @@ class BrandingView:
     sender_name: str | None
     reply_to: str | None
     logo: LogoView | None
+    #: When and by whom it was changed last (None: never).
+    changed_at: datetime | None = None
+    changed_by: UUID | None = None
 
     @property
     def shown_accent(self) -> str:
@@ -87,6 +91,8 @@ def branding_view(organization_id: UUID, branding: Branding | None) -> BrandingV
         )
         if logo
         else None,
+        changed_at=branding.modified_on if branding.changed_by else None,
+        changed_by=branding.changed_by,
     )
 
 

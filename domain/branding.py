@@ -142,6 +142,8 @@ class Branding(Aggregate):
         self.sender_name: str | None = None
         self.reply_to: str | None = None
         self.logo: dict[str, Any] | None = None
+        #: Who changed the branding last (the history has every change).
+        self.changed_by: UUID | None = None
 
     def change(self, accent: object, name: object, reply_address: object, actor_id: UUID) -> bool:
         """Set all three (None clears one); every field is checked before anything changes."""
@@ -172,6 +174,7 @@ class Branding(Aggregate):
     @event(AccentColorChanged)
     def _accent_color_changed(self, accent_color: str | None, actor_id: UUID) -> None:
         self.accent_color = accent_color
+        self.changed_by = actor_id
 
     @event(SenderChanged)
     def _sender_changed(
@@ -179,6 +182,7 @@ class Branding(Aggregate):
     ) -> None:
         self.sender_name = sender_name
         self.reply_to = reply_to
+        self.changed_by = actor_id
 
     def replace_logo(self, logo: dict[str, Any], actor_id: UUID) -> bool:
         if self.logo is not None and self.logo.get("name") == logo.get("name"):
@@ -189,6 +193,7 @@ class Branding(Aggregate):
     @event(LogoChanged)
     def _logo_changed(self, logo: dict[str, Any], actor_id: UUID) -> None:
         self.logo = logo
+        self.changed_by = actor_id
 
     def remove_logo(self, actor_id: UUID) -> bool:
         if self.logo is None:
@@ -199,3 +204,4 @@ class Branding(Aggregate):
     @event(LogoRemoved)
     def _logo_removed(self, actor_id: UUID) -> None:
         self.logo = None
+        self.changed_by = actor_id

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from application.docintake import DocIntake
 from application.history import describe
+from domain.branding import Branding
 from domain.erasure import ErasedEvent
 from domain.organization import Organization
 from infrastructure.encryption import EventStore, audit_signing_key, event_store_of, master_key_for
@@ -113,7 +114,8 @@ class AuditLog:
         if customer_id is not None:
             return {customer_id, *self.store.aggregates_of(customer_id)}
         assert organization_id is not None
-        aggregates = {organization_id}
+        # The organisation, its branding, and every customer it held with their parts.
+        aggregates = {organization_id, Branding.id_for(organization_id)}
         for event in self.app.events.get(organization_id):
             if isinstance(event, Organization.CustomerSlotTaken):
                 aggregates.add(event.customer_id)

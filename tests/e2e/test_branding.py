@@ -6,11 +6,15 @@ replaced and removed), who may change it, and tenancy."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 from PIL import Image
 
+from domain.branding import Branding
+from infrastructure.bootstrap import Services
 from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.images import SECRET, SVG, gif_image, jpeg_with_exif, png_bomb, png_logo
@@ -268,3 +272,29 @@ def test_the_settings_page_sets_the_branding_in_german(
         removed = browser.post("/settings/branding/logo/remove", data={"csrf_token": token})
         assert removed.status_code == 303
         assert branding(account)["logo"] is None
+
+
+def test_each_change_is_an_event_of_the_organisation_with_its_author(
+    account: Account, services: Services, base_url: str, tmp_path: Path
+) -> None:
+    organization_id = UUID(account.organization_id)
+    account.put(BRANDING, json={"accent_color": "#1f4e79", "reply_to": "buero@example.com"})
+    account.put(BRANDING, json={"accent_color": "#1f4e79", "reply_to": "buero@example.com"})
+    put_logo(account, png_logo())
+    account.delete(LOGO)
+    history = list(services.app.events.get(Branding.id_for(organization_id)))
+    assert [type(e).__name__ for e in history] == [
+        "BrandingStarted",
+        "AccentColorChanged",
+        "SenderChanged",
+        "LogoChanged",
+        "LogoRemoved",
+    ]
+    assert {str(getattr(e, "actor_id", account.user_id)) for e in history} == {account.user_id}
+    assert history[0].organization_id == organization_id  # type: ignore[attr-defined]
+    # The settings say who changed it last; the organisation's audit export carries it all.
+    with signed_in(base_url, account.email) as browser:
+        assert "Zuletzt geändert am" in browser.get("/settings").text
+    services.audit_log().export(tmp_path / "export", organization_id=organization_id)
+    lines = (tmp_path / "export" / "events.jsonl").read_text(encoding="utf-8")
+    assert "AccentColorChanged" in lines and "LogoRemoved" in lines
