@@ -6,7 +6,7 @@ import pytest
 
 from application.docintake import DocIntake
 from application.principal import Principal
-from application.staging import FileTooLarge, FileTypeNotAllowed
+from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
 from domain.customer import Customer
 from domain.errors import InvalidValue
 from domain.received_file import ReceivedFile
@@ -97,3 +97,42 @@ def test_a_revoked_link_or_a_bad_uploader_stores_nothing(app: DocIntake, owner: 
     with pytest.raises(LinkRevoked):
         app.uploads.receive(link, "b.pdf", [PDF])
     assert objects(app) == {}
+
+
+def staged_for(app: DocIntake, link: UploadLink, *names: str) -> list[StoredUpload]:
+    target = app.uploads.into_link(link)
+    uploads = []
+    for count, name in enumerate(names, start=1):
+        staged = target.stage(name, count)
+        staged.write(PDF)
+        uploads.append(staged.finish())
+    return uploads
+
+
+def test_several_files_of_one_request_are_recorded_together(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner)
+    uploads = staged_for(app, link, "Müller.pdf", "Straße 1 – 2024.pdf")
+    recorded = app.uploads.record(
+        link.id, uploads, item_id=None, uploader_name="Zoë", uploader_email="zoe@example.com"
+    )
+    assert recorded.position == app.head()
+    assert app.load(link.id, UploadLink).upload_count == 2
+    assert sorted(f.filename for f in received_files(app, link)) == [
+        "Müller.pdf",
+        "Straße 1 – 2024.pdf",
+    ]
+    assert len(objects(app)) == 2
+
+
+def test_files_staged_before_the_link_was_revoked_are_removed(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner)
+    uploads = staged_for(app, link, "a.pdf", "b.pdf")
+    assert len(objects(app)) == 2
+    app.links.revoke(owner, link.id)
+    with pytest.raises(LinkRevoked):
+        app.uploads.record(link.id, uploads, item_id=None, uploader_name=None, uploader_email=None)
+    assert objects(app) == {} and received_files(app, link) == []
