@@ -38,6 +38,8 @@ def needles_for(marker: str) -> dict[str, str]:
         "email": f"kunde.{marker}mail@example.org",
         "company": f"Bäckerei Groß {marker}comp GmbH",
         "note": f"Steuer-ID 12 345 678 901 {marker}note",
+        "edited note": f"Ruft Dienstag an {marker}edited",
+        "customer number": f"K-{marker}number",
         "link title": f"Unterlagen 2024 {marker}title",
         "message": f"Bitte bis Freitag 🦊 {marker}msg",
         "file name": f"Kündigung 2024 {marker}file.pdf",
@@ -97,15 +99,20 @@ def personal_customer(
     account: Account, http: httpx.Client, needles: dict[str, str]
 ) -> dict[str, Any]:
     customer = account.create_customer(
-        needles["old name"], email=needles["email"], company=needles["company"]
+        needles["old name"],
+        email=needles["email"],
+        company=needles["company"],
+        customer_number=needles["customer number"],
     )
     cid = customer["id"]
     renamed = account.patch(f"/api/v1/customers/{cid}", json={"name": needles["name"]})
     assert renamed.status_code == 200, renamed.text
-    assert (
-        account.post(f"/api/v1/customers/{cid}/notes", json={"text": needles["note"]}).status_code
-        == 201
+    note = account.post(f"/api/v1/customers/{cid}/notes", json={"text": needles["note"]})
+    assert note.status_code == 201, note.text
+    edited = account.patch(
+        f"/api/v1/customers/{cid}/notes/{note.json()['id']}", json={"text": needles["edited note"]}
     )
+    assert edited.status_code == 200, edited.text
     link = create_link(account, cid, title=needles["link title"], message=needles["message"])
     content = pdf_bytes(70_000)[:30_000] + needles["file content"].encode() + b"\n" * 100
     uploaded = upload(
@@ -165,7 +172,9 @@ def test_deleting_a_customer_leaves_no_personal_byte_in_any_storage(
         seen = {
             w for _, data in storage_bytes(services, s3_or_none) for w in found_in(data, needles)
         }
-        assert {"name", "email", "note", "link title", "file name"} <= seen
+        # (The note's first words were edited away: only its events keep them, sealed.)
+        assert {"name", "email", "edited note", "customer number", "link title"} <= seen
+        assert "file name" in seen
         assert "file content" not in seen
 
         assert account.delete(f"/api/v1/customers/{cid}").status_code == 204
