@@ -64,8 +64,10 @@ def refusal_page(
         kind, status = "locked", 423
     texts = TEXTS[lang]
     organization = None
+    brand = None
     if isinstance(error.params.get("organization_id"), UUID):
         organization = services.app.links.organization_name(error.params["organization_id"])
+        brand = brand_of(services, error.params["organization_id"], organization)
     return Template(
         template_name="public/refused.html",
         context={
@@ -75,6 +77,7 @@ def refusal_page(
             "title": texts[f"{kind}_title"],
             "text": texts[kind],
             "ask": texts["ask_office"].format(organization=organization) if organization else None,
+            "brand": brand,
             "kind": kind,
         },
         status_code=status,

@@ -224,6 +224,11 @@ def test_the_client_pages_carry_the_logo_and_colour_of_their_organisation_only(
     assert stylesheet.text.strip() == ":root { --accent: #1f4e79; }"
     for name in ("1F4E79.css", "1f4e7.css", "1f4e79;}body{x.css", "red.css"):
         assert http.get(f"/accent/{name}").status_code == 404
+    # A revoked link's page still shows whose it was.
+    assert account.post(f"/api/v1/links/{mine['id']}/revoke").status_code == 200
+    gone = http.get(public_path(http, mine["url"]))
+    assert gone.status_code == 410
+    assert "brand-logo" in gone.text and "/accent/1f4e79.css" in gone.text
 
 
 def test_the_settings_page_sets_the_branding_in_german(
