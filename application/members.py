@@ -21,6 +21,7 @@ from application.principal import Principal
 from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.invitation import INVITATION_VALIDITY, Invitation
 from domain.organization import Organization, Role, language, permission_changes, time_zone
+from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, organization_reminders
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
@@ -43,6 +44,8 @@ class OrganizationView:
     permissions: dict[str, bool]
     language: str
     time_zone: str
+    reminders_on: bool = True
+    reminder_schedule: ReminderSchedule = DEFAULT_SCHEDULE
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ def organization_view(organization: Organization) -> OrganizationView:
         permissions=dict(organization.permissions),
         language=organization.language,
         time_zone=organization.time_zone,
+        reminders_on=organization.reminders_on,
+        reminder_schedule=organization.reminder_schedule,
     )
 
 
@@ -120,8 +125,9 @@ class OrganizationSettings(Context):
     @command(Action.MANAGE_SETTINGS)
     def change(self, principal: Principal, changes: Mapping[str, object]) -> OrganizationChanged:
         """Change `name`, `plan`, `permissions` (a partial set of switches), `language`
-        (of the organisation's mails: `de` or `en`) and/or `time_zone` (an IANA name: the
-        zone people read every time in).
+        (of the organisation's mails: `de` or `en`), `time_zone` (an IANA name: the
+        zone people read every time in) and/or `reminder_schedule` (`{enabled, days_before,
+        every_days_after, max_count}`, any part of it: the schedule links follow).
 
         Settings need an owner or admin; the plan needs an owner, and is refused
         (`plan_limit_reached`) when its cap is below the current customer count.
@@ -144,6 +150,17 @@ class OrganizationSettings(Context):
                 zone = time_zone(changes["time_zone"])
         except InvalidValue as invalid:
             problems.update(invalid.problems)
+        organization = self.app.load(principal.organization_id, Organization)
+        reminders: tuple[bool, ReminderSchedule] | None = None
+        try:
+            if "reminder_schedule" in changes:
+                reminders = organization_reminders(
+                    changes["reminder_schedule"],
+                    organization.reminders_on,
+                    organization.reminder_schedule,
+                )
+        except InvalidValue as invalid:
+            problems.update(invalid.problems)
         try:
             if "name" in changes:
                 name = organization_name(changes["name"], "name")
@@ -161,7 +178,6 @@ class OrganizationSettings(Context):
             problems.update(invalid.problems)
         if problems:
             raise InvalidValue(problems)
-        organization = self.app.load(principal.organization_id, Organization)
         if name is not None:
             organization.rename(name, principal.user_id)
         if switches is not None:
@@ -170,6 +186,8 @@ class OrganizationSettings(Context):
             organization.change_language(mail_language, principal.user_id)
         if zone is not None:
             organization.change_time_zone(zone, principal.user_id)
+        if reminders is not None:
+            organization.change_reminders(*reminders, principal.user_id)
         if plan is not None:
             organization.change_plan(plan, principal.user_id)
         position = self.app.record(organization)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from application.principal import Principal
 from domain.customer import Customer
 from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.organization import Organization
+from domain.reminders import ReminderSchedule
 from domain.upload_link import (
     MESSAGE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -41,6 +43,15 @@ LINK_PASSWORD_MAX_LENGTH = 200
 #: Wrong link passwords per client address (across links) within the window (seconds).
 LINK_PASSWORD_FAILURES = 5
 LINK_PASSWORD_WINDOW = 15 * 60
+
+
+class Keep(enum.Enum):
+    """A value a change leaves as it is (None is a value: "clear it")."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -171,6 +182,46 @@ class UploadLinks(Context):
         moment = due(due_at, self.app.now(), None)
         link = self.get(principal, link_id)
         link.set_due(moment, principal.user_id, self.app.now())
+        return Recorded(link.id, self.app.record(link))
+
+    @command(Action.MANAGE_LINKS)
+    def change(
+        self,
+        principal: Principal,
+        link_id: UUID,
+        *,
+        due_at: datetime | Keep | None = KEEP,
+        reminders_enabled: object = KEEP,
+        schedule: object = KEEP,
+    ) -> Recorded:
+        """Change any of: the due date (None clears it; the schedule counts from now), the
+        reminders switch, the link's own schedule (None: the organisation's again). All or
+        nothing: every problem is named, nothing is recorded while one remains."""
+        now = self.app.now()
+        link = self.get(principal, link_id)
+        problems: dict[str, str | Problem] = {}
+        moment: datetime | None = None
+        own: ReminderSchedule | None = None
+        if not isinstance(due_at, Keep):
+            try:
+                moment = due(due_at, now, link.expires_at)
+            except InvalidValue as invalid:
+                problems.update(invalid.problems)
+        if reminders_enabled is not KEEP and not isinstance(reminders_enabled, bool):
+            problems["reminders.enabled"] = "must be true or false"
+        if schedule is not KEEP and schedule is not None:
+            try:
+                own = ReminderSchedule.parse(schedule, "reminders.schedule")
+            except InvalidValue as invalid:
+                problems.update(invalid.problems)
+        if problems:
+            raise InvalidValue(problems)
+        if not isinstance(due_at, Keep):
+            link.set_due(moment, principal.user_id, now)
+        if isinstance(reminders_enabled, bool):
+            link.switch_reminders(reminders_enabled, principal.user_id)
+        if schedule is not KEEP:
+            link.set_reminder_schedule(own, principal.user_id)
         return Recorded(link.id, self.app.record(link))
 
     @command(Action.MANAGE_LINKS)

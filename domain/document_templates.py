@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, problem
 from domain.starter_templates import starter_templates
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from domain.values import text_value
@@ -30,22 +30,36 @@ class TemplateNotFound(DomainError):
 
 
 def template_items(value: object, field: str = "items") -> list[dict[str, Any]]:
-    """`[{label, hint?}]` (or plain labels): labels unique regardless of case, hints optional."""
+    """`[{label, hint?}]` (or plain labels): labels unique regardless of case, hints optional;
+    each problem is named at its item (`items[1].label`)."""
     if not isinstance(value, list) or len(value) > MAX_REQUESTED_ITEMS:
         raise InvalidValue.single(field, f"must be a list of at most {MAX_REQUESTED_ITEMS} items")
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for raw in value:
+    problems: dict[str, Any] = {}
+    for index, raw in enumerate(value):
         raw_label = raw.get("label") if isinstance(raw, dict) else raw
         raw_hint = raw.get("hint") if isinstance(raw, dict) else None
-        label = text_value(raw_label, field, max_length=ITEM_LABEL_MAX_LENGTH, required=True)
-        hint = text_value(raw_hint, f"{field}.hint", max_length=HINT_MAX_LENGTH)
+        at = f"{field}[{index}]"
+        try:
+            label = text_value(
+                raw_label, f"{at}.label", max_length=ITEM_LABEL_MAX_LENGTH, required=True
+            )
+            hint = text_value(raw_hint, f"{at}.hint", max_length=HINT_MAX_LENGTH)
+        except InvalidValue as invalid:
+            problems.update(invalid.problems)
+            continue
         assert label is not None
         label = unicodedata.normalize("NFC", label)
         if label.casefold() in seen:
-            raise InvalidValue.single(field, f"{label!r} is listed twice")
+            problems[f"{at}.label"] = problem(
+                "item_twice", f"{label!r} is listed twice", label=label
+            )
+            continue
         seen.add(label.casefold())
         items.append({"label": label, "hint": hint or None})
+    if problems:
+        raise InvalidValue(problems)
     return items
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue, PlanLimitReached, problem
+from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule
 from domain.values import Plan
 
 #: The organisation's permission switches for role `member`, and their defaults.
@@ -163,6 +164,18 @@ class Organization(Aggregate):
         changes: dict[str, bool]
         actor_id: UUID
 
+    class ReminderScheduleChanged(Aggregate.Event):
+        """The schedule links are reminded by unless they have their own; `enabled` false:
+        no automatic reminders for links without their own."""
+
+        enabled: bool
+        schedule: dict[str, Any]
+        actor_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.reminders_on = self.enabled
+            aggregate.reminder_plan = dict(self.schedule)
+
     class MemberInvited(Aggregate.Event):
         """Someone was invited by e-mail; the token lives only in the mail (and hashed in the
         invitation)."""
@@ -202,6 +215,10 @@ class Organization(Aggregate):
         user_id: UUID
         role: str
         actor_id: UUID
+
+    # Organisations (and snapshots) from before the reminder setting: the default schedule, on.
+    reminders_on: bool = True
+    reminder_plan: dict[str, Any] | None = None
 
     @event(OrganizationCreated)
     def __init__(self, name: str, plan: str, owner_id: UUID, actor_id: UUID) -> None:
@@ -333,6 +350,23 @@ class Organization(Aggregate):
     @event(TimeZoneChanged)
     def _time_zone_changed(self, time_zone: str, actor_id: UUID) -> None:
         self.time_zone = time_zone
+
+    @property
+    def reminder_schedule(self) -> ReminderSchedule:
+        """The organisation's schedule (whether on or off: `reminders_on`)."""
+        plan = self.reminder_plan
+        return ReminderSchedule.from_plain(plan) if plan else DEFAULT_SCHEDULE
+
+    def change_reminders(self, enabled: bool, schedule: ReminderSchedule, actor_id: UUID) -> bool:
+        if enabled == self.reminders_on and schedule == self.reminder_schedule:
+            return False
+        self.trigger_event(
+            self.ReminderScheduleChanged,
+            enabled=enabled,
+            schedule=schedule.to_plain(),
+            actor_id=actor_id,
+        )
+        return True
 
     def change_permissions(self, switches: dict[str, bool], actor_id: UUID) -> bool:
         """Set the given switches (validated with `permission_changes`); others stay."""

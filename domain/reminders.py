@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidValue
@@ -43,15 +44,31 @@ class ReminderSchedule:
         }
 
     @classmethod
-    def parse(cls, value: object, field: str = "schedule") -> ReminderSchedule:
-        """A schedule from `{days_before: [..], every_days_after, max_count}`."""
+    def from_plain(cls, value: dict[str, Any]) -> ReminderSchedule:
+        """A schedule as an event or a read model stored it (checked when it was set)."""
+        return cls(
+            tuple(int(day) for day in value["days_before"]),
+            int(value["every_days_after"]),
+            int(value["max_count"]),
+        )
+
+    @classmethod
+    def parse(
+        cls, value: object, field: str = "schedule", base: ReminderSchedule | None = None
+    ) -> ReminderSchedule:
+        """A schedule from `{days_before: [..], every_days_after, max_count}`; a value left
+        out is `base`'s (the default schedule's)."""
         if not isinstance(value, dict):
             raise InvalidValue.single(
                 field, "must be an object with days_before, every_days_after and max_count"
             )
-        before = value.get("days_before", [7, 2])
-        after = value.get("every_days_after", 3)
-        count = value.get("max_count", 5)
+        base = base or cls()
+        unknown = sorted(set(value) - {"days_before", "every_days_after", "max_count"})
+        if unknown:
+            raise InvalidValue.single(f"{field}.{unknown[0]}", "is not a schedule field")
+        before = value.get("days_before", list(base.days_before))
+        after = value.get("every_days_after", base.every_days_after)
+        count = value.get("max_count", base.max_count)
         if (
             not isinstance(before, list)
             or len(before) > MAX_REMINDERS_CEILING
@@ -60,6 +77,8 @@ class ReminderSchedule:
             raise InvalidValue.single(
                 f"{field}.days_before", f"must be a list of whole days 1..{MAX_DAYS}"
             )
+        if len(set(before)) != len(before):
+            raise InvalidValue.single(f"{field}.days_before", "must name each day once")
         if not _whole(after, 0, MAX_DAYS):
             raise InvalidValue.single(
                 f"{field}.every_days_after", f"must be a whole number 0..{MAX_DAYS}"
@@ -68,7 +87,7 @@ class ReminderSchedule:
             raise InvalidValue.single(
                 f"{field}.max_count", f"must be a whole number 1..{MAX_REMINDERS_CEILING}"
             )
-        return cls(tuple(sorted(set(before), reverse=True)), after, count)
+        return cls(tuple(sorted(before, reverse=True)), after, count)
 
     def slots(self, due_at: datetime) -> list[datetime]:
         """The moments of this schedule for `due_at`, in time order, at most `max_count`."""
@@ -82,6 +101,35 @@ class ReminderSchedule:
 
 
 DEFAULT_SCHEDULE = ReminderSchedule()
+
+
+def organization_reminders(
+    value: object, enabled: bool, schedule: ReminderSchedule, field: str = "reminder_schedule"
+) -> tuple[bool, ReminderSchedule]:
+    """An organisation's reminder setting from `{enabled?, days_before?, every_days_after?,
+    max_count?}`: what is left out stays as it is (`enabled`, `schedule`)."""
+    if not isinstance(value, dict):
+        raise InvalidValue.single(
+            field,
+            "must be an object with enabled, days_before, every_days_after and max_count",
+        )
+    switch = value.get("enabled", enabled)
+    if not isinstance(switch, bool):
+        raise InvalidValue.single(f"{field}.enabled", "must be true or false")
+    rest = {key: part for key, part in value.items() if key != "enabled"}
+    return switch, ReminderSchedule.parse(rest, field, base=schedule)
+
+
+def schedule_in_force(
+    link_schedule: ReminderSchedule | None,
+    organization_on: bool,
+    organization_schedule: ReminderSchedule,
+) -> ReminderSchedule | None:
+    """The schedule a link is reminded by: its own, else the organisation's while that is
+    on (None: no automatic reminders)."""
+    if link_schedule is not None:
+        return link_schedule
+    return organization_schedule if organization_on else None
 
 
 def _whole(value: object, low: int, high: int) -> bool:

@@ -11,6 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue, problem
+from domain.reminders import ReminderSchedule
 from domain.values import text_value
 
 _TOKEN_NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/upload-link")
@@ -319,6 +320,20 @@ class UploadLink(Aggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.reminders_enabled = self.enabled
 
+    class ReminderScheduleSet(Aggregate.Event):
+        """The link's own reminder schedule (None: the organisation's again); the schedule
+        counts from this moment, slots before it are never sent."""
+
+        customer_id: UUID
+        schedule: dict[str, Any] | None
+        actor_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.own_schedule = dict(self.schedule) if self.schedule else None
+            if aggregate.due_at is not None:
+                aggregate.due_set_at = self.timestamp
+                aggregate.last_reminder_slot = None
+
     class ReminderSent(Aggregate.Event):
         """A reminder to the client, by the schedule (`slot`) or by hand (`actor_id`),
         naming what was still missing; a job mails it."""
@@ -343,6 +358,7 @@ class UploadLink(Aggregate):
     reminders_sent: int = 0
     last_reminder_slot: int | None = None
     last_reminder_at: datetime | None = None
+    own_schedule: dict[str, Any] | None = None
 
     @staticmethod
     def create_id(token_hash: str) -> UUID:
@@ -755,6 +771,23 @@ class UploadLink(Aggregate):
             return False
         self.trigger_event(
             self.RemindersSwitched, customer_id=self.customer_id, enabled=enabled, actor_id=actor_id
+        )
+        return True
+
+    @property
+    def reminder_schedule(self) -> ReminderSchedule | None:
+        """The link's own schedule (None: it follows the organisation's)."""
+        return ReminderSchedule.from_plain(self.own_schedule) if self.own_schedule else None
+
+    def set_reminder_schedule(self, schedule: ReminderSchedule | None, actor_id: UUID) -> bool:
+        """Give the link its own schedule, or (None) let it follow the organisation's."""
+        if schedule == self.reminder_schedule:
+            return False
+        self.trigger_event(
+            self.ReminderScheduleSet,
+            customer_id=self.customer_id,
+            schedule=schedule.to_plain() if schedule else None,
+            actor_id=actor_id,
         )
         return True
 

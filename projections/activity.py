@@ -162,6 +162,10 @@ def _reminders_switched(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link(e, subjects), "enabled": e.enabled}
 
 
+def _reminder_schedule_set(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {**_link(e, subjects), "schedule": e.schedule}
+
+
 # Received and sent files ---------------------------------------------------------------
 
 
@@ -227,6 +231,7 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.DueDateSet: _due_date_set,
     UploadLink.TemplateUsed: _link,
     UploadLink.RemindersSwitched: _reminders_switched,
+    UploadLink.ReminderScheduleSet: _reminder_schedule_set,
     UploadLink.ReminderSent: _reminder_sent,
     ReceivedFile.FileUploaded: _file_uploaded,
     ReceivedFile.FileReviewed: _file_reviewed,

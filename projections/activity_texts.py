@@ -126,6 +126,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Upload-Link „{title}“: automatische Erinnerungen {enabled}",
         "en": "Upload link “{title}”: automatic reminders {enabled}",
     },
+    "ReminderScheduleSet": {
+        "de": "Upload-Link „{title}“: Erinnerungen {schedule}",
+        "en": "Upload link “{title}”: reminders {schedule}",
+    },
     "ReminderSent": {
         "de": "{how} an {to} gesendet ({title}){missing}",
         "en": "{how} sent to {to} ({title}){missing}",
@@ -239,6 +243,42 @@ def _reminders_switched(data: dict[str, Any], lang: str, zone: str | None) -> di
     return {"enabled": on[0] if data.get("enabled") else on[1]}
 
 
+def _reminder_schedule_set(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
+    plan = data.get("schedule")
+    if not plan:
+        return {
+            "schedule": {"de": "nach dem Plan der Kanzlei", "en": "by the office's schedule"}[lang]
+        }
+    return {"schedule": schedule_words(plan, lang)}
+
+
+def schedule_words(plan: dict[str, Any], lang: str) -> str:
+    """`7 und 2 Tage vor dem Fälligkeitsdatum, danach alle 3 Tage, höchstens 5`."""
+    before = [str(day) for day in plan.get("days_before") or []]
+    after = int(plan.get("every_days_after") or 0)
+    most = int(plan.get("max_count") or 0)
+    joined = {"de": " und ", "en": " and "}[lang]
+    parts: list[str] = []
+    if before:
+        days = ", ".join(before[:-1]) + joined + before[-1] if len(before) > 1 else before[0]
+        one = before == ["1"]
+        parts.append(
+            {
+                "de": f"{days} {'Tag' if one else 'Tage'} vor dem Fälligkeitsdatum",
+                "en": f"{days} {'day' if one else 'days'} before the due date",
+            }[lang]
+        )
+    if after:
+        parts.append(
+            {
+                "de": "danach täglich" if after == 1 else f"danach alle {after} Tage",
+                "en": "then daily" if after == 1 else f"then every {after} days",
+            }[lang]
+        )
+    parts.append({"de": f"höchstens {most}", "en": f"at most {most}"}[lang])
+    return ", ".join(parts)
+
+
 def _reminder(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     how = {
         "de": ("Erinnerung von Hand", "Automatische Erinnerung"),
@@ -264,6 +304,7 @@ DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] 
     "FileSent": _sent,
     "DueDateSet": _due_date_set,
     "RemindersSwitched": _reminders_switched,
+    "ReminderScheduleSet": _reminder_schedule_set,
     "ReminderSent": _reminder,
 }
 

@@ -56,6 +56,8 @@ class LinkRow:
     reminders_sent: int = 0
     last_reminder_slot: int | None = None
     template_id: UUID | None = None
+    # The link's own reminder schedule (plain), None: the organisation's.
+    own_schedule: dict[str, Any] | None = None
 
     def status_at(self, now: datetime) -> str:
         if self.status == "active" and now >= self.expires_at:
@@ -104,6 +106,7 @@ class LinkRow:
             reminders_sent=link.reminders_sent,
             last_reminder_slot=link.last_reminder_slot,
             template_id=link.template_id,
+            own_schedule=link.own_schedule,
         )
 
 
@@ -214,6 +217,7 @@ class CustomerDetailProjection:
             UploadLink.DueDateSet: self._due_date_set,
             UploadLink.TemplateUsed: self._template_used,
             UploadLink.RemindersSwitched: self._reminders_switched,
+            UploadLink.ReminderScheduleSet: self._reminder_schedule_set,
             UploadLink.ReminderSent: self._reminder_sent,
             ReceivedFile.FileUploaded: self._file_uploaded,
             ReceivedFile.FileReviewed: self._file_reviewed,
@@ -252,7 +256,7 @@ class CustomerDetailProjection:
             f" link_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, due_at {time},"
             f" due_set_at {time}, enabled BOOLEAN NOT NULL, sent_count INTEGER NOT NULL,"
             f" last_slot INTEGER, expires_at {time} NOT NULL, missing INTEGER NOT NULL,"
-            f" closed BOOLEAN NOT NULL, template_id {uuid})"
+            f" closed BOOLEAN NOT NULL, template_id {uuid}, schedule TEXT)"
         )
         tx.execute(
             f"CREATE INDEX IF NOT EXISTS {LINK_DUE}{table_suffix}_customer_idx"
@@ -297,9 +301,10 @@ class CustomerDetailProjection:
         """Tables built by a version without virus scanning are dropped and built again
         from the first event."""
         older_files = table_exists(tx, FILES) and "scan_state" not in columns(tx, FILES)
-        # ... or without notes that can be edited.
+        # ... or without notes that can be edited, or without links' own reminder schedules.
         older_notes = table_exists(tx, NOTES) and "edited_at" not in columns(tx, NOTES)
-        if older_files or older_notes:
+        older_due = table_exists(tx, LINK_DUE) and "schedule" not in columns(tx, LINK_DUE)
+        if older_files or older_notes or older_due:
             for table in self.tables():
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             set_position(tx, self.name, 0)
@@ -483,6 +488,18 @@ class CustomerDetailProjection:
             (e.enabled, e.originator_id),
         )
 
+    def _reminder_schedule_set(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        self._due_row(tx, suffix, e)
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET schedule = %s WHERE link_id = %s",
+            (json.dumps(e.schedule) if e.schedule else None, e.originator_id),
+        )
+        tx.execute(
+            f"UPDATE {LINK_DUE}{suffix} SET due_set_at = %s, last_slot = NULL"
+            " WHERE link_id = %s AND due_at IS NOT NULL",
+            (e.timestamp, e.originator_id),
+        )
+
     def _reminder_sent(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._due_row(tx, suffix, e)
         tx.execute(
@@ -635,7 +652,8 @@ def _flag(value: Any) -> bool:
 
 _LINK_COLUMNS = (
     "l.*, d.due_at, d.due_set_at, d.enabled AS reminders_enabled,"
-    " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot, d.template_id"
+    " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot, d.template_id,"
+    " d.schedule AS own_schedule"
     f" FROM {LINKS} AS l LEFT JOIN {LINK_DUE} AS d ON d.link_id = l.id"
 )
 
@@ -669,6 +687,7 @@ def _link(row: Row) -> LinkRow:
         reminders_sent=int(row.get("reminders_sent") or 0),
         last_reminder_slot=row.get("last_reminder_slot"),
         template_id=as_uuid(row["template_id"]) if row.get("template_id") else None,
+        own_schedule=json.loads(row["own_schedule"]) if row.get("own_schedule") else None,
     )
 
 

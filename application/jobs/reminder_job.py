@@ -10,7 +10,8 @@ the link mail, so a redelivered job mails once.
 
 Stops, checked at every decision: everything requested received, the link
 revoked or expired, the customer set complete or deleted, reminders switched
-off for the link, the link never sent by e-mail, no e-mail address.
+off for the link (or, for a link without its own schedule, for the organisation), the
+link never sent by e-mail, no e-mail address.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from application.reminder_mail import ReminderMail, reminder_message
 from application.texts.formats import DEFAULT_TIME_ZONE
 from domain.customer import Customer
 from domain.organization import Organization
-from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, in_window, next_reminder
+from domain.reminders import ReminderSchedule, in_window, next_reminder, schedule_in_force
 from domain.upload_link import UploadLink
 from domain.values import CustomerStatus
 
@@ -50,9 +51,11 @@ def organization_zone(organization: Organization) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TIME_ZONE)
 
 
-def organization_schedule(organization: Organization) -> ReminderSchedule:
-    schedule = getattr(organization, "reminder_schedule", None)
-    return schedule if isinstance(schedule, ReminderSchedule) else DEFAULT_SCHEDULE
+def link_schedule(organization: Organization, link: UploadLink) -> ReminderSchedule | None:
+    """The schedule the link is reminded by: its own, else the organisation's while on."""
+    return schedule_in_force(
+        link.reminder_schedule, organization.reminders_on, organization.reminder_schedule
+    )
 
 
 class ReminderJob:
@@ -98,8 +101,11 @@ class ReminderJob:
                 return False
             organization = self.app.load(link.organization_id, Organization)
             zone = organization_zone(organization)
+            schedule = link_schedule(organization, link)
+            if schedule is None:
+                return False
             coming = next_reminder(
-                organization_schedule(organization),
+                schedule,
                 link.due_at,
                 link.due_set_at,
                 link.last_reminder_slot,

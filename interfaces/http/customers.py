@@ -25,7 +25,12 @@ from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
 from interfaces.http.downloads import customer_export, zip_stream
-from interfaces.http.presenters import file_from_row, link_from_row, sent_file_from_row
+from interfaces.http.presenters import (
+    ReminderSetting,
+    file_from_row,
+    link_from_row,
+    sent_file_from_row,
+)
 from interfaces.request_values import value_for
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -249,6 +254,7 @@ class CustomerController(Controller):
         sent_files = services.customer_detail.sent_files(customer_id)
         links = services.customer_detail.active_links(customer_id)
         base = services.app.base_url
+        setting = ReminderSetting.of(services.app.organization.get(principal))
         body = schemas.CustomerDetail(
             id=str(row.id),
             name=row.name,
@@ -263,7 +269,7 @@ class CustomerController(Controller):
             notes=[note_body(n) for n in services.customer_detail.notes(customer_id)],
             received_files=[file_from_row(f) for f in files],
             sent_files=[sent_file_from_row(f, base) for f in sent_files],
-            active_links=[link_from_row(link, base) for link in links],
+            active_links=[link_from_row(link, base, setting) for link in links],
             recent_files=[file_from_row(f) for f in files[:5]],
             overdue=row.overdue,
             customer_number=row.customer_number,

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
+from msgspec import UNSET
 
 from application.principal import Principal
+from application.upload_links import KEEP
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
 from interfaces.http.customers import fresh_headers
-from interfaces.http.presenters import link_from_aggregate, link_from_row
+from interfaces.http.presenters import ReminderSetting, link_from_aggregate, link_from_row
+
+
+def setting(services: Services, principal: Principal) -> ReminderSetting:
+    """The organisation's time zone and reminder schedule, which a link's reminders follow."""
+    return ReminderSetting.of(services.app.organization.get(principal))
 
 
 class CustomerLinkController(Controller):
@@ -57,7 +64,7 @@ class CustomerLinkController(Controller):
         consistency.wrote(client_of(principal), recorded.position)
         link = services.app.links.get(principal, recorded.id)
         return Response(
-            link_from_aggregate(link, services.app.base_url),
+            link_from_aggregate(link, services.app.base_url, setting(services, principal)),
             status_code=201,
             headers={POSITION_HEADER: str(recorded.position)},
         )
@@ -74,7 +81,10 @@ class CustomerLinkController(Controller):
         fresh = consistency.wait(client_of(principal))
         services.app.customer_of(principal, customer_id)
         rows = services.customer_detail.links(customer_id)
-        body = schemas.LinkList(items=[link_from_row(r, services.app.base_url) for r in rows])
+        found = setting(services, principal)
+        body = schemas.LinkList(
+            items=[link_from_row(r, services.app.base_url, found) for r in rows]
+        )
         return Response(body, headers=fresh_headers(fresh))
 
 
@@ -94,7 +104,7 @@ class LinkController(Controller):
         consistency.wrote(client_of(principal), position)
         link = services.app.links.get(principal, link_id)
         return Response(
-            link_from_aggregate(link, services.app.base_url),
+            link_from_aggregate(link, services.app.base_url, setting(services, principal)),
             status_code=status_code,
             headers={POSITION_HEADER: str(position)},
         )
@@ -108,8 +118,37 @@ class LinkController(Controller):
     ) -> schemas.Link:
         """One link as it stands now."""
         return link_from_aggregate(
-            services.app.links.get(principal, link_id), services.app.base_url
+            services.app.links.get(principal, link_id),
+            services.app.base_url,
+            setting(services, principal),
         )
+
+    @patch("/", sync_to_thread=True)
+    def change_link(
+        self,
+        services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
+        principal: NamedDependency[Principal],
+        link_id: FromPath[UUID],
+        data: JSONBody[schemas.ChangeLinkRequest],
+    ) -> Response[schemas.Link]:
+        """Change the due date (null clears it; the reminders follow the new date), switch
+        the reminders, give the link its own schedule or (null) the organisation's again."""
+        reminders = data.reminders
+        schedule: object = KEEP
+        if reminders is not UNSET and reminders.schedule is not UNSET:
+            own = reminders.schedule
+            schedule = None if own is None else own.plain()
+        recorded = services.app.links.change(
+            principal,
+            link_id,
+            due_at=KEEP if data.due_at is UNSET else data.due_at,
+            reminders_enabled=(
+                KEEP if reminders is UNSET or reminders.enabled is UNSET else reminders.enabled
+            ),
+            schedule=schedule,
+        )
+        return self._answer(services, consistency, principal, link_id, recorded.position)
 
     @post("/revoke", status_code=200, sync_to_thread=True)
     def revoke(

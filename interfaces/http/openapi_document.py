@@ -20,6 +20,7 @@ from litestar.enums import OpenAPIMediaType
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.serialization import encode_json
 
+from domain.reminders import MAX_DAYS
 from domain.values import CustomerStatus
 from interfaces.http import documented
 from interfaces.http.sessions import CSRF_HEADER, SESSION_COOKIE
@@ -206,6 +207,12 @@ def _constrain_components(schemas: dict[str, Any], max_upload_size: int) -> None
             )
         },
     }
+    # Each day of a reminder schedule (Litestar drops a list item's own constraints).
+    for shape in ("ReminderScheduleRequest", "OrganizationRemindersRequest"):
+        days = schemas[shape]["properties"]["days_before"]
+        for candidate in (days, *days.get("oneOf", []), *days.get("anyOf", [])):
+            if candidate.get("type") == "array":
+                candidate["items"] = {"type": "integer", "minimum": 1, "maximum": MAX_DAYS}
     # A query needs its follow-up question.
     schemas["ReviewRequest"]["if"] = {
         "properties": {"state": {"const": "query"}},

@@ -29,6 +29,12 @@ def organization_body(view: OrganizationView) -> schemas.Organization:
         permissions=schemas.Permissions(**view.permissions),
         language=view.language,
         time_zone=view.time_zone,
+        reminder_schedule=schemas.OrganizationReminders(
+            enabled=view.reminders_on,
+            days_before=list(view.reminder_schedule.days_before),
+            every_days_after=view.reminder_schedule.every_days_after,
+            max_count=view.reminder_schedule.max_count,
+        ),
     )
 
 
@@ -67,13 +73,16 @@ class OrganizationController(Controller):
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.ChangeOrganizationRequest],
     ) -> Response[schemas.Organization]:
-        """Rename, switch permissions, set the mails' language and the time zone people read
-        times in (owner or admin), change the plan (owner only)."""
+        """Rename, switch permissions, set the mails' language, the time zone people read
+        times in and the reminder schedule links follow (owner or admin), change the plan
+        (owner only)."""
         changes = {
             name: value
             for name in ("name", "plan", "permissions", "language", "time_zone")
             if (value := getattr(data, name)) is not UNSET
         }
+        if data.reminder_schedule is not UNSET:
+            changes["reminder_schedule"] = data.reminder_schedule.plain()
         changed = services.app.organization.change(principal, changes)
         body = organization_body(changed.organization)
         return Response(body, headers=wrote(consistency, principal, changed.position))

@@ -3,45 +3,75 @@ is first turned into the row the projection would write (`LinkRow.of`, ...)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from application.members import OrganizationView
 from domain.received_file import ReceivedFile
-from domain.reminders import DEFAULT_SCHEDULE, next_reminder
+from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, next_reminder, schedule_in_force
 from domain.sent_file import SentFile
 from domain.upload_link import UploadLink, item_state_of
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
 
-BERLIN = ZoneInfo("Europe/Berlin")
+
+@dataclass(frozen=True)
+class ReminderSetting:
+    """What a link's reminders depend on beyond the link: the organisation's time zone and
+    schedule (and whether that is on)."""
+
+    zone: ZoneInfo
+    enabled: bool = True
+    schedule: ReminderSchedule = DEFAULT_SCHEDULE
+
+    @classmethod
+    def of(cls, organization: OrganizationView) -> ReminderSetting:
+        return cls(
+            zone=ZoneInfo(organization.time_zone),
+            enabled=organization.reminders_on,
+            schedule=organization.reminder_schedule,
+        )
 
 
-def reminders_of(
-    link: LinkRow, *, enabled: bool, sent: int, last_slot: int | None
-) -> schemas.LinkReminders:
-    """The reminder state of a link (the default schedule, the organisation's time zone)."""
+def reminders_of(link: LinkRow, setting: ReminderSetting) -> schemas.LinkReminders:
+    """The reminder state of a link: the schedule in force, in the organisation's zone."""
+    own = ReminderSchedule.from_plain(link.own_schedule) if link.own_schedule else None
+    schedule = schedule_in_force(own, setting.enabled, setting.schedule)
+    shown = schedule or setting.schedule
     next_at = None
     now = datetime.now(UTC)
-    due = link.due_at is not None and link.due_set_at is not None
-    if enabled and due and link.status_at(now) == "active":
-        assert link.due_at is not None and link.due_set_at is not None
+    if (
+        schedule is not None
+        and link.reminders_enabled
+        and link.due_at is not None
+        and link.due_set_at is not None
+        and link.status_at(now) == "active"
+    ):
         coming = next_reminder(
-            DEFAULT_SCHEDULE, link.due_at, link.due_set_at, last_slot, sent, now, BERLIN
+            schedule,
+            link.due_at,
+            link.due_set_at,
+            link.last_reminder_slot,
+            link.reminders_sent,
+            now,
+            setting.zone,
         )
         next_at = coming.at if coming else None
     return schemas.LinkReminders(
-        enabled=enabled,
+        enabled=link.reminders_enabled,
         schedule=schemas.ReminderScheduleShape(
-            days_before=list(DEFAULT_SCHEDULE.days_before),
-            every_days_after=DEFAULT_SCHEDULE.every_days_after,
-            max_count=DEFAULT_SCHEDULE.max_count,
+            days_before=list(shown.days_before),
+            every_days_after=shown.every_days_after,
+            max_count=shown.max_count,
         ),
-        sent_count=sent,
+        sent_count=link.reminders_sent,
         next_at=next_at,
+        own_schedule=own is not None,
     )
 
 
-def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
+def link_from_row(row: LinkRow, base_url: str, setting: ReminderSetting) -> schemas.Link:
     return schemas.Link(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -65,12 +95,7 @@ def link_from_row(row: LinkRow, base_url: str) -> schemas.Link:
         send_failure=row.send_failure,
         due_at=row.due_at,
         template_id=str(row.template_id) if row.template_id else None,
-        reminders=reminders_of(
-            row,
-            enabled=row.reminders_enabled,
-            sent=row.reminders_sent,
-            last_slot=row.last_reminder_slot,
-        ),
+        reminders=reminders_of(row, setting),
     )
 
 
@@ -92,9 +117,9 @@ def requested_item(
     )
 
 
-def link_from_aggregate(link: UploadLink, base_url: str) -> schemas.Link:
+def link_from_aggregate(link: UploadLink, base_url: str, setting: ReminderSetting) -> schemas.Link:
     """The same shape from the aggregate itself, for answers that must not wait for rows."""
-    return link_from_row(LinkRow.of(link), base_url)
+    return link_from_row(LinkRow.of(link), base_url, setting)
 
 
 def file_from_row(row: FileRow) -> schemas.File:

@@ -15,6 +15,7 @@ from application.upload_links import (
     MAX_FILES_CEILING,
 )
 from domain.received_file import REVIEW_COMMENT_MAX_LENGTH
+from domain.reminders import MAX_DAYS, MAX_REMINDERS_CEILING
 from domain.upload_link import (
     ITEM_LABEL_MAX_LENGTH,
     MAX_ALLOWED_TYPES,
@@ -190,14 +191,42 @@ class ReminderScheduleShape(msgspec.Struct):
     max_count: int
 
 
+ScheduleDays = Annotated[
+    list[Annotated[int, documented.between(1, MAX_DAYS)]],
+    documented.items(MAX_REMINDERS_CEILING),
+]
+RepeatDays = Annotated[int, documented.between(0, MAX_DAYS)]
+MostReminders = Annotated[int, documented.between(1, MAX_REMINDERS_CEILING)]
+
+
+class ReminderScheduleRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """A schedule: days before the due date (1..365 each), the repeat after it in days
+    (0: none) and the most reminders (1..20); a part left out keeps its default
+    (7 and 2 days before, every 3 days after, at most 5)."""
+
+    days_before: ScheduleDays | UnsetType = UNSET
+    every_days_after: RepeatDays | UnsetType = UNSET
+    max_count: MostReminders | UnsetType = UNSET
+
+    def plain(self) -> dict[str, object]:
+        return {
+            name: value
+            for name in ("days_before", "every_days_after", "max_count")
+            if (value := getattr(self, name)) is not UNSET
+        }
+
+
 class LinkReminders(msgspec.Struct):
     """Automatic reminders of a link: sent on weekdays 8-18 in the organisation's time zone
     while documents are missing; `next_at` is when the next one goes out (null: none)."""
 
     enabled: bool
+    # The schedule in force: the link's own, else the organisation's.
     schedule: ReminderScheduleShape
     sent_count: int
     next_at: datetime | None
+    # True when the link has a schedule of its own (staff set it on this link).
+    own_schedule: bool = False
 
 
 class Link(msgspec.Struct):
@@ -285,6 +314,21 @@ class LinkExpiryRequest(msgspec.Struct, forbid_unknown_fields=True):
     # In the future and within a year (366 days) from now; to extend: later than the
     # link's current expiry; to reactivate: not before its due date.
     expires_at: datetime
+
+
+class LinkRemindersChange(msgspec.Struct, forbid_unknown_fields=True):
+    # Automatic reminders for this link on or off.
+    enabled: bool | UnsetType = UNSET
+    # The link's own schedule; null: the organisation's again.
+    schedule: ReminderScheduleRequest | UnsetType | None = UNSET
+
+
+class ChangeLinkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Any part: a new due date (in the future, not after `expires_at`; null clears it; the
+    reminders follow the new date), reminders on or off, the link's own schedule."""
+
+    due_at: datetime | UnsetType | None = UNSET
+    reminders: LinkRemindersChange | UnsetType = UNSET
 
 
 class SendLinkRequest(msgspec.Struct, forbid_unknown_fields=True):

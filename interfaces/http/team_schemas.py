@@ -12,7 +12,13 @@ from msgspec import UNSET, UnsetType
 from application.api_tokens import TOKEN_NAME_MAX_LENGTH
 from domain.values import NAME_MAX_LENGTH, ORGANIZATION_NAME_MAX_LENGTH
 from interfaces.http import documented
-from interfaces.http.schemas import Email, Password
+from interfaces.http.schemas import (
+    Email,
+    MostReminders,
+    Password,
+    RepeatDays,
+    ScheduleDays,
+)
 
 Role = Annotated[str, documented.one_of("owner", "admin", "member", "viewer")]
 
@@ -35,6 +41,34 @@ class Organization(msgspec.Struct):
     language: str = "de"
     # The zone every time people read is shown in (pages, mails, history); the API keeps UTC.
     time_zone: str = "Europe/Berlin"
+    # The schedule links are reminded by unless they have their own.
+    reminder_schedule: OrganizationReminders | None = None
+
+
+class OrganizationReminders(msgspec.Struct):
+    """The organisation's reminder schedule; `enabled` false: no automatic reminders for
+    links without a schedule of their own. Sent weekdays 8-18 in `time_zone`."""
+
+    enabled: bool
+    days_before: list[int]
+    every_days_after: int
+    max_count: int
+
+
+class OrganizationRemindersRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Any part of the organisation's schedule; what is left out stays as it is."""
+
+    enabled: bool | UnsetType = UNSET
+    days_before: ScheduleDays | UnsetType = UNSET
+    every_days_after: RepeatDays | UnsetType = UNSET
+    max_count: MostReminders | UnsetType = UNSET
+
+    def plain(self) -> dict[str, object]:
+        return {
+            name: value
+            for name in ("enabled", "days_before", "every_days_after", "max_count")
+            if (value := getattr(self, name)) is not UNSET
+        }
 
 
 TIME_ZONES = sorted(available_timezones())
@@ -49,6 +83,8 @@ class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     language: Annotated[str, documented.one_of("de", "en")] | UnsetType = UNSET
     # An IANA name the machine knows (`Europe/Berlin`).
     time_zone: Annotated[str, documented.one_of(*TIME_ZONES)] | UnsetType = UNSET
+    # The reminder schedule links follow (any part of it).
+    reminder_schedule: OrganizationRemindersRequest | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -147,3 +147,123 @@ def test_staff_switch_reminders_per_link(account: Account, other_account: Accoun
         == 404
     )
     assert account.get(f"/api/v1/links/{link['id']}").json()["reminders"]["enabled"] is False
+
+
+def test_the_organisation_sets_its_reminder_schedule(
+    account: Account, other_account: Account
+) -> None:
+    organization = account.get("/api/v1/organization").json()
+    assert organization["reminder_schedule"] == {
+        "enabled": True,
+        "days_before": [7, 2],
+        "every_days_after": 3,
+        "max_count": 5,
+    }
+    changed = account.patch(
+        "/api/v1/organization",
+        json={"reminder_schedule": {"days_before": [10, 3, 1], "max_count": 4}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["reminder_schedule"] == {
+        "enabled": True,
+        "days_before": [10, 3, 1],
+        "every_days_after": 3,
+        "max_count": 4,
+    }
+    customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    link = create_link(account, customer["id"], due_at=in_days(20))
+    assert link["reminders"]["schedule"] == {
+        "days_before": [10, 3, 1],
+        "every_days_after": 3,
+        "max_count": 4,
+    }
+    assert link["reminders"]["own_schedule"] is False
+    # Off: links without their own schedule have no next reminder.
+    off = account.patch("/api/v1/organization", json={"reminder_schedule": {"enabled": False}})
+    assert off.json()["reminder_schedule"]["enabled"] is False
+    assert off.json()["reminder_schedule"]["days_before"] == [10, 3, 1]
+    assert account.get(f"/api/v1/links/{link['id']}").json()["reminders"]["next_at"] is None
+    # Another organisation keeps the default.
+    theirs = other_account.get("/api/v1/organization").json()["reminder_schedule"]
+    assert theirs["enabled"] is True and theirs["days_before"] == [7, 2]
+
+
+SCHEDULE_CASES: list[tuple[dict[str, Any], str]] = [
+    ({"days_before": [0]}, "reminder_schedule.days_before"),
+    ({"days_before": [7, 7]}, "reminder_schedule.days_before"),
+    ({"days_before": [400]}, "reminder_schedule.days_before"),
+    ({"days_before": list(range(1, 23))}, "reminder_schedule.days_before"),
+    ({"every_days_after": -1}, "reminder_schedule.every_days_after"),
+    ({"max_count": 0}, "reminder_schedule.max_count"),
+    ({"max_count": 21}, "reminder_schedule.max_count"),
+    # Wrong types are refused by the body's shape, named at the setting.
+    ({"enabled": "ja"}, "reminder_schedule"),
+    ({"weekly": True}, "weekly"),
+]
+
+
+@pytest.mark.parametrize(("schedule", "field"), SCHEDULE_CASES)
+def test_the_organisations_schedule_is_validated(
+    account: Account, schedule: dict[str, Any], field: str
+) -> None:
+    response = account.patch("/api/v1/organization", json={"reminder_schedule": schedule})
+    assert response.status_code in (400, 422), response.text
+    assert any(field in name for name in response.json()["error"]["fields"]), response.text
+    kept = account.get("/api/v1/organization").json()["reminder_schedule"]
+    assert kept["days_before"] == [7, 2] and kept["max_count"] == 5
+
+
+def test_staff_change_a_links_due_date_and_schedule(
+    account: Account, other_account: Account
+) -> None:
+    customer = account.create_customer("Ayşe Yılmaz 🌷", email="ayse@example.com")
+    link = create_link(account, customer["id"], requested_items=["Mietvertrag"], due_at=in_days(5))
+    url = f"/api/v1/links/{link['id']}"
+    later = in_days(20)
+    moved = account.patch(url, json={"due_at": later})
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["due_at"]) == datetime.fromisoformat(later)
+    next_at = datetime.fromisoformat(moved.json()["reminders"]["next_at"])
+    assert next_at >= datetime.fromisoformat(later) - timedelta(days=7)
+
+    own = account.patch(
+        url, json={"reminders": {"schedule": {"days_before": [1], "every_days_after": 1}}}
+    )
+    assert own.status_code == 200, own.text
+    reminders = own.json()["reminders"]
+    assert reminders["own_schedule"] is True
+    assert reminders["schedule"] == {"days_before": [1], "every_days_after": 1, "max_count": 5}
+    assert datetime.fromisoformat(reminders["next_at"]) >= datetime.fromisoformat(
+        later
+    ) - timedelta(days=1, hours=1)
+    back = account.patch(url, json={"reminders": {"schedule": None, "enabled": False}})
+    assert back.json()["reminders"]["own_schedule"] is False
+    assert back.json()["reminders"]["enabled"] is False
+    cleared = account.patch(url, json={"due_at": None})
+    assert cleared.json()["due_at"] is None
+
+    activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()
+    texts = [item["summary"] for item in activity["items"]]
+    assert any(
+        "Erinnerungen 1 Tag vor dem Fälligkeitsdatum, danach täglich, höchstens 5" in t
+        for t in texts
+    ), texts
+    assert any("Erinnerungen nach dem Plan der Kanzlei" in t for t in texts), texts
+
+    # Bad values: 422 naming the field, nothing changed.
+    for body, field in (
+        ({"due_at": "2001-01-01T00:00:00Z"}, "due_at"),
+        ({"due_at": in_days(400)}, "due_at"),
+        ({"reminders": {"schedule": {"max_count": 0}}}, "reminders.schedule.max_count"),
+        ({"reminders": {"schedule": {"days_before": ["7"]}}}, "reminders"),
+        ({"reminders": {"enabled": "ja"}}, "reminders"),
+        ({"title": "neu"}, "title"),
+    ):
+        refused = account.patch(url, json=body)
+        assert refused.status_code in (400, 422), refused.text
+        assert any(field in name for name in refused.json()["error"]["fields"]), refused.text
+    assert account.get(url).json()["due_at"] is None
+
+    # Another organisation can neither change nor see it.
+    assert other_account.patch(url, json={"due_at": in_days(3)}).status_code == 404
+    assert account.get(url).json()["due_at"] is None

@@ -54,6 +54,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     " current expiry: relative to now and to the link",
     (
         "positive_data_acceptance",
+        "^/api/v1/links/[^/]+$",
+    ): "due_at must lie in the future and not after the link's expiry: relative to now",
+    (
+        "positive_data_acceptance",
         "^/api/v1/customers/[^/]+/files[.]zip$",
     ): "link_id and file_id must name this customer's links and files (else 422 naming them)",
     (

@@ -286,6 +286,10 @@ RULES: list[Rule] = [
          lambda t, a: Call(f"/api/v1/invitations/{t.invitation()}", expect=204)),
     Rule("POST", "/api/v1/invitations/{token:str}/resend", "manage_members",
          lambda t, a: Call(f"/api/v1/invitations/{t.invitation()}/resend", expect=201)),
+    Rule("PATCH", "/api/v1/links/{link_id:uuid}", "manage_links",
+         lambda t, a: Call(f"/api/v1/links/{t.link()}", {"reminders": {"enabled": False}})),
+    Rule("PATCH", "/api/v1/organization", "manage_settings",
+         lambda t, a: Call("/api/v1/organization", {"reminder_schedule": {"max_count": 3}})),
     Rule("PUT", "/api/v1/links/{link_id:uuid}/reminders", "manage_links",
          lambda t, a: Call(f"/api/v1/links/{t.link()}/reminders", {"enabled": False})),
     # A link never sent by e-mail: the role is checked first (403), an allowed one gets 409.

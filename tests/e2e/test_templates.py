@@ -77,9 +77,14 @@ TEMPLATE_CASES: list[tuple[dict[str, Any], str]] = [
     ({"name": "", "items": [{"label": "A"}]}, "name"),
     ({"name": "x" * 201, "items": []}, "name"),
     ({"name": "Steuer\u0000", "items": []}, "name"),
-    ({"name": "Steuer", "items": [{"label": ""}]}, "items"),
-    ({"name": "Steuer", "items": [{"label": "A"}, {"label": "a"}]}, "items"),
-    ({"name": "Steuer", "items": [{"label": "A", "hint": "h" * 501}]}, "hint"),
+    ({"name": "Steuer", "items": [{"label": ""}]}, "items[0].label"),
+    ({"name": "Steuer", "items": [{"label": "A"}, {"label": "a"}]}, "items[1].label"),
+    ({"name": "Steuer", "items": [{"label": "A", "hint": "h" * 501}]}, "items[0].hint"),
+    # The problem is named at its item: the second label carries a control character.
+    (
+        {"name": "Steuer", "items": [{"label": "Müller"}, {"label": "Kündigung\u0007"}]},
+        "items[1].label",
+    ),
     ({"name": "Steuer", "items": [{"label": "A"}] * 51}, "items"),
     ({"name": "Steuer", "items": [], "extra": 1}, "extra"),
 ]

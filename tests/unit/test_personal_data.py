@@ -57,6 +57,7 @@ JUDGED_NOT_CUSTOMERS = {
     "sealed_secret": "a webhook secret, sealed",
     "template_id": "id",
     "items": "a template's document names and hints, the organisation's own words",
+    "schedule": "a reminder schedule: whole numbers of days and a count",
     "sealed": "webhook secrets, sealed anew (secret id -> sealed secret)",
     "url": "the organisation's webhook receiver",
     "event_types": "kinds of events",

@@ -299,3 +299,73 @@ def test_by_hand_needs_a_mailed_link_and_something_missing(office: Office) -> No
     # A reminder by hand does not use up a slot of the schedule.
     assert office.at(due - timedelta(days=7))
     assert [e.slot for e in office.reminders(link_id)] == [None, 0]
+
+
+def test_links_follow_the_organisations_schedule_unless_they_have_their_own(
+    office: Office,
+) -> None:
+    due = next_wednesday_noon(15)
+    app, owner = office.app, office.owner
+    app.organization.change(
+        owner,
+        {"reminder_schedule": {"days_before": [5], "every_days_after": 0, "max_count": 1}},
+    )
+    follows = office.link(due)
+    own = office.link(due)
+    app.links.change(
+        owner, own, schedule={"days_before": [1], "every_days_after": 0, "max_count": 1}
+    )
+    # The default's 7 days before is no slot of either schedule.
+    assert not office.at(due - timedelta(days=7))
+    assert office.at(due - timedelta(days=5))
+    assert [e.slot for e in office.reminders(follows)] == [0]
+    assert office.reminders(own) == []
+    assert office.at(due - timedelta(days=1))
+    assert [e.slot for e in office.reminders(own)] == [0]
+    assert [e.slot for e in office.reminders(follows)] == [0]
+    assert not office.at(due + timedelta(days=3))
+
+
+def test_the_organisation_switches_reminders_off_links_with_their_own_still_remind(
+    office: Office,
+) -> None:
+    due = next_wednesday_noon(15)
+    app, owner = office.app, office.owner
+    follows = office.link(due)
+    own = office.link(due)
+    app.links.change(owner, own, schedule={"days_before": [7]})
+    app.organization.change(owner, {"reminder_schedule": {"enabled": False}})
+    assert office.at(due - timedelta(days=7))
+    assert office.reminders(follows) == []
+    assert [e.slot for e in office.reminders(own)] == [0]
+    # Switched on again, the organisation's schedule applies from its next slot.
+    app.organization.change(owner, {"reminder_schedule": {"enabled": True}})
+    assert office.at(due - timedelta(days=2))
+    assert [e.slot for e in office.reminders(follows)] == [1]
+
+
+def test_the_window_is_the_organisations_time_zone(office: Office) -> None:
+    due = next_wednesday_noon(15)
+    app, owner = office.app, office.owner
+    app.organization.change(owner, {"time_zone": "America/New_York"})
+    link_id = office.link(due)
+    # Wednesday 12:00 in Berlin is 06:00 in New York: the window opens at 08:00 there.
+    assert not office.at(due - timedelta(days=7))
+    new_york = ZoneInfo("America/New_York")
+    opens = (due - timedelta(days=7)).astimezone(new_york).replace(hour=8, minute=0)
+    assert not office.at(opens - timedelta(minutes=1))
+    assert office.at(opens)
+    assert [e.slot for e in office.reminders(link_id)] == [0]
+
+
+def test_a_new_due_date_moves_the_reminders(office: Office) -> None:
+    due = next_wednesday_noon(15)
+    app, owner = office.app, office.owner
+    link_id = office.link(due)
+    later = due + timedelta(days=7)
+    app.links.change(owner, link_id, due_at=later)
+    # The old date's first slot sends nothing; the new date's does.
+    assert not office.at(due - timedelta(days=7))
+    assert office.at(later - timedelta(days=7))
+    [reminder] = office.reminders(link_id)
+    assert reminder.slot == 0
