@@ -201,7 +201,7 @@ class Members(Context):
 
     @command(Action.MANAGE_MEMBERS)
     def invite(
-        self, principal: Principal, email: object, role: object, *, now: datetime | None = None
+        self, principal: Principal, email: object, role: Role, *, now: datetime | None = None
     ) -> IssuedInvitation:
         """Invite someone by e-mail into the principal's organisation.
 
@@ -210,19 +210,10 @@ class Members(Context):
         invitation is recorded, so no mail ever carries a token that was not
         stored.
         """
-        problems: dict[str, str | Problem] = {}
-        address: str | None = None
-        new_role: Role | None = None
-        try:
-            address = email_address(email, required=True)
-        except InvalidValue as invalid:
-            problems.update(invalid.problems)
-        try:
-            new_role = Role.parse(role)
-        except InvalidValue as invalid:
-            problems.update(invalid.problems)
-        if problems or address is None or new_role is None:
-            raise InvalidValue(problems)
+        address = email_address(email, required=True)
+        if address is None:  # refused by `required` already; for the type checker
+            raise InvalidValue.single("email", "is required")
+        new_role = role
         authorize_member_change(principal, None, new_role)
         self._refuse_existing_account(principal.organization_id, address)
         token = new_secret("inv_")
@@ -293,7 +284,7 @@ class Members(Context):
         if entry is None:
             raise NotFound(f"No open invitation with id {invitation_id}.")
         self.withdraw_invitation(principal, invitation_id)
-        return self.invite(principal, entry["email"], entry["role"], now=now)
+        return self.invite(principal, entry["email"], Role(entry["role"]), now=now)
 
     def invitation_preview(
         self, token: object, *, now: datetime | None = None

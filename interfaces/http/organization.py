@@ -108,7 +108,8 @@ class InvitationController(Controller):
         data: JSONBody[schemas.InvitationRequest],
     ) -> Response[schemas.Invitation]:
         """Invite someone by e-mail; the mail carries a link valid once, for 7 days."""
-        issued = services.app.members.invite(principal, data.email, data.role)
+        invite = services.app.members.invite
+        issued = invite(principal, data.email, value_for(invite, principal, Role.parse, data.role))
         body = schemas.Invitation(
             id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
         )

@@ -208,9 +208,14 @@ class SettingsPages(Controller):
     ) -> Template | Redirect:
         """Invite by e-mail; the invitation mail carries the only copy of its token."""
         values = {"email": field(data, "email"), "role": field(data, "role")}
+        invite = form.app.members.invite
         return self._attempt(
             form,
-            lambda: form.app.members.invite(form.principal, values["email"], values["role"]),
+            lambda: invite(
+                form.principal,
+                values["email"],
+                value_for(invite, form.principal, Role.parse, values["role"]),
+            ),
             "invite",
             "invited",
             values,

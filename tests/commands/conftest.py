@@ -13,6 +13,7 @@ import pytest
 
 from application.docintake import DocIntake
 from application.principal import Principal
+from domain.organization import Role
 from tests.support.memory import MemoryMailer, memory_app
 
 PASSWORD = "correct horse battery"
@@ -52,6 +53,6 @@ def invitation_token(app: DocIntake) -> str:
 
 def member(app: DocIntake, owner: Principal, role: str, email: str) -> Principal:
     """A second member of the owner's organisation, with `role`."""
-    app.members.invite(owner, email, role)
+    app.members.invite(owner, email, Role(role))
     joined = app.members.accept_invitation(invitation_token(app), "Zoë Çelik", PASSWORD)
     return app.accounts.authenticate(joined.token)

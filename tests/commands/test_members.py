@@ -43,7 +43,7 @@ def test_a_plan_below_the_customer_count_is_refused(app: DocIntake) -> None:
 
 
 def test_invite_and_accept(app: DocIntake, owner: Principal) -> None:
-    issued = app.members.invite(owner, "neu@example.com", "member")
+    issued = app.members.invite(owner, "neu@example.com", Role.MEMBER)
     assert (issued.email, issued.role) == ("neu@example.com", "member")
     token = invitation_token(app)
     joined = app.members.accept_invitation(token, "Zoë Çelik", PASSWORD)
@@ -59,11 +59,11 @@ def test_invite_and_accept(app: DocIntake, owner: Principal) -> None:
     with pytest.raises(NotFound):
         app.members.accept_invitation("inv_unbekannt", "X", PASSWORD)
     with pytest.raises(Conflict):
-        app.members.invite(owner, "neu@example.com", "viewer")
+        app.members.invite(owner, "neu@example.com", Role.VIEWER)
 
 
 def test_change_role_and_remove(app: DocIntake, owner: Principal) -> None:
-    app.members.invite(owner, "zweite@example.com", "member")
+    app.members.invite(owner, "zweite@example.com", Role.MEMBER)
     joined = app.members.accept_invitation(invitation_token(app), "Zweite", PASSWORD)
     second = app.accounts.authenticate(joined.token)
     recorded = app.members.change_role(owner, second.user_id, Role.ADMIN)
@@ -97,13 +97,13 @@ def test_members_of_another_organisation_are_out_of_reach(
 def test_a_viewer_may_not_manage_the_team(app: DocIntake, owner: Principal) -> None:
     viewer = member(app, owner, "viewer", "leser@example.com")
     with pytest.raises(Forbidden):
-        app.members.invite(viewer, "x@example.com", "viewer")
+        app.members.invite(viewer, "x@example.com", Role.VIEWER)
     with pytest.raises(Forbidden):
         app.organization.change(viewer, {"name": "Übernahme"})
 
 
 def test_withdraw_and_resend_an_invitation(app: DocIntake, owner: Principal) -> None:
-    first = app.members.invite(owner, "neu@example.com", "viewer")
+    first = app.members.invite(owner, "neu@example.com", Role.VIEWER)
     old_token = invitation_token(app)
     resent = app.members.resend_invitation(owner, first.id)
     assert [i.id for i in app.members.pending_invitations(owner)] == [resent.id]
@@ -136,7 +136,7 @@ def test_the_invitation_page_shows_what_it_invites_to_until_it_is_used(
     app: DocIntake, owner: Principal
 ) -> None:
     app.organization.change(owner, {"time_zone": "Europe/Vienna"})
-    issued = app.members.invite(owner, "Zoe.Celik@Example.COM", "member")
+    issued = app.members.invite(owner, "Zoe.Celik@Example.COM", Role.MEMBER)
     token = invitation_token(app)
     preview = app.members.invitation_preview(token)
     assert (preview.organization_name, preview.email, preview.role, preview.time_zone) == (
@@ -157,7 +157,7 @@ def test_the_invitation_page_shows_what_it_invites_to_until_it_is_used(
 
 
 def test_a_withdrawn_invitation_shows_nothing(app: DocIntake, owner: Principal) -> None:
-    issued = app.members.invite(owner, "weg@example.com", "viewer")
+    issued = app.members.invite(owner, "weg@example.com", Role.VIEWER)
     token = invitation_token(app)
     app.members.withdraw_invitation(owner, issued.id)
     with pytest.raises(InvitationWithdrawn):

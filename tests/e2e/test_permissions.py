@@ -437,14 +437,21 @@ def test_a_switch_applies_to_the_next_request(team: Team) -> None:
 
 def test_a_refused_role_learns_403_before_its_values_are_judged(team: Team) -> None:
     """Values are parsed in the interface, but only once the caller may run the command:
-    a viewer's unknown status, role or review state is 403 like any of theirs; a caller
-    who may is told 422 naming the field."""
+    a viewer's unknown status, role (of a member or an invitation) or review state is 403
+    like any of theirs; a caller who may is told 422 naming the field."""
     customer = team.customer()
     received = team.received_file()
     for field_name, allowed, path, body, method in (
         ("status", team.member, f"{C}/{customer}/status", {"status": "erledigt"}, "put"),
         ("role", team.admin, f"/api/v1/members/{team.spare_member()}", {"role": "chef"}, "patch"),
         ("state", team.member, f"/api/v1/files/{received}/review", {"state": "fertig"}, "put"),
+        (
+            "role",
+            team.admin,
+            "/api/v1/invitations",
+            {"email": "neu@example.com", "role": "chef"},
+            "post",
+        ),
     ):
         refused = getattr(team.viewer, method)(path, json=body)
         assert refused.status_code == 403, refused.text

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from domain.organization import Organization
+from domain.organization import Organization, Role
 from infrastructure.bootstrap import Services
 from interfaces.http.sessions import SESSION_COOKIE
 from tests.support.api import PASSWORD, Account, signup
@@ -121,7 +121,7 @@ def test_unknown_and_expired_invitations(account: Account, services: Services) -
     principal = services.app.accounts.authenticate(account.token)
     late_address = f"spaet-{uuid4().hex[:8]}@example.com"
     services.app.members.invite(
-        principal, late_address, "viewer", now=datetime.now(UTC) - timedelta(days=8)
+        principal, late_address, Role.VIEWER, now=datetime.now(UTC) - timedelta(days=8)
     )
     [mail] = [m for m in outbox(services.settings.data_dir) if m["To"] == late_address]
     late = account.client.post(
