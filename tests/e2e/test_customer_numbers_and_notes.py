@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infrastructure.bootstrap import Services
+from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.team import add_member
 
@@ -203,3 +204,30 @@ def test_another_organisation_can_neither_see_nor_change_a_note(
     assert counts["all"] == 0
     detail = account.get(f"/api/v1/customers/{customer['id']}").json()
     assert [n["text"] for n in detail["notes"]] == ["Vertraulich"]
+
+
+def test_the_pages_note_forms_keep_the_input_and_say_why_in_german(
+    account: Account, services: Services, base_url: str
+) -> None:
+    colleague = add_member(account, services.settings.data_dir, "member", name="Karl Kollege")
+    customer = account.create_customer("Jürgen Weiß")
+    notes = f"/api/v1/customers/{customer['id']}/notes"
+    note = account.post(notes, json={"text": "Ruft Montag an"}).json()
+    edit = f"/customers/{customer['id']}/notes/{note['id']}/edit"
+    with signed_in(base_url, account.email) as browser:
+        token = csrf_token_of(browser.get(f"/customers/{customer['id']}"))
+        blank = browser.post(edit, data={"csrf_token": token, "text": "   "})
+        assert blank.status_code == 422
+        assert f'id="note-text-{note["id"]}-error"' in blank.text
+        assert '<details class="edit" open>' in blank.text
+        long = "Ä" * 10_001
+        refused = browser.post(edit, data={"csrf_token": token, "text": long})
+        assert refused.status_code == 422 and long in refused.text
+    with signed_in(base_url, colleague.email) as browser:
+        page = browser.get(f"/customers/{customer['id']}")
+        assert f"/notes/{note['id']}/edit" not in page.text
+        forged = browser.post(edit, data={"csrf_token": csrf_token_of(page), "text": "Meins"})
+        assert forged.status_code == 403
+        assert "Eine Notiz ändern oder löschen kann nur, wer sie geschrieben hat" in forged.text
+    detail = account.get(f"/api/v1/customers/{customer['id']}").json()
+    assert [n["text"] for n in detail["notes"]] == ["Ruft Montag an"]
