@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
 from application.docintake import DocIntake
 from application.errors import Forbidden, NotFound
 from application.principal import Principal
+from application.staging import StoredUpload
+from domain.errors import InvalidValue
 from domain.received_file import ReceivedFile, ReviewState
 from domain.sent_file import SentFile
-from domain.upload_link import UploadLink
+from domain.upload_link import LinkExpired, UploadLink
 from tests.commands.conftest import member
 from tests.commands.test_uploads import PDF, new_link, objects, received_files
 
@@ -94,3 +97,42 @@ def test_sending_nothing_or_to_a_strangers_customer_stores_nothing(
     assert objects(app) == {}
     with pytest.raises(NotFound):
         app.uploads.into_customer(stranger, customer_id).stage("b.pdf", 1)
+
+
+def staged_for_customer(app: DocIntake, owner: Principal, customer_id: UUID) -> StoredUpload:
+    staged = app.uploads.into_customer(owner, customer_id).stage("Bescheid – Straße 1.pdf", 1)
+    staged.write(PDF)
+    return staged.finish()
+
+
+def test_a_send_refused_for_its_expiry_or_the_callers_role_stores_nothing(
+    app: DocIntake, owner: Principal
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    viewer = member(app, owner, "viewer", "leser@example.com")
+    before = app.head()
+    for principal, expires_at, refusal in (
+        (owner, datetime.now(UTC) - timedelta(minutes=1), InvalidValue),
+        (owner, datetime.now(UTC) + timedelta(days=400), InvalidValue),
+        (viewer, None, Forbidden),
+    ):
+        upload = staged_for_customer(app, owner, customer_id)
+        with pytest.raises(refusal):
+            app.sent_files.send(principal, customer_id, [upload], expires_at)
+        assert objects(app) == {}
+    assert app.head() == before
+
+
+def test_an_expired_download_is_refused(
+    app: DocIntake, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer_id = app.customers.create(owner, "Anna").id
+    upload = staged_for_customer(app, owner, customer_id)
+    in_a_minute = datetime.now(UTC) + timedelta(minutes=1)
+    sent = app.load(app.sent_files.send(owner, customer_id, [upload], in_a_minute).id, SentFile)
+    assert app.sent_files.public(sent.token).id == sent.id
+    # The application's clock, a minute on.
+    monkeypatch.setattr(app, "now", lambda: in_a_minute + timedelta(seconds=1))
+    with pytest.raises(LinkExpired):
+        app.sent_files.download(sent.token)
+    assert app.load(sent.id, SentFile).downloaded_at is None
