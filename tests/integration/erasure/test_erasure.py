@@ -162,6 +162,12 @@ def test_deleting_a_customer_leaves_no_personal_byte_in_any_storage(
 
         wait_until(lambda: len(mails()) == 1, what="the link mail in the outbox")
         wait_until(lambda: len(outbox(services.settings.data_dir)) >= 2, what="the upload notice")
+        # The job records the sending after the mail is out: wait for that event too, or
+        # it may land between the two counts of the log below.
+        wait_until(
+            lambda: account.get(f"/api/v1/links/{made['link']['id']}").json().get("last_sent_at"),
+            what="the sending recorded on the link",
+        )
         wait_until(caught_up(services), what="read models and policies caught up")
         # Everything is in place and readable before the deletion.
         assert account.get(f"/api/v1/customers/{cid}").json()["name"] == needles["name"]
