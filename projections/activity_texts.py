@@ -29,7 +29,12 @@ FIELDS = {
         "company": "Firma",
         "customer_number": "Mandantennummer",
     },
-    "en": {"name": "name", "email": "e-mail", "company": "company", "customer_number": "number"},
+    "en": {
+        "name": "name",
+        "email": "e-mail",
+        "company": "company",
+        "customer_number": "client number",
+    },
 }
 UNTITLED = {"de": "ohne Titel", "en": "untitled"}
 AUTOMATIC = {"de": " (automatisch, erster Upload)", "en": " (automatically, first upload)"}
