@@ -40,6 +40,7 @@ from application.staff_sessions import StaffSessions
 from application.upload_links import UploadLinks
 from application.uploads import Uploads
 from application.webhooks import WebhookCommands
+from domain.branding import Branding
 from domain.customer import Customer
 from domain.erasure import ErasedEvent, ErasedRecord
 from domain.organization import Organization
@@ -66,6 +67,8 @@ class DocIntake(Application[UUID]):
         User: 100,
         # A long-lived customer gathers notes and status changes: load it from a snapshot.
         Customer: 100,
+        # Read on every client page view and client mail; a colour tried out often adds up.
+        Branding: 100,
     }
     # How often a command that lost an optimistic-concurrency race is tried again.
     conflict_attempts = 60
