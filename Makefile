@@ -6,7 +6,7 @@ PYTHON ?= python3
 STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: install install-dev run worker test test-fast lint typecheck imports bench bench-quick screenshots clean
+.PHONY: install install-dev run worker test test-fast test-commands lint typecheck imports bench bench-quick screenshots clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ test: install-dev
 
 test-fast: install-dev
 	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not browser"
+
+# The command ring alone (tests/commands: in-memory persistence, no servers), without the
+# root conftest and the test tools' plugins: a few seconds.
+test-commands: install-dev
+	PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/pytest -p pytest_timeout --confcutdir=tests/commands -q tests/commands
 
 bench: install-dev
 	$(BIN)/python -m bench.run

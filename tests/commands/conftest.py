@@ -10,13 +10,20 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
+from application import passwords
 from application.docintake import DocIntake
 from application.principal import Principal
 from domain.organization import Role
 from tests.support.memory import MemoryMailer, memory_app
 
 PASSWORD = "correct horse battery"
+
+# Passwords hashed at argon2's cheapest cost, as tests/conftest.py does for the whole
+# suite: said here as well, so this ring also runs on its own, without the root conftest
+# and its servers' imports (`pytest --confcutdir=tests/commands tests/commands`).
+passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 @pytest.fixture
