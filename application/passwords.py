@@ -11,8 +11,13 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
 
 _hasher = PasswordHasher()
-# Verifying against this keeps a login for an unknown e-mail as slow as a real one.
-_DUMMY_HASH = _hasher.hash("docintake-dummy-password")
+# Verifying against this keeps a login for an unknown e-mail as slow as a real one. It is
+# a hash of a known dummy password at the hasher's parameters, written out rather than
+# computed at import (which cost every process start half a second of CPU);
+# tests/unit/test_passwords.py checks that its parameters are the hasher's.
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$xxCsKMKsd9q9m0CbVZfduw$TV0JepwUcDkSpaq3MwvP073lmD9p3yZG0eWvnwJaJjg"
+)
 
 
 def validate_password(password: object, field: str = "password") -> str:
@@ -45,7 +50,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
