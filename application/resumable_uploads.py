@@ -78,6 +78,8 @@ class StagedUpload:
     expires_at: datetime
     uploader_name: str | None = None
     uploader_email: str | None = None
+    #: The file of no requested document whose open question this upload answers.
+    replaces: UUID | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StagedUpload:
@@ -91,6 +93,7 @@ class StagedUpload:
             expires_at=datetime.fromisoformat(data["expires_at"]),
             uploader_name=data.get("uploader_name"),
             uploader_email=data.get("uploader_email"),
+            replaces=UUID(data["replaces"]) if data.get("replaces") else None,
         )
 
 
@@ -186,6 +189,7 @@ class ResumableUploads:
         item_id: UUID | None,
         uploader_name: str | None = None,
         uploader_email: str | None = None,
+        replaces: UUID | None = None,
     ) -> UploadState:
         link = self.admitted_link(token, password, client)
         if length is None:
@@ -205,6 +209,10 @@ class ResumableUploads:
         if any(ord(c) < 32 for c in name):
             name = "".join(c if ord(c) >= 32 else " " for c in name)
         item = self._item(link, item_id)
+        if replaces is not None and link.open_file_question(replaces) is None:
+            raise InvalidValue.single(
+                "replaces", "is not a file of this link with an open question"
+            )
         name_of_uploader = person_name(uploader_name or None, "uploader_name")
         email_of_uploader = email_address(uploader_email or None, "uploader_email")
         now = self.clock()
@@ -219,6 +227,7 @@ class ResumableUploads:
             expires_at=expires_at,
             uploader_name=name_of_uploader,
             uploader_email=email_of_uploader,
+            replaces=replaces,
         )
         self.staging.create(upload)
         self.staging.set_expiry(upload.upload_id, expires_at.timestamp())
@@ -280,6 +289,7 @@ class ResumableUploads:
                 item_id=upload.item_id,
                 uploader_name=upload.uploader_name,
                 uploader_email=upload.uploader_email,
+                replaces=upload.replaces,
             )
         finally:
             self.staging.delete(upload.upload_id)

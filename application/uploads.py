@@ -103,6 +103,7 @@ class Uploads(Context):
         item_id: UUID | None = None,
         uploader_name: str | None = None,
         uploader_email: str | None = None,
+        replaces: UUID | None = None,
     ) -> Recorded:
         """One file for `link`, start to end: stage the bytes of `chunks` (hashed, capped
         at the link's size, type checked), record it, move it to its final key.
@@ -125,6 +126,7 @@ class Uploads(Context):
             item_id=item_id,
             uploader_name=uploader_name,
             uploader_email=uploader_email,
+            replaces=replaces,
         )
 
     def record(
@@ -135,12 +137,14 @@ class Uploads(Context):
         item_id: UUID | None,
         uploader_name: object,
         uploader_email: object,
+        replaces: UUID | None = None,
     ) -> Recorded:
         """Record what arrived, in one transaction with the link's count and, for the first
         upload of an open customer, the automatic status change; then make the bytes final.
 
         When the link no longer takes files (expired, full, ...) or a field is bad, the
-        staged bytes are removed and the refusal is raised.
+        staged bytes are removed and the refusal is raised. `replaces`: the file of no
+        requested document whose open question this answers.
         """
         try:
             if not uploads:
@@ -148,7 +152,7 @@ class Uploads(Context):
             name = person_name(uploader_name, "uploader_name")
             email = email_address(uploader_email, "uploader_email")
             recorded = self.app.retrying(
-                lambda: self._record(link_id, uploads, item_id, name, email)
+                lambda: self._record(link_id, uploads, item_id, name, email, replaces)
             )
         except BaseException:
             self.discard(uploads)
@@ -164,6 +168,7 @@ class Uploads(Context):
         item_id: UUID | None,
         name: str | None,
         email: str | None,
+        replaces: UUID | None = None,
     ) -> Recorded:
         try:
             link = self.app.load(link_id, UploadLink)
@@ -175,7 +180,7 @@ class Uploads(Context):
         now = self.app.now()
         files = []
         for upload in uploads:
-            link.receive(upload.file_id, item_id, now)
+            link.receive(upload.file_id, item_id, now, replaces)
             files.append(
                 ReceivedFile(
                     id=upload.file_id,

@@ -252,6 +252,15 @@ class UploadLink(Aggregate):
         file_id: UUID
         question: str
 
+    class FileQueryAnswered(Aggregate.Event):
+        """The client sent a file replacing one of no requested document that had an open
+        question (`replaced_file_id`): the answer."""
+
+        customer_id: UUID
+        file_id: UUID
+        replaced_file_id: UUID
+        question: str
+
     class UploadLinkSent(Aggregate.Event):
         customer_id: UUID
         to: str
@@ -450,10 +459,15 @@ class UploadLink(Aggregate):
         return left + answers
 
     def open_question_for(self, key: str) -> str | None:
+        """The open question on a requested document or on a file of no document."""
         review = self.reviews.get(key)
-        if review and review["state"] == "query" and not key.startswith("file:"):
+        if review and review["state"] == "query":
             return review["question"]
         return None
+
+    def open_file_question(self, file_id: UUID) -> str | None:
+        """The open question on a file sent for no requested document, if any."""
+        return self.open_question_for(f"file:{file_id.hex}")
 
     def check_room(self, count: int) -> None:
         """The max-files rule for every path a file takes: refuse unless the link takes
@@ -468,8 +482,15 @@ class UploadLink(Aggregate):
             )
         raise TooManyFiles("This link takes no more files.", count=acceptable)
 
-    def receive(self, file_id: UUID, item_id: UUID | None, now: datetime) -> None:
+    def receive(
+        self, file_id: UUID, item_id: UUID | None, now: datetime, replaces: UUID | None = None
+    ) -> None:
+        """A file arrived for `item_id` (a requested document) or, with `replaces`, as the
+        answer to the open question on a file of no document."""
         self.refuse_if_unusable(now)
+        if replaces is not None:
+            self._receive_replacement(file_id, replaces)
+            return
         # A replacement for a document with an open question is always taken.
         answers = self.open_question(item_id)
         if answers is None and self.max_files is not None and self.upload_count >= self.max_files:
@@ -485,6 +506,30 @@ class UploadLink(Aggregate):
             self._query_answered(
                 customer_id=self.customer_id, item_id=item_id, file_id=file_id, question=answers
             )
+
+    def _receive_replacement(self, file_id: UUID, replaces: UUID) -> None:
+        question = self.open_file_question(replaces)
+        if question is None:
+            raise InvalidValue.single(
+                "replaces",
+                problem("no_open_question", "is not a file of this link with an open question"),
+            )
+        # An answer is always taken, even when the link is full.
+        self._upload_received(customer_id=self.customer_id, file_id=file_id, item_id=None)
+        self._file_query_answered(
+            customer_id=self.customer_id,
+            file_id=file_id,
+            replaced_file_id=replaces,
+            question=question,
+        )
+
+    @event(FileQueryAnswered)
+    def _file_query_answered(
+        self, customer_id: UUID, file_id: UUID, replaced_file_id: UUID, question: str
+    ) -> None:
+        key = f"file:{replaced_file_id.hex}"
+        self.reviews.pop(key, None)
+        self.answered[key] = question
 
     # Follow-up questions ("Rückfrage") ---------------------------------------------
 

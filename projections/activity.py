@@ -142,6 +142,14 @@ def _query_answered(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link(e, subjects), "file_id": e.file_id, "question": e.question}
 
 
+def _file_query_answered(e: Any, subjects: Subjects) -> dict[str, Any]:
+    return {
+        **_query_answered(e, subjects),
+        "replaced_file_id": e.replaced_file_id,
+        "filename": subjects.label(e.replaced_file_id),
+    }
+
+
 def _link_send_failed(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_link_sent(e, subjects), "reason": e.reason}
 
@@ -220,6 +228,7 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.QuestionsSendRequested: _link_sent,
     UploadLink.UploadLinkSent: _link_sent,
     UploadLink.QueryAnswered: _query_answered,
+    UploadLink.FileQueryAnswered: _file_query_answered,
     UploadLink.UploadLinkSendFailed: _link_send_failed,
     UploadLink.UploadLinkRevoked: _link,
     UploadLink.UploadLinkExpired: _link,
@@ -317,6 +326,9 @@ class ActivityProjection:
             if not isinstance(e, Customer.Event) and erased_customer(e) is None
         }
         mentioned |= {e.link_id for e in wanted if isinstance(e, ReceivedFile.FileUploaded)}
+        mentioned |= {
+            e.replaced_file_id for e in wanted if isinstance(e, UploadLink.FileQueryAnswered)
+        }
         mentioned -= {e.originator_id for e in wanted if isinstance(e, SUBJECT_STARTS)}
         subjects = Subjects(self._labels(tx, table, mentioned))
 

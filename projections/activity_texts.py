@@ -83,6 +83,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Rückfrage beantwortet (neue Datei): {question}",
         "en": "Query answered (new file): {question}",
     },
+    "FileQueryAnswered": {
+        "de": "Rückfrage zu „{filename}“ beantwortet (neue Datei): {question}",
+        "en": "Query about “{filename}” answered (new file): {question}",
+    },
     "UploadLinkSent": {
         "de": "Upload-Link „{title}“ an {to} gesendet",
         "en": "Upload link “{title}” sent to {to}",

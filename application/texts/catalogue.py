@@ -235,6 +235,10 @@ PROBLEMS: dict[str, dict[str, Sentence]] = {
     },
     "not_in_future": {"de": "Muss in der Zukunft liegen.", "en": "Must be in the future."},
     "beyond_a_year": {"de": "Höchstens ein Jahr im Voraus.", "en": "At most a year ahead."},
+    "no_open_question": {
+        "de": "Zu dieser Datei ist keine Rückfrage offen.",
+        "en": "There is no open question about this file.",
+    },
     "not_later": {
         "de": "Muss nach dem bisherigen Ablaufdatum liegen.",
         "en": "Must be later than the current expiry.",

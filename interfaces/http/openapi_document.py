@@ -113,6 +113,12 @@ MULTIPART = {
         "properties": {
             "password": {**_TEXT, "description": "The link's password (or X-Link-Password)."},
             "item_id": {"type": "string", "format": "uuid"},
+            "replaces": {
+                "type": "string",
+                "format": "uuid",
+                "description": "A file of no requested document with an open question: this"
+                " file answers it.",
+            },
             "uploader_name": {
                 "type": "string",
                 "maxLength": 200,

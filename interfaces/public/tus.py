@@ -198,7 +198,8 @@ class TusController(Controller):
         token: FromPath[str],
     ) -> Response[None]:
         """Create an upload (`Upload-Length`, `Upload-Metadata` with `filename` and optional
-        `item_id`); a body of `application/offset+octet-stream` is its first bytes."""
+        `item_id`, or `replaces`: the file with an open question it answers); a body of
+        `application/offset+octet-stream` is its first bytes."""
         _require_version(request)
         uploads: ResumableUploads = services.resumable_uploads
         metadata = _metadata(request.headers.get("upload-metadata"))
@@ -213,6 +214,7 @@ class TusController(Controller):
                 item_id=optional_id(metadata.get("item_id"), "item_id"),
                 uploader_name=metadata.get("uploader_name"),
                 uploader_email=metadata.get("uploader_email"),
+                replaces=optional_id(metadata.get("replaces"), "replaces"),
             )
         )
         location = f"/u/{token}/tus/{state.upload_id}"

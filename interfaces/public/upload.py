@@ -101,10 +101,8 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "items": [] if link.password_protected else items_of(link),
         # Behind the password like the rest of what the link holds.
         "received_files": [] if link.password_protected else received_through(services, link, fmt),
-        "first_missing": first_to_send(items_of(link)),
-        "file_questions": []
-        if link.password_protected
-        else [q for q in link.open_questions() if q["key"].startswith("file:")],
+        "first_missing": first_to_send(items_of(link), file_questions_of(link)),
+        "file_questions": [] if link.password_protected else file_questions_of(link),
         "password_protected": link.password_protected,
         "max_size": fmt.size(max_size),
         "max_size_bytes": max_size,
@@ -168,12 +166,33 @@ def items_of(link: UploadLink) -> list[dict[str, Any]]:
     return items
 
 
-def first_to_send(items: list[dict[str, Any]]) -> str | None:
-    """The document the client most likely sends next: an open question, else a missing one."""
-    for wanted in ("query", "missing"):
-        for item in items:
-            if item["state"] == wanted:
-                return str(item["id"])
+def file_questions_of(link: UploadLink) -> list[dict[str, str]]:
+    """Open questions on files sent for no requested document: the file's name, the
+    question, and the choice the page's selector sends to answer it with a new file."""
+    return [
+        {
+            "label": q["label"],
+            "question": q["question"],
+            "choice": f"replaces:{UUID(hex=q['key'].removeprefix('file:'))}",
+        }
+        for q in link.open_questions()
+        if q["key"].startswith("file:")
+    ]
+
+
+def first_to_send(
+    items: list[dict[str, Any]], file_questions: list[dict[str, str]] | None = None
+) -> str | None:
+    """What the client most likely sends next: the answer to an open question on a
+    document, then on a file, else a missing document."""
+    for item in items:
+        if item["state"] == "query":
+            return str(item["id"])
+    if file_questions:
+        return file_questions[0]["choice"]
+    for item in items:
+        if item["state"] == "missing":
+            return str(item["id"])
     return None
 
 
@@ -216,8 +235,8 @@ class UploadPageController(Controller):
         return {
             "message": link.message,
             "requested_items": items,
-            "first": first_to_send(items),
-            "file_questions": [q for q in link.open_questions() if q["key"].startswith("file:")],
+            "first": first_to_send(items, file_questions_of(link)),
+            "file_questions": file_questions_of(link),
             "received_files": received_through(
                 services, link, Formats(reader_language(request), zone)
             ),
@@ -255,6 +274,7 @@ class UploadPageController(Controller):
         uploads: list[StoredUpload] = form.uploads
         try:
             item_id = uuid_field(form, "item_id")
+            replaces = uuid_field(form, "replaces")
         except InvalidValue:
             await run_sync(target.discard, uploads)
             raise
@@ -265,6 +285,7 @@ class UploadPageController(Controller):
             item_id=item_id,
             uploader_name=form.fields.get("uploader_name") or None,
             uploader_email=form.fields.get("uploader_email") or None,
+            replaces=replaces,
         )
         body = schemas.UploadResult(
             files=[

@@ -38,7 +38,35 @@
     });
   }
 
-  function uploadOne(file) {
+  // The selector's choice: a requested document's id, "replaces:<file id>" (the answer to
+  // an open question on a file of no document), or "" (no particular document).
+  function chosenTarget() {
+    const choice = form.elements.item_id ? form.elements.item_id.value : "";
+    if (choice.indexOf("replaces:") === 0) { return { itemId: "", replaces: choice.slice(9) }; }
+    return { itemId: choice, replaces: "" };
+  }
+
+  function questionAnswered(replaces) {
+    const choice = "replaces:" + replaces;
+    const select = document.getElementById("item_id");
+    Array.from(select.options).forEach(function (option) {
+      if (option.value === choice) { option.remove(); }
+    });
+    document.querySelectorAll("#file-question-list li").forEach(function (li) {
+      if (li.dataset.choice === choice) { li.remove(); }
+    });
+    if (!document.querySelector("#file-question-list li")) {
+      document.getElementById("file-questions").hidden = true;
+    }
+    // On to what is still wanted: another question, else a missing document.
+    const query = document.querySelector("#items li.query");
+    const another = Array.from(select.options).find(function (o) { return o.value.indexOf("replaces:") === 0; });
+    const missing = document.querySelector("#items li.missing");
+    select.value = query ? query.dataset.itemId : another ? another.value
+      : missing ? missing.dataset.itemId : "";
+  }
+
+  function uploadOne(file, target) {
     const row = element("li");
     row.appendChild(element("span", "name", file.name + " "));
     const state = element("span", "state", text.uploading);
@@ -58,13 +86,14 @@
     if (maxSize && file.size > maxSize) {
       // Refused before a byte is sent: the same sentence the server would answer with.
       failed(text.tooLarge.split("{filename}").join(file.name));
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
 
-    const itemId = form.elements.item_id ? form.elements.item_id.value : "";
+    const itemId = target.itemId;
     return sendResumable(file, {
       filename: file.name,
       item_id: itemId,
+      replaces: target.replaces,
       uploader_name: form.elements.uploader_name.value,
       uploader_email: form.elements.uploader_email.value,
     }, function (fraction) { bar.value = Math.round(fraction * 100); }).then(function (outcome) {
@@ -75,9 +104,10 @@
         arrived.appendChild(element("li", "arrived", file.name));
         success.hidden = false;
         markReceived(itemId);
-      } else {
-        failed(outcome.message);
+        return true;
       }
+      failed(outcome.message);
+      return false;
     });
   }
 
@@ -158,7 +188,16 @@
 
   async function uploadAll(files) {
     say("");
-    for (const file of Array.from(files)) { await uploadOne(file); }
+    // One choice for the whole batch: a replacement answers with its first file, the
+    // batch's further files come for no particular document.
+    const target = chosenTarget();
+    for (const file of Array.from(files)) {
+      const done = await uploadOne(file, target);
+      if (done && target.replaces) {
+        questionAnswered(target.replaces);
+        target.replaces = "";
+      }
+    }
     input.value = "";
     showChosen();
   }
@@ -221,14 +260,20 @@
           option.value = item.id;
           select.insertBefore(option, select.lastElementChild);
         });
-        if (body.first) { select.value = body.first; }
         if (body.file_questions && body.file_questions.length) {
           const questions = document.getElementById("file-question-list");
           body.file_questions.forEach(function (q) {
-            questions.appendChild(element("li", null, text.fileQuestion.split("{label}").join(q.label).split("{question}").join(q.question)));
+            const li = element("li", null, text.fileQuestion.split("{label}").join(q.label).split("{question}").join(q.question));
+            li.dataset.choice = q.choice;
+            questions.appendChild(li);
+            const option = element("option", null, text.replacement.split("{label}").join(q.label));
+            option.value = q.choice;
+            select.insertBefore(option, select.lastElementChild);
           });
           document.getElementById("file-questions").hidden = false;
+          document.getElementById("item-choice").hidden = false;
         }
+        if (body.first) { select.value = body.first; }
         if (body.received_files && body.received_files.length) {
           const received = document.getElementById("received-list");
           body.received_files.forEach(function (f) {

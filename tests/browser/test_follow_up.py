@@ -124,3 +124,48 @@ def test_a_question_reaches_the_client_who_answers_with_a_new_file(
         ("received", None),
         ("missing", None),
     ]
+
+
+def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
+    account: Account, browser: Browser
+) -> None:
+    customer = account.create_customer("Anna Straße")
+    link = create_link(account, customer["id"], requested_items=["Personalausweis"])
+    first = upload(account.client, link, ("Scan – Seite 1.pdf", pdf_bytes(5_000)))
+    assert first.status_code == 201, first.text
+    file_id = first.json()["files"][0]["id"]
+    question = "Die Seite ist abgeschnitten – bitte noch einmal scannen."
+    reviewed = account.put(
+        f"/api/v1/files/{file_id}/review", json={"state": "query", "comment": question}
+    )
+    assert reviewed.status_code == 200, reviewed.text
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page.goto(link["url"])
+    expect(page.locator("#file-questions")).to_be_visible()
+    expect(page.locator("#file-question-list li")).to_have_text(
+        f"„Scan – Seite 1.pdf“: {question} Bitte senden Sie dafür eine neue Datei."
+    )
+    chooser = page.locator("#item_id")
+    expect(chooser.locator("option:checked")).to_have_text(
+        "Ersatz für „Scan – Seite 1.pdf“ (Rückfrage)"
+    )
+    assert_accessible(page)
+    page.set_input_files(
+        "#file",
+        files=[{"name": "Scan neu.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
+    )
+    page.click("#upload-button")
+    expect(page.locator(".progress .state.ok")).to_have_count(1)
+    expect(page.locator("#file-questions")).to_be_hidden()
+    # On to the document still missing.
+    expect(chooser.locator("option:checked")).to_have_text("Personalausweis")
+    page.reload()
+    expect(page.locator("#file-questions")).to_be_hidden()
+    expect(page.locator("#received-list li")).to_have_count(2)
+    page.close()
+
+    activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()["items"]
+    answered = [item for item in activity if item["type"] == "FileQueryAnswered"]
+    assert len(answered) == 1
+    assert "„Scan – Seite 1.pdf“" in answered[0]["summary"]

@@ -9,7 +9,7 @@ from application.principal import Principal
 from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
 from domain.customer import Customer
 from domain.errors import InvalidValue
-from domain.received_file import ReceivedFile
+from domain.received_file import ReceivedFile, ReviewState
 from domain.upload_link import LinkRevoked, MaxFilesReached, UploadLink
 from domain.values import CustomerStatus
 from tests.support.memory import MemoryFileStore
@@ -136,3 +136,29 @@ def test_files_staged_before_the_link_was_revoked_are_removed(
     with pytest.raises(LinkRevoked):
         app.uploads.record(link.id, uploads, item_id=None, uploader_name=None, uploader_email=None)
     assert objects(app) == {} and received_files(app, link) == []
+
+
+def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner, max_files=1, requested_items_value=["Ausweis"])
+    scan = app.uploads.receive(link, "Scan – Straße.pdf", [PDF])
+    [queried] = received_files(app, app.load(scan.id, UploadLink))
+    app.files.review(owner, queried.id, ReviewState.QUERY, "Bitte lesbarer scannen 🙂")
+    link = app.load(link.id, UploadLink)
+    assert link.open_file_question(queried.id) == "Bitte lesbarer scannen 🙂"
+    # The link is full; an answer is taken all the same, one only.
+    assert link.files_acceptable() == 1
+    with pytest.raises(InvalidValue) as refused:
+        app.uploads.receive(link, "neu.pdf", [PDF], replaces=link.id)
+    assert refused.value.problems["replaces"].code == "no_open_question"
+    app.uploads.receive(link, "Scan neu.pdf", [PDF], replaces=queried.id)
+    link = app.load(link.id, UploadLink)
+    assert link.open_file_question(queried.id) is None
+    assert link.open_questions() == []
+    assert link.answered[f"file:{queried.id.hex}"] == "Bitte lesbarer scannen 🙂"
+    names = [type(e).__name__ for e in app.events.get(link.id)]
+    assert names[-2:] == ["UploadReceived", "FileQueryAnswered"]
+    with pytest.raises(MaxFilesReached):
+        app.uploads.receive(link, "noch eins.pdf", [PDF], replaces=queried.id)
+    assert len(objects(app)) == 2

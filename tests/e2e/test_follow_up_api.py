@@ -114,3 +114,25 @@ def test_another_organisation_cannot_query_a_file(account: Account, http: httpx.
     assert refused.status_code == 404
     assert items(account, link) == [("received", None)]
     assert other.get(f"/api/v1/links/{link['id']}").status_code == 404
+
+
+def test_a_file_of_no_document_is_replaced_through_the_multipart_upload(
+    account: Account, http: httpx.Client
+) -> None:
+    customer = account.create_customer("Jürgen Müller")
+    link = create_link(account, customer["id"], max_files=1)
+    sent = upload(http, link, ("Beleg 🧾.pdf", pdf_bytes()))
+    file_id = sent.json()["files"][0]["id"]
+    # No question yet: `replaces` is refused, naming the field, and nothing is kept.
+    refused = upload(http, link, ("neu.pdf", pdf_bytes()), data={"replaces": file_id})
+    assert refused.status_code in {409, 422}, refused.text
+    query = {"state": "query", "comment": "Bitte die zweite Seite dazu."}
+    assert account.put(f"/api/v1/files/{file_id}/review", json=query).status_code == 200
+    bad = upload(http, link, ("neu.pdf", pdf_bytes()), data={"replaces": "kein-id"})
+    assert bad.status_code == 422 and "replaces" in bad.json()["error"]["fields"]
+    answer = upload(http, link, ("Beleg neu.pdf", pdf_bytes()), data={"replaces": file_id})
+    assert answer.status_code == 201, answer.text
+    again = upload(http, link, ("dritte.pdf", pdf_bytes()), data={"replaces": file_id})
+    assert again.status_code in {409, 422}, again.text
+    files = account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]
+    assert sorted(f["filename"] for f in files) == ["Beleg neu.pdf", "Beleg 🧾.pdf"]
