@@ -227,8 +227,12 @@ def test_only_owners_and_admins_manage_webhooks(app: DocIntake, owner: Principal
     issued = register(app, owner)
     colleague = member(app, owner, "member", "kollegin@example.com")
     before = app.head()
-    with pytest.raises(Forbidden):
-        register(app, colleague)
+    for refused in (
+        lambda: register(app, colleague),
+        lambda: app.webhooks.webhook_endpoints(colleague),
+    ):
+        with pytest.raises(Forbidden):
+            refused()
     for attempt in every_command(app, issued):
         with pytest.raises(Forbidden):
             attempt(colleague)
