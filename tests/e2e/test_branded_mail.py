@@ -1,5 +1,5 @@
 """Client mails carry the organisation's branding, through a real SMTP server on loopback:
-the link mail and the follow-up question mail have the sender name before the service's
+the link mail, the follow-up question mail and a reminder have the sender name before the service's
 address, the organisation's reply address, and in the HTML part the accent colour and the
 logo (inside the mail) or, without a logo, the organisation's name."""
 
@@ -103,3 +103,17 @@ def test_client_mails_carry_sender_name_reply_address_colour_and_logo(
         html = html_of(question)
         assert "cid:" not in html and inline_logo(question) is None
         assert "color:#1f4e79" in html and "Steuerbüro Köhler &amp; Partner</p>" in html
+
+        # A reminder sent by hand: branded the same way, and marked as sent by a machine.
+        reminded = owner.post(f"/api/v1/links/{link['id']}/remind")
+        assert reminded.status_code == 202, reminded.text
+        wait_until(
+            lambda: len(messages_to(smtp_server, "juergen@example.com")) == 3,
+            what="the reminder",
+        )
+        reminder = messages_to(smtp_server, "juergen@example.com")[2]
+        assert str(reminder["Subject"]).startswith("Erinnerung")
+        assert parseaddr(str(reminder["From"]))[0] == SENDER
+        assert reminder["Reply-To"] == REPLY_TO
+        assert reminder["Auto-Submitted"] == "auto-generated"
+        assert "border-top:4px solid #1f4e79" in html_of(reminder)
