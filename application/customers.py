@@ -29,6 +29,10 @@ class CustomerRecorded(Recorded):
 class CustomerCommands(Context):
     """Create, change, annotate and delete customers."""
 
+    def get(self, principal: Principal, customer_id: UUID) -> Customer:
+        """The customer, if it exists, is not deleted and is of the caller's organisation."""
+        return self.app.customer_of(principal, customer_id)
+
     def _saved(self, subject_id: UUID, customer: Customer) -> CustomerRecorded:
         events = list(customer.pending_events)
         return CustomerRecorded(subject_id, self.app.record(customer), customer, events)

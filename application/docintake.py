@@ -25,6 +25,7 @@ from application.api_tokens import ApiTokens
 from application.branding import BrandingSettings
 from application.collaborators import Collaborators
 from application.customers import CustomerCommands
+from application.document_templates import DocumentTemplateCommands
 from application.errors import Conflict, Erased, NotFound
 from application.file_cleanup import StorageSweeper
 from application.files import ReceivedFiles, SentFiles
@@ -102,6 +103,7 @@ class DocIntake(Application[UUID]):
         self.members = Members(self)
         self.notifications = Notifications(self)
         self.customers = CustomerCommands(self)
+        self.templates = DocumentTemplateCommands(self)
         self.links = UploadLinks(self, collaborators.attempts.link_passwords)
         self.uploads = Uploads(self)
         self.files = ReceivedFiles(self)

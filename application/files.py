@@ -163,6 +163,13 @@ class SentFiles(Context):
         )
         return Recorded(sent.id, self.app.record(sent))
 
+    def get(self, principal: Principal, sent_id: UUID) -> SentFile:
+        """A file sent to one of the caller's organisation's customers."""
+        sent = self.app.load(sent_id, SentFile)
+        if sent.organization_id != principal.organization_id:
+            raise NotFound(f"No sent file with id {sent_id}.")
+        return sent
+
     def url(self, sent: SentFile) -> str:
         return f"{self.app.base_url}/d/{sent.token}"
 

@@ -12,7 +12,6 @@ from uuid import UUID
 
 from application.attempt_limiter import AttemptCounter
 from application.command import Context, Recorded, command
-from application.document_templates import template_of
 from application.errors import Erased, NotFound
 from application.passwords import hash_password, verify_password
 from application.permissions import Action
@@ -138,7 +137,7 @@ class UploadLinks(Context):
         check("password", lambda: link_password(password))
         if template_id is not None:
             try:
-                template = template_of(self.app, principal, template_id)
+                template = self.app.templates.get(principal, template_id)
             except NotFound:
                 problems["template_id"] = "is not a template of this organisation"
             else:

@@ -8,7 +8,7 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from infrastructure.bootstrap import Services
+from application.accounts import Accounts
 from interfaces.http.schemas import CredentialsRequest, SignupRequest, SignupResponse, TokenResponse
 from interfaces.http.sessions import client_address
 
@@ -19,10 +19,10 @@ class AccountController(Controller):
 
     @post("/signup", status_code=201, sync_to_thread=True)
     def signup(
-        self, services: NamedDependency[Services], data: JSONBody[SignupRequest]
+        self, accounts: NamedDependency[Accounts], data: JSONBody[SignupRequest]
     ) -> SignupResponse:
         """Create an organisation and its owner; returns a bearer token for the owner."""
-        signed_up = services.app.accounts.sign_up(
+        signed_up = accounts.sign_up(
             data.organization_name, data.email, data.password, data.plan, data.name
         )
         return SignupResponse(
@@ -35,12 +35,10 @@ class AccountController(Controller):
     def token(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[Accounts],
         data: JSONBody[CredentialsRequest],
     ) -> TokenResponse:
         """Exchange e-mail and password for a new bearer token (failed attempts are limited
         per account and per address: 429 with Retry-After)."""
-        issued = services.app.accounts.sign_in(
-            data.email, data.password, client_address=client_address(request)
-        )
+        issued = accounts.sign_in(data.email, data.password, client_address=client_address(request))
         return TokenResponse(token=issued.token)

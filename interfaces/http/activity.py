@@ -10,12 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from application.errors import NotFound
+from application.members import Members
 from application.principal import Principal
+from application.upload_links import UploadLinks
 from domain.errors import InvalidValue
-from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import ReadYourWrites, client_of
-from interfaces.http.customers import control_problems, fresh_headers
+from interfaces.http.consistency import Reads
+from interfaces.http.customers import control_problems
+from interfaces.http.dependencies import ReadModels
 from projections.activity_texts import language, signed
 
 
@@ -27,8 +29,10 @@ class ActivityController(Controller):
     def activity(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        read_models: NamedDependency[ReadModels],
+        links: NamedDependency[UploadLinks],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
@@ -40,20 +44,19 @@ class ActivityController(Controller):
         problems = control_problems(cursor=cursor, lang=lang)
         if problems:
             raise InvalidValue(problems)
-        fresh = consistency.wait(client_of(principal))
-        if services.customer_list.get(principal.organization_id, customer_id) is None:
+        if read_models.customer_list.get(principal.organization_id, customer_id) is None:
             raise NotFound(f"No customer with id {customer_id}.")
         chosen = language(lang or request.headers.get("accept-language"))
         try:
-            zone = services.app.links.organization_face(principal.organization_id).time_zone
-            page = services.activity.page(
+            zone = links.organization_face(principal.organization_id).time_zone
+            page = read_models.activity.page(
                 customer_id, limit=limit, cursor=cursor, lang=chosen, zone=zone
             )
         except ValueError:
             raise InvalidValue.single("cursor", "is not a cursor from this list") from None
         # Names of everyone who is or was a member: loaded only when someone is named.
         names = (
-            services.app.members.names(principal.organization_id)
+            members.names(principal.organization_id)
             if any(item.actor_id for item in page.items)
             else {}
         )
@@ -73,4 +76,4 @@ class ActivityController(Controller):
             ],
             next_cursor=page.next_cursor,
         )
-        return Response(body, headers={**fresh_headers(fresh), "Content-Language": chosen})
+        return reads.answer(body, headers={"Content-Language": chosen})

@@ -25,11 +25,7 @@ from interfaces.http.baseline import bare_save, constant_page
 from interfaces.http.branding import BrandingController, accent_stylesheet, logo_file
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import CustomerController
-from interfaces.http.dependencies import (
-    provide_consistency,
-    provide_principal,
-    provide_services,
-)
+from interfaces.http.dependencies import handler_dependencies, read_models_of
 from interfaces.http.errors import (
     domain_error_handler,
     http_error_handler,
@@ -122,9 +118,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             directory=INTERFACES / "templates", engine=JinjaTemplateEngine
         ),
         dependencies={
-            "services": Provide(provide_services, sync_to_thread=False),
-            "consistency": Provide(provide_consistency, sync_to_thread=False),
-            "principal": Provide(provide_principal, sync_to_thread=True),
+            **handler_dependencies(),
             "staff_session": Provide(provide_staff_session),
             "form": Provide(provide_form_post, sync_to_thread=False),
         },
@@ -134,7 +128,13 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             HTTPException: http_error_handler,
             Exception: internal_error_handler,
         },
-        state=State({"services": services, "consistency": consistency}),
+        state=State(
+            {
+                "services": services,
+                "consistency": consistency,
+                "read_models": read_models_of(services),
+            }
+        ),
         lifespan=[lifespan],
         request_max_body_size=JSON_BODY_LIMIT,
         request_class=CheckedRequest,

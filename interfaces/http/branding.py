@@ -15,16 +15,14 @@ from litestar.params import FromPath, JSONBody
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
 
-from application.branding import BrandingView
+from application.branding import BrandingSettings, BrandingView
 from application.logo_image import MAX_LOGO_BYTES, LogoTooLarge
 from application.principal import Principal
 from domain.branding import SENDER_NAME_MAX_LENGTH
 from domain.errors import InvalidValue, problem
-from infrastructure.bootstrap import Services
 from interfaces.http import documented
-from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.consistency import Reads
 from interfaces.http.multipart_upload import multipart_boundary
-from interfaces.http.organization import wrote
 from interfaces.http.part_disposition import part_disposition
 from interfaces.http.sync import run_sync
 
@@ -170,61 +168,60 @@ class BrandingController(Controller):
 
     @get("/", sync_to_thread=True)
     def get_branding(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        branding: NamedDependency[BrandingSettings],
+        principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
     ) -> Branding:
         """Logo, accent colour, sender name and reply address clients see (every role)."""
-        return branding_body(services.app.branding.get(principal), services.app.base_url)
+        return branding_body(branding.get(principal), base_url)
 
     @put("/", sync_to_thread=True)
     def change_branding(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        branding: NamedDependency[BrandingSettings],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
         data: JSONBody[BrandingRequest],
     ) -> Response[Branding]:
         """Set the accent colour (refused below 4.5:1 against white text, naming the ratio),
         the sender name and the reply address of client mails (owner or admin)."""
-        changed = services.app.branding.change(
-            principal, data.accent_color, data.sender_name, data.reply_to
-        )
-        body = branding_body(changed.branding, services.app.base_url)
-        return Response(body, headers=wrote(consistency, principal, changed.position))
+        changed = branding.change(principal, data.accent_color, data.sender_name, data.reply_to)
+        return reads.recorded(changed, branding_body(changed.branding, base_url))
 
     @put("/logo", request_max_body_size=None)
     async def upload_logo(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        branding: NamedDependency[BrandingSettings],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
     ) -> Response[Branding]:
         """A new logo (multipart `file`): PNG or JPEG by its bytes, at most 1 MiB and 4000
         pixels a side; stored re-encoded without metadata, at most 192 pixels high."""
         data = await received_logo(request)
-        changed = await run_sync(services.app.branding.upload_logo, principal, data)
-        body = branding_body(changed.branding, services.app.base_url)
-        return Response(body, headers=wrote(consistency, principal, changed.position))
+        changed = await run_sync(branding.upload_logo, principal, data)
+        return reads.recorded(changed, branding_body(changed.branding, base_url))
 
     @delete("/logo", status_code=204, sync_to_thread=True)
     def remove_logo(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        branding: NamedDependency[BrandingSettings],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Response[None]:
         """Remove the logo: pages and mails show the organisation's name instead."""
-        changed = services.app.branding.remove_logo(principal)
-        headers = wrote(consistency, principal, changed.position)
-        return Response(None, status_code=204, headers=headers)
+        return reads.recorded(branding.remove_logo(principal), None, status_code=204)
 
 
 @get("/logos/{name:str}", sync_to_thread=True, include_in_schema=False)
-def logo_file(services: NamedDependency[Services], name: FromPath[str]) -> Response[bytes]:
+def logo_file(branding: NamedDependency[BrandingSettings], name: FromPath[str]) -> Response[bytes]:
     """A stored logo: public (it is shown to clients), cached for good (a new logo has a new
     name), never sniffed as anything but the image type its name says."""
     found = _LOGO_NAME.fullmatch(name)
-    data = services.app.branding.logo_bytes(name) if found else None
+    data = branding.logo_bytes(name) if found else None
     if found is None or data is None:
         raise NotFoundException("No such logo.")
     return Response(

@@ -1,18 +1,39 @@
-"""Read your writes: a query waits until the read models show what was recorded before it."""
+"""Read your writes: a query waits until the read models show what was recorded before it.
+
+`ReadYourWrites` remembers each client's last write and waits for the read models;
+`Reads` applies it to one request of the JSON API, and is the one place that sets the
+headers of read-your-writes (`X-Read-Position`, `X-Read-Model-Stale`).
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Protocol, TypeVar
 from uuid import UUID
+
+from litestar import Response
 
 from application.principal import Principal
 from projections.positions import ReadModelPositions
 
 STALE_HEADER = "X-Read-Model-Stale"
 POSITION_HEADER = "X-Read-Position"
+
+T = TypeVar("T")
+
+
+class Positioned(Protocol):
+    """What a command answers: at least the log position of what it recorded."""
+
+    @property
+    def position(self) -> int: ...
+
+
+#: A command's answer, or the bare position of what it recorded.
+Written = Positioned | int
 
 
 @dataclass(frozen=True)
@@ -82,3 +103,62 @@ class ReadYourWrites:
         if position == 0:
             return True
         return self.positions.caught_up(position, self.timeout)
+
+
+class Reads:
+    """Read your writes for one request of the JSON API (the dependency `reads`).
+
+    - A query (GET) has waited, by the time its handler gets this, until the read models
+      show the client's own writes and the head of the log (`ReadYourWrites.wait`).
+    - A command answers through `recorded`: the client's next query waits for what it
+      recorded, and the answer names its position (`X-Read-Position`).
+    - An answer read from one read model after a command waits for that one only
+      (`caught_up`).
+    Whatever was answered from read models that lag behind is marked
+    `X-Read-Model-Stale: true`.
+    """
+
+    def __init__(self, consistency: ReadYourWrites, principal: Principal) -> None:
+        self._consistency = consistency
+        self._client = client_of(principal)
+        self._position: int | None = None
+        self.fresh = True
+
+    def wait(self) -> bool:
+        """Wait for the read models to show everything up to now; False if they lag."""
+        self.fresh = self._consistency.wait(self._client) and self.fresh
+        return self.fresh
+
+    def wrote(self, written: Written) -> int:
+        """Remember the client's write: its next query waits for it."""
+        position = written if isinstance(written, int) else written.position
+        self._consistency.wrote(self._client, position)
+        self._position = position
+        return position
+
+    def caught_up(self, written: Written, read_model: str) -> bool:
+        """Remember the write and wait for the one read model the answer is read from."""
+        self._position = written if isinstance(written, int) else written.position
+        fresh = self._consistency.answer_after(self._client, self._position, read_model)
+        self.fresh = fresh and self.fresh
+        return fresh
+
+    def behind(self) -> None:
+        """The answer could not be read from the read models: mark it stale."""
+        self.fresh = False
+
+    def answer(
+        self, body: T, status_code: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Response[T]:
+        """The answer with the headers of read-your-writes."""
+        all_headers = dict(headers or {})
+        if not self.fresh:
+            all_headers[STALE_HEADER] = "true"
+        if self._position is not None:
+            all_headers[POSITION_HEADER] = str(self._position)
+        return Response(body, status_code=status_code, headers=all_headers)
+
+    def recorded(self, written: Written, body: T, status_code: int = 200) -> Response[T]:
+        """A command's answer: the write remembered, its position named."""
+        self.wrote(written)
+        return self.answer(body, status_code)

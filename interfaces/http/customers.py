@@ -14,23 +14,19 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from msgspec import UNSET
 
-from application.customers import CustomerRecorded
+from application.customer_export import CustomerExport
+from application.customers import CustomerCommands, CustomerRecorded
 from application.errors import NotFound
-from application.history import PartCounts, plain
+from application.history import History, PartCounts, plain
 from application.principal import Principal
 from domain.customer import Customer
 from domain.errors import InvalidValue, Problem
 from domain.values import CustomerStatus, text_value
-from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import POSITION_HEADER, STALE_HEADER, ReadYourWrites, client_of
-from interfaces.http.downloads import customer_export, zip_stream
-from interfaces.http.presenters import (
-    ReminderSetting,
-    file_from_row,
-    link_from_row,
-    sent_file_from_row,
-)
+from interfaces.http.consistency import Reads
+from interfaces.http.dependencies import ReadModels
+from interfaces.http.downloads import zip_stream
+from interfaces.http.presenters import LinkPresenter, file_from_row, sent_file_from_row
 from interfaces.request_values import value_for
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -118,67 +114,57 @@ def control_problems(**parameters: str | None) -> dict[str, str | Problem]:
     return problems
 
 
-def fresh_headers(fresh: bool, position: int | None = None) -> dict[str, str]:
-    headers = {} if fresh else {STALE_HEADER: "true"}
-    if position is not None:
-        headers[POSITION_HEADER] = str(position)
-    return headers
-
-
 class CustomerController(Controller):
     path = "/api/v1/customers"
     tags = ["customers"]
 
     def _summary_after(
         self,
-        services: Services,
-        consistency: ReadYourWrites,
+        reads: Reads,
+        read_models: ReadModels,
+        history: History,
         principal: Principal,
         recorded: CustomerRecorded,
     ) -> Response[schemas.CustomerSummary]:
         """The customer's row once the list shows the command (it has link and file counts);
         the customer as recorded when the list lags behind or cannot be read."""
-        client = client_of(principal)
-        fresh = consistency.answer_after(client, recorded.position, "customer_list")
+        fresh = reads.caught_up(recorded, "customer_list")
         row = read_after_commit(
-            lambda: services.customer_list.get(principal.organization_id, recorded.id),
+            lambda: read_models.customer_list.get(principal.organization_id, recorded.id),
             "the customer's row",
         )
         if row is not None and fresh:
             body = summary(row)
         else:
-            counted = row or services.app.history.part_counts(recorded.customer.id)
-            fresh, body = False, summary_from_aggregate(recorded.customer, counted)
-        return Response(body, headers=fresh_headers(fresh, recorded.position))
+            reads.behind()
+            counted = row or history.part_counts(recorded.customer.id)
+            body = summary_from_aggregate(recorded.customer, counted)
+        return reads.answer(body)
 
     @post("/", status_code=201, sync_to_thread=True)
     def create_customer(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.CreateCustomerRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Create a customer (name required; the plan caps how many)."""
-        recorded = services.app.customers.create(
+        recorded = customers.create(
             principal, data.name, data.email, data.company, data.customer_number
         )
         # A new customer's row is exactly what was recorded: no need to wait for the list.
         # The client's next query still waits until the list shows it.
-        consistency.wrote(client_of(principal), recorded.position)
         assert recorded.customer is not None
-        return Response(
-            # Just created: nothing counted yet.
-            summary_from_aggregate(recorded.customer, PartCounts(0, 0, None)),
-            status_code=201,
-            headers=fresh_headers(True, recorded.position),
-        )
+        # Just created: nothing counted yet.
+        body = summary_from_aggregate(recorded.customer, PartCounts(0, 0, None))
+        return reads.recorded(recorded, body, status_code=201)
 
     @get("/", sync_to_thread=True)
     def list_customers(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         status: FromQuery[str | None] = None,
@@ -198,9 +184,8 @@ class CustomerController(Controller):
         problems.update(control_problems(q=q, cursor=cursor))
         if problems:
             raise InvalidValue(problems)
-        fresh = consistency.wait(client_of(principal))
         try:
-            page = services.customer_list.search(
+            page = read_models.customer_list.search(
                 principal.organization_id,
                 q=q,
                 status=status,
@@ -217,13 +202,13 @@ class CustomerController(Controller):
             total=page.total,
             total_capped=page.total_capped,
         )
-        return Response(body, headers=fresh_headers(fresh))
+        return reads.answer(body)
 
     @get("/status-counts", sync_to_thread=True)
     def status_counts(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Response[schemas.StatusCounts]:
@@ -232,29 +217,25 @@ class CustomerController(Controller):
         problems = control_problems(q=q)
         if problems:
             raise InvalidValue(problems)
-        fresh = consistency.wait(client_of(principal))
-        counts = services.customer_list.status_counts(principal.organization_id, q=q)
-        body = schemas.StatusCounts(all=sum(counts.values()), **counts)
-        return Response(body, headers=fresh_headers(fresh))
+        counts = read_models.customer_list.status_counts(principal.organization_id, q=q)
+        return reads.answer(schemas.StatusCounts(all=sum(counts.values()), **counts))
 
     @get("/{customer_id:uuid}", sync_to_thread=True)
     def get_customer(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
+        link_presenter: NamedDependency[LinkPresenter],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.CustomerDetail]:
         """The customer with notes, files, sent files and active links."""
-        fresh = consistency.wait(client_of(principal))
-        row = services.customer_list.get(principal.organization_id, customer_id)
+        row = read_models.customer_list.get(principal.organization_id, customer_id)
         if row is None:
             raise NotFound(f"No customer with id {customer_id}.")
-        files = services.customer_detail.files(customer_id)
-        sent_files = services.customer_detail.sent_files(customer_id)
-        links = services.customer_detail.active_links(customer_id)
-        base = services.app.base_url
-        setting = ReminderSetting.of(services.app.organization.get(principal))
+        detail = read_models.customer_detail
+        files = detail.files(customer_id)
         body = schemas.CustomerDetail(
             id=str(row.id),
             name=row.name,
@@ -266,21 +247,23 @@ class CustomerController(Controller):
             last_upload_at=row.last_upload_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
-            notes=[note_body(n) for n in services.customer_detail.notes(customer_id)],
+            notes=[note_body(n) for n in detail.notes(customer_id)],
             received_files=[file_from_row(f) for f in files],
-            sent_files=[sent_file_from_row(f, base) for f in sent_files],
-            active_links=[link_from_row(link, base, setting) for link in links],
+            sent_files=[sent_file_from_row(f, base_url) for f in detail.sent_files(customer_id)],
+            active_links=[link_presenter.row(link) for link in detail.active_links(customer_id)],
             recent_files=[file_from_row(f) for f in files[:5]],
             overdue=row.overdue,
             customer_number=row.customer_number,
         )
-        return Response(body, headers=fresh_headers(fresh))
+        return reads.answer(body)
 
     @patch("/{customer_id:uuid}", sync_to_thread=True)
     def change_customer(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        read_models: NamedDependency[ReadModels],
+        history: NamedDependency[History],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         data: JSONBody[schemas.ChangeCustomerRequest],
@@ -291,37 +274,37 @@ class CustomerController(Controller):
             for name in ("name", "email", "company", "customer_number")
             if (value := getattr(data, name)) is not UNSET
         }
-        recorded = services.app.customers.change_details(principal, customer_id, changes)
-        return self._summary_after(services, consistency, principal, recorded)
+        recorded = customers.change_details(principal, customer_id, changes)
+        return self._summary_after(reads, read_models, history, principal, recorded)
 
     @put("/{customer_id:uuid}/status", sync_to_thread=True)
     def set_status(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        read_models: NamedDependency[ReadModels],
+        history: NamedDependency[History],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         data: JSONBody[schemas.StatusRequest],
     ) -> Response[schemas.CustomerSummary]:
         """Set the status by hand (any status to any other)."""
-        set_status = services.app.customers.set_status
-        status = value_for(set_status, principal, CustomerStatus.parse, data.status)
-        recorded = set_status(principal, customer_id, status)
-        return self._summary_after(services, consistency, principal, recorded)
+        status = value_for(customers.set_status, principal, CustomerStatus.parse, data.status)
+        recorded = customers.set_status(principal, customer_id, status)
+        return self._summary_after(reads, read_models, history, principal, recorded)
 
     @post("/{customer_id:uuid}/notes", status_code=201, sync_to_thread=True)
     def add_note(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         data: JSONBody[schemas.NoteRequest],
     ) -> Response[schemas.Note]:
         """Add an internal note (never shown to the client)."""
-        recorded = services.app.customers.add_note(principal, customer_id, data.text)
+        recorded = customers.add_note(principal, customer_id, data.text)
         # The note as recorded is the answer: no need to wait for the detail read model.
-        consistency.wrote(client_of(principal), recorded.position)
         [added] = [e for e in recorded.events if isinstance(e, Customer.NoteAdded)]
         body = schemas.Note(
             id=str(added.note_id),
@@ -329,99 +312,91 @@ class CustomerController(Controller):
             author_id=str(added.actor_id),
             created_at=added.timestamp,
         )
-        return Response(body, status_code=201, headers=fresh_headers(True, recorded.position))
+        return reads.recorded(recorded, body, status_code=201)
 
     @patch("/{customer_id:uuid}/notes/{note_id:uuid}", sync_to_thread=True)
     def edit_note(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         note_id: FromPath[UUID],
         data: JSONBody[schemas.NoteRequest],
     ) -> Response[schemas.Note]:
         """New words for a note (its author, an admin or an owner; others: 403)."""
-        recorded = services.app.customers.edit_note(principal, customer_id, note_id, data.text)
-        client = client_of(principal)
-        fresh = consistency.answer_after(client, recorded.position, "customer_detail")
+        recorded = customers.edit_note(principal, customer_id, note_id, data.text)
+        fresh = reads.caught_up(recorded, "customer_detail")
         [edited] = [e for e in recorded.events if isinstance(e, Customer.NoteEdited)]
         found = read_after_commit(
-            lambda: services.customer_detail.note(customer_id, note_id), "the note"
+            lambda: read_models.customer_detail.note(customer_id, note_id), "the note"
         )
         if found is not None and fresh:
-            body = note_body(found)
-        else:
-            # The detail lags behind: the edit as recorded (the first words' time unknown).
-            fresh, body = (
-                False,
-                schemas.Note(
-                    id=str(note_id),
-                    text=edited.text,
-                    author_id=str(found.author_id) if found and found.author_id else None,
-                    created_at=found.created_at if found else edited.timestamp,
-                    edited_at=edited.timestamp,
-                ),
-            )
-        return Response(body, headers=fresh_headers(fresh, recorded.position))
+            return reads.answer(note_body(found))
+        # The detail lags behind: the edit as recorded (the first words' time unknown).
+        reads.behind()
+        body = schemas.Note(
+            id=str(note_id),
+            text=edited.text,
+            author_id=str(found.author_id) if found and found.author_id else None,
+            created_at=found.created_at if found else edited.timestamp,
+            edited_at=edited.timestamp,
+        )
+        return reads.answer(body)
 
     @delete("/{customer_id:uuid}/notes/{note_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_note(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         note_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete a note (its author, an admin or an owner); the history keeps that it was."""
-        recorded = services.app.customers.delete_note(principal, customer_id, note_id)
-        consistency.wrote(client_of(principal), recorded.position)
-        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+        recorded = customers.delete_note(principal, customer_id, note_id)
+        return reads.recorded(recorded, None, status_code=204)
 
     @delete("/{customer_id:uuid}", status_code=204, sync_to_thread=True)
     def delete_customer(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the customer for good: its links stop working, its files are removed."""
-        recorded = services.app.customers.delete(principal, customer_id)
-        consistency.wrote(client_of(principal), recorded.position)
-        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+        return reads.recorded(customers.delete(principal, customer_id), None, status_code=204)
 
     @get("/{customer_id:uuid}/export", sync_to_thread=True, media_type="application/zip")
     def export(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customer_export: NamedDependency[CustomerExport],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
     ) -> Stream:
         """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
-        consistency.wait(client_of(principal))
-        return zip_stream(*customer_export(services).export(principal, customer_id))
+        return zip_stream(*customer_export.export(principal, customer_id))
 
     @get("/{customer_id:uuid}/history", sync_to_thread=True)
     def history(
         self,
-        services: NamedDependency[Services],
+        history: NamedDependency[History],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         version: Annotated[int | None, QueryParameter(ge=1)] = None,
         at: FromQuery[datetime | None] = None,
     ) -> schemas.CustomerHistory:
         """The stored events themselves, oldest first; `version` or `at` adds the state then."""
-        events = services.app.history.for_principal(principal, customer_id)
+        events = history.for_principal(principal, customer_id)
         state: dict[str, Any] | None = None
         if version is not None:
             # Raises validation_failed for a version the customer never reached.
-            state = services.app.history.customer_state_at(customer_id, version=version)
+            state = history.customer_state_at(customer_id, version=version)
         elif at is not None:
             moment = at if at.tzinfo else at.replace(tzinfo=events[0].timestamp.tzinfo)
-            state = services.app.history.customer_state_at(customer_id, at=moment)
+            state = history.customer_state_at(customer_id, at=moment)
         return schemas.CustomerHistory(
             customer_id=str(customer_id),
             events=[

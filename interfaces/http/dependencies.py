@@ -1,16 +1,79 @@
-"""What handlers receive: the wired services, the authenticated principal, consistency."""
+"""What handlers receive, each by its parameter's name (registered once in `create_app`):
+
+- `principal`: the authenticated caller (Bearer token);
+- `reads`: read your writes for this request (`interfaces/http/consistency.py`): a query
+  has waited for the read models by the time it gets it; a command's answer goes through
+  it;
+- `read_models`: the read models queries read (asking for them implies `reads`), and
+  what is built on them: `customer_export`, `files_archive`;
+- the application's contexts by their names on `DocIntake` (`customers: CustomerCommands`,
+  `links: UploadLinks`, `files: ReceivedFiles`, ...), and for the presenters `base_url`
+  and `link_presenter` (links as the caller's organisation shows them);
+- `services`: everything wired, for the web pages that still take the whole of it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 
+from application.customer_export import CustomerExport
+from application.docintake import DocIntake
 from application.errors import Unauthenticated
+from application.files_archive import FilesArchive
+from application.members import OrganizationSettings
 from application.principal import Principal
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
+from interfaces.http.consistency import Reads, ReadYourWrites
+from interfaces.http.presenters import LinkPresenter, ReminderSetting
+from projections.activity import ActivityView
+from projections.customer_detail import CustomerDetailView
+from projections.customer_list import CustomerListView
+
+T = TypeVar("T")
+
+#: The application's contexts handed to handlers, by the parameter name they ask for.
+CONTEXTS: dict[str, Callable[[DocIntake], object]] = {
+    "accounts": lambda app: app.accounts,
+    "api_tokens": lambda app: app.api_tokens,
+    "branding": lambda app: app.branding,
+    "customers": lambda app: app.customers,
+    "files": lambda app: app.files,
+    "history": lambda app: app.history,
+    "inbox": lambda app: app.inbox,
+    "links": lambda app: app.links,
+    "members": lambda app: app.members,
+    "notifications": lambda app: app.notifications,
+    "organization": lambda app: app.organization,
+    "sent_files": lambda app: app.sent_files,
+    "sessions": lambda app: app.sessions,
+    "templates": lambda app: app.templates,
+    "uploads": lambda app: app.uploads,
+    "webhooks": lambda app: app.webhooks,
+}
+
+
+class ReadModels:
+    """The read models the JSON API's queries read.
+
+    A plain class on purpose: Litestar would try to validate a dataclass handed to
+    handlers as a dependency.
+    """
+
+    def __init__(
+        self,
+        customer_list: CustomerListView,
+        customer_detail: CustomerDetailView,
+        activity: ActivityView,
+    ) -> None:
+        self.customer_list = customer_list
+        self.customer_detail = customer_detail
+        self.activity = activity
 
 
 def provide_services(state: State) -> Services:
@@ -30,3 +93,74 @@ def provide_principal(request: Request[Any, Any, Any], state: State) -> Principa
         raise Unauthenticated("Send Authorization: Bearer <token>.")
     services: Services = state.services
     return services.app.accounts.authenticate(token.strip())
+
+
+async def provide_reads(
+    request: Request[Any, Any, Any],
+    consistency: NamedDependency[ReadYourWrites],
+    principal: NamedDependency[Principal],
+) -> Reads:
+    """Read your writes for the request; a query (GET) waits here for the read models."""
+    reads = Reads(consistency, principal)
+    if request.method == "GET":
+        await anyio.to_thread.run_sync(reads.wait)
+    return reads
+
+
+def provide_read_models(reads: NamedDependency[Reads], state: State) -> ReadModels:
+    """The read models, handed out after `reads` (a query's wait) was resolved."""
+    read_models: ReadModels = state.read_models
+    return read_models
+
+
+def provide_customer_export(
+    read_models: NamedDependency[ReadModels], state: State
+) -> CustomerExport:
+    services: Services = state.services
+    return CustomerExport(services.app, read_models.customer_detail, read_models.activity)
+
+
+def provide_files_archive(read_models: NamedDependency[ReadModels], state: State) -> FilesArchive:
+    services: Services = state.services
+    return FilesArchive(services.app, read_models.customer_detail)
+
+
+def provide_base_url(state: State) -> str:
+    services: Services = state.services
+    return services.app.base_url
+
+
+def provide_link_presenter(
+    principal: NamedDependency[Principal],
+    organization: NamedDependency[OrganizationSettings],
+    base_url: NamedDependency[str],
+) -> LinkPresenter:
+    return LinkPresenter(base_url, lambda: ReminderSetting.of(organization.get(principal)))
+
+
+def _context(read: Callable[[DocIntake], object]) -> Provide:
+    def provide_context(state: State) -> Any:
+        services: Services = state.services
+        return read(services.app)
+
+    return Provide(provide_context, sync_to_thread=False)
+
+
+def handler_dependencies() -> dict[str, Provide]:
+    """Every dependency a handler may ask for, by name."""
+    return {
+        "services": Provide(provide_services, sync_to_thread=False),
+        "consistency": Provide(provide_consistency, sync_to_thread=False),
+        "principal": Provide(provide_principal, sync_to_thread=True),
+        "reads": Provide(provide_reads),
+        "read_models": Provide(provide_read_models, sync_to_thread=False),
+        "customer_export": Provide(provide_customer_export, sync_to_thread=False),
+        "files_archive": Provide(provide_files_archive, sync_to_thread=False),
+        "base_url": Provide(provide_base_url, sync_to_thread=False),
+        "link_presenter": Provide(provide_link_presenter, sync_to_thread=False),
+        **{name: _context(read) for name, read in CONTEXTS.items()},
+    }
+
+
+def read_models_of(services: Services) -> ReadModels:
+    return ReadModels(services.customer_list, services.customer_detail, services.activity)

@@ -12,15 +12,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
+from application.customers import CustomerCommands
+from application.files import ReceivedFiles, SentFiles
+from application.files_archive import FilesArchive
 from application.principal import Principal
+from application.uploads import Uploads
 from domain.errors import InvalidValue
 from domain.received_file import ReviewState
-from domain.sent_file import SentFile
-from infrastructure.bootstrap import Services
 from interfaces.http import schemas
-from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
-from interfaces.http.customers import fresh_headers
-from interfaces.http.downloads import file_stream, files_archive, zip_stream
+from interfaces.http.consistency import Reads
+from interfaces.http.dependencies import ReadModels
+from interfaces.http.downloads import file_stream, zip_stream
 from interfaces.http.multipart_upload import receive_multipart
 from interfaces.http.presenters import (
     file_from_aggregate,
@@ -40,24 +42,21 @@ class CustomerFileController(Controller):
     @get("/files", sync_to_thread=True)
     def list_files(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.FileList]:
         """The customer's received files, newest first."""
-        fresh = consistency.wait(client_of(principal))
-        services.app.customer_of(principal, customer_id)
-        rows = services.customer_detail.files(customer_id)
-        return Response(
-            schemas.FileList(items=[file_from_row(r) for r in rows]), headers=fresh_headers(fresh)
-        )
+        customers.get(principal, customer_id)
+        rows = read_models.customer_detail.files(customer_id)
+        return reads.answer(schemas.FileList(items=[file_from_row(r) for r in rows]))
 
     @get("/files.zip", sync_to_thread=True)
     def download_all(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        files_archive: NamedDependency[FilesArchive],
         principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
         link_id: FromQuery[UUID | None] = None,
@@ -66,8 +65,7 @@ class CustomerFileController(Controller):
         """The received files as one ZIP, streamed: a folder per requested document and an
         index with each file's review; infected and unscanned files are left out and named.
         `link_id` takes one link's files, `file_id` (repeatable) a selection."""
-        consistency.wait(client_of(principal))
-        name, content = files_archive(services).archive(
+        name, content = files_archive.archive(
             principal, customer_id, link_id=link_id, file_ids=file_id or ()
         )
         return zip_stream(name, content)
@@ -75,34 +73,37 @@ class CustomerFileController(Controller):
     @get("/sent-files", sync_to_thread=True)
     def list_sent_files(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.SentFileList]:
         """Files sent to the customer, with their download links and whether they were fetched."""
-        fresh = consistency.wait(client_of(principal))
-        services.app.customer_of(principal, customer_id)
-        rows = services.customer_detail.sent_files(customer_id)
-        base = services.app.base_url
-        return Response(
-            schemas.SentFileList(items=[sent_file_from_row(r, base) for r in rows]),
-            headers=fresh_headers(fresh),
+        customers.get(principal, customer_id)
+        rows = read_models.customer_detail.sent_files(customer_id)
+        return reads.answer(
+            schemas.SentFileList(items=[sent_file_from_row(r, base_url) for r in rows])
         )
 
     @post("/sent-files", status_code=201, request_max_body_size=None)
     async def send_file(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        customers: NamedDependency[CustomerCommands],
+        uploads: NamedDependency[Uploads],
+        sent_files: NamedDependency[SentFiles],
+        read_models: NamedDependency[ReadModels],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
+        base_url: NamedDependency[str],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.SentFile]:
         """Upload a file for the client (multipart `file`, optional `expires_at`)."""
         # The customer is checked before the body is read (and again by the use case).
-        await run_sync(services.app.customer_of, principal, customer_id)
-        target = services.app.uploads.into_customer(principal, customer_id)
+        await run_sync(customers.get, principal, customer_id)
+        target = uploads.into_customer(principal, customer_id)
         form = await receive_multipart(
             capped(
                 request.stream(),
@@ -117,22 +118,19 @@ class CustomerFileController(Controller):
         except InvalidValue:
             await run_sync(target.discard, form.uploads)
             raise
-        recorded = await run_sync(
-            services.app.sent_files.send, principal, customer_id, form.uploads, expires_at
-        )
-        consistency.wrote(client_of(principal), recorded.position)
-        fresh = await run_sync(consistency.wait, client_of(principal))
-        rows = await run_sync(services.customer_detail.sent_files, customer_id)
+        recorded = await run_sync(sent_files.send, principal, customer_id, form.uploads, expires_at)
+        await run_sync(reads.caught_up, recorded, "customer_detail")
+        rows = await run_sync(read_models.customer_detail.sent_files, customer_id)
         row = next((r for r in rows if r.id == recorded.id), None)
-        base = services.app.base_url
         if row is not None:
-            body = sent_file_from_row(row, base)
+            body = sent_file_from_row(row, base_url)
         else:
             # The read model lags behind (answered as stale): the file is recorded all
             # the same, so the answer comes from what was recorded.
-            sent = await run_sync(services.app.load, recorded.id, SentFile)
-            body = sent_file_from_aggregate(sent, base)
-        return Response(body, status_code=201, headers=fresh_headers(fresh, recorded.position))
+            reads.behind()
+            sent = await run_sync(sent_files.get, principal, recorded.id)
+            body = sent_file_from_aggregate(sent, base_url)
+        return reads.answer(body, status_code=201)
 
 
 def _optional_time(raw: str | None, field: str) -> datetime | None:
@@ -151,53 +149,48 @@ class FileController(Controller):
     @get("/", sync_to_thread=True)
     def get_file(
         self,
-        services: NamedDependency[Services],
+        files: NamedDependency[ReceivedFiles],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
     ) -> schemas.File:
         """One received file with its review."""
-        return file_from_aggregate(services.app.files.get(principal, file_id))
+        return file_from_aggregate(files.get(principal, file_id))
 
     @get("/content", sync_to_thread=True)
     def content(
         self,
-        services: NamedDependency[Services],
+        files: NamedDependency[ReceivedFiles],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
     ) -> Stream:
         """The exact bytes uploaded, as an attachment with a safe file name."""
-        received, content = services.app.files.content(principal, file_id)
+        received, content = files.content(principal, file_id)
         return file_stream(content, received.filename, received.size, received.content_type)
 
     @put("/review", sync_to_thread=True)
     def review(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        files: NamedDependency[ReceivedFiles],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
         data: JSONBody[schemas.ReviewRequest],
     ) -> Response[schemas.File]:
         """Mark the file `checked`, `query` (with a comment; `notify_client` mails the client
         the link's open questions) or back to `pending`."""
-        review = services.app.files.review
-        state = value_for(review, principal, ReviewState.parse, data.state)
-        recorded = review(principal, file_id, state, data.comment, notify_client=data.notify_client)
-        consistency.wrote(client_of(principal), recorded.position)
-        received = services.app.files.get(principal, file_id)
-        return Response(
-            file_from_aggregate(received), headers={POSITION_HEADER: str(recorded.position)}
+        state = value_for(files.review, principal, ReviewState.parse, data.state)
+        recorded = files.review(
+            principal, file_id, state, data.comment, notify_client=data.notify_client
         )
+        return reads.recorded(recorded, file_from_aggregate(files.get(principal, file_id)))
 
     @delete("/", status_code=204, sync_to_thread=True)
     def delete_file(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        files: NamedDependency[ReceivedFiles],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the file; its bytes are removed from storage."""
-        recorded = services.app.files.delete(principal, file_id)
-        consistency.wrote(client_of(principal), recorded.position)
-        return Response(None, status_code=204, headers={POSITION_HEADER: str(recorded.position)})
+        return reads.recorded(files.delete(principal, file_id), None, status_code=204)

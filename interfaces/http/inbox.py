@@ -12,12 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import UNSET, UnsetType
 
+from application.inbox import InboxCommands
 from application.principal import Principal
-from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites, client_of
-from interfaces.http.customers import fresh_headers
-from interfaces.http.organization import wrote
-from projections.inbox import Notice
+from interfaces.http.consistency import Reads
+from projections.inbox import InboxProjection, Notice
 
 #: Notices marked read by one request at most.
 READ_MAX = 500
@@ -73,31 +71,28 @@ class InboxController(Controller):
     @get("/", sync_to_thread=True)
     def inbox(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        inbox: NamedDependency[InboxCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Response[Inbox]:
         """The caller's newest 50 notices (what clients uploaded, answers to queries, link
         mails that failed) and how many are unread; uploads and answers only while the
         caller's upload notices are on (`/api/v1/members/me/notifications`)."""
-        fresh = consistency.wait(client_of(principal))
-        notices = services.app.inbox.notices(principal)
-        body = Inbox(
-            items=[_notice(n) for n in notices], unread=services.app.inbox.unread(principal)
+        notices = inbox.notices(principal)
+        return reads.answer(
+            Inbox(items=[_notice(n) for n in notices], unread=inbox.unread(principal))
         )
-        return Response(body, headers=fresh_headers(fresh))
 
     @post("/read", status_code=200, sync_to_thread=True)
     def read(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        inbox: NamedDependency[InboxCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[ReadRequest],
     ) -> Response[Unread]:
         """Mark notices read (`ids`), or every unread one (no `ids`)."""
         ids = None if data.ids is UNSET else list(data.ids)
-        position = services.app.inbox.read(principal, ids)
-        headers = wrote(consistency, principal, position)
-        consistency.wait(client_of(principal))
-        return Response(Unread(unread=services.app.inbox.unread(principal)), headers=headers)
+        position = inbox.read(principal, ids)
+        reads.caught_up(position, InboxProjection.name)
+        return reads.answer(Unread(unread=inbox.unread(principal)))

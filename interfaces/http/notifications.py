@@ -7,11 +7,10 @@ from litestar import Controller, Response, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from application.notifications import Notifications as NotificationCommands
 from application.notifications import NotificationSettings
 from application.principal import Principal
-from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.organization import wrote
+from interfaces.http.consistency import Reads
 
 
 class Notifications(msgspec.Struct):
@@ -34,22 +33,21 @@ class NotificationController(Controller):
 
     @get("/", sync_to_thread=True)
     def get_notifications(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        notifications: NamedDependency[NotificationCommands],
+        principal: NamedDependency[Principal],
     ) -> Notifications:
         """What the caller is e-mailed about."""
-        return notifications_body(services.app.notifications.settings(principal))
+        return notifications_body(notifications.settings(principal))
 
     @put("/", sync_to_thread=True)
     def change_notifications(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        notifications: NamedDependency[NotificationCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[NotificationsRequest],
     ) -> Response[Notifications]:
         """Switch one's own upload notifications on or off (any role)."""
-        changed = services.app.notifications.change(principal, data.uploads)
-        return Response(
-            notifications_body(changed.settings),
-            headers=wrote(consistency, principal, changed.position),
-        )
+        changed = notifications.change(principal, data.uploads)
+        return reads.recorded(changed, notifications_body(changed.settings))

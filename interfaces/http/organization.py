@@ -10,12 +10,18 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
 from application.errors import NotFound
-from application.members import MemberView, OrganizationView
+from application.members import (
+    IssuedInvitation,
+    Members,
+    MemberView,
+    OrganizationSettings,
+    OrganizationView,
+    PendingInvitation,
+)
 from application.principal import Principal
 from domain.organization import Role
-from infrastructure.bootstrap import Services
 from interfaces.http import team_schemas as schemas
-from interfaces.http.consistency import POSITION_HEADER, ReadYourWrites, client_of
+from interfaces.http.consistency import POSITION_HEADER, Reads
 from interfaces.request_values import value_for
 
 
@@ -48,28 +54,24 @@ def member_body(view: MemberView) -> schemas.Member:
     )
 
 
-def wrote(consistency: ReadYourWrites, principal: Principal, position: int) -> dict[str, str]:
-    """Remember the client's write (its next query waits for it) and say where it is."""
-    consistency.wrote(client_of(principal), position)
-    return {POSITION_HEADER: str(position)}
-
-
 class OrganizationController(Controller):
     path = "/api/v1/organization"
     tags = ["organisation"]
 
     @get("/", sync_to_thread=True)
     def get_organization(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        organization: NamedDependency[OrganizationSettings],
+        principal: NamedDependency[Principal],
     ) -> schemas.Organization:
         """The caller's organisation: plan, customer count and cap, permission switches."""
-        return organization_body(services.app.organization.get(principal))
+        return organization_body(organization.get(principal))
 
     @patch("/", sync_to_thread=True)
     def change_organization(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        organization: NamedDependency[OrganizationSettings],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.ChangeOrganizationRequest],
     ) -> Response[schemas.Organization]:
@@ -83,9 +85,17 @@ class OrganizationController(Controller):
         }
         if data.reminder_schedule is not UNSET:
             changes["reminder_schedule"] = data.reminder_schedule.plain()
-        changed = services.app.organization.change(principal, changes)
-        body = organization_body(changed.organization)
-        return Response(body, headers=wrote(consistency, principal, changed.position))
+        changed = organization.change(principal, changes)
+        return reads.recorded(changed, organization_body(changed.organization))
+
+
+def invitation_body(invitation: PendingInvitation | IssuedInvitation) -> schemas.Invitation:
+    return schemas.Invitation(
+        id=str(invitation.id),
+        email=invitation.email,
+        role=invitation.role,
+        expires_at=invitation.expires_at,
+    )
 
 
 def invitation_id(value: str) -> UUID:
@@ -102,32 +112,24 @@ class InvitationController(Controller):
     @post("/", status_code=201, sync_to_thread=True)
     def invite(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.InvitationRequest],
     ) -> Response[schemas.Invitation]:
         """Invite someone by e-mail; the mail carries a link valid once, for 7 days."""
-        invite = services.app.members.invite
-        issued = invite(principal, data.email, value_for(invite, principal, Role.parse, data.role))
-        body = schemas.Invitation(
-            id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
-        )
-        return Response(
-            body, status_code=201, headers=wrote(consistency, principal, issued.position)
-        )
+        role = value_for(members.invite, principal, Role.parse, data.role)
+        issued = members.invite(principal, data.email, role)
+        return reads.recorded(issued, invitation_body(issued), status_code=201)
 
     @get("/", sync_to_thread=True)
     def list_invitations(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, members: NamedDependency[Members], principal: NamedDependency[Principal]
     ) -> schemas.InvitationList:
         """The invitations still open (neither accepted nor withdrawn), expired ones too."""
         return schemas.InvitationList(
             items=[
-                schemas.Invitation(
-                    id=str(i.id), email=i.email, role=i.role, expires_at=i.expires_at
-                )
-                for i in services.app.members.pending_invitations(principal)
+                invitation_body(invitation) for invitation in members.pending_invitations(principal)
             ]
         )
 
@@ -135,42 +137,36 @@ class InvitationController(Controller):
     @delete("/{token:str}", status_code=204, sync_to_thread=True)
     def withdraw(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         token: FromPath[str],
     ) -> Response[None]:
         """Withdraw an open invitation (by its id): its link stops working."""
-        recorded = services.app.members.withdraw_invitation(principal, invitation_id(token))
-        headers = wrote(consistency, principal, recorded.position)
-        return Response(None, status_code=204, headers=headers)
+        recorded = members.withdraw_invitation(principal, invitation_id(token))
+        return reads.recorded(recorded, None, status_code=204)
 
     @post("/{token:str}/resend", status_code=201, sync_to_thread=True)
     def resend(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         token: FromPath[str],
     ) -> Response[schemas.Invitation]:
         """Send an invitation (by its id) again: a new link for 7 days; the old one stops."""
-        issued = services.app.members.resend_invitation(principal, invitation_id(token))
-        body = schemas.Invitation(
-            id=str(issued.id), email=issued.email, role=issued.role, expires_at=issued.expires_at
-        )
-        return Response(
-            body, status_code=201, headers=wrote(consistency, principal, issued.position)
-        )
+        issued = members.resend_invitation(principal, invitation_id(token))
+        return reads.recorded(issued, invitation_body(issued), status_code=201)
 
     @post("/{token:str}/accept", status_code=201, sync_to_thread=True)
     def accept(
         self,
-        services: NamedDependency[Services],
+        members: NamedDependency[Members],
         token: FromPath[str],
         data: JSONBody[schemas.AcceptInvitationRequest],
     ) -> Response[schemas.Joined]:
         """Join the organisation (no account needed): name and password in, a token out."""
-        joined = services.app.members.accept_invitation(token, data.name, data.password)
+        joined = members.accept_invitation(token, data.name, data.password)
         return Response(
             schemas.Joined(user_id=str(joined.user_id), token=joined.token),
             status_code=201,
@@ -184,38 +180,33 @@ class MemberController(Controller):
 
     @get("/", sync_to_thread=True)
     def list_members(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self, members: NamedDependency[Members], principal: NamedDependency[Principal]
     ) -> schemas.MemberList:
         """The organisation's members with their roles, in the order they joined."""
-        return schemas.MemberList(
-            items=[member_body(view) for view in services.app.members.all(principal)]
-        )
+        return schemas.MemberList(items=[member_body(view) for view in members.all(principal)])
 
     @patch("/{user_id:uuid}", sync_to_thread=True)
     def change_role(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         user_id: FromPath[UUID],
         data: JSONBody[schemas.RoleRequest],
     ) -> Response[schemas.Member]:
         """Give a member another role (never above one's own; the last owner stays owner)."""
-        change_role = services.app.members.change_role
-        role = value_for(change_role, principal, Role.parse, data.role)
-        recorded = change_role(principal, user_id, role)
-        body = member_body(services.app.members.get(principal, user_id))
-        return Response(body, headers=wrote(consistency, principal, recorded.position))
+        role = value_for(members.change_role, principal, Role.parse, data.role)
+        recorded = members.change_role(principal, user_id, role)
+        return reads.recorded(recorded, member_body(members.get(principal, user_id)))
 
     @delete("/{user_id:uuid}", status_code=204, sync_to_thread=True)
     def remove(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        members: NamedDependency[Members],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         user_id: FromPath[UUID],
     ) -> Response[None]:
         """Remove a member: their tokens and sessions stop working with the next request."""
-        recorded = services.app.members.remove(principal, user_id)
-        headers = wrote(consistency, principal, recorded.position)
-        return Response(None, status_code=204, headers=headers)
+        recorded = members.remove(principal, user_id)
+        return reads.recorded(recorded, None, status_code=204)

@@ -3,6 +3,7 @@ is first turned into the row the projection would write (`LinkRow.of`, ...)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -120,6 +121,31 @@ def requested_item(
 def link_from_aggregate(link: UploadLink, base_url: str, setting: ReminderSetting) -> schemas.Link:
     """The same shape from the aggregate itself, for answers that must not wait for rows."""
     return link_from_row(LinkRow.of(link), base_url, setting)
+
+
+class LinkPresenter:
+    """Links in the contract's shape for one request: the public base URL and the reminder
+    setting of the caller's organisation (read once, when a link is first shown).
+
+    A plain class on purpose: Litestar would try to validate a dataclass handed to
+    handlers as a dependency.
+    """
+
+    def __init__(self, base_url: str, setting: Callable[[], ReminderSetting]) -> None:
+        self.base_url = base_url
+        self._read_setting = setting
+        self._setting: ReminderSetting | None = None
+
+    def setting(self) -> ReminderSetting:
+        if self._setting is None:
+            self._setting = self._read_setting()
+        return self._setting
+
+    def row(self, row: LinkRow) -> schemas.Link:
+        return link_from_row(row, self.base_url, self.setting())
+
+    def aggregate(self, link: UploadLink) -> schemas.Link:
+        return link_from_aggregate(link, self.base_url, self.setting())
 
 
 def file_from_row(row: FileRow) -> schemas.File:

@@ -11,17 +11,10 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from application.document_templates import (
-    delete_template,
-    save_template,
-    template_of,
-    templates_of,
-)
+from application.document_templates import DocumentTemplateCommands
 from application.principal import Principal
-from infrastructure.bootstrap import Services
 from interfaces.http import template_schemas as schemas
-from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.organization import wrote
+from interfaces.http.consistency import Reads
 
 
 def template_body(template_id: UUID | str, template: dict[str, Any]) -> schemas.Template:
@@ -44,53 +37,54 @@ class TemplateController(Controller):
 
     @get("/", sync_to_thread=True)
     def list_templates(
-        self, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        templates: NamedDependency[DocumentTemplateCommands],
+        principal: NamedDependency[Principal],
     ) -> schemas.TemplateList:
         """The organisation's templates by name (the four starters until changed)."""
-        templates = templates_of(services.app, principal).templates
-        bodies = [template_body(key, value) for key, value in templates.items()]
+        bodies = [
+            template_body(key, value) for key, value in templates.all(principal).templates.items()
+        ]
         return schemas.TemplateList(items=sorted(bodies, key=lambda t: (t.name.casefold(), t.id)))
 
     @post("/", status_code=201, sync_to_thread=True)
     def create_template(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        templates: NamedDependency[DocumentTemplateCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.TemplateRequest],
     ) -> Response[schemas.Template]:
         """A new template: a name and its items, each with an optional hint for the client."""
-        template_id, position = save_template(
-            services.app, principal, None, data.name, _plain(data.items)
-        )
-        body = template_body(template_id, template_of(services.app, principal, template_id))
-        return Response(body, status_code=201, headers=wrote(consistency, principal, position))
+        template_id, position = templates.save(principal, None, data.name, _plain(data.items))
+        body = template_body(template_id, templates.get(principal, template_id))
+        return reads.recorded(position, body, status_code=201)
 
     @patch("/{template_id:uuid}", sync_to_thread=True)
     def change_template(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        templates: NamedDependency[DocumentTemplateCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         template_id: FromPath[UUID],
         data: JSONBody[schemas.ChangeTemplateRequest],
     ) -> Response[schemas.Template]:
         """Change the name, the items, or both (links made from it keep their own copy)."""
-        current = template_of(services.app, principal, template_id)
+        current = templates.get(principal, template_id)
         name = current["name"] if data.name is msgspec.UNSET else data.name
         items = current["items"] if data.items is msgspec.UNSET else _plain(data.items)
-        _, position = save_template(services.app, principal, template_id, name, items)
-        body = template_body(template_id, template_of(services.app, principal, template_id))
-        return Response(body, headers=wrote(consistency, principal, position))
+        _, position = templates.save(principal, template_id, name, items)
+        body = template_body(template_id, templates.get(principal, template_id))
+        return reads.recorded(position, body)
 
     @delete("/{template_id:uuid}", status_code=204, sync_to_thread=True)
     def remove_template(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        templates: NamedDependency[DocumentTemplateCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         template_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the template (links made from it keep their items)."""
-        position = delete_template(services.app, principal, template_id)
-        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+        position = templates.delete(principal, template_id)
+        return reads.recorded(position, None, status_code=204)

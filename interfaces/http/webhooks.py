@@ -12,13 +12,10 @@ from msgspec import UNSET
 
 from application.principal import Principal
 from application.webhook_log import Delivery
-from application.webhooks import IssuedSecret
+from application.webhooks import IssuedSecret, WebhookCommands
 from domain.webhook_endpoint import WebhookEndpoint
-from infrastructure.bootstrap import Services
 from interfaces.http import webhook_schemas as schemas
-from interfaces.http.consistency import ReadYourWrites, client_of
-from interfaces.http.customers import fresh_headers
-from interfaces.http.organization import wrote
+from interfaces.http.consistency import Reads
 
 
 def _issued(issued: IssuedSecret) -> schemas.IssuedWebhook:
@@ -71,26 +68,24 @@ class WebhookController(Controller):
     @post("/", status_code=201, sync_to_thread=True)
     def register_webhook(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         data: JSONBody[schemas.RegisterWebhookRequest],
     ) -> Response[schemas.IssuedWebhook]:
         """Register an endpoint; its signing secret (`whsec_...`) is in this answer only."""
-        issued = services.app.webhooks.register_webhook(principal, data.url, data.events)
-        headers = wrote(consistency, principal, issued.position)
-        return Response(_issued(issued), status_code=201, headers=headers)
+        issued = webhooks.register_webhook(principal, data.url, data.events)
+        return reads.recorded(issued, _issued(issued), status_code=201)
 
     @get("/", sync_to_thread=True)
     def list_webhooks(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
     ) -> Response[schemas.WebhookList]:
         """The organisation's endpoints, oldest first, without secrets."""
-        fresh = consistency.wait(client_of(principal))
-        rows = services.app.webhooks.webhook_endpoints(principal)
+        rows = webhooks.webhook_endpoints(principal)
         items = [
             schemas.Webhook(
                 id=str(row.id),
@@ -103,23 +98,23 @@ class WebhookController(Controller):
             )
             for row in rows
         ]
-        return Response(schemas.WebhookList(items=items), headers=fresh_headers(fresh))
+        return reads.answer(schemas.WebhookList(items=items))
 
     @get("/{webhook_id:uuid}", sync_to_thread=True)
     def get_webhook(
         self,
-        services: NamedDependency[Services],
+        webhooks: NamedDependency[WebhookCommands],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> schemas.Webhook:
         """One endpoint, without its secret."""
-        return _webhook(services.app.webhooks.webhook_endpoint(principal, webhook_id))
+        return _webhook(webhooks.webhook_endpoint(principal, webhook_id))
 
     @patch("/{webhook_id:uuid}", sync_to_thread=True)
     def change_webhook(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
         data: JSONBody[schemas.ChangeWebhookRequest],
@@ -128,51 +123,48 @@ class WebhookController(Controller):
         again (also after the endpoint answered 410)."""
         url = None if data.url is UNSET else data.url
         events = None if data.events is UNSET else data.events
-        position = services.app.head()
+        position = webhooks.app.head()
         if url is not None or events is not None:
-            _, position = services.app.webhooks.change_webhook(principal, webhook_id, url, events)
+            _, position = webhooks.change_webhook(principal, webhook_id, url, events)
         if data.enabled is not UNSET:
-            position = services.app.webhooks.switch_webhook(
-                principal, webhook_id, bool(data.enabled)
-            )
-        endpoint = services.app.webhooks.webhook_endpoint(principal, webhook_id)
-        return Response(_webhook(endpoint), headers=wrote(consistency, principal, position))
+            position = webhooks.switch_webhook(principal, webhook_id, bool(data.enabled))
+        endpoint = webhooks.webhook_endpoint(principal, webhook_id)
+        return reads.recorded(position, _webhook(endpoint))
 
     @delete("/{webhook_id:uuid}", status_code=204, sync_to_thread=True)
     def remove_webhook(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> Response[None]:
         """Remove the endpoint: nothing more is sent to it, pending deliveries stop."""
-        position = services.app.webhooks.remove_webhook(principal, webhook_id)
-        return Response(None, status_code=204, headers=wrote(consistency, principal, position))
+        position = webhooks.remove_webhook(principal, webhook_id)
+        return reads.recorded(position, None, status_code=204)
 
     @post("/{webhook_id:uuid}/rotate-secret", status_code=200, sync_to_thread=True)
     def rotate_secret(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> Response[schemas.IssuedWebhook]:
         """A new secret, in this answer only; for 24 hours deliveries are signed with the old
         and the new one (two signatures in `webhook-signature`)."""
-        issued = services.app.webhooks.rotate_webhook_secret(principal, webhook_id)
-        headers = wrote(consistency, principal, issued.position)
-        return Response(_issued(issued), headers=headers)
+        issued = webhooks.rotate_webhook_secret(principal, webhook_id)
+        return reads.recorded(issued, _issued(issued))
 
     @get("/{webhook_id:uuid}/deliveries", sync_to_thread=True)
     def list_deliveries(
         self,
-        services: NamedDependency[Services],
+        webhooks: NamedDependency[WebhookCommands],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
     ) -> schemas.DeliveryList:
         """The endpoint's newest 100 deliveries with every attempt."""
-        deliveries = services.app.webhooks.webhook_deliveries(principal, webhook_id)
+        deliveries = webhooks.webhook_deliveries(principal, webhook_id)
         return schemas.DeliveryList(items=[_delivery(d) for d in deliveries])
 
     @post(
@@ -182,12 +174,12 @@ class WebhookController(Controller):
     )
     def send_again(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
+        webhooks: NamedDependency[WebhookCommands],
+        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[UUID],
         delivery_id: FromPath[UUID],
     ) -> Response[None]:
         """Send one delivery again, with the same `webhook-id`."""
-        position = services.app.webhooks.send_webhook_again(principal, webhook_id, delivery_id)
-        return Response(None, status_code=202, headers=wrote(consistency, principal, position))
+        position = webhooks.send_webhook_again(principal, webhook_id, delivery_id)
+        return reads.recorded(position, None, status_code=202)

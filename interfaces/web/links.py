@@ -12,7 +12,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from application.document_templates import template_of, templates_of
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.texts.formats import time_zone
@@ -99,7 +98,7 @@ class LinkPages(Controller):
         if chosen:
             # The template's documents fill the list, which stays editable.
             try:
-                template = template_of(services.app, staff_session.principal, UUID(chosen))
+                template = services.app.templates.get(staff_session.principal, UUID(chosen))
             except (ValueError, NotFound):
                 template = None
             if template is not None:
@@ -150,7 +149,7 @@ class LinkPages(Controller):
                 template_id = UUID(field(data, "template_id"))
                 hints = {
                     i["label"]: i
-                    for i in template_of(services.app, principal, template_id)["items"]
+                    for i in services.app.templates.get(principal, template_id)["items"]
                 }
             except (ValueError, NotFound):
                 template_id, hints = None, {}
@@ -193,7 +192,7 @@ class LinkPages(Controller):
         status_code: int = 200,
     ) -> Template:
         customer = services.app.customer_of(staff_session.principal, customer_id)
-        templates = templates_of(services.app, staff_session.principal).templates
+        templates = services.app.templates.all(staff_session.principal).templates
         return page(
             request,
             services,
