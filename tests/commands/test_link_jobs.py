@@ -1,22 +1,26 @@
-"""The link mail job: staff ask for a link to be mailed (`links.request_send`), the job
-mails it once and records `UploadLinkSent`, or `UploadLinkSendFailed` for staff to see.
+"""The upload links' jobs. The link mail job: staff ask for a link to be mailed
+(`links.request_send`), the job mails it once and records `UploadLinkSent`, or
+`UploadLinkSendFailed` for staff to see. The expiry job records `UploadLinkExpired`.
 
-The job's tables are faked by what this job uses of them: the outcome per job and one
-lock per job (`deliver_once`); the real ones are tested in tests/integration/jobs.
+The job tables are faked by what these jobs use of them: the outcome per job, one lock per
+job (`deliver_once`), the links due to expire; the real ones are tested in
+tests/integration/jobs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from uuid import UUID
 
 import pytest
 
 from application.docintake import DocIntake
 from application.jobs.context import JobContext
 from application.jobs.kinds import send_link_job
+from application.jobs.link_expiry_job import LinkExpiryJob
 from application.jobs.link_mail_job import LinkMailJob
 from application.jobs.ports import JobOutcome
 from application.ports import MailNotDelivered
@@ -27,11 +31,19 @@ from tests.support.memory import MemoryMailer
 ADDRESS = "clara.mueller@example.com"
 
 
-class MemoryJobOutcomes:
-    """The first outcome of each job stays (as the job table's)."""
+class MemoryJobState:
+    """The first outcome of each job stays (as the job table's); `expiring` are the links
+    the policy found past their expiry (until marked)."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, JobOutcome] = {}
+        self.expiring: list[UUID] = []
+
+    def links_expired_by(self, now: datetime, limit: int) -> list[UUID]:
+        return self.expiring[:limit]
+
+    def expiry_marked(self, link_id: UUID) -> None:
+        self.expiring.remove(link_id)
 
     def outcome(self, key: str) -> JobOutcome | None:
         return self.outcomes.get(key)
@@ -80,9 +92,15 @@ def locks() -> MemoryJobLocks:
 
 
 @pytest.fixture
-def job(app: DocIntake, mailer: RefusingMailer, locks: MemoryJobLocks) -> LinkMailJob:
-    context = JobContext(app, MemoryJobOutcomes(), mailer, locks)  # type: ignore[arg-type]
-    return LinkMailJob(context)
+def state() -> MemoryJobState:
+    return MemoryJobState()
+
+
+@pytest.fixture
+def job(
+    app: DocIntake, state: MemoryJobState, mailer: RefusingMailer, locks: MemoryJobLocks
+) -> LinkMailJob:
+    return LinkMailJob(JobContext(app, state, mailer, locks))  # type: ignore[arg-type]
 
 
 def requested(app: DocIntake, owner: Principal, title: str = "Steuer 2024 – Belege") -> UploadLink:
@@ -153,3 +171,28 @@ def test_one_worker_at_a_time_on_a_job(
         assert job.send(link.id, link.version) is None
     assert mailer.sent == [] and "UploadLinkSent" not in kinds(app, link)
     assert job.send(link.id, link.version) == "sent"
+
+
+def test_links_past_their_expiry_are_marked_once(
+    app: DocIntake, owner: Principal, state: MemoryJobState, mailer: RefusingMailer
+) -> None:
+    now = datetime.now(UTC)
+    soon = now + timedelta(hours=1)
+    customer_id = app.customers.create(owner, "Clara Müller").id
+    expired, gone = (
+        app.links.create(owner, customer_id, expires_at=soon).id,
+        app.links.create(owner, app.customers.create(owner, "Weg").id, expires_at=soon).id,
+    )
+    app.customers.delete(owner, app.load(gone, UploadLink).customer_id)
+    state.expiring = [expired, gone]
+    a_day_later = soon + timedelta(days=1)
+    later = JobContext(app, state, mailer, MemoryJobLocks(), clock=lambda: a_day_later)  # type: ignore[arg-type]
+    # A deleted customer's link is left alone; every link is taken off the list.
+    assert LinkExpiryJob(later).expire_due() == 1
+    assert state.expiring == []
+    assert app.load(expired, UploadLink).status(a_day_later) == "expired"
+    assert "UploadLinkExpired" in kinds(app, app.load(expired, UploadLink))
+    # Found again (a policy replay): recorded once.
+    state.expiring = [expired]
+    assert LinkExpiryJob(later).expire_due() == 0
+    assert kinds(app, app.load(expired, UploadLink)).count("UploadLinkExpired") == 1
