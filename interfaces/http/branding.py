@@ -62,7 +62,7 @@ class BrandingRequest(msgspec.Struct, forbid_unknown_fields=True):
             str,
             msgspec.Meta(
                 extra_json_schema={
-                    "pattern": ACCENT_PATTERN,
+                    "extra": {"pattern": ACCENT_PATTERN},
                     "description": "#rrggbb on which white text reaches 4.5:1 (WCAG AA);"
                     " empty or null: none",
                 }
