@@ -29,6 +29,7 @@ from domain.upload_link import (
     allowed_types,
     requested_items,
 )
+from domain.user import User
 from domain.values import email_address, text_value
 
 if TYPE_CHECKING:
@@ -337,7 +338,9 @@ class UploadLinks(Context):
             raise LinkRevoked("This upload link has been revoked.") from None
         if customer.deleted:
             raise LinkRevoked(
-                "This upload link has been revoked.", organization_id=link.organization_id
+                "This upload link has been revoked.",
+                organization_id=link.organization_id,
+                contact_id=link.contact_id,
             )
         link.refuse_if_unusable(self.app.now())
         return link
@@ -366,6 +369,20 @@ class UploadLinks(Context):
     def organization_name(self, organization_id: UUID) -> str:
         """Who asks, as the client sees it on the public pages."""
         return self.app.load(organization_id, Organization).name
+
+    def office_contact(self, organization_id: UUID, contact_id: object) -> str | None:
+        """The address a client reaches the office at about a link: the organisation's reply
+        address for client mails, else the staff member who sent (or made) the link while
+        they are a member; None when there is neither."""
+        reply_to = self.app.branding.of_organization(organization_id).reply_to
+        if reply_to:
+            return reply_to
+        if not isinstance(contact_id, UUID):
+            return None
+        organization = self.app.load(organization_id, Organization)
+        if organization.role_of(contact_id) is None:
+            return None
+        return str(self.app.load(contact_id, User).email)
 
     def organization_face(self, organization_id: UUID) -> OrganizationFace:
         """What people are shown of the organisation: its name, and the zone and language

@@ -360,6 +360,9 @@ class UploadLink(Aggregate):
                 aggregate.last_reminder_slot = self.slot
 
     # Links created before due dates, reminders and templates read these defaults.
+    #: Who made the link and who last asked to send it: the client's contact at the office.
+    created_by: UUID | None = None
+    sent_by: UUID | None = None
     template_id: UUID | None = None
     due_at: datetime | None = None
     due_set_at: datetime | None = None
@@ -405,6 +408,7 @@ class UploadLink(Aggregate):
         self.allowed_types = allowed_types
         self.password_hash = password_hash
         self.requested_items = requested_items
+        self.created_by = actor_id
         self.revoked = False
         self.expired_marked = False
         self.locked = False
@@ -424,13 +428,18 @@ class UploadLink(Aggregate):
 
     def refuse_if_unusable(self, now: datetime) -> None:
         """Expiry is checked here, on every request, whatever any job has marked."""
-        office = {"organization_id": self.organization_id}
+        office = {"organization_id": self.organization_id, "contact_id": self.contact_id}
         if self.revoked:
             raise LinkRevoked("This upload link has been revoked.", **office)
         if self.expired_marked or now >= self.expires_at:
             raise LinkExpired("This upload link has expired.", **office)
         if self.locked:
             raise LinkLocked("This upload link is locked after too many wrong passwords.", **office)
+
+    @property
+    def contact_id(self) -> UUID | None:
+        """The staff member the client knows this link from: who last sent it, else who made it."""
+        return self.sent_by or self.created_by
 
     def status(self, now: datetime) -> str:
         if self.revoked:
@@ -643,7 +652,7 @@ class UploadLink(Aggregate):
     def _questions_send_requested(
         self, customer_id: UUID, to: str, message: str | None, actor_id: UUID
     ) -> None:
-        pass
+        self.sent_by = actor_id
 
     @event(UploadReceived)
     def _upload_received(self, customer_id: UUID, file_id: UUID, item_id: UUID | None) -> None:
@@ -716,7 +725,7 @@ class UploadLink(Aggregate):
     def _send_requested(
         self, customer_id: UUID, to: str, message: str | None, actor_id: UUID
     ) -> None:
-        pass
+        self.sent_by = actor_id
 
     def mark_sent(self, customer_id: UUID, to: str, request_id: UUID) -> None:
         self.trigger_event(

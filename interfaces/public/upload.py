@@ -65,9 +65,20 @@ def refusal_page(
     texts = TEXTS[lang]
     organization = None
     brand = None
-    if isinstance(error.params.get("organization_id"), UUID):
-        organization = services.app.links.organization_name(error.params["organization_id"])
-        brand = brand_of(services, error.params["organization_id"], organization)
+    ask: dict[str, str] | None = None
+    organization_id = error.params.get("organization_id")
+    if isinstance(organization_id, UUID):
+        organization = services.app.links.organization_name(organization_id)
+        brand = brand_of(services, organization_id, organization)
+        email = services.app.links.office_contact(organization_id, error.params.get("contact_id"))
+        if email:
+            # The address is a link of its own in the sentence.
+            before, after = (
+                texts["ask_office_at"].format(organization=organization, email="\0").split("\0")
+            )
+            ask = {"before": before, "email": email, "after": after}
+        else:
+            ask = {"before": texts["ask_office"].format(organization=organization)}
     return Template(
         template_name="public/refused.html",
         context={
@@ -76,7 +87,7 @@ def refusal_page(
             "other_lang": other_language(lang),
             "title": texts[f"{kind}_title"],
             "text": texts[kind],
-            "ask": texts["ask_office"].format(organization=organization) if organization else None,
+            "ask": ask,
             "brand": brand,
             "kind": kind,
         },

@@ -33,7 +33,8 @@ TEXTS = {
         "password": "Das Passwort stimmt nicht.",
         "revoked": "Link zurückgezogen",
         "expired": "Link abgelaufen",
-        "office": "Bitte wenden Sie sich an Kanzlei Test.",
+        # The office and how to reach it: the staff member who made (or sent) the link.
+        "office": "Bitte wenden Sie sich an Kanzlei Test: {email}",
     },
     "en": {
         "limits": "Up to 1.0 MB per file · 1 more file possible",
@@ -45,7 +46,7 @@ TEXTS = {
         "password": "The password is not correct.",
         "revoked": "Link revoked",
         "expired": "Link expired",
-        "office": "Please get in touch with Kanzlei Test.",
+        "office": "Please get in touch with Kanzlei Test: {email}",
     },
 }
 
@@ -79,7 +80,9 @@ def test_every_refusal_on_the_upload_page_reads_from_the_catalogue(
     page.click("#upload-button")
     expect(page.locator("#upload-notice")).to_have_text(words["choose"])
 
-    # Too large: refused before it is sent, with the server's sentence.
+    # Too large: refused before it is sent (not one request), with the server's sentence.
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
     page.set_input_files(
         "#file",
         files=[{"name": "Kündigung – 2024.pdf", "mimeType": "application/pdf",
@@ -88,6 +91,7 @@ def test_every_refusal_on_the_upload_page_reads_from_the_catalogue(
     page.click("#upload-button")
     expect(page.locator(".progress .state.bad").last).to_contain_text(words["size"])
     expect(page.locator(".progress progress")).to_have_count(0)
+    assert not [url for url in sent if "/tus" in url or "/files" in url], sent
 
     page.set_input_files(
         "#file",
@@ -132,7 +136,8 @@ def test_password_revoked_and_expired_read_from_the_catalogue(
     assert account.post(f"/api/v1/links/{revoked['id']}/revoke").status_code == 200
     page.goto(f"{revoked['url']}?lang={lang}")
     expect(page.locator("h1")).to_have_text(words["revoked"])
-    expect(page.locator(".ask")).to_have_text(words["office"])
+    expect(page.locator(".ask")).to_have_text(words["office"].format(email=account.email))
+    expect(page.locator(".ask a")).to_have_attribute("href", f"mailto:{account.email}")
     no_raw_values(page)
     assert_accessible(page)
 
@@ -141,7 +146,7 @@ def test_password_revoked_and_expired_read_from_the_catalogue(
     time.sleep(2.2)
     page.goto(f"{expiring['url']}?lang={lang}")
     expect(page.locator("h1")).to_have_text(words["expired"])
-    expect(page.locator(".ask")).to_have_text(words["office"])
+    expect(page.locator(".ask")).to_have_text(words["office"].format(email=account.email))
     assert_accessible(page)
     page.close()
 
