@@ -15,7 +15,9 @@ _hasher = PasswordHasher()
 # a hash of a known dummy password at the hasher's parameters, written out rather than
 # computed at import (which cost every process start half a second of CPU);
 # tests/unit/test_passwords.py checks that its parameters are the hasher's.
-DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$xxCsKMKsd9q9m0CbVZfduw$TV0JepwUcDkSpaq3MwvP073lmD9p3yZG0eWvnwJaJjg"
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$xxCsKMKsd9q9m0CbVZfduw$TV0JepwUcDkSpaq3MwvP073lmD9p3yZG0eWvnwJaJjg"
+)
 
 
 def validate_password(password: object, field: str = "password") -> str:
