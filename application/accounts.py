@@ -207,8 +207,8 @@ class Accounts(Context):
 
     def sign_in(
         self,
-        email: object,
-        password: object,
+        email: str,
+        password: str,
         token_name: str = "login",
         client_address: str | None = None,
     ) -> IssuedToken:

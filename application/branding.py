@@ -122,7 +122,11 @@ class BrandingSettings(Context):
 
     @command(Action.MANAGE_SETTINGS)
     def change(
-        self, principal: Principal, accent_color: object, sender_name: object, reply_to: object
+        self,
+        principal: Principal,
+        accent_color: str | None,
+        sender_name: str | None,
+        reply_to: str | None,
     ) -> BrandingChanged:
         """Set the accent colour, the mails' sender name and reply address (None clears)."""
         branding = self._loaded_or_started(principal.organization_id)

@@ -41,10 +41,10 @@ class CustomerCommands(Context):
     def create(
         self,
         principal: Principal,
-        name: object,
-        email: object = None,
-        company: object = None,
-        customer_number: object = None,
+        name: str,
+        email: str | None = None,
+        company: str | None = None,
+        customer_number: str | None = None,
     ) -> CustomerRecorded:
         """Create a customer, taking one of the plan's slots in the same transaction."""
         customer = Customer.create(
@@ -75,14 +75,14 @@ class CustomerCommands(Context):
         return self._saved(customer.id, customer)
 
     @command(Action.MANAGE_CUSTOMERS)
-    def add_note(self, principal: Principal, customer_id: UUID, text: object) -> CustomerRecorded:
+    def add_note(self, principal: Principal, customer_id: UUID, text: str) -> CustomerRecorded:
         customer = self.app.customer_of(principal, customer_id)
         note_id = customer.add_note(text, principal.user_id)
         return self._saved(note_id, customer)
 
     @command(Action.MANAGE_CUSTOMERS)
     def edit_note(
-        self, principal: Principal, customer_id: UUID, note_id: UUID, text: object
+        self, principal: Principal, customer_id: UUID, note_id: UUID, text: str
     ) -> CustomerRecorded:
         """New words for a note: its author's, or an admin's or owner's."""
         customer = self._with_note_authors(principal, customer_id)

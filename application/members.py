@@ -201,7 +201,7 @@ class Members(Context):
 
     @command(Action.MANAGE_MEMBERS)
     def invite(
-        self, principal: Principal, email: object, role: Role, *, now: datetime | None = None
+        self, principal: Principal, email: str, role: Role, *, now: datetime | None = None
     ) -> IssuedInvitation:
         """Invite someone by e-mail into the principal's organisation.
 

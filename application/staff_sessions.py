@@ -55,7 +55,7 @@ def check_csrf(session_token: str, submitted: str | None) -> None:
 class StaffSessions(Context):
     """Staff sign in to the web pages, are recognised by their cookie, and sign out."""
 
-    def start(self, email: object, password: object, client_address: str | None) -> StartedSession:
+    def start(self, email: str, password: str, client_address: str | None) -> StartedSession:
         """Sign a member in: a new session token (for the cookie) and its CSRF token.
 
         Failed attempts are limited like API logins (per account and address).

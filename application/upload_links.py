@@ -302,7 +302,7 @@ class UploadLinks(Context):
 
     @command(Action.SEND_LINKS)
     def request_send(
-        self, principal: Principal, link_id: UUID, to: object, message: object
+        self, principal: Principal, link_id: UUID, to: str | None, message: str | None
     ) -> Recorded:
         """Record that staff asked to e-mail the link; a job sends it.
 

@@ -135,8 +135,8 @@ class Uploads(Context):
         uploads: list[StoredUpload],
         *,
         item_id: UUID | None,
-        uploader_name: object,
-        uploader_email: object,
+        uploader_name: str | None,
+        uploader_email: str | None,
         replaces: UUID | None = None,
     ) -> Recorded:
         """Record what arrived, in one transaction with the link's count and, for the first
