@@ -120,11 +120,11 @@ class Accounts(Context):
 
     def sign_up(
         self,
-        organization_name_value: object,
-        email: object,
-        password: object,
-        plan: object,
-        name: object = None,
+        organization_name_value: str,
+        email: str,
+        password: str,
+        plan: str | None,
+        name: str | None = None,
     ) -> SignedUp:
         """Create an organisation with its owner, and a first API token for the owner."""
         problems: dict[str, str | Problem] = {}

@@ -286,9 +286,7 @@ class Members(Context):
         self.withdraw_invitation(principal, invitation_id)
         return self.invite(principal, entry["email"], Role(entry["role"]), now=now)
 
-    def invitation_preview(
-        self, token: object, *, now: datetime | None = None
-    ) -> InvitationPreview:
+    def invitation_preview(self, token: str, *, now: datetime | None = None) -> InvitationPreview:
         """What the invitation page shows before it is accepted; refuses an unknown (404),
         used, expired or withdrawn (410) invitation."""
         if not isinstance(token, str) or not token or len(token) > 200:
@@ -331,9 +329,9 @@ class Members(Context):
 
     def accept_invitation(
         self,
-        token: object,
-        name: object,
-        password: object,
+        token: str,
+        name: str,
+        password: str,
         *,
         now: datetime | None = None,
         with_api_token: bool = True,
