@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.test_staff_pages import sign_in
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes
@@ -38,6 +39,7 @@ def test_umlauts_and_dashes_arrive_exactly(
     expect(client_page.locator("#arrived li")).to_have_count(2)
     for name in CLIENT_FILES:
         expect(client_page.locator("#arrived")).to_contain_text(name)
+    assert_accessible(client_page)
     context.close()
 
     staff = browser.new_context(locale="de-DE").new_page()
@@ -48,7 +50,16 @@ def test_umlauts_and_dashes_arrive_exactly(
     staff.set_input_files("#sent-file", str(paths[2]))
     staff.locator("#sent-files button[type=submit]").click()
     expect(staff.locator("#sent-files .sent-list strong")).to_have_text(STAFF_FILE)
+    assert_accessible(staff)
+    download_url = staff.locator("#sent-files input[id^=sent-url-]").input_value()
     staff.context.close()
+
+    # The client's page for the sent file: its German name, and nothing for axe to find.
+    client_page = browser.new_page(locale="de-DE")
+    client_page.goto(download_url)
+    expect(client_page.locator("main")).to_contain_text(STAFF_FILE)
+    assert_accessible(client_page)
+    client_page.close()
 
     received = account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"]
     assert sorted(f["filename"] for f in received) == sorted(CLIENT_FILES)

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from infrastructure.bootstrap import Services
+from tests.browser.accessibility import assert_accessible
 from tests.support.api import PASSWORD, Account
 from tests.support.team import add_member
 from tests.support.uploads import create_link, pdf_bytes, upload
@@ -35,6 +36,7 @@ def sign_in(page: Page, base_url: str, email: str) -> None:
     """Open the customers, get sent to the sign-in page, sign in, come back."""
     page.goto(f"{base_url}/customers")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fcustomers$"))
+    assert_accessible(page)
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
@@ -59,6 +61,7 @@ def test_a_customer_from_first_contact_to_complete(
     sign_in(page, base_url, account.email)
     rows = page.locator("#customer-table tbody tr")
     expect(rows).to_have_count(3)
+    assert_accessible(page)
 
     # A new customer: the name is required; the error stands beside it, the input is kept.
     page.get_by_role("link", name="Neuer Kunde").first.click()
@@ -70,6 +73,7 @@ def test_a_customer_from_first_contact_to_complete(
     expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#email")).to_have_value("buchhaltung@schmidt-gmbh.de")
     expect(page.locator("#company")).to_have_value("Schmidt GmbH")
+    assert_accessible(page)
     page.fill("#name", "Bernd Schmidt")
     page.get_by_role("button", name="Anlegen").click()
     expect(page.locator("h1")).to_contain_text("Bernd Schmidt")
@@ -80,7 +84,9 @@ def test_a_customer_from_first_contact_to_complete(
     customer_id = customer_url.rsplit("/", 1)[1]
 
     # An upload link with two requested documents, shown with copy and send right away.
+    assert_accessible(page)
     page.get_by_role("link", name="Neuer Upload-Link").click()
+    assert_accessible(page)
     page.get_by_label("Titel").fill("Jahresabschluss 2024")
     page.fill("#message", "Bitte laden Sie die Unterlagen bis Ende März hoch.")
     page.fill("#requested_items", "Kontoauszüge Dezember\nLohnsteuerbescheinigung 2024\n")
@@ -93,6 +99,7 @@ def test_a_customer_from_first_contact_to_complete(
     assert page.evaluate("navigator.clipboard.readText()") == link_url
     expect(page.locator("#send-form #to")).to_have_value("buchhaltung@schmidt-gmbh.de")
     expect(page.locator("#created-link .items li")).to_have_count(2)
+    assert_accessible(page)
 
     # The client, in a browser of their own, uploads a file for one of the two documents.
     client = browser.new_context(viewport=TABLET, locale="de-DE")
@@ -108,6 +115,7 @@ def test_a_customer_from_first_contact_to_complete(
     )
     upload_page.click("#upload-button")
     expect(upload_page.locator(".progress .state.ok")).to_have_count(1)
+    assert_accessible(upload_page)
     client.close()
 
     # Back on the staff page: status, the file, the received mark and the history.
@@ -148,6 +156,7 @@ def test_a_customer_from_first_contact_to_complete(
     page.get_by_role("button", name="Notiz speichern").click()
     expect(page.locator("#notes .notes li")).to_contain_text("Originale am Montag zurückgeben.")
     screenshot(page, "detail.png")
+    assert_accessible(page)
 
     # The overview: search by part of the e-mail as you type, then filter by status.
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
@@ -158,6 +167,7 @@ def test_a_customer_from_first_contact_to_complete(
     expect(row.locator(".badge")).to_have_text("Vollständig")
     expect(row.locator("td.num")).to_have_text(["1", "1"])
     screenshot(page, "overview.png")
+    assert_accessible(page)
     page.get_by_label("Suche").press_sequentially("schmidt-gmb", delay=20)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Bernd Schmidt")
@@ -182,6 +192,7 @@ def test_a_customer_from_first_contact_to_complete(
     expect(page.get_by_role("alert")).to_have_text(
         "Diese Aktion kann nicht rückgängig gemacht werden."
     )
+    assert_accessible(page)
     assert account.get(f"/api/v1/customers/{customer_id}").status_code == 200
     page.get_by_role("button", name="Endgültig löschen").click()
     expect(page.locator(".notice")).to_have_text("Kunde gelöscht.")
@@ -207,6 +218,7 @@ def test_a_viewer_sees_no_edit_controls_and_forged_posts_change_nothing(
     expect(page.get_by_role("link", name="Neuer Kunde")).to_have_count(0)
     page.get_by_role("link", name="Clara Vogel").click()
     expect(page.locator("#received-files")).to_contain_text("ausweis.pdf")
+    assert_accessible(page)
     expect(page.locator("#links")).to_contain_text("Personalausweis")
     # Everything is there to read; nothing to change.
     expect(page.locator("main form")).to_have_count(0)
