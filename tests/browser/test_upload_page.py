@@ -123,6 +123,10 @@ def test_a_password_link_opens_after_the_password(
         "#file",
         files=[{"name": "ausweis.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}],
     )
+    # Choosing a file only shows it; "Upload" sends it.
+    expect(page.locator("#chosen")).to_have_text("Chosen: ausweis.pdf")
+    page.wait_for_timeout(300)
+    expect(page.locator("#progress li")).to_have_count(0)
     page.click("#upload-button")
     expect(page.locator(".progress .state.ok")).to_have_count(1)
     expect(page.locator("#items li.received")).to_have_count(1)
