@@ -141,7 +141,7 @@ class DocumentTemplates(Aggregate):
             try:
                 checked[field] = parse(value)
             except InvalidValue as invalid:
-                problems.update(invalid.fields)
+                problems.update(invalid.problems)
         if problems:
             raise InvalidValue(problems)
         if template_id is None:

@@ -18,7 +18,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, Problem, problem
 
 WINDOW_OPENS = time(8, 0)
 WINDOW_CLOSES = time(18, 0)
@@ -69,24 +69,32 @@ class ReminderSchedule:
         before = value.get("days_before", list(base.days_before))
         after = value.get("every_days_after", base.every_days_after)
         count = value.get("max_count", base.max_count)
+        problems: dict[str, Problem] = {}
+        days = problem(
+            "schedule_days",
+            f"must be a list of whole days 1..{MAX_DAYS}, each once",
+            high=MAX_DAYS,
+        )
         if (
             not isinstance(before, list)
             or len(before) > MAX_REMINDERS_CEILING
             or not all(_whole(day, 1, MAX_DAYS) for day in before)
+            or len(set(before)) != len(before)
         ):
-            raise InvalidValue.single(
-                f"{field}.days_before", f"must be a list of whole days 1..{MAX_DAYS}"
-            )
-        if len(set(before)) != len(before):
-            raise InvalidValue.single(f"{field}.days_before", "must name each day once")
+            problems[f"{field}.days_before"] = days
         if not _whole(after, 0, MAX_DAYS):
-            raise InvalidValue.single(
-                f"{field}.every_days_after", f"must be a whole number 0..{MAX_DAYS}"
+            problems[f"{field}.every_days_after"] = problem(
+                "number_range", f"must be a whole number 0..{MAX_DAYS}", low=0, high=MAX_DAYS
             )
         if not _whole(count, 1, MAX_REMINDERS_CEILING):
-            raise InvalidValue.single(
-                f"{field}.max_count", f"must be a whole number 1..{MAX_REMINDERS_CEILING}"
+            problems[f"{field}.max_count"] = problem(
+                "number_range",
+                f"must be a whole number 1..{MAX_REMINDERS_CEILING}",
+                low=1,
+                high=MAX_REMINDERS_CEILING,
             )
+        if problems:
+            raise InvalidValue(problems)
         return cls(tuple(sorted(before, reverse=True)), after, count)
 
     def slots(self, due_at: datetime) -> list[datetime]:

@@ -252,6 +252,10 @@ PROBLEMS: dict[str, dict[str, Sentence]] = {
         "de": "Höchstens {max_size} (Grenze dieses Systems).",
         "en": "At most {max_size} (the limit of this system).",
     },
+    "schedule_days": {
+        "de": "Ganze Tage von 1 bis {high}, durch Kommas getrennt, jeder nur einmal.",
+        "en": "Whole days from 1 to {high}, separated by commas, each only once.",
+    },
     "number_range": {
         "de": "Eine ganze Zahl von {low} bis {high}.",
         "en": "A whole number from {low} to {high}.",

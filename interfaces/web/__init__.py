@@ -5,6 +5,7 @@ from __future__ import annotations
 from interfaces.web.auth import StaffAuthPages
 from interfaces.web.customer_detail import CustomerDetailPages, FilePages
 from interfaces.web.customers import CustomerPages
+from interfaces.web.document_templates import ReminderSettingsPages, TemplatePages
 from interfaces.web.inbox import InboxPages
 from interfaces.web.invitations import InvitationPages
 from interfaces.web.links import LinkPages
@@ -20,6 +21,8 @@ STAFF_PAGES = [
     LinkPages,
     SettingsPages,
     WebhookPages,
+    TemplatePages,
+    ReminderSettingsPages,
     InvitationPages,
     InboxPages,
 ]

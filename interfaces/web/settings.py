@@ -35,7 +35,9 @@ from interfaces.web.pages import (
     see_other,
     wait_for_writes,
 )
+from interfaces.web.template_texts import TEMPLATE_TEXTS
 from interfaces.web.webhook_texts import WEBHOOK_TEXTS
+from projections.activity_texts import schedule_words
 
 #: A logo form may carry more than the logo's limit, so that a too large logo is refused
 #: beside the form (naming the limit) rather than by the server's body cap.
@@ -369,6 +371,10 @@ def settings_page(
         "tokens": services.app.api_tokens.live(principal),
         "notifications": services.app.notifications.settings(principal),
         "branding": services.app.branding.get(principal),
+        "tt": TEMPLATE_TEXTS[reader_language(request)],
+        "schedule_words": schedule_words(
+            organization.reminder_schedule.to_plain(), reader_language(request)
+        ),
         "errors": errors or {},
         "values": values or {},
         "alert": alert,

@@ -128,6 +128,8 @@ def test_every_page_reads_german_without_raw_values(
             f"/customers/{customer['id']}/links/new",
             f"/links/{link['id']}",
             "/settings",
+            "/settings/templates",
+            "/settings/templates/new",
         ]:
             response = browser.get(path)
             assert response.status_code == 200, (path, response.status_code)

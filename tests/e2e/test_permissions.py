@@ -219,6 +219,8 @@ RULES: list[Rule] = [
         "/settings/invitations/{invitation_id:uuid}/resend",
         "/settings/invitations/{invitation_id:uuid}/withdraw",
         "/settings/branding", "/settings/branding/logo", "/settings/branding/logo/remove",
+        "/settings/reminders", "/settings/templates/new",
+        "/settings/templates/{template_id:uuid}", "/settings/templates/{template_id:uuid}/delete",
     )],
     Rule("POST", C, "manage_customers", lambda t, a: Call(C, {"name": "Neu"}, expect=201)),
     Rule("PATCH", C + "/{customer_id:uuid}", "manage_customers",
