@@ -21,12 +21,6 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.command import Recorded
-from application.document_templates import (
-    delete_template,
-    save_template,
-    template_of,
-    templates_of,
-)
 from domain.errors import DomainError
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from infrastructure.bootstrap import Services
@@ -107,7 +101,7 @@ class TemplatePages(Controller):
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Template:
         fresh = wait_for_writes(consistency, staff_session.principal)
-        listed = templates_of(services.app, staff_session.principal).templates
+        listed = services.app.templates.all(staff_session.principal).templates
         entries = sorted(
             ({"id": key, **value} for key, value in listed.items()),
             key=lambda entry: (str(entry["name"]).casefold(), entry["id"]),
@@ -153,7 +147,7 @@ class TemplatePages(Controller):
         template_id: FromPath[UUID],
     ) -> Template:
         wait_for_writes(consistency, staff_session.principal)
-        template = template_of(services.app, staff_session.principal, template_id)
+        template = services.app.templates.get(staff_session.principal, template_id)
         rows = [
             {"label": str(item["label"]), "hint": str(item.get("hint") or "")}
             for item in template["items"]
@@ -171,7 +165,7 @@ class TemplatePages(Controller):
 
     @post("/{template_id:uuid}/delete", sync_to_thread=True)
     def delete(self, form: NamedDependency[FormPost], template_id: FromPath[UUID]) -> Redirect:
-        position = delete_template(form.app, form.principal, template_id)
+        position = form.app.templates.delete(form.principal, template_id)
         form.wrote(Recorded(template_id, position))
         return see_other(HOME, done="template_deleted")
 
@@ -188,7 +182,7 @@ class TemplatePages(Controller):
         items, origin = filled(rows)
 
         def saved() -> Recorded:
-            return Recorded(*save_template(form.app, form.principal, template_id, name, items))
+            return Recorded(*form.app.templates.save(form.principal, template_id, name, items))
 
         def again(
             *, errors: dict[str, str] | None, alert: str | None, status_code: int
