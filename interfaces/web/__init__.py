@@ -8,6 +8,7 @@ from interfaces.web.customers import CustomerPages
 from interfaces.web.document_templates import ReminderSettingsPages, TemplatePages
 from interfaces.web.inbox import InboxPages
 from interfaces.web.invitations import InvitationPages
+from interfaces.web.link_reminders import LinkReminderPages
 from interfaces.web.links import LinkPages
 from interfaces.web.settings import SettingsPages
 from interfaces.web.webhooks import WebhookPages
@@ -19,6 +20,7 @@ STAFF_PAGES = [
     CustomerDetailPages,
     FilePages,
     LinkPages,
+    LinkReminderPages,
     SettingsPages,
     WebhookPages,
     TemplatePages,

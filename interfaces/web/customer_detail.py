@@ -30,6 +30,7 @@ from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
 from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import receive_multipart
+from interfaces.http.presenters import ReminderSetting
 from interfaces.http.sessions import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -50,6 +51,8 @@ from interfaces.web.pages import (
     see_other,
     wait_for_writes,
 )
+from interfaces.web.reminder_view import link_reminder_view
+from interfaces.web.template_texts import TEMPLATE_TEXTS
 from projections.activity import ActivityPage
 
 ACTIVITY_PAGE_SIZE = 20
@@ -118,6 +121,7 @@ def detail_context(
     files = services.customer_detail.files(customer_id)
     zone = services.app.links.organization_face(principal.organization_id).time_zone
     activity = activity_page(services, customer_id, activity_cursor, lang, zone)
+    setting = ReminderSetting.of(services.app.organization.get(principal))
     return {
         "customer": customer,
         "notes": list(reversed(services.customer_detail.notes(customer_id))),
@@ -144,6 +148,9 @@ def detail_context(
         "statuses": ("open", "partial", "complete"),
         "item_state": lambda item: item_state_of(item["received"], item.get("review")),
         "previewable_images": PREVIEW_IMAGE_TYPES,
+        # A link's due date and reminders (interfaces/web/link_reminders.py).
+        "tt": TEMPLATE_TEXTS[lang],
+        "link_reminders": lambda link: link_reminder_view(link, setting, zone),
     }
 
 

@@ -206,6 +206,7 @@ RULES: list[Rule] = [
         "/files/{file_id:uuid}/review", "/links/{link_id:uuid}/send",
         "/links/{link_id:uuid}/revoke", "/links/{link_id:uuid}/unlock",
         "/links/{link_id:uuid}/extend", "/links/{link_id:uuid}/reactivate",
+        "/links/{link_id:uuid}/reminders",
         "/settings/organization", "/settings/permissions", "/settings/plan",
         "/settings/invitations", "/settings/members/{user_id:uuid}/role",
         "/settings/members/{user_id:uuid}/remove", "/settings/tokens",

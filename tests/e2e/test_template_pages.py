@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
+from tests.support.uploads import create_link
 
 
 def templates(account: Account) -> dict[str, dict[str, Any]]:
@@ -151,3 +154,64 @@ def test_the_reminder_schedule_on_the_settings_page(account: Account, base_url: 
         "every_days_after": 0,
         "max_count": 2,
     }
+
+
+def test_staff_change_a_links_due_date_and_schedule_on_the_customer_page(
+    account: Account, other_account: Account, base_url: str
+) -> None:
+    customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    link = create_link(account, customer["id"], requested_items=["Mietvertrag"])
+    later = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/customers/{customer['id']}")
+        assert "Fälligkeitsdatum ändern" in page.text and "Keine weitere Erinnerung" in page.text
+        token = csrf_token_of(page)
+        url = f"/links/{link['id']}/reminders"
+        bad = browser.post(
+            url,
+            data={
+                "csrf_token": token,
+                "due_at": later,
+                "mode": "own",
+                "days_before": "3, 3",
+                "every_days_after": "2",
+                "max_count": "0",
+            },
+        )
+        assert bad.status_code == 422
+        assert "jeder nur einmal" in bad.text and "Eine ganze Zahl von 1 bis 20." in bad.text
+        assert account.get(f"/api/v1/links/{link['id']}").json()["due_at"] is None
+        past = browser.post(url, data={"csrf_token": token, "due_at": "2001-01-01", "mode": "off"})
+        assert past.status_code == 422
+        good = browser.post(
+            url,
+            data={
+                "csrf_token": token,
+                "due_at": later,
+                "mode": "own",
+                "days_before": "3",
+                "every_days_after": "2",
+                "max_count": "4",
+            },
+        )
+        assert good.status_code == 303, good.text[-2000:]
+        shown = browser.get(f"/customers/{customer['id']}").text
+        assert "Nächste Erinnerung:" in shown
+    saved = account.get(f"/api/v1/links/{link['id']}").json()
+    # The end of that day in Berlin: the same date, or the day before in UTC.
+    due = datetime.fromisoformat(saved["due_at"])
+    assert due.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat() == later
+    assert saved["reminders"]["own_schedule"] is True
+    assert saved["reminders"]["schedule"] == {
+        "days_before": [3],
+        "every_days_after": 2,
+        "max_count": 4,
+    }
+    # Another organisation can neither change it nor learn of it.
+    with signed_in(base_url, other_account.email) as browser:
+        token = csrf_token_of(browser.get("/customers"))
+        refused = browser.post(
+            f"/links/{link['id']}/reminders", data={"csrf_token": token, "mode": "off"}
+        )
+        assert refused.status_code == 404
+    assert account.get(f"/api/v1/links/{link['id']}").json()["reminders"]["enabled"] is True
