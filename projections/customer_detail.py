@@ -28,6 +28,9 @@ LINK_DUE = "customer_link_due"
 FILES = "customer_files"
 SENT = "customer_sent_files"
 NOTES = "customer_notes"
+#: Follow-up questions on files of no requested document that the client answered with a
+#: replacement: the queried file -> the answer.
+FILE_ANSWERS = "customer_file_answers"
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ class CustomerDetailProjection:
             UploadLink.ItemChecked: self._item_review,
             UploadLink.ItemReviewReset: self._item_review,
             UploadLink.QueryAnswered: self._item_review,
+            UploadLink.FileQueryAnswered: self._file_query_answered,
             UploadLink.UploadLinkRevoked: self._link_status("revoked"),
             UploadLink.UploadLinkExpired: self._link_status("expired"),
             UploadLink.UploadLinkExtended: self._link_expiry,
@@ -235,7 +239,7 @@ class CustomerDetailProjection:
         self.topics = [get_topic(cls) for cls in (*self._handlers, Customer.CustomerDeleted)]
 
     def tables(self) -> Sequence[str]:
-        return [LINKS, FILES, SENT, NOTES, LINK_DUE]
+        return [LINKS, FILES, SENT, NOTES, LINK_DUE, FILE_ANSWERS]
 
     def create_tables(self, tx: Transaction, table_suffix: str = "") -> None:
         if not table_suffix:
@@ -285,6 +289,15 @@ class CustomerDetailProjection:
             f"CREATE TABLE IF NOT EXISTS {NOTES}{table_suffix} ("
             f" id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL, text TEXT NOT NULL,"
             f" author_id {uuid}, created_at {time} NOT NULL, edited_at {time})"
+        )
+        tx.execute(
+            f"CREATE TABLE IF NOT EXISTS {FILE_ANSWERS}{table_suffix} ("
+            f" file_id {uuid} PRIMARY KEY, customer_id {uuid} NOT NULL,"
+            f" answer_file_id {uuid} NOT NULL, question TEXT NOT NULL, answered_at {time} NOT NULL)"
+        )
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {FILE_ANSWERS}{table_suffix}_customer_idx"
+            f" ON {FILE_ANSWERS}{table_suffix} (customer_id)"
         )
         for table, order in (
             (LINKS, "created_at"),
@@ -376,9 +389,22 @@ class CustomerDetailProjection:
     def _upload_received(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         self._count_item(tx, suffix, e, +1)
 
+    @staticmethod
+    def _file_query_answered(tx: Transaction, suffix: str, e: DomainEvent) -> None:
+        tx.execute(
+            f"INSERT INTO {FILE_ANSWERS}{suffix} (file_id, customer_id, answer_file_id, question,"
+            " answered_at) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (file_id) DO UPDATE SET"
+            " answer_file_id = excluded.answer_file_id, question = excluded.question,"
+            " answered_at = excluded.answered_at",
+            (e.replaced_file_id, e.customer_id, e.file_id, e.question, e.timestamp),
+        )
+
     def _item_review(self, tx: Transaction, suffix: str, e: DomainEvent) -> None:
         """A requested document's review: its state and open question live with the item."""
         if e.item_id is None:
+            if isinstance(e, UploadLink.ItemQueried):
+                # Asked again: the question is open again.
+                tx.execute(f"DELETE FROM {FILE_ANSWERS}{suffix} WHERE file_id = %s", (e.file_id,))
             return  # a file of no document: its own review row says it
         row = tx.fetchone(
             f"SELECT requested_items FROM {LINKS}{suffix} WHERE id = %s", (e.originator_id,)
@@ -560,6 +586,7 @@ class CustomerDetailProjection:
     @staticmethod
     def _file_deleted(tx: Transaction, suffix: str, e: DomainEvent) -> None:
         tx.execute(f"DELETE FROM {FILES}{suffix} WHERE id = %s", (e.originator_id,))
+        tx.execute(f"DELETE FROM {FILE_ANSWERS}{suffix} WHERE file_id = %s", (e.originator_id,))
 
     @staticmethod
     def _file_sent(tx: Transaction, suffix: str, e: DomainEvent) -> None:
@@ -613,7 +640,7 @@ class CustomerDetailProjection:
     @staticmethod
     def _remove_customer(tx: Transaction, suffix: str, customer_id: UUID) -> None:
         tx.erasing()
-        for table in (LINKS, FILES, SENT, NOTES, LINK_DUE):
+        for table in (LINKS, FILES, SENT, NOTES, LINK_DUE, FILE_ANSWERS):
             tx.execute(f"DELETE FROM {table}{suffix} WHERE customer_id = %s", (customer_id,))
 
 
@@ -771,6 +798,15 @@ class CustomerDetailView:
                 (customer_id, link_id),
             )
         return [_file(r) for r in reversed(rows)]
+
+    def file_answers(self, customer_id: UUID) -> dict[UUID, UUID]:
+        """Files of no requested document whose question the client answered -> the answer."""
+        with self.database.reading() as tx:
+            rows = tx.fetchall(
+                f"SELECT file_id, answer_file_id FROM {FILE_ANSWERS} WHERE customer_id = %s",
+                (customer_id,),
+            )
+        return {as_uuid(r["file_id"]): as_uuid(r["answer_file_id"]) for r in rows}
 
     def file(self, file_id: UUID) -> FileRow | None:
         with self.database.reading() as tx:

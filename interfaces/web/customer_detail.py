@@ -3,6 +3,7 @@ deletion with confirmation."""
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -73,8 +74,11 @@ def activity_page(
         return services.activity.page(customer_id, limit=ACTIVITY_PAGE_SIZE, lang=lang, zone=zone)
 
 
-def open_items(links: list[Any]) -> list[dict[str, Any]]:
-    """Missing documents and open questions of the customer's active links."""
+def open_items(
+    links: list[Any], files: Iterable[Any] = (), answered: Container[UUID] = frozenset()
+) -> list[dict[str, Any]]:
+    """Missing documents and open questions of the customer's active links: on a requested
+    document, or on a file sent for none that the client has not answered yet."""
     found = []
     for link in links:
         for item in link.requested_items:
@@ -85,6 +89,14 @@ def open_items(links: list[Any]) -> list[dict[str, Any]]:
                     {"link": link.title, "label": item["label"], "state": state,
                      "question": question}
                 )  # fmt: skip
+    titles = {link.id: link.title for link in links}
+    for f in files:
+        loose_question = f.item_id is None and f.review_state == "query"
+        if loose_question and f.link_id in titles and f.id not in answered:
+            found.append(
+                {"link": titles[f.link_id], "label": f.filename, "state": "query",
+                 "question": f.review_comment}
+            )  # fmt: skip
     return found
 
 
@@ -119,6 +131,7 @@ def detail_context(
     links = services.customer_detail.links(customer_id)
     now = datetime.now(UTC)
     files = services.customer_detail.files(customer_id)
+    answers = services.customer_detail.file_answers(customer_id)
     zone = services.app.links.organization_face(principal.organization_id).time_zone
     activity = activity_page(services, customer_id, activity_cursor, lang, zone)
     setting = ReminderSetting.of(services.app.organization.get(principal))
@@ -135,7 +148,11 @@ def detail_context(
         "closed_links": [link for link in links if link.status_at(now) != "active"],
         "expiry_dates": ExpiryDates(now, zone),
         "now": now,
-        "open_items": open_items([link for link in links if link.status_at(now) == "active"]),
+        "open_items": open_items(
+            [link for link in links if link.status_at(now) == "active"], files, answers
+        ),
+        "file_answers": answers,
+        "file_names": {f.id: f.filename for f in files},
         "item_labels": {
             item["id"]: item["label"] for link in links for item in link.requested_items
         },

@@ -190,6 +190,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "item_missing": "fehlt",
         "item_checked": "geprüft",
         "item_query": "Rückfrage",
+        "file_answered": "Beantwortet mit „{name}“",
         "item_question": "Rückfrage: {question}",
         "open_items": "Offen: fehlende Unterlagen und Rückfragen",
         "complete_confirm": "Noch {count} Unterlagen fehlen oder haben eine offene Rückfrage."
@@ -567,6 +568,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "item_missing": "missing",
         "item_checked": "checked",
         "item_query": "query",
+        "file_answered": "Answered with “{name}”",
         "item_question": "Query: {question}",
         "open_items": "Open: missing documents and questions",
         "complete_confirm": "{count} documents are still missing or have an open query."

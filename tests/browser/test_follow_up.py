@@ -127,7 +127,7 @@ def test_a_question_reaches_the_client_who_answers_with_a_new_file(
 
 
 def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
-    account: Account, browser: Browser
+    account: Account, services: Services, browser: Browser
 ) -> None:
     customer = account.create_customer("Anna Straße")
     link = create_link(account, customer["id"], requested_items=["Personalausweis"])
@@ -139,6 +139,14 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
         f"/api/v1/files/{file_id}/review", json={"state": "query", "comment": question}
     )
     assert reviewed.status_code == 200, reviewed.text
+    # Until answered, the question is open on the customer's page.
+    staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
+    sign_in(staff, services.settings.base_url, account.email)
+    staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
+    expect(staff.locator(".open-items li", has_text="Scan – Seite 1.pdf")).to_contain_text(
+        question
+    )
+    staff.context.close()
 
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="de-DE")
     page.goto(link["url"])
@@ -164,6 +172,17 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
     expect(page.locator("#file-questions")).to_be_hidden()
     expect(page.locator("#received-list li")).to_have_count(2)
     page.close()
+
+    # Staff see the answer at the queried file; the question is no longer open.
+    staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
+    sign_in(staff, services.settings.base_url, account.email)
+    staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
+    queried = staff.locator("#received-files tbody tr", has_text="Scan – Seite 1.pdf")
+    expect(queried.locator(".answered")).to_have_text("Beantwortet mit „Scan neu.pdf“")
+    expect(staff.locator(".open-items")).not_to_contain_text("Scan – Seite 1.pdf")
+    expect(staff.locator(".open-items")).to_contain_text("Personalausweis")
+    assert_accessible(staff)
+    staff.context.close()
 
     activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()["items"]
     answered = [item for item in activity if item["type"] == "FileQueryAnswered"]
