@@ -3,7 +3,7 @@ e-mail), revoke and unlock."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,14 +15,13 @@ from litestar.response import Redirect, Template
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.texts.formats import time_zone
-from application.upload_links import DEFAULT_LIFETIME
 from domain.errors import InvalidValue, problem
 from domain.upload_link import LinkNotActive
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
-from interfaces.web.customer_detail import detail_again
+from interfaces.web.customer_detail import ExpiryDates, detail_again
 from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -43,15 +42,9 @@ LINK_FIELDS = (
 )
 
 
-def end_of_day(raw: str) -> datetime:
-    """`YYYY-MM-DD` from a date input: the link holds to the end of that day (UTC)."""
-    day = date.fromisoformat(raw)
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
-
-
 def local_end_of_day(raw: str, zone: str) -> datetime:
-    """`YYYY-MM-DD` as the end of that day where the organisation is (a due date the client
-    reads as that day)."""
+    """`YYYY-MM-DD` as the end of that day where the organisation is (an expiry or due date
+    that pages and mails then name as that day)."""
     day = date.fromisoformat(raw)
     local = datetime(day.year, day.month, day.day, 23, 59, tzinfo=time_zone(zone))
     return local.astimezone(UTC)
@@ -92,8 +85,8 @@ class LinkPages(Controller):
         customer_id: FromPath[UUID],
     ) -> Template:
         authorize(staff_session.principal, Action.MANAGE_LINKS)
-        default_expiry = (datetime.now(UTC) + DEFAULT_LIFETIME).date().isoformat()
-        values: dict[str, Any] = {"expires_at": default_expiry, "reminders": True}
+        days = self._days(services, staff_session)
+        values: dict[str, Any] = {"expires_at": days.reactivate, "reminders": True}
         chosen = request.query_params.get("template")
         if chosen:
             # The template's documents fill the list, which stays editable.
@@ -128,12 +121,8 @@ class LinkPages(Controller):
         zone = services.app.links.organization_face(principal.organization_id).time_zone
         for name in ("expires_at", "due_at"):
             try:
-                if not field(data, name):
-                    dates[name] = None
-                elif name == "due_at":
-                    dates[name] = local_end_of_day(field(data, name), zone)
-                else:
-                    dates[name] = end_of_day(field(data, name))
+                raw = field(data, name)
+                dates[name] = local_end_of_day(raw, zone) if raw else None
             except ValueError:
                 problems = problems_of(
                     InvalidValue.single(name, problem("invalid_date", "is not a valid date")), lang
@@ -193,6 +182,7 @@ class LinkPages(Controller):
     ) -> Template:
         customer = services.app.customer_of(staff_session.principal, customer_id)
         templates = services.app.templates.all(staff_session.principal).templates
+        days = self._days(services, staff_session)
         return page(
             request,
             services,
@@ -207,11 +197,18 @@ class LinkPages(Controller):
                 "values": values,
                 "errors": errors,
                 "max_size": services.settings.max_upload_size,
-                "today": datetime.now(UTC).date().isoformat(),
-                "latest": (datetime.now(UTC) + timedelta(days=366)).date().isoformat(),
+                "today": days.earliest,
+                "latest": days.latest,
             },
             status_code=status_code,
         )
+
+    @staticmethod
+    def _days(services: Services, staff_session: StaffSessionContext) -> ExpiryDates:
+        """The days the form offers, where the organisation is (a new link's default expiry
+        is the one a reactivated link gets)."""
+        face = services.app.links.organization_face(staff_session.principal.organization_id)
+        return ExpiryDates(datetime.now(UTC), face.time_zone)
 
     @get("/links/{link_id:uuid}", sync_to_thread=True)
     def created(

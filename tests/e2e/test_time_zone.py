@@ -4,6 +4,7 @@ read is shown in it (pages, history), the API keeps UTC; another organisation is
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -68,3 +69,37 @@ def test_the_settings_page_sets_the_zone_in_german_words(account: Account, base_
         )
         assert done.status_code == 303
     assert account.get("/api/v1/organization").json()["time_zone"] == "Europe/Vienna"
+
+
+def test_the_link_forms_expiry_is_that_day_where_the_organisation_is(
+    account: Account, base_url: str
+) -> None:
+    """The day typed on the new-link form ends at 23:59 in the organisation's zone, as a due
+    date and an extended expiry do: the mail and the pages then name the day that was typed
+    (not 00:59 of the next day in Berlin, as an end of day in UTC reads)."""
+    customer = account.create_customer("Jörg Müller", email="joerg@example.com")
+    with signed_in(base_url, account.email) as browser:
+        form = browser.get(f"/customers/{customer['id']}/links/new")
+        berlin_today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+        # The form offers days where the organisation is.
+        assert f'min="{berlin_today.isoformat()}"' in form.text or (
+            f"min={berlin_today.isoformat()}" in form.text
+        )
+        day = berlin_today + timedelta(days=40)
+        created = browser.post(
+            f"/customers/{customer['id']}/links/new",
+            data={
+                "csrf_token": csrf_token_of(form),
+                "title": "Kündigung – 2024",
+                "expires_at": day.isoformat(),
+                "due_at": (day - timedelta(days=10)).isoformat(),
+            },
+        )
+        assert created.status_code == 303, created.text[:2000]
+        link_id = created.headers["location"].split("/links/")[1].split("?")[0]
+    stored = account.get(f"/api/v1/links/{link_id}").json()["expires_at"]
+    expected = datetime(day.year, day.month, day.day, 23, 59, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert datetime.fromisoformat(stored.replace("Z", "+00:00")) == expected
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/customers/{customer['id']}").text
+    assert f"gültig bis {day.strftime('%d.%m.%Y')}" in page
