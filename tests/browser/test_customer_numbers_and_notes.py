@@ -129,3 +129,34 @@ def test_numbers_order_counts_and_notes_on_the_staff_pages(
     expect(colleague_page.locator(".notes li")).to_have_count(1)
     expect(colleague_page.locator(".notes li .note-actions")).to_have_count(0)
     other.close()
+
+
+def test_a_very_long_name_wraps_on_the_list_and_the_page(
+    account: Account, base_url: str, browser: Browser
+) -> None:
+    """A name of 150 letters with no space (and one that fills the link's title) stays inside
+    the page: the list keeps every column in view, the page's heading and history wrap."""
+    endless = "Ölfa Straßenbau – Dr. Übel " + "Ш" * 150
+    customer = account.create_customer(endless, customer_number="K-1", company="Ш" * 150)
+    create_link(account, customer["id"], title="Ü" * 200)
+    staff = browser.new_context(viewport=LAPTOP, locale="de-DE")
+    page = staff.new_page()
+    sign_in(page, base_url, account.email)
+
+    def fits(selector: str) -> None:
+        wide = page.evaluate(
+            """s => [...document.querySelectorAll(s)]
+                   .filter(e => e.scrollWidth > e.clientWidth + 1)
+                   .map(e => e.tagName + '.' + e.className)""",
+            selector,
+        )
+        assert wide == [], wide
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    fits(".table-wrap")
+    expect(page.locator("#customer-table thead")).to_contain_text("Letzter Upload")
+    assert page.locator("#customer-table tbody .customer-number").first.is_visible()
+    page.goto(f"{base_url}/customers/{customer['id']}")
+    fits("h1, .timeline, .link-card, .card, .panel")
+    assert_accessible(page)
+    staff.close()
