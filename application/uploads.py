@@ -13,12 +13,15 @@ over a byte stream and the upload's metadata; they never see a storage key:
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from application.command import Context, Recorded
-from application.errors import Erased
+from application.errors import Erased, NotFound
 from application.principal import Principal
 from application.staging import StagedFile, StagingRules, StoredUpload
 from application.storage_keys import file_key
@@ -36,6 +39,22 @@ def one_file(count: int) -> None:
     """A file sent to the client is one file."""
     if count > 1:
         raise InvalidValue.single("file", "send exactly one file")
+
+
+@dataclass(frozen=True)
+class RecordedUploads(Recorded):
+    """What an upload recorded (`id` is the link's) and, per file, the secret with which
+    the client's page may take that file back within `REMOVAL_WINDOW` (only its hash is
+    stored)."""
+
+    removal_keys: dict[UUID, str] = field(default_factory=dict)
+
+
+REMOVAL_KEY_MAX_LENGTH = 200
+
+
+def removal_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class UploadTarget:
@@ -104,7 +123,7 @@ class Uploads(Context):
         uploader_name: str | None = None,
         uploader_email: str | None = None,
         replaces: UUID | None = None,
-    ) -> Recorded:
+    ) -> RecordedUploads:
         """One file for `link`, start to end: stage the bytes of `chunks` (hashed, capped
         at the link's size, type checked), record it, move it to its final key.
 
@@ -138,7 +157,7 @@ class Uploads(Context):
         uploader_name: str | None,
         uploader_email: str | None,
         replaces: UUID | None = None,
-    ) -> Recorded:
+    ) -> RecordedUploads:
         """Record what arrived, in one transaction with the link's count and, for the first
         upload of an open customer, the automatic status change; then make the bytes final.
 
@@ -169,7 +188,7 @@ class Uploads(Context):
         name: str | None,
         email: str | None,
         replaces: UUID | None = None,
-    ) -> Recorded:
+    ) -> RecordedUploads:
         try:
             link = self.app.load(link_id, UploadLink)
             customer = self.app.load(link.customer_id, Customer)
@@ -179,8 +198,10 @@ class Uploads(Context):
             raise LinkRevoked("This upload link has been revoked.")
         now = self.app.now()
         files = []
+        keys: dict[UUID, str] = {}
         for upload in uploads:
             link.receive(upload.file_id, item_id, now, replaces)
+            keys[upload.file_id] = secrets.token_urlsafe(32)
             files.append(
                 ReceivedFile(
                     id=upload.file_id,
@@ -198,11 +219,39 @@ class Uploads(Context):
                     uploader_email=email,
                     actor_id=None,
                     scan_state=self.app.initial_scan_state,
+                    removal_key_hash=removal_key_hash(keys[upload.file_id]),
                 )
             )
         changed = customer.mark_first_upload(actor_id=None)
         position = self.app.record(link, *files, customer if changed else None)
-        return Recorded(link.id, position)
+        return RecordedUploads(link.id, position, keys)
+
+    def take_back(
+        self, token: str, password: str | None, client: str, file_id: UUID, removal_key: str
+    ) -> Recorded:
+        """The client removes a file they sent by mistake, from the same page, within
+        `REMOVAL_WINDOW`: the file is deleted (its bytes by the cleanup policy), the link
+        counts it no more, and its document is missing again if it was its only file."""
+        if not removal_key or len(removal_key) > REMOVAL_KEY_MAX_LENGTH:
+            raise InvalidValue.single(
+                "removal_key", problem("required", "must be the key the upload answered")
+            )
+        link = self.app.links.public(token)
+        self.app.links.check_password(link, password, client)
+
+        def attempt() -> Recorded:
+            current = self.app.load(link.id, UploadLink)
+            try:
+                received = self.app.load(file_id, ReceivedFile)
+            except (NotFound, Erased):
+                raise NotFound("No such file on this link.") from None
+            if received.link_id != current.id:
+                raise NotFound("No such file on this link.")
+            received.take_back(removal_key, self.app.now())
+            current.remove_upload(received.id, received.item_id, None)
+            return Recorded(received.id, self.app.record(received, current))
+
+        return self.app.retrying(attempt)
 
     def discard(self, uploads: Sequence[StoredUpload]) -> None:
         """Remove staged bytes that will not be recorded."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -59,6 +62,25 @@ class ReviewState(StrEnum):
             raise InvalidValue.single(field, "must be one of pending, checked, query") from None
 
 
+#: How long the client who sent a file may take it back from the upload page.
+REMOVAL_WINDOW = timedelta(minutes=15)
+
+
+class FileGone(DomainError):
+    code = "not_found"
+    text_code = "file_gone"
+
+
+class RemovalRefused(DomainError):
+    """The removal secret does not match (another device, another client): refused."""
+
+    code = "removal_refused"
+
+
+class RemovalTooLate(DomainError):
+    code = "removal_too_late"
+
+
 class ReceivedFile(Aggregate):
     """One uploaded file: its bytes live in file storage under `object_key`."""
 
@@ -77,12 +99,20 @@ class ReceivedFile(Aggregate):
         uploader_email: str | None
         actor_id: UUID | None
         scan_state: str
-        class_version = 2
+        # The hash of the secret the client's page holds to take the file back (None:
+        # staff sent it, or it arrived before clients could).
+        removal_key_hash: str | None
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # Files received before scanning existed were never scanned.
             state["scan_state"] = ScanState.SKIPPED.value
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # Files received before clients could take one back: none can be.
+            state["removal_key_hash"] = None
 
     class FileFoundClean(Aggregate.Event):
         customer_id: UUID
@@ -106,8 +136,11 @@ class ReceivedFile(Aggregate):
         actor_id: UUID
 
     class FileDeleted(Aggregate.Event):
+        """Deleted by staff (`actor_id`), or taken back by the client who sent it within
+        `REMOVAL_WINDOW` (`actor_id` None, as for the upload itself)."""
+
         customer_id: UUID
-        actor_id: UUID
+        actor_id: UUID | None
 
     @event(FileUploaded)
     def __init__(
@@ -127,6 +160,7 @@ class ReceivedFile(Aggregate):
         uploader_email: str | None,
         actor_id: UUID | None,
         scan_state: str = ScanState.SKIPPED.value,
+        removal_key_hash: str | None = None,
     ) -> None:
         self.organization_id = organization_id
         self.customer_id = customer_id
@@ -146,6 +180,7 @@ class ReceivedFile(Aggregate):
         self.review_comment: str | None = None
         self.reviewer_id: UUID | None = None
         self.deleted = False
+        self.removal_key_hash = removal_key_hash
 
     # Virus scanning ------------------------------------------------------------------
 
@@ -217,6 +252,24 @@ class ReceivedFile(Aggregate):
         self._deleted(customer_id=self.customer_id, actor_id=actor_id)
         return True
 
+    def take_back(self, removal_key: str, now: datetime) -> None:
+        """The client who sent the file removes it (a mistake): only with the secret their
+        page was given for it, and only within `REMOVAL_WINDOW` of its arrival."""
+        if self.deleted:
+            raise FileGone("This file was removed already.")
+        presented = hashlib.sha256(removal_key.encode()).hexdigest()
+        if self.removal_key_hash is None or not hmac.compare_digest(
+            presented, self.removal_key_hash
+        ):
+            raise RemovalRefused("This file cannot be removed from this page.")
+        if now - self.created_on > REMOVAL_WINDOW:
+            minutes = int(REMOVAL_WINDOW.total_seconds() // 60)
+            raise RemovalTooLate(
+                f"A file can be removed only within {minutes} minutes of its upload.",
+                minutes=minutes,
+            )
+        self._deleted(customer_id=self.customer_id, actor_id=None)
+
     @event(FileDeleted)
-    def _deleted(self, customer_id: UUID, actor_id: UUID) -> None:
+    def _deleted(self, customer_id: UUID, actor_id: UUID | None) -> None:
         self.deleted = True

@@ -188,10 +188,13 @@ class UploadLink(Aggregate):
         item_id: UUID | None
 
     class UploadRemoved(Aggregate.Event):
+        """A file left the link: deleted by staff, or taken back by the client (`actor_id`
+        None)."""
+
         customer_id: UUID
         file_id: UUID
         item_id: UUID | None
-        actor_id: UUID
+        actor_id: UUID | None
 
     class PasswordAttemptFailed(Aggregate.Event):
         customer_id: UUID
@@ -661,14 +664,14 @@ class UploadLink(Aggregate):
             key = str(item_id)
             self.received_items[key] = self.received_items.get(key, 0) + 1
 
-    def remove_upload(self, file_id: UUID, item_id: UUID | None, actor_id: UUID) -> None:
+    def remove_upload(self, file_id: UUID, item_id: UUID | None, actor_id: UUID | None) -> None:
         self._upload_removed(
             customer_id=self.customer_id, file_id=file_id, item_id=item_id, actor_id=actor_id
         )
 
     @event(UploadRemoved)
     def _upload_removed(
-        self, customer_id: UUID, file_id: UUID, item_id: UUID | None, actor_id: UUID
+        self, customer_id: UUID, file_id: UUID, item_id: UUID | None, actor_id: UUID | None
     ) -> None:
         self.upload_count = max(0, self.upload_count - 1)
         key = self._review_key(item_id, file_id)

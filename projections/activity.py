@@ -194,6 +194,11 @@ def _file(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {"file_id": e.originator_id, "filename": subjects.label(e.originator_id)}
 
 
+def _file_deleted(e: Any, subjects: Subjects) -> dict[str, Any]:
+    # No actor: the client who sent it took it back from the upload page.
+    return {**_file(e, subjects), "by_client": e.actor_id is None}
+
+
 def _file_reviewed(e: Any, subjects: Subjects) -> dict[str, Any]:
     return {**_file(e, subjects), "state": e.state, "comment": e.comment}
 
@@ -244,7 +249,7 @@ DESCRIBERS: dict[type, Describer] = {
     UploadLink.ReminderSent: _reminder_sent,
     ReceivedFile.FileUploaded: _file_uploaded,
     ReceivedFile.FileReviewed: _file_reviewed,
-    ReceivedFile.FileDeleted: _file,
+    ReceivedFile.FileDeleted: _file_deleted,
     ReceivedFile.FileFoundClean: _file,
     ReceivedFile.FileQuarantined: _file_quarantined,
     ReceivedFile.FileScanFailed: _file,

@@ -152,8 +152,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "File “{filename}” marked “{state}”{comment}",
     },
     "FileDeleted": {
-        "de": "Datei „{filename}“ gelöscht",
-        "en": "File “{filename}” deleted",
+        "de": "Datei „{filename}“ {how}",
+        "en": "File “{filename}” {how}",
     },
     "FileFoundClean": {
         "de": "Datei „{filename}“ auf Viren geprüft: sauber",
@@ -237,6 +237,17 @@ def _sent(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     }
 
 
+def _file_deleted(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
+    if data.get("by_client"):
+        how = {
+            "de": "vom Absender innerhalb von 15 Minuten zurückgenommen",
+            "en": "taken back by its sender within 15 minutes",
+        }
+    else:
+        how = {"de": "gelöscht", "en": "deleted"}
+    return {"how": how[lang]}
+
+
 def _link_created(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     return {"expires_at": date(data.get("expires_at"), lang, zone)}
 
@@ -311,6 +322,7 @@ DERIVED: dict[str, Callable[[dict[str, Any], str, str | None], dict[str, Any]]] 
     "FileUploaded": _upload,
     "FileReviewed": _review,
     "FileSent": _sent,
+    "FileDeleted": _file_deleted,
     "DueDateSet": _due_date_set,
     "RemindersSwitched": _reminders_switched,
     "ReminderScheduleSet": _reminder_schedule_set,

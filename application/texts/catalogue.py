@@ -121,6 +121,24 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Die Sendung ist zu groß.",
         "en": "What was sent is too large.",
     },
+    "removal_refused": {
+        "de": "Diese Datei kann von hier aus nicht entfernt werden.",
+        "en": "This file cannot be removed from here.",
+    },
+    "removal_too_late": {
+        "de": (
+            "Eine Datei kann nur innerhalb von {minutes} Minuten nach dem Hochladen entfernt"
+            " werden. Bitte wenden Sie sich an die Kanzlei, wenn sie nicht dorthin gehört."
+        ),
+        "en": (
+            "A file can be removed only within {minutes} minutes of its upload. Please"
+            " contact the office if it does not belong there."
+        ),
+    },
+    "file_gone": {
+        "de": "Diese Datei wurde bereits entfernt.",
+        "en": "This file was removed already.",
+    },
     "file_not_scanned": {
         "de": "Die Datei wird noch auf Viren geprüft. Bitte versuchen Sie es gleich noch einmal.",
         "en": "The file is still being scanned for viruses. Please try again shortly.",

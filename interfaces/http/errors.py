@@ -46,6 +46,8 @@ STATUS_BY_CODE = {
     "file_infected": 403,
     "preview_not_available": 415,
     "checksum_mismatch": 460,
+    "removal_refused": 403,
+    "removal_too_late": 409,
 }
 
 # Same code, another status: creating past the cap is forbidden (403), while a plan

@@ -87,6 +87,8 @@ SPECIFIC: dict[tuple[str, str], set[int]] = {
     ("get", "/u/{token}"): {410, 423},
     ("post", "/u/{token}/access"): {401, 410, 423, 429},
     ("post", "/u/{token}/files"): {401, 409, 410, 413, 415, 423, 429},
+    # Another key 403, after 15 minutes 409 (the link's own states as for uploads).
+    ("post", "/u/{token}/files/{file_id}/remove"): {401, 403, 409, 410, 423, 429},
     ("get", "/d/{token}"): {410},
     ("get", "/d/{token}/content"): {410},
     ("get", "/api/v1/files/{file_id}/content"): {403, 409},

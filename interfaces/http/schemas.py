@@ -399,6 +399,14 @@ class UploadedFile(msgspec.Struct):
     filename: str
     size: int
     sha256: str
+    # The secret with which this page may take the file back until `removable_until`
+    # (`POST /u/{token}/files/{id}/remove`); shown once, only its hash is kept.
+    removal_key: str | None = None
+    removable_until: datetime | None = None
+
+
+class RemoveFileRequest(msgspec.Struct, forbid_unknown_fields=True):
+    removal_key: Annotated[str, documented.length(1, 200)]
 
 
 class UploadResult(msgspec.Struct):

@@ -24,12 +24,14 @@ from litestar.enums import HttpMethod
 from litestar.exceptions import ClientException
 from litestar.params import FromPath
 
+from application.command import Recorded
 from application.resumable_uploads import (
     AppendSession,
     ResumableUploads,
     StagingBusy,
     UploadState,
 )
+from application.uploads import RecordedUploads
 from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
 from interfaces.http.sync import run_sync
@@ -129,8 +131,11 @@ def _password(request: Request[Any, Any, Any]) -> str | None:
     return request.headers.get("x-link-password") or None
 
 
-async def _take_body(request: Request[Any, Any, Any], session: AppendSession) -> int:
-    """Stream the body into the session; returns the new offset."""
+async def _take_body(
+    request: Request[Any, Any, Any], session: AppendSession
+) -> tuple[int, dict[str, str]]:
+    """Stream the body into the session; returns the new offset and, when that finished the
+    upload, the headers naming the recorded file and its removal secret."""
     await run_sync(session.open)
     pending = bytearray()
     try:
@@ -154,8 +159,18 @@ async def _take_body(request: Request[Any, Any, Any], session: AppendSession) ->
             finally:
                 await run_sync(session.cut_off)
         raise
-    offset, _ = await run_sync(session.close)
-    return offset
+    offset, recorded = await run_sync(session.close)
+    return offset, _finished(recorded)
+
+
+def _finished(recorded: Recorded | None) -> dict[str, str]:
+    """`Upload-File-Id` and `Upload-Removal-Key`: with the key the page may take the file
+    back within a quarter of an hour (`POST /u/{token}/files/{id}/remove`)."""
+    if not isinstance(recorded, RecordedUploads):
+        return {}
+    for file_id, key in recorded.removal_keys.items():
+        return {"Upload-File-Id": str(file_id), "Upload-Removal-Key": key}
+    return {}
 
 
 class TusController(Controller):
@@ -222,6 +237,7 @@ class TusController(Controller):
         if lang in ("de", "en"):
             # The page's language for the refusals of the later requests.
             location += f"?lang={lang}"
+        finished: dict[str, str] = {}
         if request.headers.get("content-type") == OFFSET_CONTENT_TYPE:
             link = await run_sync(uploads.admitted_link, token, _password(request), address)
             session = await run_sync(
@@ -231,10 +247,12 @@ class TusController(Controller):
                 0,
                 _checksum(request.headers.get("upload-checksum")),
             )
-            offset = await _take_body(request, session)
+            offset, finished = await _take_body(request, session)
             state = UploadState(state.upload_id, offset, state.length, state.expires_at)
         return Response(
-            None, status_code=201, headers={**_state_headers(state), "Location": location}
+            None,
+            status_code=201,
+            headers={**_state_headers(state), "Location": location, **finished},
         )
 
     @head("/{upload_id:str}", sync_to_thread=True)
@@ -277,11 +295,11 @@ class TusController(Controller):
         )
         session = await run_sync(uploads.append, link, ident, offset, checksum)
         try:
-            new_offset = await _take_body(request, session)
+            new_offset, finished = await _take_body(request, session)
         except StagingBusy:
             raise UploadBusy("Another request is sending to this upload right now.") from None
         state = UploadState(ident, new_offset, session.upload.length, session.upload.expires_at)
-        return Response(None, status_code=204, headers=_state_headers(state))
+        return Response(None, status_code=204, headers={**_state_headers(state), **finished})
 
     @delete("/{upload_id:str}", status_code=204, sync_to_thread=True)
     def terminate(

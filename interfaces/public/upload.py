@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream, Template
 
 from application.staging import StoredUpload
@@ -17,6 +17,7 @@ from application.texts.formats import Formats
 from application.texts.languages import other_language
 from domain.errors import DomainError, InvalidValue
 from domain.file_name import safe_file_name
+from domain.received_file import REMOVAL_WINDOW
 from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
@@ -289,15 +290,17 @@ class UploadPageController(Controller):
         except InvalidValue:
             await run_sync(target.discard, uploads)
             raise
-        await run_sync(
-            services.app.uploads.record,
-            link.id,
-            uploads,
-            item_id=item_id,
-            uploader_name=form.fields.get("uploader_name") or None,
-            uploader_email=form.fields.get("uploader_email") or None,
-            replaces=replaces,
+        recorded = await run_sync(
+            lambda: services.app.uploads.record(
+                link.id,
+                uploads,
+                item_id=item_id,
+                uploader_name=form.fields.get("uploader_name") or None,
+                uploader_email=form.fields.get("uploader_email") or None,
+                replaces=replaces,
+            )
         )
+        until = services.app.now() + REMOVAL_WINDOW
         body = schemas.UploadResult(
             files=[
                 schemas.UploadedFile(
@@ -305,11 +308,34 @@ class UploadPageController(Controller):
                     filename=safe_file_name(u.original_filename),
                     size=u.size,
                     sha256=u.sha256,
+                    removal_key=recorded.removal_keys.get(u.file_id),
+                    removable_until=until,
                 )
                 for u in uploads
             ]
         )
         return Response(body, status_code=201, headers={"Cache-Control": "no-store"})
+
+    @post("/files/{file_id:uuid}/remove", status_code=204, sync_to_thread=True)
+    def remove(
+        self,
+        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
+        token: FromPath[str],
+        file_id: FromPath[UUID],
+        data: JSONBody[schemas.RemoveFileRequest],
+    ) -> Response[None]:
+        """Take back a file sent by mistake, within 15 minutes of its upload, with the
+        `removal_key` its upload answered: 403 `removal_refused` for another key, 409
+        `removal_too_late` after the quarter of an hour (the page's language)."""
+        services.app.uploads.take_back(
+            token,
+            request.headers.get("x-link-password"),
+            client_address(request),
+            file_id,
+            data.removal_key,
+        )
+        return Response(None, status_code=204, headers={"Cache-Control": "no-store"})
 
 
 class DownloadPageController(Controller):

@@ -189,6 +189,7 @@ RULES: list[Rule] = [
     # Cookie and CSRF token rather than a bearer token: see test_staff_sessions.py.
     Rule("DELETE", "/api/v1/sessions/current", PUBLIC),
     Rule("POST", "/u/{token:str}/files", PUBLIC),
+    Rule("POST", "/u/{token:str}/files/{file_id:uuid}/remove", PUBLIC),
     Rule("POST", "/u/{token:str}/access", PUBLIC),
     # tus: the link's token (and password) on every request, like the multipart upload.
     Rule("POST", "/u/{token:str}/tus", PUBLIC),
