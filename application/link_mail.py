@@ -56,6 +56,9 @@ class LinkMail:
     questions: tuple[tuple[str, str], ...] = ()
     #: The organisation's sender name, reply address, logo and colour.
     branding: MailBranding | None = None
+    #: The link's due date, and whether it has passed when the mail is sent.
+    due_at: datetime | None = None
+    due_passed: bool = False
 
 
 _TEXTS = {
@@ -68,6 +71,8 @@ _TEXTS = {
         "items": "Bitte laden Sie hoch:",
         "where": "Ihre Unterlagen laden Sie über diese Seite hoch, ohne Konto:",
         "until": "Der Link ist gültig bis {date}.",
+        "due": "Bitte senden Sie Ihre Unterlagen bis zum {due}.",
+        "overdue": "Ihre Unterlagen waren bis zum {due} erbeten.",
         "password": (
             "Die Seite ist mit einem Passwort geschützt. Das Passwort erhalten Sie von "
             "{organization} auf anderem Weg, nie per E-Mail."
@@ -92,6 +97,8 @@ _TEXTS = {
         "items": "Please upload:",
         "where": "Upload your documents on this page, no account needed:",
         "until": "The link is valid until {date}.",
+        "due": "Please send your documents by {due}.",
+        "overdue": "Your documents were due on {due}.",
         "password": (
             "The page is protected by a password. {organization} will give you the password "
             "by another way, never by e-mail."
@@ -118,11 +125,13 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
     address is the `Reply-To`.
     """
     texts = _TEXTS.get(mail.language, _TEXTS["de"])
+    formats = Formats(mail.language, mail.time_zone)
     values = {
         "organization": mail.organization_name,
         "title": mail.link_title or "",
         "name": mail.customer_name,
-        "date": Formats(mail.language, mail.time_zone).datetime(mail.expires_at),
+        "date": formats.datetime(mail.expires_at),
+        "due": formats.date(mail.due_at) if mail.due_at else "",
         "sender": mail.sender_name,
     }
 
@@ -138,6 +147,9 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
         where = say("answer_where")
     closing = say("sender" if mail.sender_email else "sender_no_reply")
     notes = [say("until")]
+    if mail.due_at is not None:
+        # The day the upload page names too, before the link's hard end.
+        notes.insert(0, say("overdue" if mail.due_passed else "due"))
     if mail.password_protected:
         notes.append(say("password"))
     notes.append(say("never"))

@@ -117,6 +117,8 @@ class LinkMailJob:
                     if isinstance(request, UploadLink.QuestionsSendRequested)
                     else (),
                     branding=mail_branding(self.app, organization.id, organization.name),
+                    due_at=link.due_at,
+                    due_passed=link.due_at is not None and link.due_at <= self.context.clock(),
                 ),
                 message_id=f"<link-{request_id_for(link_id, version)}@{message_domain(url)}>",
             )

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from infrastructure.bootstrap import Services
 from tests.support.api import Account
+from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, upload
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -66,7 +68,7 @@ def test_due_date_fields_are_validated(account: Account, body: dict[str, Any], f
     assert account.get(f"/api/v1/customers/{customer['id']}/links").json()["items"] == []
 
 
-def test_a_reminder_by_hand(account: Account, other_account: Account) -> None:
+def test_a_reminder_by_hand(account: Account, other_account: Account, services: Services) -> None:
     customer = account.create_customer("Jürgen Straße", email="juergen.strasse@example.com")
     link = create_link(account, customer["id"], requested_items=["Kontoauszüge"], due_at=in_days(5))
     # Never sent by e-mail: nobody to remind.
@@ -85,6 +87,14 @@ def test_a_reminder_by_hand(account: Account, other_account: Account) -> None:
     while not sent() and datetime.now(UTC) < deadline:
         time.sleep(0.05)
     assert sent()
+    # The link mail names the due date, in the organisation's zone, as the page does.
+    due_day = datetime.fromisoformat(link["due_at"]).astimezone(BERLIN).strftime("%d.%m.%Y")
+    link_mails = [
+        text_of(m)
+        for m in outbox(services.settings.data_dir)
+        if m["To"] == "juergen.strasse@example.com"
+    ]
+    assert any(f"Bitte senden Sie Ihre Unterlagen bis zum {due_day}." in t for t in link_mails)
     reminded = account.post(f"/api/v1/links/{link['id']}/remind")
     assert reminded.status_code == 202, reminded.text
     assert reminded.json()["reminders"]["sent_count"] == 1

@@ -59,6 +59,18 @@ def test_the_link_mail_in_german_shows_the_plain_url_and_names_the_organisation(
     assert "Passwort erhalten" not in text
 
 
+def test_the_link_mail_names_the_due_date_where_the_organisation_is() -> None:
+    """The due date the upload page shows is in the mail too (1 April in Germany)."""
+    text = body(link_mail(due_at=EXPIRES), "plain")
+    assert "Bitte senden Sie Ihre Unterlagen bis zum 01.04.2025." in text
+    english = body(link_mail(due_at=EXPIRES, language="en"), "plain")
+    assert "Please send your documents by 1 April 2025." in english
+    # Sent again after the day has passed, it says when they were due.
+    late = body(link_mail(due_at=EXPIRES, due_passed=True), "plain")
+    assert "Ihre Unterlagen waren bis zum 01.04.2025 erbeten." in late
+    assert "bis zum" not in body(link_mail(), "plain")
+
+
 def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
     assert link_mail(link_title="Steuer\n 2024")["Subject"] == "Kanzlei <Groß> & Co: Steuer 2024"
 
