@@ -16,6 +16,12 @@ LOADING = ("customer_load_long_history", "customer_load_long_history_snapshot")
 ENCRYPT_STORE = "encrypted_store_local"
 CREATE_ENCRYPTED = "create_encrypted_vs_plain"
 PROCESSES = ("create_2_processes", "search_2_processes")
+LARGE_FILES = (
+    "upload_resumable",
+    "upload_resumable_memory",
+    "zip_stream",
+    "zip_stream_memory",
+)
 
 
 def define(sizes: Sizes) -> dict[str, Figure]:
@@ -137,6 +143,32 @@ def define(sizes: Sizes) -> dict[str, Figure]:
         Figure(
             "upload_s3_memory",
             f"server peak memory growth during the {size} S3 upload",
+            "MiB",
+            Goal("<=", 64, "value"),
+        ),
+        Figure(
+            "upload_resumable",
+            f"tus upload of one {size} file in 8 MiB PATCH requests, local storage",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "copying the same bytes to the same disk, with fsync",
+        ),
+        Figure(
+            "upload_resumable_memory",
+            f"server peak memory growth during the {size} resumable upload",
+            "MiB",
+            Goal("<=", 64, "value"),
+        ),
+        Figure(
+            "zip_stream",
+            f"GET /api/v1/customers/{{id}}/files.zip, the {size} file streamed as a ZIP",
+            "MiB/s",
+            Goal(">=", 0.5),
+            "reading the same bytes from the same server: GET /api/v1/files/{id}/content",
+        ),
+        Figure(
+            "zip_stream_memory",
+            f"server peak memory growth during the {size} ZIP stream",
             "MiB",
             Goal("<=", 64, "value"),
         ),
