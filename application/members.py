@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from uuid import UUID, uuid4
@@ -22,6 +22,7 @@ from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.invitation import INVITATION_VALIDITY, Invitation
 from domain.organization import Organization, Role, language, permission_changes, time_zone
 from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule, organization_reminders
+from domain.retention import retention_changes
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
 
@@ -46,6 +47,8 @@ class OrganizationView:
     time_zone: str
     reminders_on: bool = True
     reminder_schedule: ReminderSchedule = DEFAULT_SCHEDULE
+    #: How long received files are kept (`domain.retention`): days, None for off.
+    retention: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def organization_view(organization: Organization) -> OrganizationView:
         time_zone=organization.time_zone,
         reminders_on=organization.reminders_on,
         reminder_schedule=organization.reminder_schedule,
+        retention=organization.retention,
     )
 
 
@@ -126,8 +130,10 @@ class OrganizationSettings(Context):
     def change(self, principal: Principal, changes: Mapping[str, object]) -> OrganizationChanged:
         """Change `name`, `plan`, `permissions` (a partial set of switches), `language`
         (of the organisation's mails: `de` or `en`), `time_zone` (an IANA name: the
-        zone people read every time in) and/or `reminder_schedule` (`{enabled, days_before,
-        every_days_after, max_count}`, any part of it: the schedule links follow).
+        zone people read every time in), `reminder_schedule` (`{enabled, days_before,
+        every_days_after, max_count}`, any part of it: the schedule links follow) and/or
+        `retention` (a partial set of the retention periods, `domain.retention`: days from 1
+        to 3650, or None for off).
 
         Settings need an owner or admin; the plan needs an owner, and is refused
         (`plan_limit_reached`) when its cap is below the current customer count.
@@ -140,6 +146,12 @@ class OrganizationSettings(Context):
         switches: dict[str, bool] | None = None
         mail_language: str | None = None
         zone: str | None = None
+        retention: dict[str, int | None] | None = None
+        try:
+            if "retention" in changes:
+                retention = retention_changes(changes["retention"])
+        except InvalidValue as invalid:
+            problems.update(invalid.problems)
         try:
             if "language" in changes:
                 mail_language = language(changes["language"])
@@ -188,6 +200,8 @@ class OrganizationSettings(Context):
             organization.change_time_zone(zone, principal.user_id)
         if reminders is not None:
             organization.change_reminders(*reminders, principal.user_id)
+        if retention is not None:
+            organization.change_retention(retention, principal.user_id)
         if plan is not None:
             organization.change_plan(plan, principal.user_id)
         position = self.app.record(organization)

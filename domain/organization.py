@@ -13,6 +13,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue, PlanLimitReached, problem
 from domain.reminders import DEFAULT_SCHEDULE, ReminderSchedule
+from domain.retention import RETENTION_DEFAULTS, retention_changes
 from domain.values import Plan
 
 #: The organisation's permission switches for role `member`, and their defaults.
@@ -176,6 +177,13 @@ class Organization(Aggregate):
             aggregate.reminders_on = self.enabled
             aggregate.reminder_plan = dict(self.schedule)
 
+    class RetentionChanged(Aggregate.Event):
+        """How long received files are kept (`domain.retention`): the periods changed, each
+        a number of days or None (off)."""
+
+        retention: dict[str, int | None]
+        actor_id: UUID
+
     class MemberInvited(Aggregate.Event):
         """Someone was invited by e-mail; the token lives only in the mail (and hashed in the
         invitation)."""
@@ -219,6 +227,8 @@ class Organization(Aggregate):
     # Organisations (and snapshots) from before the reminder setting: the default schedule, on.
     reminders_on: bool = True
     reminder_plan: dict[str, Any] | None = None
+    # ... and from before retention: every period off.
+    retention_periods: dict[str, int | None] | None = None
 
     @event(OrganizationCreated)
     def __init__(self, name: str, plan: str, owner_id: UUID, actor_id: UUID) -> None:
@@ -367,6 +377,28 @@ class Organization(Aggregate):
             actor_id=actor_id,
         )
         return True
+
+    @property
+    def retention(self) -> dict[str, int | None]:
+        """The retention periods (days, None: off)."""
+        return {**RETENTION_DEFAULTS, **(self.retention_periods or {})}
+
+    def change_retention(self, periods: object, actor_id: UUID) -> bool:
+        """Set the given periods (validated with `retention_changes`); others stay."""
+        current = self.retention
+        changes = {
+            name: days
+            for name, days in retention_changes(periods).items()
+            if current.get(name) != days
+        }
+        if not changes:
+            return False
+        self._retention_changed(retention=changes, actor_id=actor_id)
+        return True
+
+    @event(RetentionChanged)
+    def _retention_changed(self, retention: dict[str, int | None], actor_id: UUID) -> None:
+        self.retention_periods = {**(self.retention_periods or {}), **retention}
 
     def change_permissions(self, switches: dict[str, bool], actor_id: UUID) -> bool:
         """Set the given switches (validated with `permission_changes`); others stay."""

@@ -49,6 +49,12 @@ class FileInfected(DomainError):
     code = "file_infected"
 
 
+class DeletionReason(StrEnum):
+    BY_STAFF = "by_staff"
+    BY_CLIENT = "by_client"
+    RETENTION = "retention"
+
+
 class ReviewState(StrEnum):
     PENDING = "pending"
     CHECKED = "checked"
@@ -136,11 +142,23 @@ class ReceivedFile(Aggregate):
         actor_id: UUID
 
     class FileDeleted(Aggregate.Event):
-        """Deleted by staff (`actor_id`), or taken back by the client who sent it within
-        `REMOVAL_WINDOW` (`actor_id` None, as for the upload itself)."""
+        """The file is gone (its bytes are removed by the cleanup policy). `reason`:
+        `by_staff` (`actor_id` deleted it), `by_client` (the client who sent it took it back
+        within `REMOVAL_WINDOW`; no actor, as for the upload itself) or `retention` (the
+        organisation's retention period ended; no actor)."""
 
         customer_id: UUID
         actor_id: UUID | None
+        reason: str
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Before retention a deletion was staff's, or the client's (no actor).
+            by_client = state.get("actor_id") is None
+            state["reason"] = (
+                DeletionReason.BY_CLIENT if by_client else DeletionReason.BY_STAFF
+            ).value
 
     @event(FileUploaded)
     def __init__(
@@ -249,7 +267,20 @@ class ReceivedFile(Aggregate):
     def delete(self, actor_id: UUID) -> bool:
         if self.deleted:
             return False
-        self._deleted(customer_id=self.customer_id, actor_id=actor_id)
+        self._deleted(
+            customer_id=self.customer_id,
+            actor_id=actor_id,
+            reason=DeletionReason.BY_STAFF.value,
+        )
+        return True
+
+    def expire(self) -> bool:
+        """The organisation's retention period for the file ended: delete it (no actor)."""
+        if self.deleted:
+            return False
+        self._deleted(
+            customer_id=self.customer_id, actor_id=None, reason=DeletionReason.RETENTION.value
+        )
         return True
 
     def take_back(self, removal_key: str, now: datetime) -> None:
@@ -268,8 +299,10 @@ class ReceivedFile(Aggregate):
                 f"A file can be removed only within {minutes} minutes of its upload.",
                 minutes=minutes,
             )
-        self._deleted(customer_id=self.customer_id, actor_id=None)
+        self._deleted(
+            customer_id=self.customer_id, actor_id=None, reason=DeletionReason.BY_CLIENT.value
+        )
 
     @event(FileDeleted)
-    def _deleted(self, customer_id: UUID, actor_id: UUID | None) -> None:
+    def _deleted(self, customer_id: UUID, actor_id: UUID | None, reason: str) -> None:
         self.deleted = True

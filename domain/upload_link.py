@@ -194,7 +194,7 @@ class UploadLink(Aggregate):
         customer_id: UUID
         file_id: UUID
         item_id: UUID | None
-        actor_id: UUID | None
+        actor_id: UUID | None  # None: the client took it back, or retention removed it
 
     class PasswordAttemptFailed(Aggregate.Event):
         customer_id: UUID

@@ -72,6 +72,7 @@ from projections.poison import retry_poison_event
 from projections.positions import ReadModelPositions
 from projections.projector import Projector
 from projections.rebuild import ReadModels, UnknownReadModel
+from projections.retention import RetentionProjection, RetentionView
 from projections.status import ReadModelStatus, read_model_status
 from projections.webhook_endpoints import WebhookEndpointsProjection, WebhookEndpointsView
 
@@ -119,6 +120,7 @@ def all_projections() -> list[Projector]:
         CustomerPartsProjection(),
         WebhookEndpointsProjection(),
         InboxProjection(),
+        RetentionProjection(),
     ]
 
 
@@ -186,6 +188,7 @@ class Services:
         self.customer_list = CustomerListView(database)
         self.customer_detail = CustomerDetailView(database)
         self.activity = ActivityView(database)
+        self.retention = RetentionView(database)
         #: Idempotency keys of the JSON API and the answers given to them.
         self.idempotency = IdempotencyStore(database)
         self.metrics = Metrics(OperationsCollector(self.read_model_status, self.job_status))
@@ -244,6 +247,7 @@ class Services:
             scanner=self.virus_scanner,
             scan_come_back_after=scan_come_back_after(self.settings),
             resumable=self.resumable_uploads,
+            retention=self.retention,
         )
 
     def webhook_delivery(self) -> WebhookDelivery:

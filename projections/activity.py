@@ -195,8 +195,9 @@ def _file(e: Any, subjects: Subjects) -> dict[str, Any]:
 
 
 def _file_deleted(e: Any, subjects: Subjects) -> dict[str, Any]:
-    # No actor: the client who sent it took it back from the upload page.
-    return {**_file(e, subjects), "by_client": e.actor_id is None}
+    # No actor: the client who sent it took it back, or the retention period ended.
+    reason = getattr(e, "reason", None) or ("by_client" if e.actor_id is None else "by_staff")
+    return {**_file(e, subjects), "reason": reason, "by_client": reason == "by_client"}
 
 
 def _file_reviewed(e: Any, subjects: Subjects) -> dict[str, Any]:

@@ -243,6 +243,11 @@ def _file_deleted(data: dict[str, Any], lang: str, zone: str | None) -> dict[str
             "de": "vom Absender innerhalb von 15 Minuten zurückgenommen",
             "en": "taken back by its sender within 15 minutes",
         }
+    elif data.get("reason") == "retention":
+        how = {
+            "de": "automatisch gelöscht nach Aufbewahrungsfrist",
+            "en": "deleted automatically after the retention period",
+        }
     else:
         how = {"de": "gelöscht", "en": "deleted"}
     return {"how": how[lang]}

@@ -24,12 +24,14 @@ from application.jobs.link_expiry_job import LinkExpiryJob
 from application.jobs.link_mail_job import LinkMailJob
 from application.jobs.ports import JobLocks, JobState
 from application.jobs.reminder_job import ReminderJob
+from application.jobs.retention_job import RetentionJob
 from application.jobs.upload_notice_job import UploadNoticeJob
 from application.jobs.virus_scan_job import VirusScanJob
 from application.ports import Mailer
 from application.resumable_uploads import ResumableUploads
 from application.virus_scanning import VirusScanner
 from application.webhook_delivery import WebhookDelivery
+from projections.retention import RetentionView
 
 if TYPE_CHECKING:
     from application.docintake import DocIntake
@@ -40,7 +42,7 @@ JobHandler = Callable[[Job, bool], datetime | None]
 
 class JobHandlers:
     """Runs jobs by their kind: link mails, upload notices, expiry marking, the storage sweep,
-    reminders."""
+    reminders, retention."""
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class JobHandlers:
         scanner: VirusScanner | None = None,
         scan_come_back_after: timedelta = timedelta(minutes=5),
         resumable: ResumableUploads | None = None,
+        retention: RetentionView | None = None,
     ) -> None:
         self.app = app
         self.resumable = resumable
@@ -64,6 +67,7 @@ class JobHandlers:
         self.link_expiry = LinkExpiryJob(context)
         self.virus_scans = VirusScanJob(context, scanner, scan_come_back_after)
         self.reminders = ReminderJob(context)
+        self.retention = RetentionJob(context, retention)
         self.table: Mapping[JobKind, JobHandler] = {
             JobKind.SEND_LINK: self.link_mails.run,
             JobKind.NOTIFY_UPLOAD: self.upload_notices.run,
@@ -73,6 +77,7 @@ class JobHandlers:
             JobKind.SCAN_FILE: self.virus_scans.run,
             JobKind.SCHEDULE_REMINDERS: self.reminders.run_schedule,
             JobKind.SEND_REMINDER: self.reminders.run_send,
+            JobKind.APPLY_RETENTION: self.retention.run,
         }
         if webhooks is not None:
             self.table = {**self.table, JobKind.DELIVER_WEBHOOK: webhooks.run}

@@ -36,6 +36,8 @@ class JobKind(StrEnum):
     SCHEDULE_REMINDERS = "schedule_reminders"
     #: Mail a reminder to the client (from `ReminderSent`).
     SEND_REMINDER = "send_reminder"
+    #: Periodic: delete received files whose retention period has ended.
+    APPLY_RETENTION = "apply_retention"
 
 
 #: The jobs the maintenance schedule enqueues every `DOCINTAKE_MAINTENANCE_INTERVAL_SECONDS`.
@@ -44,6 +46,7 @@ PERIODIC_KINDS = (
     JobKind.SWEEP_STORAGE,
     JobKind.DELIVER_NOTICES,
     JobKind.SCHEDULE_REMINDERS,
+    JobKind.APPLY_RETENTION,
 )
 
 

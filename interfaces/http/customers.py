@@ -236,6 +236,7 @@ class CustomerController(Controller):
             raise NotFound(f"No customer with id {customer_id}.")
         detail = read_models.customer_detail
         files = detail.files(customer_id)
+        retention = read_models.retention.schedule(principal.organization_id, customer_id)
         body = schemas.CustomerDetail(
             id=str(row.id),
             name=row.name,
@@ -248,10 +249,10 @@ class CustomerController(Controller):
             created_at=row.created_at,
             updated_at=row.updated_at,
             notes=[note_body(n) for n in detail.notes(customer_id)],
-            received_files=[file_from_row(f) for f in files],
+            received_files=[file_from_row(f, retention) for f in files],
             sent_files=[sent_file_from_row(f, base_url) for f in detail.sent_files(customer_id)],
             active_links=[link_presenter.row(link) for link in detail.active_links(customer_id)],
-            recent_files=[file_from_row(f) for f in files[:5]],
+            recent_files=[file_from_row(f, retention) for f in files[:5]],
             overdue=row.overdue,
             customer_number=row.customer_number,
         )

@@ -34,6 +34,7 @@ from interfaces.http.presenters import LinkPresenter, ReminderSetting
 from projections.activity import ActivityView
 from projections.customer_detail import CustomerDetailView
 from projections.customer_list import CustomerListView
+from projections.retention import RetentionView
 
 T = TypeVar("T")
 
@@ -70,10 +71,12 @@ class ReadModels:
         customer_list: CustomerListView,
         customer_detail: CustomerDetailView,
         activity: ActivityView,
+        retention: RetentionView,
     ) -> None:
         self.customer_list = customer_list
         self.customer_detail = customer_detail
         self.activity = activity
+        self.retention = retention
 
 
 def provide_services(state: State) -> Services:
@@ -163,4 +166,6 @@ def handler_dependencies() -> dict[str, Provide]:
 
 
 def read_models_of(services: Services) -> ReadModels:
-    return ReadModels(services.customer_list, services.customer_detail, services.activity)
+    return ReadModels(
+        services.customer_list, services.customer_detail, services.activity, services.retention
+    )

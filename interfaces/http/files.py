@@ -51,7 +51,8 @@ class CustomerFileController(Controller):
         """The customer's received files, newest first."""
         customers.get(principal, customer_id)
         rows = read_models.customer_detail.files(customer_id)
-        return reads.answer(schemas.FileList(items=[file_from_row(r) for r in rows]))
+        retention = read_models.retention.schedule(principal.organization_id, customer_id)
+        return reads.answer(schemas.FileList(items=[file_from_row(r, retention) for r in rows]))
 
     @get("/files.zip", sync_to_thread=True)
     def download_all(
@@ -150,11 +151,14 @@ class FileController(Controller):
     def get_file(
         self,
         files: NamedDependency[ReceivedFiles],
+        read_models: NamedDependency[ReadModels],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
     ) -> schemas.File:
-        """One received file with its review."""
-        return file_from_aggregate(files.get(principal, file_id))
+        """One received file with its review (and when retention deletes it)."""
+        received = files.get(principal, file_id)
+        retention = read_models.retention.schedule(principal.organization_id, received.customer_id)
+        return file_from_aggregate(received, retention)
 
     @get("/content", sync_to_thread=True)
     def content(
@@ -172,6 +176,7 @@ class FileController(Controller):
         self,
         files: NamedDependency[ReceivedFiles],
         reads: NamedDependency[Reads],
+        read_models: NamedDependency[ReadModels],
         principal: NamedDependency[Principal],
         file_id: FromPath[UUID],
         data: JSONBody[schemas.ReviewRequest],
@@ -182,7 +187,9 @@ class FileController(Controller):
         recorded = files.review(
             principal, file_id, state, data.comment, notify_client=data.notify_client
         )
-        return reads.recorded(recorded, file_from_aggregate(files.get(principal, file_id)))
+        received = files.get(principal, file_id)
+        retention = read_models.retention.schedule(principal.organization_id, received.customer_id)
+        return reads.recorded(recorded, file_from_aggregate(received, retention))
 
     @delete("/", status_code=204, sync_to_thread=True)
     def delete_file(

@@ -35,6 +35,7 @@ def organization_body(view: OrganizationView) -> schemas.Organization:
         permissions=schemas.Permissions(**view.permissions),
         language=view.language,
         time_zone=view.time_zone,
+        retention=schemas.Retention(**view.retention),
         reminder_schedule=schemas.OrganizationReminders(
             enabled=view.reminders_on,
             days_before=list(view.reminder_schedule.days_before),
@@ -76,8 +77,8 @@ class OrganizationController(Controller):
         data: JSONBody[schemas.ChangeOrganizationRequest],
     ) -> Response[schemas.Organization]:
         """Rename, switch permissions, set the mails' language, the time zone people read
-        times in and the reminder schedule links follow (owner or admin), change the plan
-        (owner only)."""
+        times in, the reminder schedule links follow and how long received files are kept
+        (owner or admin), change the plan (owner only)."""
         changes = {
             name: value
             for name in ("name", "plan", "permissions", "language", "time_zone")
@@ -85,6 +86,12 @@ class OrganizationController(Controller):
         }
         if data.reminder_schedule is not UNSET:
             changes["reminder_schedule"] = data.reminder_schedule.plain()
+        if data.retention is not UNSET:
+            changes["retention"] = {
+                name: value
+                for name in data.retention.__struct_fields__
+                if (value := getattr(data.retention, name)) is not UNSET
+            }
         changed = organization.change(principal, changes)
         return reads.recorded(changed, organization_body(changed.organization))
 

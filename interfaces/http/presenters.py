@@ -15,6 +15,7 @@ from domain.sent_file import SentFile
 from domain.upload_link import UploadLink, item_state_of
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
+from projections.retention import RetentionSchedule
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ class LinkPresenter:
         return link_from_aggregate(link, self.base_url, self.setting())
 
 
-def file_from_row(row: FileRow) -> schemas.File:
+def file_from_row(row: FileRow, retention: RetentionSchedule | None = None) -> schemas.File:
+    """The file; with its customer's `retention`, when the file will be deleted."""
     return schemas.File(
         id=str(row.id),
         customer_id=str(row.customer_id),
@@ -167,11 +169,14 @@ def file_from_row(row: FileRow) -> schemas.File:
             reviewed_at=row.reviewed_at,
         ),
         scan=schemas.FileScan(state=row.scan_state, signature=row.scan_signature),
+        deletes_at=retention.deletes_at(row.link_id) if retention else None,
     )
 
 
-def file_from_aggregate(received: ReceivedFile) -> schemas.File:
-    return file_from_row(FileRow.of(received))
+def file_from_aggregate(
+    received: ReceivedFile, retention: RetentionSchedule | None = None
+) -> schemas.File:
+    return file_from_row(FileRow.of(received), retention)
 
 
 def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:

@@ -364,6 +364,8 @@ class File(msgspec.Struct):
     uploader_name: str | None
     review: Review
     scan: FileScan
+    # When the organisation's retention will delete the file (null: no period applies).
+    deletes_at: datetime | None = None
 
 
 class FileList(msgspec.Struct):

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from application.api_tokens import TOKEN_NAME_MAX_LENGTH
+from domain.retention import RETENTION_MAX_DAYS, RETENTION_MIN_DAYS
 from domain.values import NAME_MAX_LENGTH, ORGANIZATION_NAME_MAX_LENGTH
 from interfaces.http import documented
 from interfaces.http.schemas import (
@@ -30,6 +31,28 @@ class Permissions(msgspec.Struct):
     members_can_manage_links: bool
 
 
+RetentionDays = Annotated[int, documented.between(RETENTION_MIN_DAYS, RETENTION_MAX_DAYS)]
+#: JSON has one number type: `30.0` is the whole number 30 and is taken as such (the API
+#: document states both as an integer, `interfaces.http.openapi_document`).
+WholeRetentionDays = float
+
+
+class Retention(msgspec.Struct):
+    """How long received files are kept; null: kept until deleted by hand."""
+
+    # Files of a customer go this many days after it was set complete (set back: kept).
+    delete_after_complete_days: int | None = None
+    # Files of a link go this many days after the link expired.
+    delete_after_link_expiry_days: int | None = None
+
+
+class RetentionRequest(msgspec.Struct, forbid_unknown_fields=True):
+    """Any of the periods: whole days from 1 to 3650, or null for off."""
+
+    delete_after_complete_days: RetentionDays | WholeRetentionDays | UnsetType | None = UNSET
+    delete_after_link_expiry_days: RetentionDays | WholeRetentionDays | UnsetType | None = UNSET
+
+
 class Organization(msgspec.Struct):
     id: str
     name: str
@@ -43,6 +66,8 @@ class Organization(msgspec.Struct):
     time_zone: str = "Europe/Berlin"
     # The schedule links are reminded by unless they have their own.
     reminder_schedule: OrganizationReminders | None = None
+    # How long received files are kept.
+    retention: Retention = msgspec.field(default_factory=Retention)
 
 
 class OrganizationReminders(msgspec.Struct):
@@ -85,6 +110,8 @@ class ChangeOrganizationRequest(msgspec.Struct, forbid_unknown_fields=True):
     time_zone: Annotated[str, documented.one_of(*TIME_ZONES)] | UnsetType = UNSET
     # The reminder schedule links follow (any part of it).
     reminder_schedule: OrganizationRemindersRequest | UnsetType = UNSET
+    # How long received files are kept: any of the two periods.
+    retention: RetentionRequest | UnsetType = UNSET
 
 
 class InvitationRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -168,6 +168,7 @@ def detail_context(
         # A link's due date and reminders (interfaces/web/link_reminders.py).
         "tt": TEMPLATE_TEXTS[lang],
         "link_reminders": lambda link: link_reminder_view(link, setting, zone),
+        "retention": services.retention.schedule(principal.organization_id, customer_id),
     }
 
 

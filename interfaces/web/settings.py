@@ -20,6 +20,7 @@ from application.command import Recorded
 from application.texts.languages import LANGUAGES
 from domain.errors import DomainError
 from domain.organization import PERMISSION_DEFAULTS, Role
+from domain.retention import RETENTION_DEFAULTS, RETENTION_MAX_DAYS
 from domain.values import Plan
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
@@ -110,6 +111,22 @@ class SettingsPages(Controller):
             "organization",
             "saved",
             changes,
+        )
+
+    @post("/retention", sync_to_thread=True)
+    def retention(
+        self,
+        form: NamedDependency[FormPost],
+        data: URLEncodedBody[dict[str, Any]],
+    ) -> Template | Redirect:
+        """How long received files are kept: days, an empty field is off."""
+        values = {name: field(data, name) for name in RETENTION_DEFAULTS}
+        return self._attempt(
+            form,
+            lambda: form.app.organization.change(form.principal, {"retention": values}),
+            "retention",
+            "saved",
+            values,
         )
 
     @post("/permissions", sync_to_thread=True)
@@ -361,6 +378,8 @@ def settings_page(
         "time_zones": zone_choices(organization.time_zone),
         "languages": list(LANGUAGES),
         "switches": list(PERMISSION_DEFAULTS),
+        "retention_periods": list(RETENTION_DEFAULTS),
+        "retention_max_days": RETENTION_MAX_DAYS,
         "members": services.app.members.all(principal),
         "invitations": services.app.members.pending_invitations(principal),
         "names": {

@@ -140,6 +140,23 @@ TEXTS: dict[str, dict[str, str]] = {
             " und kann nicht heruntergeladen werden."
         ),
         "scan_waiting_text": "Herunterladen, sobald die Virenprüfung abgeschlossen ist.",
+        "deletes_on": "wird am {date} gelöscht (Aufbewahrungsfrist)",
+        "deletes_soon": "wird in Kürze gelöscht (Aufbewahrungsfrist abgelaufen)",
+        "retention": "Aufbewahrung",
+        "retention_hint": (
+            "Dateien automatisch löschen, mit einem Eintrag im Verlauf. Leer lassen:"
+            " Dateien bleiben, bis jemand sie löscht."
+        ),
+        "retention_after_complete": (
+            "Dateien löschen nach so vielen Tagen, seit der Kunde auf „vollständig“ steht"
+        ),
+        "retention_after_complete_hint": (
+            "Wird der Kunde wieder auf „offen“ oder „teilweise“ gesetzt, bleiben die Dateien."
+        ),
+        "retention_after_link_expiry": (
+            "Dateien abgelaufener Upload-Links löschen nach so vielen Tagen"
+        ),
+        "retention_days_hint": "1 bis 3650 Tage",
         "preview": "Ansehen",
         "download_all": "Alle Dateien als ZIP herunterladen",
         "preview_file": "{name} im Browser ansehen",
@@ -520,6 +537,19 @@ TEXTS: dict[str, dict[str, str]] = {
             "Malware found ({signature}): the file is blocked and cannot be downloaded."
         ),
         "scan_waiting_text": "Can be downloaded once the virus scan is done.",
+        "deletes_on": "will be deleted on {date} (retention period)",
+        "deletes_soon": "will be deleted shortly (retention period over)",
+        "retention": "Retention",
+        "retention_hint": (
+            "Delete files automatically, with an entry in the history. Leave empty: files"
+            " stay until someone deletes them."
+        ),
+        "retention_after_complete": "Delete files this many days after the customer is complete",
+        "retention_after_complete_hint": (
+            "If the customer is set back to open or partial, the files stay."
+        ),
+        "retention_after_link_expiry": "Delete files of expired upload links after this many days",
+        "retention_days_hint": "1 to 3650 days",
         "preview": "View",
         "download_all": "Download all files as ZIP",
         "preview_file": "View {name} in the browser",

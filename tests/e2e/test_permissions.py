@@ -209,6 +209,7 @@ RULES: list[Rule] = [
         "/links/{link_id:uuid}/extend", "/links/{link_id:uuid}/reactivate",
         "/links/{link_id:uuid}/reminders",
         "/settings/organization", "/settings/permissions", "/settings/plan",
+        "/settings/retention",
         "/settings/invitations", "/settings/members/{user_id:uuid}/role",
         "/settings/members/{user_id:uuid}/remove", "/settings/tokens",
         "/settings/tokens/{token_id:uuid}/revoke",

@@ -48,6 +48,7 @@ JUDGED_NOT_CUSTOMERS = {
     "language": "the organisation's language",
     "time_zone": "the organisation's time zone",
     "changes": "the organisation's permission settings",
+    "retention": "the organisation's retention periods (numbers of days)",
     "enabled": "a member's notification switch",
     "expires_at": "a time",
     "rotated_at": "a time",
