@@ -31,6 +31,8 @@ def retention_days(value: object, field: str) -> int | None:
         return None
     if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
         value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON's 30.0 is the whole number 30
     if (
         isinstance(value, bool)
         or not isinstance(value, int)

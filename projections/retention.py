@@ -49,6 +49,9 @@ class RetentionProjection:
             Customer.CustomerCreated: self._customer_created,
             Customer.StatusChanged: self._status_changed,
             UploadLink.UploadLinkCreated: self._link_created,
+            # A link extended or made valid again: its files wait for the new expiry.
+            UploadLink.UploadLinkExtended: self._link_expiry_moved,
+            UploadLink.UploadLinkReactivated: self._link_expiry_moved,
             ReceivedFile.FileUploaded: self._file_uploaded,
             ReceivedFile.FileDeleted: self._file_deleted,
         }
@@ -139,6 +142,12 @@ class RetentionProjection:
             f"INSERT INTO {LINKS}{suffix} (link_id, customer_id, organization_id, expires_at)"
             " VALUES (%s, %s, %s, %s) ON CONFLICT (link_id) DO NOTHING",
             (e.originator_id, e.customer_id, e.organization_id, _utc(e.expires_at)),
+        )
+
+    def _link_expiry_moved(self, tx: Transaction, suffix: str, e: Any) -> None:
+        tx.execute(
+            f"UPDATE {LINKS}{suffix} SET expires_at = %s WHERE link_id = %s",
+            (_utc(e.expires_at), e.originator_id),
         )
 
     def _file_uploaded(self, tx: Transaction, suffix: str, e: Any) -> None:

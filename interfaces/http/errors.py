@@ -69,13 +69,19 @@ CODE_BY_STATUS = {
     429: "rate_limited",
 }
 
-_FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z0-9_]+)|(?:required|unknown) field `([A-Za-z0-9_]+)`")
+_PATH_IN_MESSAGE = re.compile(r"`\$((?:\.[A-Za-z0-9_]+)+)")
+_NAMED_IN_MESSAGE = re.compile(r"(?:required|unknown) field `([A-Za-z0-9_]+)`")
 
 
 def field_in_message(message: str) -> str | None:
-    """The field a msgspec validation message names (`$.name`, required/unknown field)."""
-    match = _FIELD_IN_MESSAGE.search(message)
-    return (match.group(1) or match.group(2)) if match else None
+    """The field a msgspec validation message names, dotted where it is nested: `$.name`,
+    `$.retention.delete_after_complete_days`, a required or unknown field (`retention.x`)."""
+    path = _PATH_IN_MESSAGE.search(message)
+    parent = path.group(1).lstrip(".") if path else None
+    named = _NAMED_IN_MESSAGE.search(message)
+    if named is None:
+        return parent
+    return f"{parent}.{named.group(1)}" if parent else named.group(1)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.serialization import encode_json
 
 from domain.reminders import MAX_DAYS
+from domain.retention import RETENTION_MAX_DAYS, RETENTION_MIN_DAYS
 from domain.values import CustomerStatus
 from interfaces.http import documented
 from interfaces.http.sessions import CSRF_HEADER, SESSION_COOKIE
@@ -221,6 +222,13 @@ def _constrain_components(schemas: dict[str, Any], max_upload_size: int) -> None
         for candidate in (days, *days.get("oneOf", []), *days.get("anyOf", [])):
             if candidate.get("type") == "array":
                 candidate["items"] = {"type": "integer", "minimum": 1, "maximum": MAX_DAYS}
+    # Retention periods: whole days (JSON Schema's integer, 30.0 too) or null for off.
+    for field in schemas["RetentionRequest"]["properties"].values():
+        field.pop("oneOf", None)
+        field["oneOf"] = [
+            {"type": "integer", "minimum": RETENTION_MIN_DAYS, "maximum": RETENTION_MAX_DAYS},
+            {"type": "null"},
+        ]
     # A query needs its follow-up question.
     schemas["ReviewRequest"]["if"] = {
         "properties": {"state": {"const": "query"}},

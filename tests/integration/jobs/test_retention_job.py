@@ -19,6 +19,7 @@ from application.storage_keys import file_key
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.upload_link import UploadLink
+from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from projections.retention import RetentionSchedule
 from tests.integration.jobs.test_job_effects import PASSWORD, Clock, RecordingMailer
@@ -75,7 +76,7 @@ class Office:
         return customer.id, link.id, received
 
     def set_complete(self, customer_id: UUID) -> datetime:
-        self.app.customers.set_status(self.owner, customer_id, "complete")
+        self.app.customers.set_status(self.owner, customer_id, CustomerStatus.COMPLETE)
         return self.app.load(customer_id, Customer).modified_on
 
     def deleted(self, file_id: UUID) -> list[ReceivedFile.FileDeleted]:
@@ -117,7 +118,7 @@ def test_files_go_n_days_after_complete_exactly_once_and_the_history_says_why(
 
     app.organization.change(owner, {"retention": {"delete_after_complete_days": 10}})
     # Set back from complete: nothing of it will go.
-    app.customers.set_status(owner, back, "partial")
+    app.customers.set_status(owner, back, CustomerStatus.PARTIAL)
     office.catch_up()
     assert office.schedule(done).deletes_at(done_link) == completed + timedelta(days=10)
     assert office.schedule(back).deletes_at(done_link) is None
@@ -170,10 +171,16 @@ def test_files_of_expired_links_go_m_days_after_the_expiry(office: Office) -> No
     )
     later = datetime.now(UTC) + timedelta(days=300)
     _, other_link, [kept] = office.customer_with_files("Später", "Müller.pdf", expires_at=later)
+    extended, extended_link, [kept_longer] = office.customer_with_files(
+        "Verlängert", "Straße.pdf", expires_at=expires_at
+    )
+    app.links.extend(owner, extended_link, expires_at + timedelta(days=60))
     app.organization.change(owner, {"retention": {"delete_after_link_expiry_days": 30}})
     office.catch_up()
     expiry = app.load(link, UploadLink).expires_at
     assert office.schedule(customer).deletes_at(link) == expiry + timedelta(days=30)
+    new_expiry = app.load(extended_link, UploadLink).expires_at
+    assert office.schedule(extended).deletes_at(extended_link) == new_expiry + timedelta(days=30)
 
     office.clock.now = expiry + timedelta(days=30) - MINUTE
     assert office.handlers().retention.delete_due() == 0
@@ -183,6 +190,11 @@ def test_files_of_expired_links_go_m_days_after_the_expiry(office: Office) -> No
     assert deleted.reason == "retention"
     assert office.deleted(kept) == []
     assert other_link
+    # The extended link's files wait for its new expiry.
+    assert office.deleted(kept_longer) == []
+    office.clock.now = new_expiry + timedelta(days=30) + MINUTE
+    assert office.handlers().retention.delete_due() == 1
+    assert office.deleted(kept_longer) != []
 
     # Switched off again: nothing more goes.
     app.organization.change(owner, {"retention": {"delete_after_link_expiry_days": None}})
