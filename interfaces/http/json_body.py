@@ -46,11 +46,24 @@ def checked_json_body(body: bytes) -> None:
         raise InvalidValue.single("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
 
 
+def whole_numbers(value: Any) -> Any:
+    """`30.0` as `30`, at any depth: JSON has one number type, and a number without a
+    fraction is an integer (JSON Schema's reading, and the lax conversion's)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
+
+
 def strictly(value: Any, body_type: Any) -> None:
     """Refuse what only lax conversion would take (`"false"` for a bool, `0` for false):
-    Litestar converts bodies laxly, the document promises JSON types."""
+    Litestar converts bodies laxly, the document promises JSON types. A whole number
+    written with a fraction (`30.0`) is the integer it is."""
     try:
-        msgspec.convert(value, type=body_type, strict=True)
+        msgspec.convert(whole_numbers(value), type=body_type, strict=True)
     except msgspec.ValidationError as error:
         raise InvalidValue.single(field_in_message(str(error)) or "body", str(error)) from None
 

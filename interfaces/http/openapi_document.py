@@ -222,7 +222,7 @@ def _constrain_components(schemas: dict[str, Any], max_upload_size: int) -> None
         for candidate in (days, *days.get("oneOf", []), *days.get("anyOf", [])):
             if candidate.get("type") == "array":
                 candidate["items"] = {"type": "integer", "minimum": 1, "maximum": MAX_DAYS}
-    # Retention periods: whole days (JSON Schema's integer, 30.0 too) or null for off.
+    # Retention periods: whole days or null for off (Litestar drops a union member's bounds).
     for field in schemas["RetentionRequest"]["properties"].values():
         field.pop("oneOf", None)
         field["oneOf"] = [

@@ -32,9 +32,6 @@ class Permissions(msgspec.Struct):
 
 
 RetentionDays = Annotated[int, documented.between(RETENTION_MIN_DAYS, RETENTION_MAX_DAYS)]
-#: JSON has one number type: `30.0` is the whole number 30 and is taken as such (the API
-#: document states both as an integer, `interfaces.http.openapi_document`).
-WholeRetentionDays = float
 
 
 class Retention(msgspec.Struct):
@@ -49,8 +46,8 @@ class Retention(msgspec.Struct):
 class RetentionRequest(msgspec.Struct, forbid_unknown_fields=True):
     """Any of the periods: whole days from 1 to 3650, or null for off."""
 
-    delete_after_complete_days: RetentionDays | WholeRetentionDays | UnsetType | None = UNSET
-    delete_after_link_expiry_days: RetentionDays | WholeRetentionDays | UnsetType | None = UNSET
+    delete_after_complete_days: RetentionDays | UnsetType | None = UNSET
+    delete_after_link_expiry_days: RetentionDays | UnsetType | None = UNSET
 
 
 class Organization(msgspec.Struct):
