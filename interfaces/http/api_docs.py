@@ -24,6 +24,7 @@ _PAGE = """<!doctype html>
 <title>{title} API</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css?v={version}">
+<link rel="stylesheet" href="/static/api-docs.css">
 </head>
 <body>
 <div id="swagger-ui" data-openapi-url="{openapi_url}"></div>

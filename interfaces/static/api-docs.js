@@ -6,7 +6,14 @@ window.addEventListener("load", function () {
   window.SwaggerUIBundle({
     url: root.dataset.openapiUrl,
     domNode: root,
-    deepLinking: true,
+    // Without deep links: Swagger UI puts them as links inside each operation's button,
+    // which screen readers do not announce (axe: nested-interactive).
+    deepLinking: false,
     validatorUrl: null,
+    onComplete: function () {
+      // The server chooser has no label of its own.
+      var servers = document.getElementById("servers");
+      if (servers) { servers.setAttribute("aria-label", "Server"); }
+    },
   });
 });

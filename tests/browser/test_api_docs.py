@@ -7,6 +7,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.accessibility import assert_accessible
+
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
 
 
@@ -40,6 +42,7 @@ def test_the_docs_load_from_our_origin_only(
     expect(page.locator(".opblock").first).to_be_visible()
     assert page.locator(".opblock").count() > 40
     expect(page.locator(".info .title")).to_contain_text("docintake")
+    assert_accessible(page)
     context.close()
     assert requested and all(url.startswith(base_url) for url in requested), requested
     assert problems == [], problems
