@@ -45,6 +45,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Vielen Dank! Ihre Dateien sind sicher übermittelt.",
         "received_files": "Über diesen Link schon angekommen",
         "received_for": "für „{item}“",
+        "remove": "Entfernen",
+        "removed": "„{filename}“ wurde entfernt.",
+        "remove_hint": (
+            "Versehentlich gesendet? Innerhalb von 15 Minuten können Sie eine Datei hier wieder"
+            " entfernen."
+        ),
         "password_needed": "Dieser Link ist mit einem Passwort geschützt.",
         "password": "Passwort",
         "open": "Öffnen",
@@ -104,6 +110,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "thanks": "Thank you! Your files have been delivered securely.",
         "received_files": "Already received through this link",
         "received_for": "for “{item}”",
+        "remove": "Remove",
+        "removed": "“{filename}” was removed.",
+        "remove_hint": "Sent by mistake? Within 15 minutes you can remove a file here.",
         "password_needed": "This link is protected by a password.",
         "password": "Password",
         "open": "Open",

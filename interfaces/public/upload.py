@@ -139,6 +139,8 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "other_lang": other_language(lang),
         "upload_path": f"/u/{token}/files?lang={lang}",
         "tus_path": f"/u/{token}/tus?lang={lang}",
+        # The page fills in a file's id: taking a file back within 15 minutes.
+        "remove_path": f"/u/{token}/files/{{id}}/remove?lang={lang}",
         "access_path": f"/u/{token}/access?lang={lang}",
     }
 
@@ -150,6 +152,8 @@ def received_through(services: Services, link: UploadLink, fmt: Formats) -> list
     labels = {str(item["id"]): str(item["label"]) for item in link.requested_items}
     return [
         {
+            # Not shown: the page offers "Entfernen" for the files this browser sent.
+            "id": str(row.id),
             "filename": row.filename,
             "size": fmt.size(row.size),
             "at": fmt.datetime(row.uploaded_at),

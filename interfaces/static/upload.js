@@ -26,6 +26,71 @@
     return node;
   }
 
+  // A client's second thoughts: each upload answers a removal key; kept in this tab's
+  // sessionStorage (never a cookie, never the URL) so that only this browser, within
+  // 15 minutes, is offered "Entfernen" for what it sent. The server decides the time.
+  const REMOVALS = "docintake-removal:" + location.pathname;
+  const WINDOW = 15 * 60 * 1000;
+
+  function removals() {
+    try { return JSON.parse(sessionStorage.getItem(REMOVALS) || "{}"); } catch (e) { return {}; }
+  }
+
+  function keepRemovals(map) {
+    try { sessionStorage.setItem(REMOVALS, JSON.stringify(map)); } catch (e) { /* private mode */ }
+  }
+
+  function forget(fileId) {
+    const map = removals();
+    delete map[fileId];
+    keepRemovals(map);
+  }
+
+  function offerRemoval(li, fileId, name) {
+    const entry = removals()[fileId];
+    if (!entry || entry.until < Date.now()) { return; }
+    const button = element("button", "small secondary remove", text.remove);
+    button.type = "button";
+    button.appendChild(element("span", "visually-hidden", ": " + name));
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      const request = new XMLHttpRequest();
+      request.open("POST", text.removePath.split("{id}").join(fileId));
+      request.setRequestHeader("Content-Type", "application/json");
+      request.setRequestHeader("Accept", "application/json");
+      if (password) { request.setRequestHeader("X-Link-Password", password); }
+      request.addEventListener("load", function () {
+        if (request.status === 204) {
+          forget(fileId);
+          try {
+            sessionStorage.setItem(REMOVALS + ":said", text.removed.split("{filename}").join(name));
+          } catch (e) { /* private mode */ }
+          // The page as the server now has it: the document missing again, the list without it.
+          location.reload();
+          return;
+        }
+        if (request.status === 403 || request.status === 404 || request.status === 409) {
+          forget(fileId);
+          button.remove();
+        } else {
+          button.disabled = false;
+        }
+        say(refusal(request) || text.failed);
+      });
+      request.addEventListener("error", function () { button.disabled = false; say(text.failed); });
+      request.send(JSON.stringify({ removal_key: entry.key }));
+    });
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(button);
+  }
+
+  function offerRemovals(list) {
+    list.querySelectorAll("li[data-file-id]").forEach(function (li) {
+      const name = li.querySelector(".name");
+      offerRemoval(li, li.dataset.fileId, name ? name.textContent : "");
+    });
+  }
+
   function markReceived(itemId) {
     if (!itemId) { return; }
     document.querySelectorAll("#items li").forEach(function (li) {
@@ -101,7 +166,14 @@
         bar.value = 100;
         state.textContent = text.done;
         state.className = "state ok";
-        arrived.appendChild(element("li", "arrived", file.name));
+        const arrivedRow = element("li", "arrived", file.name);
+        arrived.appendChild(arrivedRow);
+        if (outcome.fileId && outcome.key) {
+          const map = removals();
+          map[outcome.fileId] = { key: outcome.key, until: Date.now() + WINDOW };
+          keepRemovals(map);
+          offerRemoval(arrivedRow, outcome.fileId, file.name);
+        }
         success.hidden = false;
         markReceived(itemId);
         return true;
@@ -167,6 +239,13 @@
       if (sent && sent.status === 204) {
         offset = Number(sent.getResponseHeader("Upload-Offset"));
         failures = 0;
+        if (offset >= file.size) {
+          return {
+            ok: true,
+            fileId: sent.getResponseHeader("Upload-File-Id"),
+            key: sent.getResponseHeader("Upload-Removal-Key"),
+          };
+        }
         continue;
       }
       if (sent && sent.status !== 409 && sent.status < 500) {
@@ -206,6 +285,18 @@
     const chosen = document.getElementById("chosen");
     const names = Array.from(input.files).map(function (f) { return f.name; });
     chosen.textContent = names.length ? text.chosen + " " + names.join(", ") : "";
+  }
+
+  const receivedList = document.getElementById("received-list");
+  if (receivedList) { offerRemovals(receivedList); }
+  let said = null;
+  try { said = sessionStorage.getItem(REMOVALS + ":said"); } catch (e) { said = null; }
+  if (said) {
+    try { sessionStorage.removeItem(REMOVALS + ":said"); } catch (e) { /* private mode */ }
+    const removalNotice = document.getElementById("removal-notice");
+    removalNotice.textContent = said;
+    removalNotice.hidden = false;
+    document.getElementById("received-files").hidden = false;
   }
 
   form.addEventListener("submit", function (event) {
@@ -278,6 +369,7 @@
           const received = document.getElementById("received-list");
           body.received_files.forEach(function (f) {
             const li = element("li");
+            if (f.id) { li.dataset.fileId = f.id; }
             li.appendChild(element("span", "name", f.filename));
             li.appendChild(document.createTextNode(" "));
             const about = [f.size, f.at];
@@ -286,6 +378,7 @@
             received.appendChild(li);
           });
           document.getElementById("received-files").hidden = false;
+          offerRemovals(received);
         }
         if (body.requested_items.length) {
           document.getElementById("items-block").hidden = false;
