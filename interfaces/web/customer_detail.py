@@ -55,6 +55,7 @@ from interfaces.web.pages import (
 from interfaces.web.reminder_view import link_reminder_view
 from interfaces.web.template_texts import TEMPLATE_TEXTS
 from projections.activity import ActivityPage
+from projections.customer_detail import LinkRow
 
 ACTIVITY_PAGE_SIZE = 20
 RECENT_FILES = 5
@@ -169,7 +170,18 @@ def detail_context(
         "tt": TEMPLATE_TEXTS[lang],
         "link_reminders": lambda link: link_reminder_view(link, setting, zone),
         "retention": services.retention.schedule(principal.organization_id, customer_id),
+        "link_overdue": lambda link: link_overdue(link, now),
     }
+
+
+def link_overdue(link: LinkRow, now: datetime) -> bool:
+    """An active link past its due date with documents missing (the list's "Überfällig"):
+    a requested document not received, or, asking for none, nothing uploaded."""
+    if link.due_at is None or link.due_at > now:
+        return False
+    if link.requested_items:
+        return any(int(item["received"]) <= 0 for item in link.requested_items)
+    return link.upload_count == 0
 
 
 def detail_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,11 +12,18 @@ import httpx
 import pytest
 
 from infrastructure.bootstrap import Services
+from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, upload
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def link_card(page: str, link_id: str) -> str:
+    """The text of one link's card on the customer page, tags left out."""
+    start = page.index(f'id="link-{link_id}"')
+    return re.sub(r"<[^>]+>", " ", page[start : page.index("</article>", start)])
 
 
 def in_days(days: float) -> str:
@@ -109,7 +117,7 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
 
 
 def test_overdue_customers_are_marked_and_filterable(
-    account: Account, other_account: Account, http: httpx.Client
+    account: Account, other_account: Account, http: httpx.Client, base_url: str
 ) -> None:
     late = account.create_customer("Jürgen Straße", email="juergen@example.com")
     on_time = account.create_customer("Ayşe Yılmaz 🌷", email="ayse@example.com")
@@ -130,12 +138,22 @@ def test_overdue_customers_are_marked_and_filterable(
     theirs = other_account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"]
     assert [c["name"] for c in theirs] == ["Fremd GmbH"]
     assert other_account.get(f"/api/v1/customers/{late['id']}").status_code == 404
+    # The customer's page says which link is overdue, and every link's due date on its card.
+    with signed_in(base_url, account.email) as browser:
+        card = link_card(browser.get(f"/customers/{late['id']}").text, link["id"])
+        day = datetime.fromisoformat(link["due_at"]).astimezone(BERLIN).strftime("%d.%m.%Y")
+        assert f"fällig bis {day}" in card and "Überfällig" in card, card
+        page = browser.get(f"/customers/{on_time['id']}").text
+        assert "fällig bis " in page and "Überfällig" not in page
 
     # The missing document arrives: no longer overdue.
     [item] = link["requested_items"]
     sent = upload(http, link, ("Kündigung – 2024.pdf", pdf_bytes()), data={"item_id": item["id"]})
     assert sent.status_code == 201, sent.text
     assert account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"] == []
+    with signed_in(base_url, account.email) as browser:
+        card = link_card(browser.get(f"/customers/{late['id']}").text, link["id"])
+        assert "fällig bis" in card and "Überfällig" not in card, card
     bad = account.get("/api/v1/customers", params={"overdue": "vielleicht"})
     assert bad.status_code in (400, 422) and "overdue" in bad.text
 
