@@ -129,3 +129,59 @@ def test_viewers_and_other_organisations_change_nothing(
             with pytest.raises(refusal):
                 attempt()
     assert app.head() == position
+
+
+def test_the_organisation_sets_its_schedule_in_parts_and_switches_it_off(
+    app: DocIntake, owner: Principal
+) -> None:
+    changed = app.organization.change(
+        owner, {"reminder_schedule": {"days_before": [10, 3], "max_count": 4}}
+    )
+    assert changed.organization.reminders_on is True
+    assert changed.organization.reminder_schedule == ReminderSchedule((10, 3), 3, 4)
+    app.organization.change(owner, {"reminder_schedule": {"enabled": False}})
+    view = app.organization.get(owner)
+    assert view.reminders_on is False
+    assert view.reminder_schedule == ReminderSchedule((10, 3), 3, 4)
+    # The same again records nothing.
+    position = app.head()
+    app.organization.change(owner, {"reminder_schedule": {"enabled": False}})
+    assert app.head() == position
+
+
+def test_every_bad_part_of_the_organisations_schedule_is_named(
+    app: DocIntake, owner: Principal, stranger: Principal
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        app.organization.change(
+            owner,
+            {
+                "reminder_schedule": {
+                    "days_before": [7, 7],
+                    "every_days_after": -1,
+                    "max_count": 21,
+                    "enabled": True,
+                }
+            },
+        )
+    assert sorted(refused.value.fields) == [
+        "reminder_schedule.days_before",
+        "reminder_schedule.every_days_after",
+        "reminder_schedule.max_count",
+    ]
+    for value, field in (
+        ({"enabled": "ja"}, "reminder_schedule.enabled"),
+        ({"weekly": True}, "reminder_schedule.weekly"),
+        ("7, 2", "reminder_schedule"),
+    ):
+        with pytest.raises(InvalidValue) as bad:
+            app.organization.change(owner, {"reminder_schedule": value})
+        assert list(bad.value.fields) == [field]
+    assert app.organization.get(owner).reminder_schedule == ReminderSchedule()
+    # Another organisation's setting is its own; a viewer changes nothing.
+    app.organization.change(stranger, {"reminder_schedule": {"enabled": False}})
+    assert app.organization.get(owner).reminders_on is True
+    viewer = member(app, owner, "viewer", "viewer@example.com")
+    with pytest.raises(Forbidden):
+        app.organization.change(viewer, {"reminder_schedule": {"enabled": False}})
+    assert app.organization.get(owner).reminders_on is True

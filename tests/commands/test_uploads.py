@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from application.docintake import DocIntake
+from application.errors import NotFound
 from application.principal import Principal
 from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
 from domain.customer import Customer
 from domain.errors import InvalidValue
-from domain.received_file import ReceivedFile, ReviewState
+from domain.received_file import (
+    REMOVAL_WINDOW,
+    FileGone,
+    ReceivedFile,
+    RemovalRefused,
+    RemovalTooLate,
+    ReviewState,
+)
 from domain.upload_link import LinkRevoked, MaxFilesReached, UploadLink
 from domain.values import CustomerStatus
 from tests.support.memory import MemoryFileStore
@@ -162,3 +172,44 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
     with pytest.raises(MaxFilesReached):
         app.uploads.receive(link, "noch eins.pdf", [PDF], replaces=queried.id)
     assert len(objects(app)) == 2
+
+
+def test_the_client_takes_a_file_back_within_15_minutes_with_its_key(
+    app: DocIntake, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = new_link(app, owner, requested_items_value=["Kündigung – 2024"])
+    item_id = link.requested_items[0]["id"]
+    sent = app.uploads.receive(link, "Müller.pdf", [PDF], item_id=item_id)
+    [(file_id, key)] = sent.removal_keys.items()
+    (received,) = received_files(app, link)
+    assert received.removal_key_hash not in (None, key)  # only its hash is kept
+    address = "203.0.113.7"
+
+    with pytest.raises(RemovalRefused):
+        app.uploads.take_back(link.token, None, address, file_id, key[:-1] + "x")
+    with pytest.raises(InvalidValue) as blank:
+        app.uploads.take_back(link.token, None, address, file_id, "")
+    assert list(blank.value.fields) == ["removal_key"]
+    other = new_link(app, owner)
+    with pytest.raises(NotFound):
+        app.uploads.take_back(other.token, None, address, file_id, key)
+
+    recorded = app.uploads.take_back(link.token, None, address, file_id, key)
+    assert recorded.id == file_id and recorded.position == app.head()
+    assert app.load(file_id, ReceivedFile).deleted
+    current = app.load(link.id, UploadLink)
+    assert current.upload_count == 0 and current.item_state(str(item_id)) == "missing"
+    deleted = [e for e in app.events.get(file_id) if isinstance(e, ReceivedFile.FileDeleted)]
+    assert [e.actor_id for e in deleted] == [None]
+    with pytest.raises(FileGone):
+        app.uploads.take_back(link.token, None, address, file_id, key)
+
+    # After the quarter of an hour: refused, the file stays.
+    late = app.uploads.receive(link, "Kündigung – 2024.pdf", [PDF], item_id=item_id)
+    [(late_id, late_key)] = late.removal_keys.items()
+    later = app.now() + REMOVAL_WINDOW + timedelta(seconds=1)
+    monkeypatch.setattr(app, "now", lambda: later)
+    with pytest.raises(RemovalTooLate) as too_late:
+        app.uploads.take_back(link.token, None, address, late_id, late_key)
+    assert too_late.value.params == {"minutes": 15}
+    assert not app.load(late_id, ReceivedFile).deleted
