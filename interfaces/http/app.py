@@ -57,6 +57,7 @@ from interfaces.public.tus import TusController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
 from interfaces.web.form_post import provide_form_post
+from interfaces.web.pages import provide_staff_page
 
 INTERFACES = Path(__file__).resolve().parents[1]
 
@@ -121,6 +122,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
             **handler_dependencies(),
             "staff_session": Provide(provide_staff_session),
             "form": Provide(provide_form_post, sync_to_thread=False),
+            "staff_page": Provide(provide_staff_page),
         },
         exception_handlers={
             DomainError: domain_error_handler,

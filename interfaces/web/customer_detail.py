@@ -29,7 +29,6 @@ from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
-from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import receive_multipart
 from interfaces.http.presenters import ReminderSetting
 from interfaces.http.sessions import (
@@ -44,13 +43,12 @@ from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost, PageAgain, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     client_of,
     field,
     optional,
-    page,
     problems_of,
     see_other,
-    wait_for_writes,
 )
 from interfaces.web.reminder_view import link_reminder_view
 from interfaces.web.template_texts import TEMPLATE_TEXTS
@@ -185,30 +183,19 @@ def link_overdue(link: LinkRow, now: datetime) -> bool:
 
 
 def detail_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    staff_session: StaffSessionContext,
+    frame: StaffPage,
     customer_id: UUID,
     *,
     errors: Errors | None = None,
     values: dict[str, dict[str, str]] | None = None,
     status_code: int = 200,
-    fresh: bool = True,
 ) -> Template:
     """The page, also re-rendered by a failed form with its errors and the input kept."""
-    lang = reader_language(request)
+    request = frame.request
     cursor = request.query_params.get("activity") if request.method == "GET" else None
-    context = detail_context(services, staff_session.principal, customer_id, lang, cursor)
+    context = detail_context(frame.services, frame.principal, customer_id, frame.language, cursor)
     context.update({"errors": errors or {}, "values": values or {}})
-    return page(
-        request,
-        services,
-        staff_session,
-        "staff/customer.html",
-        context,
-        status_code=status_code,
-        fresh=fresh,
-    )
+    return frame.render("staff/customer.html", context, status_code=status_code)
 
 
 def detail_again(
@@ -222,9 +209,7 @@ def detail_again(
 
     def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
         return detail_page(
-            form.request,
-            services,
-            form.staff_session,
+            form.page,
             customer_id,
             errors={section: errors or {}},
             values={section: values},
@@ -243,15 +228,9 @@ class CustomerDetailPages(Controller):
 
     @get("/", sync_to_thread=True)
     def detail(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        customer_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], customer_id: FromPath[UUID]
     ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        return detail_page(request, services, staff_session, customer_id, fresh=fresh)
+        return detail_page(staff_page, customer_id)
 
     @post("/details", sync_to_thread=True)
     def change_details(
@@ -337,27 +316,19 @@ class CustomerDetailPages(Controller):
 
     @get("/delete", sync_to_thread=True)
     def confirm_delete(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        customer_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], customer_id: FromPath[UUID]
     ) -> Template:
         """Name what deleting removes, and that it cannot be undone, before it is done."""
-        principal = staff_session.principal
+        principal = staff_page.principal
         authorize(principal, Action.DELETE_CUSTOMERS)
-        fresh = wait_for_writes(consistency, principal)
-        customer = services.app.customer_of(principal, customer_id)
+        detail = staff_page.services.customer_detail
         context = {
-            "customer": customer,
-            "link_count": len(services.customer_detail.links(customer_id)),
-            "file_count": len(services.customer_detail.files(customer_id)),
-            "sent_count": len(services.customer_detail.sent_files(customer_id)),
+            "customer": staff_page.app.customer_of(principal, customer_id),
+            "link_count": len(detail.links(customer_id)),
+            "file_count": len(detail.files(customer_id)),
+            "sent_count": len(detail.sent_files(customer_id)),
         }
-        return page(
-            request, services, staff_session, "staff/customer_delete.html", context, fresh=fresh
-        )
+        return staff_page.render("staff/customer_delete.html", context)
 
     @post("/delete", sync_to_thread=True)
     def delete(
@@ -398,7 +369,8 @@ class CustomerDetailPages(Controller):
 
         target = services.app.uploads.into_customer(principal, customer_id)
         staff_session = StaffSessionContext(principal, session_token, csrf_token_for(session_token))
-        lang = reader_language(request)
+        frame = StaffPage(request, services, staff_session)
+        lang = frame.language
         try:
             form = await receive_multipart(
                 capped(
@@ -414,9 +386,7 @@ class CustomerDetailPages(Controller):
             refusal = error_text(too_large, lang)
             return await run_sync(
                 detail_page,
-                request,
-                services,
-                staff_session,
+                frame,
                 customer_id,
                 errors={"sent_file": {"file": refusal}},
                 status_code=413,
@@ -431,9 +401,7 @@ class CustomerDetailPages(Controller):
         except InvalidValue as error:
             return await run_sync(
                 detail_page,
-                request,
-                services,
-                staff_session,
+                frame,
                 customer_id,
                 errors={"sent_file": problems_of(error, lang)},
                 status_code=422,
@@ -442,32 +410,21 @@ class CustomerDetailPages(Controller):
         return see_other(f"/customers/{customer_id}", done="file_sent", anchor="sent-files")
 
     @get("/export", sync_to_thread=True)
-    def export(
-        self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        customer_id: FromPath[UUID],
-    ) -> Stream:
+    def export(self, staff_page: NamedDependency[StaffPage], customer_id: FromPath[UUID]) -> Stream:
         """Everything stored about the customer in one ZIP (GDPR Art. 15), streamed."""
-        wait_for_writes(consistency, staff_session.principal)
-        return zip_stream(*customer_export(services).export(staff_session.principal, customer_id))
+        export = customer_export(staff_page.services)
+        return zip_stream(*export.export(staff_page.principal, customer_id))
 
     @get("/files.zip", sync_to_thread=True)
     def download_all(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        staff_page: NamedDependency[StaffPage],
         customer_id: FromPath[UUID],
         link_id: FromQuery[UUID | None] = None,
     ) -> Stream:
         """Every received file (or one link's) as one ZIP, streamed."""
-        wait_for_writes(consistency, staff_session.principal)
-        archive = files_archive(services).archive(
-            staff_session.principal, customer_id, link_id=link_id
-        )
-        return zip_stream(*archive)
+        archive = files_archive(staff_page.services)
+        return zip_stream(*archive.archive(staff_page.principal, customer_id, link_id=link_id))
 
 
 class FilePages(Controller):

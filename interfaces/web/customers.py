@@ -14,17 +14,16 @@ from application.permissions import Action, authorize
 from domain.errors import InvalidValue, PlanLimitReached
 from domain.values import text_value
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.customers import QUERY_TEXT_MAX_LENGTH
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     field,
     optional,
     page,
     see_other,
-    wait_for_writes,
 )
 from projections.customer_list import CustomerPage
 
@@ -100,18 +99,11 @@ class CustomerPages(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", sync_to_thread=True)
-    def overview(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Template:
+    def overview(self, staff_page: NamedDependency[StaffPage]) -> Template:
         """The list; with the `X-Fragment: results` header only its results part (live
         search replaces that part as the user types)."""
-        principal = staff_session.principal
+        request, services, principal = staff_page.request, staff_page.services, staff_page.principal
         listing = Listing(request)
-        fresh = wait_for_writes(consistency, principal)
         found = self._search(services, principal.organization_id, listing)
         # The tabs count what the search finds (every status: the tabs choose among them).
         q = listing.q or None
@@ -139,9 +131,7 @@ class CustomerPages(Controller):
         fragment = request.headers.get(FRAGMENT_HEADER) == "results"
         template = "staff/_customer_results.html" if fragment else "staff/customers.html"
         status = 422 if listing.q_refused else 200
-        return page(
-            request, services, staff_session, template, context, status_code=status, fresh=fresh
-        )
+        return staff_page.render(template, context, status_code=status)
 
     @staticmethod
     def _search(services: Services, organization_id: Any, listing: Listing) -> CustomerPage:

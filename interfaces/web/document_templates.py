@@ -24,16 +24,14 @@ from application.command import Recorded
 from domain.errors import DomainError
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.form_post import FormPost
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     field,
-    page,
     see_other,
-    wait_for_writes,
 )
 from interfaces.web.settings import settings_page
 from interfaces.web.template_texts import TEMPLATE_TEXTS
@@ -93,32 +91,21 @@ class TemplatePages(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", sync_to_thread=True)
-    def templates(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        listed = services.app.templates.all(staff_session.principal).templates
+    def templates(self, staff_page: NamedDependency[StaffPage]) -> Template:
+        listed = staff_page.app.templates.all(staff_page.principal).templates
         entries = sorted(
             ({"id": key, **value} for key, value in listed.items()),
             key=lambda entry: (str(entry["name"]).casefold(), entry["id"]),
         )
-        done = request.query_params.get("done")
-        tt = texts(request)
-        return page(
-            request,
-            services,
-            staff_session,
+        done = staff_page.request.query_params.get("done")
+        tt = texts(staff_page.request)
+        return staff_page.render(
             "staff/templates.html",
             {
                 "tt": tt,
                 "entries": entries,
                 "notice": tt[f"done_{done}"] if done in NOTICES else None,  # the frame shows it
             },
-            fresh=fresh,
             section="settings",
         )
 
@@ -129,7 +116,7 @@ class TemplatePages(Controller):
         services: NamedDependency[Services],
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Template:
-        return edit_page(request, services, staff_session, None, "", [])
+        return edit_page(StaffPage(request, services, staff_session), None, "", [])
 
     @post("/new", sync_to_thread=True)
     def create(
@@ -138,21 +125,13 @@ class TemplatePages(Controller):
         return self._post(form, data, None)
 
     @get("/{template_id:uuid}", sync_to_thread=True)
-    def edit(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        template_id: FromPath[UUID],
-    ) -> Template:
-        wait_for_writes(consistency, staff_session.principal)
-        template = services.app.templates.get(staff_session.principal, template_id)
+    def edit(self, staff_page: NamedDependency[StaffPage], template_id: FromPath[UUID]) -> Template:
+        template = staff_page.app.templates.get(staff_page.principal, template_id)
         rows = [
             {"label": str(item["label"]), "hint": str(item.get("hint") or "")}
             for item in template["items"]
         ]
-        return edit_page(request, services, staff_session, template_id, template["name"], rows)
+        return edit_page(staff_page, template_id, template["name"], rows)
 
     @post("/{template_id:uuid}", sync_to_thread=True)
     def change(
@@ -175,10 +154,7 @@ class TemplatePages(Controller):
         name = field(data, "name")
         rows = posted_rows(data)
         if field(data, "action") == "more":
-            return edit_page(
-                form.request, form.services, form.staff_session, template_id, name, rows,
-                spare=SPARE_ROWS,
-            )  # fmt: skip
+            return edit_page(form.page, template_id, name, rows, spare=SPARE_ROWS)
         items, origin = filled(rows)
 
         def saved() -> Recorded:
@@ -188,7 +164,7 @@ class TemplatePages(Controller):
             *, errors: dict[str, str] | None, alert: str | None, status_code: int
         ) -> Template:
             return edit_page(
-                form.request, form.services, form.staff_session, template_id, name, rows,
+                form.page, template_id, name, rows,
                 errors=at_rows(errors or {}, origin), alert=alert, status_code=status_code,
             )  # fmt: skip
 
@@ -201,9 +177,7 @@ class TemplatePages(Controller):
 
 
 def edit_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    staff_session: StaffSessionContext,
+    frame: StaffPage,
     template_id: UUID | None,
     name: str,
     rows: list[Row],
@@ -216,13 +190,10 @@ def edit_page(
     """The form of one template (`template_id` None: a new one), its rows and `spare`
     empty ones."""
     shown = [*rows, *({"label": "", "hint": ""} for _ in range(spare))]
-    return page(
-        request,
-        services,
-        staff_session,
+    return frame.render(
         "staff/template_edit.html",
         {
-            "tt": texts(request),
+            "tt": texts(frame.request),
             "template_id": str(template_id) if template_id else None,
             "name": name,
             "rows": shown[: MAX_REQUESTED_ITEMS + SPARE_ROWS * 2],
@@ -279,7 +250,7 @@ class ReminderSettingsPages(Controller):
                 key.removeprefix("reminder_schedule."): text for key, text in (errors or {}).items()
             }
             return settings_page(
-                form.request, form.services, form.staff_session,
+                form.page,
                 errors={"reminders": named} if errors is not None else None,
                 values={"reminders": {**values, "enabled": "1" if change["enabled"] else ""}},
                 alert=alert, status_code=status_code,

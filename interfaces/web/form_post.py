@@ -22,7 +22,7 @@ from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites, client_of
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
-from interfaces.web.pages import problems_of, status_of
+from interfaces.web.pages import StaffPage, problems_of, status_of
 
 R = TypeVar("R", bound=Recorded)
 #: The problems of one form, field by field (None: no form problems).
@@ -53,6 +53,8 @@ class FormPost:
         self.staff_session = staff_session
         self.principal = staff_session.principal
         self.language = reader_language(request)
+        #: The page the form stands on, for showing it again.
+        self.page = StaffPage(request, services, staff_session)
 
     def run(
         self,

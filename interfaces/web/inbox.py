@@ -3,10 +3,9 @@ customer; "mark all as read"."""
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -14,15 +13,13 @@ from litestar.response import Redirect, Template
 from application.errors import NotFound
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.inbox_texts import INBOX_TEXTS
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     client_of,
-    page,
     see_other,
-    wait_for_writes,
 )
 
 
@@ -32,26 +29,15 @@ class InboxPages(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", sync_to_thread=True)
-    def inbox(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        words = INBOX_TEXTS[reader_language(request)]
-        done = request.query_params.get("done")
-        return page(
-            request,
-            services,
-            staff_session,
+    def inbox(self, staff_page: NamedDependency[StaffPage]) -> Template:
+        words = INBOX_TEXTS[staff_page.language]
+        done = staff_page.request.query_params.get("done")
+        return staff_page.render(
             "staff/inbox.html",
             {
-                "notices": services.app.inbox.notices(staff_session.principal),
+                "notices": staff_page.app.inbox.notices(staff_page.principal),
                 "notice": words["done_read"] if done == "read" else None,
             },
-            fresh=fresh,
             section="inbox",
         )
 

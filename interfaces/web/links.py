@@ -18,19 +18,18 @@ from application.texts.formats import time_zone
 from domain.errors import InvalidValue, problem
 from domain.upload_link import LinkNotActive
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.customer_detail import ExpiryDates, detail_again
 from interfaces.web.form_post import FormPost, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     field,
     optional,
     page,
     problems_of,
     see_other,
-    wait_for_writes,
 )
 
 MEGABYTE = 1024 * 1024
@@ -211,47 +210,31 @@ class LinkPages(Controller):
         return ExpiryDates(datetime.now(UTC), face.time_zone)
 
     @get("/links/{link_id:uuid}", sync_to_thread=True)
-    def created(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        link_id: FromPath[UUID],
-    ) -> Template:
+    def created(self, staff_page: NamedDependency[StaffPage], link_id: FromPath[UUID]) -> Template:
         """The link with its copy button and the "send by e-mail" form."""
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        return self._link_page(request, services, staff_session, link_id, {}, {}, fresh=fresh)
+        return self._link_page(staff_page, link_id, {}, {})
 
     def _link_page(
         self,
-        request: Request[Any, Any, Any],
-        services: Services,
-        staff_session: StaffSessionContext,
+        frame: StaffPage,
         link_id: UUID,
         values: dict[str, str],
         errors: dict[str, str],
         status_code: int = 200,
-        fresh: bool = True,
     ) -> Template:
-        principal = staff_session.principal
-        link = services.app.links.get(principal, link_id)
-        customer = services.app.customer_of(principal, link.customer_id)
-        return page(
-            request,
-            services,
-            staff_session,
+        link = frame.app.links.get(frame.principal, link_id)
+        customer = frame.app.customer_of(frame.principal, link.customer_id)
+        return frame.render(
             "staff/link_created.html",
             {
                 "link": link,
                 "status": link.status(datetime.now(UTC)),
-                "url": services.app.links.url(link),
+                "url": frame.app.links.url(link),
                 "customer": customer,
                 "values": {"to": customer.email or "", **values},
                 "errors": errors,
             },
             status_code=status_code,
-            fresh=fresh,
         )
 
     @post("/links/{link_id:uuid}/send", sync_to_thread=True)
@@ -266,9 +249,7 @@ class LinkPages(Controller):
         values = {"to": field(data, "to"), "message": field(data, "message")}
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
-            return self._link_page(
-                form.request, services, form.staff_session, link_id, values, errors or {}, 422
-            )
+            return self._link_page(form.page, link_id, values, errors or {}, 422)
 
         return form.run(
             lambda: services.app.links.request_send(

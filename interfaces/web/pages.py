@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import anyio.to_thread
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
@@ -68,11 +70,6 @@ def optional(data: Form, name: str) -> str | None:
 def problems_of(invalid: InvalidValue, lang: str) -> dict[str, str]:
     """Each field's problem in the reader's language (the catalogue's words)."""
     return problems_text(invalid, lang)
-
-
-def wait_for_writes(consistency: ReadYourWrites, principal: Principal) -> bool:
-    """Block until the read models show the session's writes; False if they lag."""
-    return consistency.wait(client_of(principal))
 
 
 def safe_next(target: str | None, default: str = "/customers") -> str:
@@ -141,6 +138,64 @@ def page(
         status_code=status_code,
         headers=PAGE_HEADERS,
     )
+
+
+class StaffPage:
+    """A staff page of one request, inside the frame (the dependency `staff_page`; a form
+    post's page shown again is `FormPost.page`).
+
+    A page (GET) has waited for the read models to show the session's own writes by the
+    time its handler gets this; `fresh` says whether they did, and the frame says so.
+    A plain class on purpose: Litestar would try to validate a dataclass dependency.
+    """
+
+    def __init__(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        session: StaffSessionContext,
+        *,
+        fresh: bool = True,
+    ) -> None:
+        self.request = request
+        self.services = services
+        self.app = services.app
+        self.session = session
+        self.principal = session.principal
+        self.language = reader_language(request)
+        self.fresh = fresh
+
+    def render(
+        self,
+        template: str,
+        context: dict[str, Any],
+        *,
+        status_code: int = 200,
+        section: str = "customers",
+    ) -> Template:
+        return page(
+            self.request,
+            self.services,
+            self.session,
+            template,
+            context,
+            status_code=status_code,
+            fresh=self.fresh,
+            section=section,
+        )
+
+
+async def provide_staff_page(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
+    consistency: NamedDependency[ReadYourWrites],
+    staff_session: NamedDependency[StaffSessionContext],
+) -> StaffPage:
+    fresh = True
+    if request.method == "GET":
+        client = client_of(staff_session.principal)
+        fresh = await anyio.to_thread.run_sync(consistency.wait, client)
+    return StaffPage(request, services, staff_session, fresh=fresh)
 
 
 def public_page(

@@ -23,18 +23,14 @@ from domain.organization import PERMISSION_DEFAULTS, Role
 from domain.retention import RETENTION_DEFAULTS, RETENTION_MAX_DAYS
 from domain.values import Plan
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.language import reader_language
-from interfaces.http.sessions import StaffSessionContext
 from interfaces.http.sync import run_sync
 from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     field,
-    page,
     see_other,
-    wait_for_writes,
 )
 from interfaces.web.template_texts import TEMPLATE_TEXTS
 from interfaces.web.webhook_texts import WEBHOOK_TEXTS
@@ -53,15 +49,8 @@ class SettingsPages(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", sync_to_thread=True)
-    def settings(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        return settings_page(request, services, staff_session, fresh=fresh)
+    def settings(self, staff_page: NamedDependency[StaffPage]) -> Template:
+        return settings_page(staff_page)
 
     def _attempt(
         self,
@@ -78,9 +67,7 @@ class SettingsPages(Controller):
             *, errors: dict[str, str] | None, alert: str | None, status_code: int
         ) -> Template:
             return settings_page(
-                form.request,
-                form.services,
-                form.staff_session,
+                form.page,
                 errors={section: errors} if errors is not None else None,
                 values={section: values or {}},
                 alert=alert,
@@ -307,10 +294,7 @@ class SettingsPages(Controller):
 
         def shown(issued: IssuedToken) -> Template:
             view = services.app.api_tokens.get(form.principal, issued.token_id)
-            return page(
-                form.request,
-                services,
-                form.staff_session,
+            return form.page.render(
                 "staff/token_created.html",
                 {"token_name": view.name, "secret": issued.token},
                 section="settings",
@@ -320,9 +304,7 @@ class SettingsPages(Controller):
             *, errors: dict[str, str] | None, alert: str | None, status_code: int
         ) -> Template:
             return settings_page(
-                form.request,
-                services,
-                form.staff_session,
+                form.page,
                 errors={"tokens": errors or {}},
                 values={"tokens": {"name": name}},
                 status_code=status_code,
@@ -356,18 +338,16 @@ def zone_choices(current: str) -> list[str]:
 
 
 def settings_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    staff_session: StaffSessionContext,
+    frame: StaffPage,
     *,
     errors: dict[str, dict[str, str]] | None = None,
     values: dict[str, dict[str, str]] | None = None,
     alert: str | None = None,
     status_code: int = 200,
-    fresh: bool = True,
 ) -> Template:
-    principal = staff_session.principal
-    organization = services.app.organization.get(principal)
+    principal = frame.principal
+    app = frame.app
+    organization = app.organization.get(principal)
     limit = organization.customer_limit
     context = {
         "organization": organization,
@@ -380,34 +360,21 @@ def settings_page(
         "switches": list(PERMISSION_DEFAULTS),
         "retention_periods": list(RETENTION_DEFAULTS),
         "retention_max_days": RETENTION_MAX_DAYS,
-        "members": services.app.members.all(principal),
-        "invitations": services.app.members.pending_invitations(principal),
-        "names": {
-            str(k): v for k, v in services.app.members.names(principal.organization_id).items()
-        },
+        "members": app.members.all(principal),
+        "invitations": app.members.pending_invitations(principal),
+        "names": {str(k): v for k, v in app.members.names(principal.organization_id).items()},
         "now": datetime.now(UTC),
         "roles": [role.value for role in Role],
-        "tokens": services.app.api_tokens.live(principal),
-        "notifications": services.app.notifications.settings(principal),
-        "branding": services.app.branding.get(principal),
-        "tt": TEMPLATE_TEXTS[reader_language(request)],
-        "schedule_words": schedule_words(
-            organization.reminder_schedule.to_plain(), reader_language(request)
-        ),
+        "tokens": app.api_tokens.live(principal),
+        "notifications": app.notifications.settings(principal),
+        "branding": app.branding.get(principal),
+        "tt": TEMPLATE_TEXTS[frame.language],
+        "schedule_words": schedule_words(organization.reminder_schedule.to_plain(), frame.language),
         "errors": errors or {},
         "values": values or {},
         "alert": alert,
         "is_owner": principal.role == Role.OWNER,
-        "webhooks_hint": WEBHOOK_TEXTS[reader_language(request)]["settings_hint"],
-        "webhooks_link": WEBHOOK_TEXTS[reader_language(request)]["settings_link"],
+        "webhooks_hint": WEBHOOK_TEXTS[frame.language]["settings_hint"],
+        "webhooks_link": WEBHOOK_TEXTS[frame.language]["settings_link"],
     }
-    return page(
-        request,
-        services,
-        staff_session,
-        "staff/settings.html",
-        context,
-        status_code=status_code,
-        fresh=fresh,
-        section="settings",
-    )
+    return frame.render("staff/settings.html", context, status_code=status_code, section="settings")

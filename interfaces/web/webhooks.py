@@ -22,11 +22,10 @@ from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
+    StaffPage,
     client_of,
-    page,
     problems_of,
     see_other,
-    wait_for_writes,
 )
 from interfaces.web.webhook_texts import WEBHOOK_TEXTS, attempt_problem
 
@@ -54,66 +53,47 @@ class WebhookPages(Controller):
     exception_handlers = PAGE_EXCEPTION_HANDLERS
 
     @get("/", sync_to_thread=True)
-    def webhooks(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        return webhooks_page(request, services, staff_session, fresh=fresh)
+    def webhooks(self, staff_page: NamedDependency[StaffPage]) -> Template:
+        return webhooks_page(staff_page)
 
     @post("/")
     async def register(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        staff_page: NamedDependency[StaffPage],
         consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
     ) -> Template:
-        form = await _form(request)
+        form = await _form(staff_page.request)
         url = (form.get("url") or [""])[0]
         events = form.get("events") or []
         return await to_thread.run_sync(
-            lambda: self._register(request, services, consistency, staff_session, url, events)
+            lambda: self._register(staff_page, consistency, url, events)
         )
 
     def _register(
-        self,
-        request: Request[Any, Any, Any],
-        services: Services,
-        consistency: ReadYourWrites,
-        staff_session: StaffSessionContext,
-        url: str,
-        events: list[str],
+        self, frame: StaffPage, consistency: ReadYourWrites, url: str, events: list[str]
     ) -> Template:
         try:
-            issued = services.app.webhooks.register_webhook(staff_session.principal, url, events)
+            issued = frame.app.webhooks.register_webhook(frame.principal, url, events)
         except InvalidValue as invalid:
             return webhooks_page(
-                request,
-                services,
-                staff_session,
-                errors=problems_of(invalid, reader_language(request)),
+                frame,
+                errors=problems_of(invalid, frame.language),
                 values={"url": url, "events": events},
                 status_code=422,
             )
-        consistency.wrote(client_of(staff_session.principal), issued.position)
-        return secret_page(request, services, staff_session, issued, rotated=False)
+        consistency.wrote(client_of(frame.principal), issued.position)
+        return secret_page(frame, issued, rotated=False)
 
     @post("/{webhook_id:uuid}/rotate", sync_to_thread=True)
     def rotate(
         self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        staff_page: NamedDependency[StaffPage],
         consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
         webhook_id: FromPath[UUID],
     ) -> Template:
-        issued = services.app.webhooks.rotate_webhook_secret(staff_session.principal, webhook_id)
-        consistency.wrote(client_of(staff_session.principal), issued.position)
-        return secret_page(request, services, staff_session, issued, rotated=True)
+        issued = staff_page.app.webhooks.rotate_webhook_secret(staff_page.principal, webhook_id)
+        consistency.wrote(client_of(staff_page.principal), issued.position)
+        return secret_page(staff_page, issued, rotated=True)
 
     @post("/{webhook_id:uuid}/switch", sync_to_thread=True)
     def switch(
@@ -143,17 +123,12 @@ class WebhookPages(Controller):
 
     @get("/{webhook_id:uuid}", sync_to_thread=True)
     def deliveries(
-        self,
-        request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        webhook_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], webhook_id: FromPath[UUID]
     ) -> Template:
-        fresh = wait_for_writes(consistency, staff_session.principal)
-        principal = staff_session.principal
-        endpoint = services.app.webhooks.webhook_endpoint(principal, webhook_id)
-        texts = _texts(request)
+        principal = staff_page.principal
+        webhooks = staff_page.app.webhooks
+        endpoint = webhooks.webhook_endpoint(principal, webhook_id)
+        texts = _texts(staff_page.request)
         log = [
             {
                 "id": str(delivery.id),
@@ -172,15 +147,12 @@ class WebhookPages(Controller):
                     for attempt in delivery.log
                 ],
             }
-            for delivery in services.app.webhooks.webhook_deliveries(principal, webhook_id)
+            for delivery in webhooks.webhook_deliveries(principal, webhook_id)
         ]
-        return page(
-            request,
-            services,
-            staff_session,
+        notice = _notice(staff_page.request)
+        return staff_page.render(
             "staff/webhook_log.html",
-            {"w": texts, "endpoint": endpoint, "deliveries": log, "notice": _notice(request)},
-            fresh=fresh,
+            {"w": texts, "endpoint": endpoint, "deliveries": log, "notice": notice},
             section="settings",
         )
 
@@ -201,51 +173,33 @@ class WebhookPages(Controller):
 
 
 def webhooks_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    staff_session: StaffSessionContext,
+    frame: StaffPage,
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
-    fresh: bool = True,
 ) -> Template:
-    endpoints = services.app.webhooks.webhook_endpoints(staff_session.principal)
-    return page(
-        request,
-        services,
-        staff_session,
+    return frame.render(
         "staff/webhooks.html",
         {
-            "w": _texts(request),
-            "endpoints": endpoints,
+            "w": _texts(frame.request),
+            "endpoints": frame.app.webhooks.webhook_endpoints(frame.principal),
             "event_types": EVENT_TYPES,
             "errors": errors or {},
             "values": values or {"url": "", "events": []},
-            "notice": _notice(request),
+            "notice": _notice(frame.request),
         },
         status_code=status_code,
-        fresh=fresh,
         section="settings",
     )
 
 
-def secret_page(
-    request: Request[Any, Any, Any],
-    services: Services,
-    staff_session: StaffSessionContext,
-    issued: IssuedSecret,
-    *,
-    rotated: bool,
-) -> Template:
+def secret_page(frame: StaffPage, issued: IssuedSecret, *, rotated: bool) -> Template:
     """The secret on this answer only (never in a URL, never again)."""
-    return page(
-        request,
-        services,
-        staff_session,
+    return frame.render(
         "staff/webhook_secret.html",
         {
-            "w": _texts(request),
+            "w": _texts(frame.request),
             "endpoint": issued.endpoint,
             "secret": issued.secret,
             "rotated": rotated,
