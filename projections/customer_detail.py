@@ -15,10 +15,10 @@ from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
 from domain.upload_link import UploadLink
-from projections.database import Database, Row, Transaction
+from projections.database import Database, Transaction
 from projections.erasure import erased_customer
 from projections.projector import DomainEvent
-from projections.rows import as_datetime, as_uuid
+from projections.rows import row_as
 from projections.schema import columns, table_exists
 from projections.tracking import set_position
 
@@ -673,89 +673,12 @@ def overdue_customers_sql(table_suffix: str = "") -> str:
     )
 
 
-def _flag(value: Any) -> bool:
-    return bool(value)
-
-
 _LINK_COLUMNS = (
     "l.*, d.due_at, d.due_set_at, d.enabled AS reminders_enabled,"
     " d.sent_count AS reminders_sent, d.last_slot AS last_reminder_slot, d.template_id,"
     " d.schedule AS own_schedule"
     f" FROM {LINKS} AS l LEFT JOIN {LINK_DUE} AS d ON d.link_id = l.id"
 )
-
-
-def _link(row: Row) -> LinkRow:
-    expires_at = as_datetime(row["expires_at"])
-    created_at = as_datetime(row["created_at"])
-    assert expires_at is not None and created_at is not None
-    return LinkRow(
-        id=as_uuid(row["id"]),
-        customer_id=as_uuid(row["customer_id"]),
-        token=row["token"],
-        title=row["title"],
-        message=row["message"],
-        status=row["status"],
-        locked=_flag(row["locked"]),
-        expires_at=expires_at,
-        max_file_size=int(row["max_file_size"]),
-        max_files=row["max_files"],
-        allowed_types=json.loads(row["allowed_types"]),
-        password_protected=_flag(row["password_protected"]),
-        requested_items=json.loads(row["requested_items"]),
-        upload_count=int(row["upload_count"]),
-        created_at=created_at,
-        last_sent_at=as_datetime(row["last_sent_at"]),
-        last_sent_to=row["last_sent_to"],
-        send_failure=row["send_failure"],
-        due_at=as_datetime(row.get("due_at")),
-        due_set_at=as_datetime(row.get("due_set_at")),
-        reminders_enabled=row.get("reminders_enabled") is None or _flag(row["reminders_enabled"]),
-        reminders_sent=int(row.get("reminders_sent") or 0),
-        last_reminder_slot=row.get("last_reminder_slot"),
-        template_id=as_uuid(row["template_id"]) if row.get("template_id") else None,
-        own_schedule=json.loads(row["own_schedule"]) if row.get("own_schedule") else None,
-    )
-
-
-def _file(row: Row) -> FileRow:
-    uploaded_at = as_datetime(row["uploaded_at"])
-    assert uploaded_at is not None
-    return FileRow(
-        id=as_uuid(row["id"]),
-        customer_id=as_uuid(row["customer_id"]),
-        link_id=as_uuid(row["link_id"]),
-        item_id=as_uuid(row["item_id"]) if row["item_id"] else None,
-        filename=row["filename"],
-        size=int(row["size"]),
-        content_type=row["content_type"],
-        sha256=row["sha256"],
-        uploaded_at=uploaded_at,
-        uploader_name=row["uploader_name"],
-        review_state=row["review_state"],
-        review_comment=row["review_comment"],
-        reviewer_id=as_uuid(row["reviewer_id"]) if row["reviewer_id"] else None,
-        reviewed_at=as_datetime(row["reviewed_at"]),
-        scan_state=row["scan_state"],
-        scan_signature=row["scan_signature"],
-    )
-
-
-def _sent(row: Row) -> SentFileRow:
-    expires_at = as_datetime(row["expires_at"])
-    created_at = as_datetime(row["created_at"])
-    assert expires_at is not None and created_at is not None
-    return SentFileRow(
-        id=as_uuid(row["id"]),
-        customer_id=as_uuid(row["customer_id"]),
-        token=row["token"],
-        filename=row["filename"],
-        size=int(row["size"]),
-        expires_at=expires_at,
-        downloaded_at=as_datetime(row["downloaded_at"]),
-        revoked=_flag(row["revoked"]),
-        created_at=created_at,
-    )
 
 
 class CustomerDetailView:
@@ -770,12 +693,12 @@ class CustomerDetailView:
                 f"SELECT {_LINK_COLUMNS} WHERE l.customer_id = %s ORDER BY l.created_at DESC, l.id",
                 (customer_id,),
             )
-        return [_link(r) for r in rows]
+        return [row_as(LinkRow, r) for r in rows]
 
     def link(self, link_id: UUID) -> LinkRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone(f"SELECT {_LINK_COLUMNS} WHERE l.id = %s", (link_id,))
-        return _link(row) if row else None
+        return row_as(LinkRow, row) if row else None
 
     def active_links(self, customer_id: UUID) -> list[LinkRow]:
         now = datetime.now(UTC)
@@ -787,7 +710,7 @@ class CustomerDetailView:
                 f"SELECT * FROM {FILES} WHERE customer_id = %s ORDER BY uploaded_at DESC, id",
                 (customer_id,),
             )
-        return [_file(r) for r in rows]
+        return [row_as(FileRow, r) for r in rows]
 
     def files_of_link(self, customer_id: UUID, link_id: UUID, limit: int = 500) -> list[FileRow]:
         """The files received through one link, oldest first (at most `limit`, the newest)."""
@@ -797,7 +720,7 @@ class CustomerDetailView:
                 f" ORDER BY uploaded_at DESC, id LIMIT {int(limit)}",
                 (customer_id, link_id),
             )
-        return [_file(r) for r in reversed(rows)]
+        return [row_as(FileRow, r) for r in reversed(rows)]
 
     def file_answers(self, customer_id: UUID) -> dict[UUID, UUID]:
         """Files of no requested document whose question the client answered -> the answer."""
@@ -811,7 +734,7 @@ class CustomerDetailView:
     def file(self, file_id: UUID) -> FileRow | None:
         with self.database.reading() as tx:
             row = tx.fetchone(f"SELECT * FROM {FILES} WHERE id = %s", (file_id,))
-        return _file(row) if row else None
+        return row_as(FileRow, row) if row else None
 
     def sent_files(self, customer_id: UUID) -> list[SentFileRow]:
         with self.database.reading() as tx:
@@ -819,7 +742,7 @@ class CustomerDetailView:
                 f"SELECT * FROM {SENT} WHERE customer_id = %s ORDER BY created_at DESC, id",
                 (customer_id,),
             )
-        return [_sent(r) for r in rows]
+        return [row_as(SentFileRow, r) for r in rows]
 
     def notes(self, customer_id: UUID) -> list[NoteRow]:
         """Internal notes, oldest first."""
@@ -828,7 +751,7 @@ class CustomerDetailView:
                 f"SELECT * FROM {NOTES} WHERE customer_id = %s ORDER BY created_at, id",
                 (customer_id,),
             )
-        return [_note(r) for r in rows]
+        return [row_as(NoteRow, r) for r in rows]
 
     def note(self, customer_id: UUID, note_id: UUID) -> NoteRow | None:
         with self.database.reading() as tx:
@@ -836,14 +759,4 @@ class CustomerDetailView:
                 f"SELECT * FROM {NOTES} WHERE customer_id = %s AND id = %s",
                 (customer_id, note_id),
             )
-        return _note(row) if row else None
-
-
-def _note(r: Row) -> NoteRow:
-    return NoteRow(
-        id=as_uuid(r["id"]),
-        text=r["text"],
-        author_id=as_uuid(r["author_id"]) if r["author_id"] else None,
-        created_at=as_datetime(r["created_at"]) or datetime.now(UTC),
-        edited_at=as_datetime(r["edited_at"]),
-    )
+        return row_as(NoteRow, row) if row else None

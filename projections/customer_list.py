@@ -26,6 +26,7 @@ from projections.rows import (
     encode_cursor,
     like_pattern,
     placeholders,
+    row_as,
 )
 from projections.schema import columns, table_exists
 from projections.tracking import set_position
@@ -566,20 +567,4 @@ def _overdue_of(tx: Transaction, customer_ids: list[UUID]) -> set[UUID]:
 
 
 def _summary(row: Row, overdue: bool = False) -> CustomerSummary:
-    created_at = as_datetime(row["created_at"])
-    updated_at = as_datetime(row["updated_at"])
-    assert created_at is not None and updated_at is not None
-    return CustomerSummary(
-        id=as_uuid(row["id"]),
-        name=row["name"],
-        email=row["email"],
-        company=row["company"],
-        status=row["status"],
-        link_count=int(row["link_count"]),
-        file_count=int(row["file_count"]),
-        last_upload_at=as_datetime(row["last_upload_at"]),
-        created_at=created_at,
-        updated_at=updated_at,
-        overdue=overdue,
-        customer_number=row["customer_number"],
-    )
+    return row_as(CustomerSummary, row, overdue=overdue)

@@ -30,7 +30,7 @@ from projections.customer_list import TABLE as CUSTOMERS_LIST
 from projections.database import Database, Row, Transaction
 from projections.erasure import erased_customer
 from projections.projector import DomainEvent
-from projections.rows import as_datetime, as_uuid
+from projections.rows import as_uuid, row_as
 
 NOTICES_TABLE = "inbox_notices"
 READS = "inbox_reads"
@@ -292,15 +292,4 @@ class InboxView:
 
 
 def _notice(row: Row) -> Notice:
-    return Notice(
-        id=as_uuid(row["id"]),
-        kind=str(row["kind"]),
-        at=as_datetime(row["at"]),  # type: ignore[arg-type]
-        customer_id=as_uuid(row["customer_id"]),
-        customer_name=row["customer_name"],
-        link_id=as_uuid(row["link_id"]) if row["link_id"] else None,
-        link_title=row["link_title"],
-        file_id=as_uuid(row["file_id"]) if row["file_id"] else None,
-        filename=row["filename"],
-        read=row["read_id"] is not None,
-    )
+    return row_as(Notice, row, read=row["read_id"] is not None)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
-from collections.abc import Iterator, Sequence
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
+
+T = TypeVar("T")
 
 
 def as_uuid(value: Any) -> UUID:
@@ -19,6 +24,53 @@ def as_datetime(value: Any) -> datetime | None:
         return value
     parsed = datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _plain_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+#: How a column's value is read back, by the type of the field it fills.
+_READERS: dict[Any, Callable[[Any], Any]] = {
+    UUID: as_uuid,
+    datetime: as_datetime,
+    bool: bool,
+    int: int,
+    list: _plain_json,
+    dict: _plain_json,
+}
+
+
+def _reader(hint: Any) -> Callable[[Any], Any]:
+    if get_origin(hint) in (Union, types.UnionType):
+        [hint] = [arg for arg in get_args(hint) if arg is not type(None)]
+    return _READERS.get(get_origin(hint) or hint, lambda value: value)
+
+
+@cache
+def _fields(cls: Any) -> list[tuple[str, Callable[[Any], Any], Any]]:
+    hints = get_type_hints(cls)
+    return [
+        (field.name, _reader(hints[field.name]), field.default) for field in dataclasses.fields(cls)
+    ]
+
+
+def row_as(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
+    """A row read back as the dataclass declaring its shape: each field from the column of
+    its name, read by the field's type (SQLite keeps ids, times and JSON as text, and
+    booleans as 0/1); a field without a column, or with NULL, takes its default. `given`
+    fields are not read from the row."""
+    values = dict(given)
+    kind: Any = cls
+    for name, read, default in _fields(kind):
+        if name in given:
+            continue
+        value = row.get(name)
+        if value is None:
+            values[name] = None if default is dataclasses.MISSING else default
+        else:
+            values[name] = read(value)
+    return cls(**values)
 
 
 def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:

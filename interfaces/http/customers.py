@@ -26,7 +26,12 @@ from interfaces.http import schemas
 from interfaces.http.consistency import Reads
 from interfaces.http.dependencies import ReadModels
 from interfaces.http.downloads import zip_stream
-from interfaces.http.presenters import LinkPresenter, file_from_row, sent_file_from_row
+from interfaces.http.presenters import (
+    LinkPresenter,
+    file_from_row,
+    sent_file_from_row,
+    shaped,
+)
 from interfaces.request_values import value_for
 from projections.customer_detail import NoteRow
 from projections.customer_list import SORTS
@@ -41,19 +46,7 @@ QUERY_TEXT_MAX_LENGTH = 10_000
 
 
 def summary(row: SummaryRow) -> schemas.CustomerSummary:
-    return schemas.CustomerSummary(
-        id=str(row.id),
-        name=row.name,
-        email=row.email,
-        company=row.company,
-        status=row.status,
-        link_count=row.link_count,
-        file_count=row.file_count,
-        last_upload_at=row.last_upload_at,
-        created_at=row.created_at,
-        overdue=row.overdue,
-        customer_number=row.customer_number,
-    )
+    return shaped(schemas.CustomerSummary, row)
 
 
 def summary_from_aggregate(
@@ -61,17 +54,15 @@ def summary_from_aggregate(
 ) -> schemas.CustomerSummary:
     """A customer's summary from the aggregate itself, with the counts of the list's row
     (perhaps behind) or, where there is none, counted in the event store."""
-    return schemas.CustomerSummary(
-        id=str(customer.id),
+    return shaped(
+        schemas.CustomerSummary,
+        counted,
+        id=customer.id,
         name=customer.name,
         email=customer.email,
         company=customer.company,
         status=customer.status,
-        link_count=counted.link_count,
-        file_count=counted.file_count,
-        last_upload_at=counted.last_upload_at,
         created_at=customer.created_on,
-        overdue=counted.overdue,
         customer_number=customer.customer_number,
     )
 
@@ -93,13 +84,7 @@ def read_after_commit(read: Callable[[], T], what: str) -> T | None:
 
 
 def note_body(note: NoteRow) -> schemas.Note:
-    return schemas.Note(
-        id=str(note.id),
-        text=note.text,
-        author_id=str(note.author_id) if note.author_id else None,
-        created_at=note.created_at,
-        edited_at=note.edited_at,
-    )
+    return shaped(schemas.Note, note)
 
 
 def control_problems(**parameters: str | None) -> dict[str, str | Problem]:
@@ -237,24 +222,14 @@ class CustomerController(Controller):
         detail = read_models.customer_detail
         files = detail.files(customer_id)
         retention = read_models.retention.schedule(principal.organization_id, customer_id)
-        body = schemas.CustomerDetail(
-            id=str(row.id),
-            name=row.name,
-            email=row.email,
-            company=row.company,
-            status=row.status,
-            link_count=row.link_count,
-            file_count=row.file_count,
-            last_upload_at=row.last_upload_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+        body = shaped(
+            schemas.CustomerDetail,
+            row,
             notes=[note_body(n) for n in detail.notes(customer_id)],
             received_files=[file_from_row(f, retention) for f in files],
             sent_files=[sent_file_from_row(f, base_url) for f in detail.sent_files(customer_id)],
             active_links=[link_presenter.row(link) for link in detail.active_links(customer_id)],
             recent_files=[file_from_row(f, retention) for f in files[:5]],
-            overdue=row.overdue,
-            customer_number=row.customer_number,
         )
         return reads.answer(body)
 

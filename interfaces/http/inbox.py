@@ -15,6 +15,7 @@ from msgspec import UNSET, UnsetType
 from application.inbox import InboxCommands
 from application.principal import Principal
 from interfaces.http.consistency import Reads
+from interfaces.http.presenters import shaped
 from projections.inbox import InboxProjection, Notice
 
 #: Notices marked read by one request at most.
@@ -50,18 +51,7 @@ class Unread(msgspec.Struct):
 
 
 def _notice(notice: Notice) -> InboxNotice:
-    return InboxNotice(
-        id=str(notice.id),
-        kind=notice.kind,
-        at=notice.at,
-        customer_id=str(notice.customer_id),
-        customer_name=notice.customer_name,
-        link_id=str(notice.link_id) if notice.link_id else None,
-        link_title=notice.link_title,
-        file_id=str(notice.file_id) if notice.file_id else None,
-        filename=notice.filename,
-        read=notice.read,
-    )
+    return shaped(InboxNotice, notice)
 
 
 class InboxController(Controller):

@@ -1,12 +1,20 @@
-"""Read-model rows as the contract's JSON shapes: one presenter per shape; an aggregate
-is first turned into the row the projection would write (`LinkRow.of`, ...)."""
+"""Read-model rows as the contract's JSON shapes.
+
+A row's fields are declared once, in its dataclass (`projections/`), and reach the
+schema struct of the same field names through `shaped` (msgspec converts ids and times);
+a presenter adds only what the row does not have by name (a URL, a status as of now,
+nested parts). An aggregate is first turned into the row the projection would write
+(`LinkRow.of`, ...)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from application.members import OrganizationView
 from domain.received_file import ReceivedFile
@@ -16,6 +24,18 @@ from domain.upload_link import UploadLink, item_state_of
 from interfaces.http import schemas
 from projections.customer_detail import FileRow, LinkRow, SentFileRow
 from projections.retention import RetentionSchedule
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def shaped(shape: type[S], *rows: object, **values: Any) -> S:
+    """The schema `shape` filled by field name from `rows` (dataclasses), then `values`
+    (the later wins); what the shape does not name is left out."""
+    fields: dict[str, Any] = {}
+    for row in rows:
+        fields.update(msgspec.to_builtins(row))
+    fields.update(msgspec.to_builtins(values))
+    return msgspec.convert(fields, shape)
 
 
 @dataclass(frozen=True)
@@ -74,29 +94,15 @@ def reminders_of(link: LinkRow, setting: ReminderSetting) -> schemas.LinkReminde
 
 
 def link_from_row(row: LinkRow, base_url: str, setting: ReminderSetting) -> schemas.Link:
-    return schemas.Link(
-        id=str(row.id),
-        customer_id=str(row.customer_id),
+    return shaped(
+        schemas.Link,
+        row,
         url=f"{base_url}/u/{row.token}",
-        title=row.title,
-        message=row.message,
         status=row.status_at(datetime.now(UTC)),
-        locked=row.locked,
-        expires_at=row.expires_at,
-        max_file_size=row.max_file_size,
-        max_files=row.max_files,
-        allowed_types=row.allowed_types,
-        password_protected=row.password_protected,
         requested_items=[
             requested_item(i["id"], i["label"], i["received"], i.get("review"), i.get("hint"))
             for i in row.requested_items
         ],
-        upload_count=row.upload_count,
-        created_at=row.created_at,
-        last_sent_at=row.last_sent_at,
-        send_failure=row.send_failure,
-        due_at=row.due_at,
-        template_id=str(row.template_id) if row.template_id else None,
         reminders=reminders_of(row, setting),
     )
 
@@ -151,17 +157,9 @@ class LinkPresenter:
 
 def file_from_row(row: FileRow, retention: RetentionSchedule | None = None) -> schemas.File:
     """The file; with its customer's `retention`, when the file will be deleted."""
-    return schemas.File(
-        id=str(row.id),
-        customer_id=str(row.customer_id),
-        link_id=str(row.link_id),
-        item_id=str(row.item_id) if row.item_id else None,
-        filename=row.filename,
-        size=row.size,
-        content_type=row.content_type,
-        sha256=row.sha256,
-        uploaded_at=row.uploaded_at,
-        uploader_name=row.uploader_name,
+    return shaped(
+        schemas.File,
+        row,
         review=schemas.Review(
             state=row.review_state,
             comment=row.review_comment,
@@ -180,14 +178,7 @@ def file_from_aggregate(
 
 
 def sent_file_from_row(row: SentFileRow, base_url: str) -> schemas.SentFile:
-    return schemas.SentFile(
-        id=str(row.id),
-        filename=row.filename,
-        size=row.size,
-        download_url=f"{base_url}/d/{row.token}",
-        expires_at=row.expires_at,
-        downloaded_at=row.downloaded_at,
-    )
+    return shaped(schemas.SentFile, row, download_url=f"{base_url}/d/{row.token}")
 
 
 def sent_file_from_aggregate(sent: SentFile, base_url: str) -> schemas.SentFile:
