@@ -18,7 +18,7 @@ from domain.upload_link import UploadLink
 from projections.database import Database, Transaction
 from projections.erasure import erased_customer
 from projections.projector import DomainEvent
-from projections.rows import row_as
+from projections.rows import as_uuid, row_as
 from projections.schema import columns, table_exists
 from projections.tracking import set_position
 
