@@ -295,3 +295,14 @@ def test_staff_change_a_links_due_date_and_schedule(
     # Another organisation can neither change nor see it.
     assert other_account.patch(url, json={"due_at": in_days(3)}).status_code == 404
     assert account.get(url).json()["due_at"] is None
+
+
+def test_next_at_is_inside_the_window_of_the_organisations_time_zone(account: Account) -> None:
+    zone = ZoneInfo("America/New_York")
+    assert account.patch("/api/v1/organization", json={"time_zone": zone.key}).status_code == 200
+    customer = account.create_customer("Ayşe Yılmaz 🌷", email="ayse@example.com")
+    for days in (9.1, 9.4, 9.7, 10.0, 10.3):
+        link = create_link(account, customer["id"], due_at=in_days(days))
+        next_at = datetime.fromisoformat(link["reminders"]["next_at"]).astimezone(zone)
+        assert next_at.weekday() < 5 and 8 <= next_at.hour < 18, (days, next_at)
+        assert next_at >= datetime.fromisoformat(link["due_at"]) - timedelta(days=7)
