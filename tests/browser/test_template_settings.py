@@ -5,12 +5,17 @@ reminder form; axe-core finds nothing on any of these pages."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_staff_pages import sign_in
 from tests.support.api import Account
+from tests.support.uploads import create_link
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
 
 
 def test_templates_and_reminders_in_the_settings(
@@ -45,7 +50,25 @@ def test_templates_and_reminders_in_the_settings(
     page.get_by_role("button", name="Vorlage speichern").click()
     expect(page).to_have_url(re.compile(r"/settings/templates\?done=template_saved"))
     expect(page.locator("p.notice")).to_have_text("Die Vorlage wurde gespeichert.")
+
+    # A link's due date and reminders on the customer page: its own schedule, a problem
+    # shown at its field.
+    customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
+    link = create_link(account, customer["id"], requested_items=["Mietvertrag"])
+    page.goto(f"{base_url}/customers/{customer['id']}")
+    page.locator(f"#link-{link['id']} details.reminders summary").click()
+    page.fill(f"#due-{link['id']}", (date.today() + timedelta(days=20)).isoformat())
+    page.check(f"#link-{link['id']} input[name=mode][value=own]")
+    page.fill(f"#days-before-{link['id']}", "5, fünf")
+    page.get_by_role("button", name="Erinnerungen für diesen Link speichern").click()
+    expect(page.locator(f"#days-before-{link['id']}-error")).to_contain_text("Ganze Tage")
+    assert_accessible(page)
+    page.fill(f"#days-before-{link['id']}", "5, 1")
+    page.get_by_role("button", name="Erinnerungen für diesen Link speichern").click()
+    expect(page.locator(f"#next-reminder-{link['id']}")).to_contain_text("Nächste Erinnerung:")
     context.close()
+    reminders = account.get(f"/api/v1/links/{link['id']}").json()["reminders"]
+    assert reminders["own_schedule"] is True and reminders["schedule"]["days_before"] == [5, 1]
 
     [made] = [
         t
