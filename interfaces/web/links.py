@@ -31,6 +31,7 @@ from interfaces.web.pages import (
     problems_of,
     see_other,
 )
+from projections.activity_texts import schedule_words
 
 MEGABYTE = 1024 * 1024
 #: The file-type choices of the form and the MIME types behind them.
@@ -182,6 +183,8 @@ class LinkPages(Controller):
         customer = services.app.customer_of(staff_session.principal, customer_id)
         templates = services.app.templates.all(staff_session.principal).templates
         days = self._days(services, staff_session)
+        organization = services.app.organization.get(staff_session.principal)
+        lang = reader_language(request)
         return page(
             request,
             services,
@@ -198,6 +201,11 @@ class LinkPages(Controller):
                 "max_size": services.settings.max_upload_size,
                 "today": days.earliest,
                 "latest": days.latest,
+                # The switch names the schedule in force; with the organisation's reminders
+                # off there is none to switch on.
+                "reminder_plan": schedule_words(organization.reminder_schedule.to_plain(), lang)
+                if organization.reminders_on
+                else None,
             },
             status_code=status_code,
         )

@@ -178,7 +178,7 @@ def test_staff_switch_reminders_per_link(account: Account, other_account: Accoun
 
 
 def test_the_organisation_sets_its_reminder_schedule(
-    account: Account, other_account: Account
+    account: Account, other_account: Account, base_url: str
 ) -> None:
     organization = account.get("/api/v1/organization").json()
     assert organization["reminder_schedule"] == {
@@ -206,11 +206,22 @@ def test_the_organisation_sets_its_reminder_schedule(
         "max_count": 4,
     }
     assert link["reminders"]["own_schedule"] is False
+    # The new-link form's switch names the schedule in force, not the default.
+    form_page = f"/customers/{customer['id']}/links/new"
+    with signed_in(base_url, account.email) as browser:
+        form = browser.get(form_page).text
+    assert "10, 3 und 1 Tage vor dem Fälligkeitsdatum, danach alle 3 Tage, höchstens 4" in form
+    assert "7 und 2 Tage" not in form
     # Off: links without their own schedule have no next reminder.
     off = account.patch("/api/v1/organization", json={"reminder_schedule": {"enabled": False}})
     assert off.json()["reminder_schedule"]["enabled"] is False
     assert off.json()["reminder_schedule"]["days_before"] == [10, 3, 1]
     assert account.get(f"/api/v1/links/{link['id']}").json()["reminders"]["next_at"] is None
+    # The form then offers no switch that would do nothing, and says where to turn them on.
+    with signed_in(base_url, account.email) as browser:
+        form = browser.get(form_page).text
+    assert 'type="checkbox" name="reminders"' not in form
+    assert "Automatische Erinnerungen sind in den Einstellungen ausgeschaltet." in form
     # Another organisation keeps the default.
     theirs = other_account.get("/api/v1/organization").json()["reminder_schedule"]
     assert theirs["enabled"] is True and theirs["days_before"] == [7, 2]
