@@ -150,6 +150,11 @@ def received_through(services: Services, link: UploadLink, fmt: Formats) -> list
     (the organisation's zone) and the document it was sent for; never who sent it, nor
     anything that came another way."""
     labels = {str(item["id"]): str(item["label"]) for item in link.requested_items}
+    # The client reads their own upload of a moment ago: wait (bounded) until the read
+    # model shows everything recorded up to now, as every query of the API does.
+    services.positions.caught_up(
+        services.app.head(), services.settings.read_wait_seconds, names=["customer_detail"]
+    )
     return [
         {
             # Not shown: the page offers "Entfernen" for the files this browser sent.

@@ -64,4 +64,4 @@ def test_a_password_link_lists_its_files_only_after_the_password(
     [received] = opened.json()["received_files"]
     assert received["filename"] == "Müller.pdf"
     assert re.fullmatch(r"\d+(,\d)? KB", received["size"]), received
-    assert set(received) == {"filename", "size", "at", "item"}
+    assert set(received) == {"id", "filename", "size", "at", "item"}
