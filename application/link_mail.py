@@ -85,6 +85,7 @@ _TEXTS = {
         "sender_no_reply": "Diese E-Mail hat {sender} von {organization} über docintake versandt.",
         "questions_subject": "{organization}: Rückfrage zu Ihren Unterlagen",
         "questions": "{organization} hat Rückfragen zu Ihren Unterlagen:",
+        "question": "{organization} hat eine Rückfrage zu Ihren Unterlagen:",
         "question_line": "{label}: {question}",
         "answer_where": "Antworten und Ersatzdateien laden Sie über diese Seite hoch, ohne Konto:",
     },
@@ -111,6 +112,7 @@ _TEXTS = {
         "sender_no_reply": "{sender} of {organization} sent this e-mail through docintake.",
         "questions_subject": "{organization}: a question about your documents",
         "questions": "{organization} has questions about your documents:",
+        "question": "{organization} has a question about your documents:",
         "question_line": "{label}: {question}",
         "answer_where": "Upload answers and replacement files on this page, no account needed:",
     },
@@ -143,7 +145,7 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
     where = say("where")
     if mail.questions:
         subject = one_line(say("questions_subject"))
-        asks = say("questions")
+        asks = say("questions" if len(mail.questions) > 1 else "question")
         where = say("answer_where")
     closing = say("sender" if mail.sender_email else "sender_no_reply")
     notes = [say("until")]

@@ -71,6 +71,17 @@ def test_the_link_mail_names_the_due_date_where_the_organisation_is() -> None:
     assert "bis zum" not in body(link_mail(), "plain")
 
 
+def test_the_question_mail_says_one_question_or_several() -> None:
+    one = body(link_mail(questions=(("Kontoauszug", "Seite 2 fehlt."),)), "plain")
+    assert "Kanzlei <Groß> & Co hat eine Rückfrage zu Ihren Unterlagen:" in one
+    assert "- Kontoauszug: Seite 2 fehlt." in one
+    two = (("Kontoauszug", "Seite 2 fehlt."), ("Mietvertrag", "Unterschrift?"))
+    assert "hat Rückfragen zu Ihren Unterlagen:" in body(link_mail(questions=two), "plain")
+    english = body(link_mail(language="en", questions=two[:1]), "plain")
+    assert "Kanzlei <Groß> & Co has a question about your documents:" in english
+    assert "has questions about" in body(link_mail(language="en", questions=two), "plain")
+
+
 def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
     assert link_mail(link_title="Steuer\n 2024")["Subject"] == "Kanzlei <Groß> & Co: Steuer 2024"
 
