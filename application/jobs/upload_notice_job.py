@@ -88,7 +88,8 @@ class UploadNoticeJob:
         return come_back
 
     def _send_digest(self, digest: Digest) -> None:
-        files = self.state.digest_files(digest.id)
+        # A file its client took back meanwhile (within its quarter of an hour) is not told of.
+        files = [f for f in self.state.digest_files(digest.id) if self._still_there(f.file_id)]
         sent_to = list(digest.sent_to)
         try:
             link = self.app.load(digest.link_id, UploadLink)
@@ -142,6 +143,12 @@ class UploadNoticeJob:
                 sent_to.append(member_id.hex)
                 self.state.digest_sent_to(digest.id, sent_to)
         self.state.drop_digest(digest.id)
+
+    def _still_there(self, file_id: UUID) -> bool:
+        try:
+            return not self.app.load(file_id, ReceivedFile).deleted
+        except NotFound:
+            return False
 
     def deliver_due(self) -> int:
         """Deliver every link's due digests (the periodic safety net); returns links visited."""

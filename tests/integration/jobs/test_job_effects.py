@@ -259,3 +259,38 @@ def test_the_job_policy_starts_at_the_head_of_an_existing_log(
     [policy] = [p for p in services.policies if p.name == "jobs"]
     assert services.follower(policy).position() == app.head()
     assert {c.kind: c.queued for c in services.job_status()}["send_link"] == 0
+
+
+def test_a_file_taken_back_before_the_digest_is_not_told_of(world: World) -> None:
+    first = world.upload("erste.pdf")
+    assert world.jobs.run(notify_upload_job(first)) is None
+    world.clock.now += timedelta(seconds=10)
+    app = world.services.app
+    kept = world.upload("Kündigung – 2024.pdf")
+    mistake = uuid4()
+    recorded = app.uploads.record(
+        world.link_id,
+        [
+            StoredUpload(
+                mistake, f"incoming/{mistake}", "Müller.pdf", 99, "0" * 64, "application/pdf"
+            )
+        ],
+        item_id=None,
+        uploader_name="Clara",
+        uploader_email=None,
+    )
+    due = world.jobs.run(notify_upload_job(kept))
+    world.jobs.run(notify_upload_job(mistake))
+    token = app.load(world.link_id, UploadLink).token
+    app.uploads.take_back(token, None, "203.0.113.7", mistake, recorded.removal_keys[mistake])
+
+    assert due is not None
+    world.clock.now = due
+    world.jobs.upload_notices.deliver_due()
+    notices = world.mailer.to(world.owner_email)
+    assert len(notices) == 2
+    assert notices[1]["Subject"] == "Neue Datei für Clara Client"
+    body = notices[1].get_body(("plain",))
+    assert body is not None
+    assert "Kündigung – 2024.pdf" in body.get_content()
+    assert "Müller.pdf" not in body.get_content()
