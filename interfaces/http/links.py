@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
@@ -17,6 +17,32 @@ from interfaces.http import schemas
 from interfaces.http.consistency import Reads
 from interfaces.http.dependencies import ReadModels
 from interfaces.http.presenters import LinkPresenter
+
+
+class LinkAnswer:
+    """A link command's answer (the dependency `answer` of `LinkController`): the link as
+    it stands after the command, with the command's position."""
+
+    def __init__(
+        self, links: UploadLinks, reads: Reads, principal: Principal, presenter: LinkPresenter
+    ) -> None:
+        self._links = links
+        self._reads = reads
+        self._principal = principal
+        self._presenter = presenter
+
+    def __call__(self, recorded: Recorded, status_code: int = 200) -> Response[schemas.Link]:
+        body = self._presenter.aggregate(self._links.get(self._principal, recorded.id))
+        return self._reads.recorded(recorded, body, status_code)
+
+
+def provide_link_answer(
+    links: NamedDependency[UploadLinks],
+    reads: NamedDependency[Reads],
+    principal: NamedDependency[Principal],
+    link_presenter: NamedDependency[LinkPresenter],
+) -> LinkAnswer:
+    return LinkAnswer(links, reads, principal, link_presenter)
 
 
 class CustomerLinkController(Controller):
@@ -80,18 +106,7 @@ class CustomerLinkController(Controller):
 class LinkController(Controller):
     path = "/api/v1/links/{link_id:uuid}"
     tags = ["upload links"]
-
-    def _answer(
-        self,
-        links: UploadLinks,
-        reads: Reads,
-        principal: Principal,
-        link_presenter: LinkPresenter,
-        recorded: Recorded,
-        status_code: int = 200,
-    ) -> Response[schemas.Link]:
-        body = link_presenter.aggregate(links.get(principal, recorded.id))
-        return reads.recorded(recorded, body, status_code)
+    dependencies = {"answer": Provide(provide_link_answer, sync_to_thread=False)}
 
     @get("/", sync_to_thread=True)
     def get_link(
@@ -108,9 +123,8 @@ class LinkController(Controller):
     def change_link(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
         data: JSONBody[schemas.ChangeLinkRequest],
     ) -> Response[schemas.Link]:
@@ -130,103 +144,89 @@ class LinkController(Controller):
             ),
             schedule=schedule,
         )
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(recorded)
 
     @post("/revoke", status_code=200, sync_to_thread=True)
     def revoke(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
     ) -> Response[schemas.Link]:
         """Stop the link at once."""
-        recorded = links.revoke(principal, link_id)
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(links.revoke(principal, link_id))
 
     @post("/extend", status_code=200, sync_to_thread=True)
     def extend(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
         data: JSONBody[schemas.LinkExpiryRequest],
     ) -> Response[schemas.Link]:
         """Move an active link's expiry later. 409 when the link is revoked or expired
         (reactivate it instead)."""
-        recorded = links.extend(principal, link_id, data.expires_at)
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(links.extend(principal, link_id, data.expires_at))
 
     @post("/reactivate", status_code=200, sync_to_thread=True)
     def reactivate(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
         data: JSONBody[schemas.LinkExpiryRequest],
     ) -> Response[schemas.Link]:
         """Make a revoked or expired link valid again until `expires_at`; the client's page
         opens again under the same address. 409 when the link is still active."""
-        recorded = links.reactivate(principal, link_id, data.expires_at)
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(links.reactivate(principal, link_id, data.expires_at))
 
     @post("/unlock", status_code=200, sync_to_thread=True)
     def unlock(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
     ) -> Response[schemas.Link]:
         """Let clients try the password again after too many wrong ones locked the link."""
-        recorded = links.unlock(principal, link_id)
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(links.unlock(principal, link_id))
 
     @post("/send", status_code=202, sync_to_thread=True)
     def send(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
         data: JSONBody[schemas.SendLinkRequest | None] = None,
     ) -> Response[schemas.Link]:
         """E-mail the link to `to` or to the customer's address; a job delivers it."""
         request = data or schemas.SendLinkRequest()
-        recorded = links.request_send(principal, link_id, request.to, request.message)
-        return self._answer(links, reads, principal, link_presenter, recorded, 202)
+        return answer(links.request_send(principal, link_id, request.to, request.message), 202)
 
     @put("/reminders", status_code=200, sync_to_thread=True)
     def switch_reminders(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
         data: JSONBody[schemas.SwitchRemindersRequest],
     ) -> Response[schemas.Link]:
         """Switch the link's automatic reminders on or off."""
-        recorded = links.switch_reminders(principal, link_id, data.enabled)
-        return self._answer(links, reads, principal, link_presenter, recorded)
+        return answer(links.switch_reminders(principal, link_id, data.enabled))
 
     @post("/remind", status_code=202, sync_to_thread=True)
     def remind(
         self,
         links: NamedDependency[UploadLinks],
-        reads: NamedDependency[Reads],
         principal: NamedDependency[Principal],
-        link_presenter: NamedDependency[LinkPresenter],
+        answer: NamedDependency[LinkAnswer],
         link_id: FromPath[UUID],
     ) -> Response[schemas.Link]:
         """Send the client one reminder now, naming what is still missing; a job delivers it.
         409 when the link is not active, was never sent by e-mail, or nothing is missing."""
-        recorded = links.remind_by_hand(principal, link_id)
-        return self._answer(links, reads, principal, link_presenter, recorded, 202)
+        return answer(links.remind_by_hand(principal, link_id), 202)
