@@ -47,6 +47,22 @@ def broker_url(request: pytest.FixtureRequest) -> str | None:
     return url
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A broker runs beside PostgreSQL only: production pairs a broker with PostgreSQL, and
+    SQLite is the embedded mode, whose jobs run from a table. Tests that take both a backend
+    and a broker leave out the SQLite-with-broker pairs, which no deployment runs."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "sqlite" and params.get("broker_url") is not None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _no_global_broker() -> Iterator[None]:
     # Every broker is handed to its actors explicitly; one installed as dramatiq's global
