@@ -382,6 +382,26 @@ def problems_text(invalid: InvalidValue, lang: str) -> dict[str, str]:
     return {name: problem_text(found, lang) for name, found in invalid.problems.items()}
 
 
+#: The fields of the client's upload page, by their names in a refusal.
+CLIENT_FIELDS: dict[str, dict[str, str]] = {
+    "uploader_name": {"de": "Ihr Name", "en": "Your name"},
+    "uploader_email": {"de": "Ihre E-Mail-Adresse", "en": "Your e-mail address"},
+}
+
+
+def people_error_text(error: DomainError, lang: str) -> str:
+    """A refusal for the client's pages, which show one sentence per file: a problem with
+    a field the client typed names that field ("Ihr Name: …")."""
+    if isinstance(error, InvalidValue) and error.problems:
+        return " ".join(
+            f"{CLIENT_FIELDS[name].get(lang, CLIENT_FIELDS[name]['de'])}: {text}"
+            if name in CLIENT_FIELDS
+            else text
+            for name, text in problems_text(error, lang).items()
+        )
+    return error_text(error, lang)
+
+
 def error_text(error: DomainError, lang: str) -> str:
     """A refusal for people: the first field's problem for a validation, else by its code."""
     if isinstance(error, InvalidValue) and error.problems:

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from application.texts.catalogue import error_text, refusal_text
+from application.texts.catalogue import people_error_text, refusal_text
 from domain.errors import DomainError, InvalidValue
 from domain.organization import PlanBelowCustomerCount
 from interfaces.http.language import reader_language
@@ -118,7 +118,9 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
         STATUS_BY_CODE.get(error.code, 400),
     )
     headers = getattr(error, "headers", None)
-    message = error_text(error, reader_language(request)) if for_people(request) else error.message
+    message = (
+        people_error_text(error, reader_language(request)) if for_people(request) else error.message
+    )
     return error_response(status, error.code, message, fields, headers)
 
 

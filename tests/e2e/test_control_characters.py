@@ -153,4 +153,6 @@ def test_an_uploader_name_refuses_control_characters(
         data={"uploader_name": f"Bernd{control}Schmidt"},
     )
     _refused(response, "uploader_name")
+    # The client's page shows this sentence beside each file: it names the field to correct.
+    assert response.json()["error"]["message"] == ("Ihr Name: Enthält unzulässige Steuerzeichen.")
     assert account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"] == []

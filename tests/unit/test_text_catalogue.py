@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 
 from application.staging import FileTooLarge, FileTypeNotAllowed
-from application.texts.catalogue import PROBLEMS, REFUSALS, error_text, problems_text
+from application.texts.catalogue import (
+    PROBLEMS,
+    REFUSALS,
+    error_text,
+    people_error_text,
+    problems_text,
+)
 from application.texts.formats import Formats, file_size, file_types
 from application.texts.languages import LANGUAGES, negotiate
 from domain.errors import InvalidValue, problem
@@ -77,6 +83,25 @@ def test_field_problems_are_translated_by_code_not_by_their_english() -> None:
     }
     # The API keeps its English words.
     assert invalid.fields["name"] == "must be at most 200 characters"
+
+
+def test_a_clients_refusal_names_the_field_of_the_upload_page() -> None:
+    """The upload page shows one sentence per file: a problem with the name or address
+    the client typed says which field it is in (the staff pages mark the field itself)."""
+    invalid = InvalidValue(
+        {
+            "uploader_email": problem("invalid_email", "is not a valid e-mail address"),
+            "uploader_name": problem("control_characters", "must not contain control characters"),
+        }
+    )
+    assert people_error_text(invalid, "de") == (
+        "Ihre E-Mail-Adresse: Keine gültige E-Mail-Adresse."
+        " Ihr Name: Enthält unzulässige Steuerzeichen."
+    )
+    assert people_error_text(invalid, "en").startswith("Your e-mail address: ")
+    # Other refusals read as before.
+    too_many = TooManyFiles("x", count=1)
+    assert people_error_text(too_many, "de") == error_text(too_many, "de")
 
 
 def test_an_unknown_code_reads_as_a_general_sentence_never_as_server_english() -> None:
