@@ -44,7 +44,6 @@ from interfaces.web.form_post import FormPost, PageAgain, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
     StaffPage,
-    client_of,
     field,
     optional,
     problems_of,
@@ -369,7 +368,7 @@ class CustomerDetailPages(Controller):
 
         target = services.app.uploads.into_customer(principal, customer_id)
         staff_session = StaffSessionContext(principal, session_token, csrf_token_for(session_token))
-        frame = StaffPage(request, services, staff_session)
+        frame = StaffPage(request, services, staff_session, consistency)
         lang = frame.language
         try:
             form = await receive_multipart(
@@ -406,7 +405,7 @@ class CustomerDetailPages(Controller):
                 errors={"sent_file": problems_of(error, lang)},
                 status_code=422,
             )
-        consistency.wrote(client_of(principal), recorded.position)
+        frame.wrote(recorded)
         return see_other(f"/customers/{customer_id}", done="file_sent", anchor="sent-files")
 
     @get("/export", sync_to_thread=True)

@@ -24,6 +24,7 @@ from application.command import Recorded
 from domain.errors import DomainError
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from infrastructure.bootstrap import Services
+from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.form_post import FormPost
@@ -114,9 +115,12 @@ class TemplatePages(Controller):
         self,
         request: Request[Any, Any, Any],
         services: NamedDependency[Services],
+        consistency: NamedDependency[ReadYourWrites],
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Template:
-        return edit_page(StaffPage(request, services, staff_session), None, "", [])
+        """A new template's form (it shows nothing the read models hold: no wait)."""
+        frame = StaffPage(request, services, staff_session, consistency)
+        return edit_page(frame, None, "", [])
 
     @post("/new", sync_to_thread=True)
     def create(

@@ -19,7 +19,7 @@ from application.errors import Unauthenticated
 from application.texts.catalogue import error_text
 from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites, client_of
+from interfaces.http.consistency import ReadYourWrites, Written
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import StaffPage, problems_of, status_of
@@ -54,7 +54,7 @@ class FormPost:
         self.principal = staff_session.principal
         self.language = reader_language(request)
         #: The page the form stands on, for showing it again.
-        self.page = StaffPage(request, services, staff_session)
+        self.page = StaffPage(request, services, staff_session, consistency)
 
     def run(
         self,
@@ -79,12 +79,12 @@ class FormPost:
                 alert=error_text(refused, self.language),
                 status_code=status_of(refused),
             )
-        self.consistency.wrote(client_of(self.principal), recorded.position)
+        self.page.wrote(recorded)
         return then(recorded)
 
-    def wrote(self, recorded: Recorded) -> None:
+    def wrote(self, written: Written) -> None:
         """Remember a write made outside `run` (a post without a form to show again)."""
-        self.consistency.wrote(client_of(self.principal), recorded.position)
+        self.page.wrote(written)
 
 
 def provide_form_post(

@@ -11,14 +11,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from application.errors import NotFound
-from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
-from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.inbox_texts import INBOX_TEXTS
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
     StaffPage,
-    client_of,
     see_other,
 )
 
@@ -42,31 +38,18 @@ class InboxPages(Controller):
         )
 
     @post("/read", sync_to_thread=True)
-    def read_all(
-        self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-    ) -> Redirect:
-        position = services.app.inbox.read(staff_session.principal, None)
-        consistency.wrote(client_of(staff_session.principal), position)
+    def read_all(self, staff_page: NamedDependency[StaffPage]) -> Redirect:
+        staff_page.wrote(staff_page.app.inbox.read(staff_page.principal, None))
         return see_other("/inbox", done="read")
 
     @post("/{notice_id:uuid}/open", sync_to_thread=True)
     def open_notice(
-        self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        notice_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], notice_id: FromPath[UUID]
     ) -> Redirect:
         """Mark the notice read and go to its customer."""
-        principal = staff_session.principal
-        found = next(
-            (n for n in services.app.inbox.notices(principal, 500) if n.id == notice_id), None
-        )
+        inbox, principal = staff_page.app.inbox, staff_page.principal
+        found = next((n for n in inbox.notices(principal, 500) if n.id == notice_id), None)
         if found is None:
             raise NotFound(f"No notice with id {notice_id}.")
-        position = services.app.inbox.read(principal, [notice_id])
-        consistency.wrote(client_of(principal), position)
+        staff_page.wrote(inbox.read(principal, [notice_id]))
         return see_other(f"/customers/{found.customer_id}")

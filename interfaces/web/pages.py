@@ -27,7 +27,7 @@ from application.texts.formats import Formats
 from application.texts.languages import other_language
 from domain.errors import DomainError, InvalidValue
 from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites, client_of
+from interfaces.http.consistency import ReadYourWrites, Written, client_of
 from interfaces.http.errors import STATUS_BY_CODE, STATUS_BY_ERROR
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
@@ -146,6 +146,7 @@ class StaffPage:
 
     A page (GET) has waited for the read models to show the session's own writes by the
     time its handler gets this; `fresh` says whether they did, and the frame says so.
+    A post remembers what it recorded with `wrote`, so the page it leads to waits for it.
     A plain class on purpose: Litestar would try to validate a dataclass dependency.
     """
 
@@ -154,16 +155,23 @@ class StaffPage:
         request: Request[Any, Any, Any],
         services: Services,
         session: StaffSessionContext,
+        consistency: ReadYourWrites,
         *,
         fresh: bool = True,
     ) -> None:
         self.request = request
+        self._consistency = consistency
         self.services = services
         self.app = services.app
         self.session = session
         self.principal = session.principal
         self.language = reader_language(request)
         self.fresh = fresh
+
+    def wrote(self, written: Written) -> None:
+        """Remember the session's write: its next page waits for it."""
+        position = written if isinstance(written, int) else written.position
+        self._consistency.wrote(client_of(self.principal), position)
 
     def render(
         self,
@@ -195,7 +203,7 @@ async def provide_staff_page(
     if request.method == "GET":
         client = client_of(staff_session.principal)
         fresh = await anyio.to_thread.run_sync(consistency.wait, client)
-    return StaffPage(request, services, staff_session, fresh=fresh)
+    return StaffPage(request, services, staff_session, consistency, fresh=fresh)
 
 
 def public_page(

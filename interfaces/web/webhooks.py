@@ -16,14 +16,10 @@ from litestar.response import Redirect, Template
 from application.webhooks import IssuedSecret
 from domain.errors import InvalidValue
 from domain.webhook_events import EVENT_TYPES
-from infrastructure.bootstrap import Services
-from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.language import reader_language
-from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
     StaffPage,
-    client_of,
     problems_of,
     see_other,
 )
@@ -57,21 +53,13 @@ class WebhookPages(Controller):
         return webhooks_page(staff_page)
 
     @post("/")
-    async def register(
-        self,
-        staff_page: NamedDependency[StaffPage],
-        consistency: NamedDependency[ReadYourWrites],
-    ) -> Template:
+    async def register(self, staff_page: NamedDependency[StaffPage]) -> Template:
         form = await _form(staff_page.request)
         url = (form.get("url") or [""])[0]
         events = form.get("events") or []
-        return await to_thread.run_sync(
-            lambda: self._register(staff_page, consistency, url, events)
-        )
+        return await to_thread.run_sync(lambda: self._register(staff_page, url, events))
 
-    def _register(
-        self, frame: StaffPage, consistency: ReadYourWrites, url: str, events: list[str]
-    ) -> Template:
+    def _register(self, frame: StaffPage, url: str, events: list[str]) -> Template:
         try:
             issued = frame.app.webhooks.register_webhook(frame.principal, url, events)
         except InvalidValue as invalid:
@@ -81,44 +69,35 @@ class WebhookPages(Controller):
                 values={"url": url, "events": events},
                 status_code=422,
             )
-        consistency.wrote(client_of(frame.principal), issued.position)
+        frame.wrote(issued)
         return secret_page(frame, issued, rotated=False)
 
     @post("/{webhook_id:uuid}/rotate", sync_to_thread=True)
     def rotate(
-        self,
-        staff_page: NamedDependency[StaffPage],
-        consistency: NamedDependency[ReadYourWrites],
-        webhook_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], webhook_id: FromPath[UUID]
     ) -> Template:
         issued = staff_page.app.webhooks.rotate_webhook_secret(staff_page.principal, webhook_id)
-        consistency.wrote(client_of(staff_page.principal), issued.position)
+        staff_page.wrote(issued)
         return secret_page(staff_page, issued, rotated=True)
 
     @post("/{webhook_id:uuid}/switch", sync_to_thread=True)
     def switch(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        staff_page: NamedDependency[StaffPage],
         webhook_id: FromPath[UUID],
         on: FromQuery[bool] = False,
     ) -> Redirect:
         """`?on=true` switches deliveries on again, otherwise off."""
-        position = services.app.webhooks.switch_webhook(staff_session.principal, webhook_id, on)
-        consistency.wrote(client_of(staff_session.principal), position)
+        staff_page.wrote(
+            staff_page.app.webhooks.switch_webhook(staff_page.principal, webhook_id, on)
+        )
         return see_other(HOME, done="saved", anchor=f"webhook-{webhook_id}")
 
     @post("/{webhook_id:uuid}/remove", sync_to_thread=True)
     def remove(
-        self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
-        webhook_id: FromPath[UUID],
+        self, staff_page: NamedDependency[StaffPage], webhook_id: FromPath[UUID]
     ) -> Redirect:
-        position = services.app.webhooks.remove_webhook(staff_session.principal, webhook_id)
-        consistency.wrote(client_of(staff_session.principal), position)
+        staff_page.wrote(staff_page.app.webhooks.remove_webhook(staff_page.principal, webhook_id))
         return see_other(HOME, done="removed")
 
     @get("/{webhook_id:uuid}", sync_to_thread=True)
@@ -159,16 +138,12 @@ class WebhookPages(Controller):
     @post("/{webhook_id:uuid}/deliveries/{delivery_id:uuid}/send-again", sync_to_thread=True)
     def send_again(
         self,
-        services: NamedDependency[Services],
-        consistency: NamedDependency[ReadYourWrites],
-        staff_session: NamedDependency[StaffSessionContext],
+        staff_page: NamedDependency[StaffPage],
         webhook_id: FromPath[UUID],
         delivery_id: FromPath[UUID],
     ) -> Redirect:
-        position = services.app.webhooks.send_webhook_again(
-            staff_session.principal, webhook_id, delivery_id
-        )
-        consistency.wrote(client_of(staff_session.principal), position)
+        webhooks = staff_page.app.webhooks
+        staff_page.wrote(webhooks.send_webhook_again(staff_page.principal, webhook_id, delivery_id))
         return see_other(f"{HOME}/{webhook_id}", done="queued", anchor=f"delivery-{delivery_id}")
 
 
