@@ -22,7 +22,6 @@ from domain.errors import DomainError
 from domain.organization import PERMISSION_DEFAULTS, Role
 from domain.retention import RETENTION_DEFAULTS, RETENTION_MAX_DAYS
 from domain.values import Plan
-from infrastructure.bootstrap import Services
 from interfaces.http.sync import run_sync
 from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost
@@ -284,16 +283,13 @@ class SettingsPages(Controller):
 
     @post("/tokens", sync_to_thread=True)
     def create_token(
-        self,
-        form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
-        data: URLEncodedBody[dict[str, Any]],
+        self, form: NamedDependency[FormPost], data: URLEncodedBody[dict[str, Any]]
     ) -> Template | Redirect:
         """Issue a token and show its secret on this answer only (never in a URL)."""
         name = field(data, "name")
 
         def shown(issued: IssuedToken) -> Template:
-            view = services.app.api_tokens.get(form.principal, issued.token_id)
+            view = form.app.api_tokens.get(form.principal, issued.token_id)
             return form.page.render(
                 "staff/token_created.html",
                 {"token_name": view.name, "secret": issued.token},
@@ -311,7 +307,7 @@ class SettingsPages(Controller):
             )
 
         return form.run(
-            lambda: services.app.api_tokens.create(form.principal, token_name(name)),
+            lambda: form.app.api_tokens.create(form.principal, token_name(name)),
             again=again,
             then=shown,
         )
