@@ -19,6 +19,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.utils import get_topic
 
+from application.jobs.kinds import request_id_for
 from domain.customer import Customer
 from domain.received_file import ReceivedFile
 from domain.sent_file import SentFile
@@ -338,9 +339,13 @@ class ActivityProjection:
         mentioned -= {e.originator_id for e in wanted if isinstance(e, SUBJECT_STARTS)}
         subjects = Subjects(self._labels(tx, table, mentioned))
 
+        answered = self._question_mails(tx, table, wanted)
         rows: list[tuple[Any, ...]] = []
         newly_deleted: set[UUID] = set()
         for event in wanted:
+            if isinstance(event, UploadLink.UploadLinkSent) and event.request_id in answered:
+                # The questions' mail already has its entry, with who sent it.
+                continue
             erased = erased_customer(event)
             if erased is not None:
                 deleted.add(erased)
@@ -379,6 +384,27 @@ class ActivityProjection:
         # Plain appends: the tracking position makes sure no event comes twice.
         if rows:
             tx.copy_rows(table, COLUMN_NAMES, rows)
+
+    @staticmethod
+    def _question_mails(tx: Transaction, table: str, events: Sequence[DomainEvent]) -> set[UUID]:
+        """The request ids of the follow-up mails whose `UploadLinkSent` is in `events`: those
+        requests are in this batch or already in the table (one entry per mail)."""
+        sent = {e.originator_id for e in events if isinstance(e, UploadLink.UploadLinkSent)}
+        if not sent:
+            return set()
+        asked = {
+            (e.originator_id, e.originator_version)
+            for e in events
+            if isinstance(e, UploadLink.QuestionsSendRequested)
+        }
+        for part in chunks(sorted(sent, key=str)):
+            for row in tx.fetchall(
+                f"SELECT aggregate_id, version FROM {table} WHERE type = %s"
+                f" AND aggregate_id IN ({placeholders(len(part))})",
+                [UploadLink.QuestionsSendRequested.__name__, *part],
+            ):
+                asked.add((as_uuid(row["aggregate_id"]), int(row["version"])))
+        return {request_id_for(link_id, version) for link_id, version in asked}
 
     @staticmethod
     def _tombstones(tx: Transaction, table: str, customers: set[UUID]) -> set[UUID]:

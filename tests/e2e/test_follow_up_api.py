@@ -78,6 +78,14 @@ def test_telling_the_client_sends_one_mail_naming_the_questions(
         time.sleep(0.1)
     [mail] = mails
     assert "- Kontoauszug: Bitte Dezember statt November." in text_of(mail)
+    # One mail is one entry in the history: the questions sent, not also "Upload-Link gesendet".
+    while account.get(f"/api/v1/links/{link['id']}").json()["last_sent_at"] is None:
+        assert time.monotonic() < deadline + 10, "the sending was never recorded"
+        time.sleep(0.1)
+    activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()["items"]
+    about_mail = [i["summary"] for i in activity if "joerg@example.com" in i["summary"]]
+    assert len(about_mail) == 1, about_mail
+    assert about_mail[0].startswith("Rückfragen zum Upload-Link"), about_mail
 
 
 def test_telling_a_client_without_address_is_refused_naming_the_field(
