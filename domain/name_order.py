@@ -10,7 +10,8 @@ A customer's name is one field, so the family name is inferred, by these rules:
    not part of the family name for the order (DIN 5007-2): "Johann Wolfgang von Goethe"
    is filed under G, as "Goethe Johann Wolfgang von". A trailing generation suffix
    ("jr.", "sen.", "II") is not the family name either. A hyphenated family name is one
-   word ("Müller-Lüdenscheidt").
+   word ("Müller-Lüdenscheidt"). Words without a letter (an emoji, a dash) are left out:
+   "Jürgen Müller 🙂" is filed under M.
 4. Letters compare without case and accents (DIN 5007-1): "Ärger" sits with "Arger",
    "Straße" with "Strasse".
 """
@@ -47,10 +48,10 @@ def filing_name(name: str) -> str:
     if "," in name:
         family, _, given = name.partition(",")
         return f"{family.strip()} {given.strip()}".strip()
-    words = name.split()
-    if len(words) < 2 or re.search(r"\d", name):
+    if re.search(r"\d", name) or any(_bare(w) in _ORGANISATION_WORDS for w in name.split()):
         return name
-    if any(_bare(w) in _ORGANISATION_WORDS for w in words):
+    words = [w for w in name.split() if any(c.isalpha() for c in w)]
+    if len(words) < 2:
         return name
     while len(words) > 2 and _bare(words[-1]) in _SUFFIXES:
         words = words[:-1]

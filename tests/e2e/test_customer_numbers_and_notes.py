@@ -79,6 +79,10 @@ def test_name_a_to_z_is_by_family_name(account: Account) -> None:
         "Jan van der Berg",
         "Édith Ärger",
         "Bäckerei Schmidt GmbH",
+        # A word with no letter (an emoji, a dash) is not a family name.
+        "Jürgen Müller 🙂",
+        "Olga Berger –",
+        "Müller & Söhne",
     ]:
         account.create_customer(name)
     expected = [
@@ -86,8 +90,11 @@ def test_name_a_to_z_is_by_family_name(account: Account) -> None:
         "Édith Ärger",
         "Bäckerei Schmidt GmbH",
         "Jan van der Berg",
+        "Olga Berger –",
         "Johann Wolfgang von Goethe",
+        "Müller & Söhne",
         "Müller, Clara",
+        "Jürgen Müller 🙂",
         "Anna Zander",
     ]
     seen: list[str] = []
