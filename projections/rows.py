@@ -41,14 +41,15 @@ _READERS: dict[Any, Callable[[Any], Any]] = {
 }
 
 
-def _reader(hint: Any) -> Callable[[Any], Any]:
+def _reader(hint: Any) -> Callable[[Any], Any] | None:
+    """How to read a value for a field of type `hint` (None: as the database gives it)."""
     if get_origin(hint) in (Union, types.UnionType):
         [hint] = [arg for arg in get_args(hint) if arg is not type(None)]
-    return _READERS.get(get_origin(hint) or hint, lambda value: value)
+    return _READERS.get(get_origin(hint) or hint)
 
 
 @cache
-def _fields(cls: Any) -> list[tuple[str, Callable[[Any], Any], Any]]:
+def _fields(cls: Any) -> list[tuple[str, Callable[[Any], Any] | None, Any]]:
     hints = get_type_hints(cls)
     return [
         (field.name, _reader(hints[field.name]), field.default) for field in dataclasses.fields(cls)
@@ -69,7 +70,7 @@ def row_as(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
         if value is None:
             values[name] = None if default is dataclasses.MISSING else default
         else:
-            values[name] = read(value)
+            values[name] = value if read is None else read(value)
     return cls(**values)
 
 
