@@ -17,7 +17,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID, uuid4
@@ -25,6 +25,8 @@ from uuid import UUID, uuid4
 from application.command import Recorded
 from application.content_type import SNIFF_BYTES, sniff_content_type
 from application.errors import NotFound
+from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
+from application.storage_keys import incoming_key
 from domain.errors import DomainError, InvalidValue
 from domain.upload_link import MaxFilesReached, UploadLink, type_allowed
 from domain.values import email_address, person_name
@@ -80,6 +82,8 @@ class StagedUpload:
     uploader_email: str | None = None
     #: The file of no requested document whose open question this upload answers.
     replaces: UUID | None = None
+    #: The id the file is recorded under (its stored object's key derives from it).
+    file_id: UUID = field(default_factory=uuid4)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StagedUpload:
@@ -94,6 +98,7 @@ class StagedUpload:
             uploader_name=data.get("uploader_name"),
             uploader_email=data.get("uploader_email"),
             replaces=UUID(data["replaces"]) if data.get("replaces") else None,
+            file_id=UUID(data["file_id"]) if data.get("file_id") else UUID(data["upload_id"]),
         )
 
 
@@ -119,6 +124,12 @@ class UploadStaging(Protocol):
     def read(self, upload_id: UUID) -> Iterator[bytes]: ...
 
     def head(self, upload_id: UUID, size: int) -> bytes: ...
+
+    def deliver(self, upload_id: UUID, key: str) -> str | None:
+        """Put the finished upload's bytes, encrypted as they are staged, under `key` of
+        the customer's file store; the SHA-256 (hex) of the file, or None when this
+        staging cannot (the bytes then go through the upload use case)."""
+        ...
 
     def delete(self, upload_id: UUID) -> None: ...
 
@@ -279,13 +290,51 @@ class ResumableUploads:
     # The last byte -------------------------------------------------------------------------
 
     def finish(self, link: UploadLink, upload: StagedUpload) -> Recorded:
-        """Hand the staged bytes to the upload use case (stage in the customer's store,
-        record, promote); the staging is removed whatever the outcome."""
+        """Put the staged bytes under their temporary key in the customer's file store as
+        they are (they are staged in its format) and record them with the upload use case
+        (record, promote); the staging is removed whatever the outcome."""
         try:
-            return self.app.uploads.receive(
-                link,
-                upload.filename,
-                self.staging.read(upload.upload_id),
+            key = incoming_key(upload.file_id)
+            link.check_room(1)
+            cap = self.cap(link)
+            if upload.length > cap:
+                raise FileTooLarge(
+                    f"{upload.filename!r} is larger than {cap} bytes.",
+                    filename=upload.filename,
+                    max_size=cap,
+                )
+            content_type = sniff_content_type(
+                self.staging.head(upload.upload_id, SNIFF_BYTES), upload.filename
+            )
+            if not type_allowed(content_type, link.allowed_types):
+                raise FileTypeNotAllowed(
+                    f"{upload.filename!r} is {content_type}; this link takes "
+                    + ", ".join(link.allowed_types),
+                    filename=upload.filename,
+                    types=list(link.allowed_types),
+                )
+            sha256 = self.staging.deliver(upload.upload_id, key)
+            if sha256 is None:
+                return self.app.uploads.receive(
+                    link,
+                    upload.filename,
+                    self.staging.read(upload.upload_id),
+                    item_id=upload.item_id,
+                    uploader_name=upload.uploader_name,
+                    uploader_email=upload.uploader_email,
+                    replaces=upload.replaces,
+                )
+            stored = StoredUpload(
+                file_id=upload.file_id,
+                temporary_key=key,
+                original_filename=upload.filename,
+                size=upload.length,
+                sha256=sha256,
+                content_type=content_type,
+            )
+            return self.app.uploads.record(
+                link.id,
+                [stored],
                 item_id=upload.item_id,
                 uploader_name=upload.uploader_name,
                 uploader_email=upload.uploader_email,

@@ -401,8 +401,12 @@ def bootstrap(settings: Settings, *, pool_size: int = 10, encrypt: bool = True) 
     app = DocIntake(collaborators, env=environment)
     services = Services(settings, app, database, all_projections(), app.file_store, mailer=mailer)
     staging_key = staging_key_of(keys_found[0]) if keys_found else unsealed_staging_key()
+    # Staged in the stored objects' format: a finished upload goes into the store as it is.
+    sealed_store = app.file_store.inner if isinstance(app.file_store, EncryptingFileStore) else None
     services.resumable_uploads = ResumableUploads(
-        app, TusStaging(settings.data_dir / "tus", staging_key), settings.max_upload_size
+        app,
+        TusStaging(settings.data_dir / "tus", staging_key, sealed_store),
+        settings.max_upload_size,
     )
     return services
 

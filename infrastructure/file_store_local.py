@@ -88,6 +88,33 @@ class LocalFileStore:
         if source.parent != target.parent:
             _fsync_directory(source.parent)
 
+    def adopt(self, key: str, source: Path, size: int) -> None:
+        """Put the first `size` bytes of the fsynced file `source` under `key` as they are:
+        hard-linked (same file system) or copied to a hidden name next to the target, then
+        renamed into place, so `key` holds all of them or nothing, even after a crash.
+        `source` is not changed afterwards by its owner (it is removed)."""
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            if source.stat().st_size != size:
+                raise ValueError(f"{source} holds {source.stat().st_size} bytes, not {size}")
+            try:
+                os.link(source, temporary)
+            except OSError:  # another file system, or no hard links there
+                with source.open("rb") as reading, temporary.open("xb") as writing:
+                    remaining = size
+                    while remaining and (chunk := reading.read(min(1024 * 1024, remaining))):
+                        writing.write(chunk)
+                        remaining -= len(chunk)
+                    writing.flush()
+                    os.fsync(writing.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        _fsync_directory(target.parent)
+
     def read(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
         path = self._path(key)
         # Opened here rather than inside the generator so that a missing object
