@@ -235,9 +235,9 @@ SCHEDULE_CASES: list[tuple[dict[str, Any], str]] = [
     ({"every_days_after": -1}, "reminder_schedule.every_days_after"),
     ({"max_count": 0}, "reminder_schedule.max_count"),
     ({"max_count": 21}, "reminder_schedule.max_count"),
-    # Wrong types are refused by the body's shape, named at the setting.
-    ({"enabled": "ja"}, "reminder_schedule"),
-    ({"weekly": True}, "weekly"),
+    # Wrong types and unknown parts are refused by the body's shape, named by their path.
+    ({"enabled": "ja"}, "reminder_schedule.enabled"),
+    ({"weekly": True}, "reminder_schedule.weekly"),
 ]
 
 
@@ -294,8 +294,8 @@ def test_staff_change_a_links_due_date_and_schedule(
         ({"due_at": "2001-01-01T00:00:00Z"}, "due_at"),
         ({"due_at": in_days(400)}, "due_at"),
         ({"reminders": {"schedule": {"max_count": 0}}}, "reminders.schedule.max_count"),
-        ({"reminders": {"schedule": {"days_before": ["7"]}}}, "reminders"),
-        ({"reminders": {"enabled": "ja"}}, "reminders"),
+        ({"reminders": {"schedule": {"days_before": ["7"]}}}, "reminders.schedule.days_before"),
+        ({"reminders": {"enabled": "ja"}}, "reminders.enabled"),
         ({"title": "neu"}, "title"),
     ):
         refused = account.patch(url, json=body)
