@@ -197,6 +197,8 @@ def test_staff_change_a_links_due_date_and_schedule_on_the_customer_page(
         assert good.status_code == 303, good.text[-2000:]
         shown = browser.get(f"/customers/{customer['id']}").text
         assert "Nächste Erinnerung:" in shown
+        german_day = datetime.fromisoformat(later).strftime("%d.%m.%Y")
+        assert f'<span class="due-date">Fällig bis {german_day}</span>' in shown
     saved = account.get(f"/api/v1/links/{link['id']}").json()
     # The end of that day in Berlin: the same date, or the day before in UTC.
     due = datetime.fromisoformat(saved["due_at"])
