@@ -119,11 +119,15 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
         "max_size": fmt.size(max_size),
         "max_size_bytes": max_size,
         "files_left": files_left,
+        # Every file the link takes has arrived and no question waits for an answer.
+        "full": files_left == 0 and not link.files_acceptable(),
         "files_left_text": (
             None
             if files_left is None
             else texts["limits_answers_only"]
             if files_left == 0 and link.files_acceptable()
+            else texts["limits_none"]
+            if files_left == 0
             else texts["limits_count_one"]
             if files_left == 1
             else texts["limits_count"].format(count=files_left)

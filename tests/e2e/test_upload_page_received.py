@@ -65,3 +65,21 @@ def test_a_password_link_lists_its_files_only_after_the_password(
     assert received["filename"] == "Müller.pdf"
     assert re.fullmatch(r"\d+(,\d)? KB", received["size"]), received
     assert set(received) == {"id", "filename", "size", "at", "item"}
+
+
+def test_a_full_link_says_so_and_offers_no_upload(account: Account, http: httpx.Client) -> None:
+    """Every file the link takes has arrived: the page says no more are possible (not
+    "noch 0 Dateien möglich") and shows no upload form that could only fail."""
+    customer = account.create_customer("Jürgen Müller")
+    link = create_link(account, customer["id"], max_files=2)
+    page = http.get(f"/u/{token_of(link)}").text
+    assert "noch 2 Dateien möglich" in page
+    assert re.search(r'<form id="upload-form"[^>]*\shidden[\s>]', page) is None
+    for name in ("Kündigung – 2024.pdf", "Müller.pdf"):
+        assert upload(http, link, (name, pdf_bytes())).status_code == 201
+    page = http.get(f"/u/{token_of(link)}").text
+    assert "0 Dateien" not in page
+    assert "keine weiteren Dateien möglich" in page
+    assert re.search(r'<form id="upload-form"[^>]*\shidden[\s>]', page), page
+    english = http.get(f"/u/{token_of(link)}?lang=en").text
+    assert "no more files possible" in english and "0 more files" not in english
