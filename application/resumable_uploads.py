@@ -382,7 +382,8 @@ class AppendSession:
             raise UploadTooLarge(
                 "More bytes than Upload-Length announced.", max_size=self.upload.length
             )
-        self.digest.update(chunk)
+        if self.checksum is not None:
+            self.digest.update(chunk)
         self.appender.write(chunk)
 
     def cut_off(self) -> None:

@@ -11,8 +11,10 @@ this module speaks the protocol's headers.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextvars
 from email.utils import format_datetime
 from typing import Any
 from uuid import UUID
@@ -135,32 +137,74 @@ async def _take_body(
     request: Request[Any, Any, Any], session: AppendSession
 ) -> tuple[int, dict[str, str]]:
     """Stream the body into the session; returns the new offset and, when that finished the
-    upload, the headers naming the recorded file and its removal secret."""
+    upload, the headers naming the recorded file and its removal secret.
+
+    The next piece is received while the previous one is sealed and written (one write in
+    flight at a time, so at most two pieces are held)."""
     await run_sync(session.open)
     pending = bytearray()
+    writing = _Writing(session)
     try:
         async for chunk in request.stream():
             pending += chunk
             if len(pending) >= FEED_BYTES:
                 data, pending = bytes(pending), bytearray()
-                await run_sync(session.write, data)
+                await writing.start(data)
+        await writing.settle()
         if pending:
             await run_sync(session.write, bytes(pending))
     except DomainError:
         with anyio.CancelScope(shield=True):
+            await writing.settle_quietly()
             await run_sync(session.refuse)
         raise
     except BaseException:
         # The client went away: what arrived is kept (the client resumes after it).
         with anyio.CancelScope(shield=True):
             try:
-                if pending:
+                if await writing.settle_quietly() and pending:
                     await run_sync(session.write, bytes(pending))
             finally:
                 await run_sync(session.cut_off)
         raise
     offset, recorded = await run_sync(session.close)
     return offset, _finished(recorded)
+
+
+class _Writing:
+    """The one `session.write` running in a worker thread while the body streams on."""
+
+    def __init__(self, session: AppendSession) -> None:
+        self.session = session
+        self.running: asyncio.Future[None] | None = None
+
+    async def start(self, data: bytes) -> None:
+        await self.settle()
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        self.running = loop.run_in_executor(None, context.run, self.session.write, data)
+
+    async def settle(self) -> None:
+        """Wait for the write in flight (its refusal is raised here); a cancelled caller
+        does not cancel it: the thread's write finishes either way."""
+        running, self.running = self.running, None
+        if running is not None:
+            try:
+                await asyncio.shield(running)
+            except BaseException:
+                self.running = running if not running.done() else None
+                raise
+
+    async def settle_quietly(self) -> bool:
+        """Wait for the write in flight whatever it ends with; True unless it failed."""
+        running, self.running = self.running, None
+        if running is None:
+            return True
+        try:
+            await running
+        except BaseException:
+            return False
+        return True
 
 
 def _finished(recorded: Recorded | None) -> dict[str, str]:
