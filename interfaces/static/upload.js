@@ -103,6 +103,26 @@
     });
   }
 
+  // "noch 2 Dateien möglich" follows what arrives; when the link is full and no question
+  // waits for an answer, the form goes (what the page says after a reload).
+  function countArrival() {
+    const left = document.getElementById("files-left");
+    if (!left) { return; }
+    const count = Math.max(0, Number(left.dataset.left) - 1);
+    left.dataset.left = String(count);
+    const questions = document.querySelector("#items li.query, #file-question-list li");
+    if (count > 1) {
+      left.textContent = left.dataset.many.split("{count}").join(String(count));
+    } else if (count === 1) {
+      left.textContent = left.dataset.one;
+    } else if (questions) {
+      left.textContent = left.dataset.answers;
+    } else {
+      left.textContent = left.dataset.none;
+      form.hidden = true;
+    }
+  }
+
   // The selector's choice: a requested document's id, "replaces:<file id>" (the answer to
   // an open question on a file of no document), or "" (no particular document).
   function chosenTarget() {
@@ -176,6 +196,7 @@
         }
         success.hidden = false;
         markReceived(itemId);
+        countArrival();
         return true;
       }
       failed(outcome.message);

@@ -45,10 +45,12 @@ def test_a_client_drops_two_files_and_staff_see_them(
         message="Bitte laden Sie die Belege bis Ende Mai hoch.",
         requested_items=["Lohnsteuerbescheinigung 2025", "Spendenquittungen"],
         allowed_types=["application/pdf", "image/*"],
+        max_files=2,
     )
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
     page = context.new_page()
     page.goto(link["url"])
+    expect(page.locator(".limits")).to_contain_text("noch 2 Dateien möglich")
     expect(page.locator("h1")).to_have_text("Unterlagen Steuererklärung 2025")
     expect(page.locator(".who")).to_contain_text("Kanzlei Test")
     page.select_option("#item_id", label="Lohnsteuerbescheinigung 2025")
@@ -68,6 +70,9 @@ def test_a_client_drops_two_files_and_staff_see_them(
     expect(page.locator("#arrived")).to_contain_text("quittung.png")
     expect(page.locator(".progress .state.ok")).to_have_count(2)
     expect(page.locator("#items li.received")).to_have_count(1)
+    # The count follows what arrived: the link is full, its form gone, without a reload.
+    expect(page.locator(".limits")).to_contain_text("keine weiteren Dateien möglich")
+    expect(page.locator("#upload-form")).to_be_hidden()
     assert_accessible(page)
     # After a reload the client still sees what arrived: name, size, time, document.
     page.reload()
