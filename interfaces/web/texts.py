@@ -213,6 +213,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_items": "Offen: fehlende Unterlagen und Rückfragen",
         "complete_confirm": "Noch {count} Unterlagen fehlen oder haben eine offene Rückfrage."
         " Trotzdem auf „Vollständig“ setzen?",
+        "complete_confirm_one": "Noch 1 Unterlage fehlt oder hat eine offene Rückfrage."
+        " Trotzdem auf „Vollständig“ setzen?",
         "item_answered": "Beantwortet (Rückfrage: {question})",
         "notify_client": "Kunden jetzt per E-Mail an {email} benachrichtigen",
         "send_by_email": "Per E-Mail senden",
@@ -605,6 +607,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "item_question": "Query: {question}",
         "open_items": "Open: missing documents and questions",
         "complete_confirm": "{count} documents are still missing or have an open query."
+        " Set to “Complete” all the same?",
+        "complete_confirm_one": "1 document is still missing or has an open query."
         " Set to “Complete” all the same?",
         "item_answered": "Answered (query: {question})",
         "notify_client": "Tell the client now by e-mail to {email}",

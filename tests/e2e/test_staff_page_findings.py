@@ -91,3 +91,19 @@ def test_one_send_is_one_activity_entry(account: Account) -> None:
     assert len(about_sending) == 1, about_sending
     assert about_sending[0].startswith("Upload-Link „Kündigung – 2024“ an juergen@example.de")
     assert not any("angestoßen" in s for s in summaries())
+
+
+def test_setting_complete_asks_in_singular_or_plural(account: Account, base_url: str) -> None:
+    """One open document: "Noch 1 Unterlage fehlt …", not "Noch 1 Unterlagen fehlen …"."""
+    one = account.create_customer("Jürgen Müller")
+    create_link(account, one["id"], requested_items=["Kündigung – 2024"])
+    two = account.create_customer("Anna Straße")
+    create_link(account, two["id"], requested_items=["Mietvertrag", "Ausweis"])
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/customers/{one['id']}").text
+        assert "Noch 1 Unterlage fehlt oder hat eine offene Rückfrage." in page
+        assert "1 Unterlagen" not in page
+        page = browser.get(f"/customers/{two['id']}").text
+        assert "Noch 2 Unterlagen fehlen oder haben eine offene Rückfrage." in page
+        english = browser.get(f"/customers/{one['id']}", headers={"Accept-Language": "en"}).text
+    assert "1 document is still missing or has an open query." in english
