@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -33,7 +33,7 @@ class KeyRows:
         return {i: self.rows[i] for i in customer_ids if i in self.rows}
 
 
-def customer_key_of(keys: CustomerKeys):  # type: ignore[no-untyped-def]
+def customer_key_of(keys: CustomerKeys) -> Callable[[UUID], bytes]:
     def key(customer_id: UUID) -> bytes:
         data_key = keys.key_for(customer_id)
         if data_key is None:
