@@ -107,3 +107,13 @@ def test_setting_complete_asks_in_singular_or_plural(account: Account, base_url:
         assert "Noch 2 Unterlagen fehlen oder haben eine offene Rückfrage." in page
         english = browser.get(f"/customers/{one['id']}", headers={"Accept-Language": "en"}).text
     assert "1 document is still missing or has an open query." in english
+
+
+def test_the_plan_counts_one_customer_in_the_singular(account: Account, base_url: str) -> None:
+    assert account.patch("/api/v1/organization", json={"plan": "team"}).status_code == 200
+    account.create_customer("Jürgen Müller")
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get("/settings").text
+        english = browser.get("/settings", headers={"Accept-Language": "en"}).text
+    assert "1 Kunde (unbegrenzt)" in page and "1 Kunden" not in page
+    assert "1 customer (unlimited)" in english
