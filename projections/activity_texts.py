@@ -272,7 +272,10 @@ def _reminder_schedule_set(data: dict[str, Any], lang: str, zone: str | None) ->
     plan = data.get("schedule")
     if not plan:
         return {
-            "schedule": {"de": "nach dem Plan der Kanzlei", "en": "by the office's schedule"}[lang]
+            "schedule": {
+                "de": "nach dem Plan der Organisation",
+                "en": "by the organisation's schedule",
+            }[lang]
         }
     return {"schedule": schedule_words(plan, lang)}
 

@@ -27,7 +27,7 @@ TEMPLATE_TEXTS: dict[str, dict[str, str]] = {
         "items": "Angeforderte Unterlagen",
         "items_hint": (
             "Eine Zeile je Unterlage. Leere Zeilen werden nicht gespeichert. Der Hinweis"
-            " erscheint für Ihre Mandantin oder Ihren Mandanten unter der Unterlage."
+            " erscheint für Ihren Kunden unter der Unterlage."
         ),
         "row": "Unterlage {number}",
         "label": "Bezeichnung",
@@ -45,7 +45,7 @@ TEMPLATE_TEXTS: dict[str, dict[str, str]] = {
         "reminders_hint": (
             "Für Links mit Fälligkeitsdatum, die per E-Mail versandt wurden: gesendet werktags"
             " von 8 bis 18 Uhr, solange Unterlagen fehlen. Für einzelne Links können Sie auf"
-            " der Seite der Mandantin oder des Mandanten einen eigenen Plan festlegen."
+            " der Seite des Kunden einen eigenen Plan festlegen."
         ),
         "reminders_on": "Automatische Erinnerungen senden",
         "days_before": "Tage vor dem Fälligkeitsdatum",
@@ -61,7 +61,7 @@ TEMPLATE_TEXTS: dict[str, dict[str, str]] = {
         " sich nach dem neuen Datum.",
         "change_due": "Fälligkeitsdatum ändern",
         "link_schedule": "Erinnerungsplan für diesen Link",
-        "schedule_organization": "Plan der Kanzlei",
+        "schedule_organization": "Plan der Organisation",
         "schedule_own": "Eigener Plan",
         "schedule_off": "Keine automatischen Erinnerungen",
         "save_link_reminders": "Erinnerungen für diesen Link speichern",
@@ -119,7 +119,7 @@ TEMPLATE_TEXTS: dict[str, dict[str, str]] = {
         "link_due_hint": "Leave empty: no due date. The reminders follow the new date.",
         "change_due": "Change the due date",
         "link_schedule": "Reminder schedule for this link",
-        "schedule_organization": "The office's schedule",
+        "schedule_organization": "The organisation's schedule",
         "schedule_own": "Own schedule",
         "schedule_off": "No automatic reminders",
         "save_link_reminders": "Save the reminders for this link",
