@@ -98,7 +98,7 @@ class StagedUpload:
             uploader_name=data.get("uploader_name"),
             uploader_email=data.get("uploader_email"),
             replaces=UUID(data["replaces"]) if data.get("replaces") else None,
-            file_id=UUID(data["file_id"]) if data.get("file_id") else UUID(data["upload_id"]),
+            file_id=UUID(data["file_id"]),
         )
 
 

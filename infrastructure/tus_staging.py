@@ -132,7 +132,12 @@ class TusStaging:
             raise StagingMissing(str(upload_id)) from None
         cipher = self._cipher(customer_id, upload_id)
         plain = cipher.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], upload_id.bytes)
-        return StagedUpload.from_json(json.loads(plain))
+        described = json.loads(plain)
+        if "file_id" not in described:
+            # Staged by an earlier version in another format: the client starts again
+            # (404 on HEAD and PATCH); the sweep removes the folder at its expiry.
+            raise StagingMissing(str(upload_id))
+        return StagedUpload.from_json(described)
 
     def offset(self, upload_id: UUID) -> int:
         return self._acknowledged(upload_id)[0]

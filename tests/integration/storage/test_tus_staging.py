@@ -6,8 +6,10 @@ on local storage and on S3."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -15,10 +17,11 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.ports import FileStore
-from application.resumable_uploads import StagedUpload
+from application.resumable_uploads import StagedUpload, StagingMissing
 from application.storage_keys import incoming_key
 from infrastructure.customer_keys import CustomerErased, CustomerKeys
 from infrastructure.encrypted_file_store import SEGMENT, EncryptingFileStore
+from infrastructure.file_store_local import LocalFileStore
 from infrastructure.master_key import MasterKey
 from infrastructure.tus_staging import TusStaging
 
@@ -116,3 +119,22 @@ def test_a_finished_upload_is_the_stored_object_without_a_second_encryption(
         list(TusStaging(tmp_path / "tus", customer_key_of(erased), store).read(left.upload_id))
     with pytest.raises(CustomerErased):
         list(EncryptingFileStore(store, erased).for_customer(customer).read(key))
+
+
+def test_an_upload_staged_in_the_earlier_format_is_not_continued(tmp_path: Path) -> None:
+    rows = KeyRows()
+    keys = CustomerKeys(MasterKey.generate(), rows)
+    customer = uuid4()
+    rows.rows[customer] = keys.new_key(customer).wrapped
+    staging = TusStaging(tmp_path / "tus", customer_key_of(keys), LocalFileStore(tmp_path / "o"))
+    upload = staged(customer, 10)
+    staging.create(upload)
+    earlier = {k: v for k, v in asdict(upload).items() if k != "file_id"}
+    cipher = staging._cipher(customer, upload.upload_id)
+    nonce = os.urandom(12)
+    sealed = cipher.encrypt(
+        nonce, json.dumps(earlier, default=str).encode(), upload.upload_id.bytes
+    )
+    (tmp_path / "tus" / upload.upload_id.hex / "meta").write_bytes(nonce + sealed)
+    with pytest.raises(StagingMissing):
+        staging.describe(upload.upload_id)
