@@ -21,6 +21,7 @@ from application.history import plain
 from application.permissions import Action, authorize
 from application.principal import Principal
 from application.storage_keys import file_key
+from application.texts.formats import Formats
 from application.zip_stream import StreamingZip, unique_name
 from domain.file_name import safe_file_name
 from domain.received_file import HANDED_OUT
@@ -32,10 +33,6 @@ from projections.customer_detail import CustomerDetailView
 def _without_token(row: Any) -> Any:
     """Links and sent files without their tokens: the archive may travel by mail."""
     return plain({k: v for k, v in vars(row).items() if k != "token"})
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d.%m.%Y, %H:%M UTC")
 
 
 class CustomerExport:
@@ -69,7 +66,8 @@ class CustomerExport:
             "received_files": [plain(vars(f)) for f in files],
             "sent_files": [_without_token(s) for s in sent],
         }
-        history = self._history(customer_id)
+        zone = self.app.links.organization_face(principal.organization_id).time_zone
+        history = self._history(customer_id, zone)
         name = safe_file_name(f"Auskunft {customer.name}.zip")
 
         def archive() -> Iterator[bytes]:
@@ -99,12 +97,14 @@ class CustomerExport:
         moment: datetime = getattr(item, "uploaded_at", None) or item.created_at
         yield from zipped.stream(path, content, item.size, moment)
 
-    def _history(self, customer_id: UUID) -> str:
+    def _history(self, customer_id: UUID, zone: str) -> str:
+        """The history in German, its times where the organisation is (as on its pages)."""
+        formats = Formats("de", zone)
         lines = ["Verlauf (neueste Einträge zuerst)", ""]
         cursor: str | None = None
         while True:
-            page = self.activity.page(customer_id, limit=200, cursor=cursor)
-            lines += [f"{_when(item.at)} – {item.summary}" for item in page.items]
+            page = self.activity.page(customer_id, limit=200, cursor=cursor, zone=zone)
+            lines += [f"{formats.datetime(item.at)} – {item.summary}" for item in page.items]
             if page.next_cursor is None:
                 return "\n".join(lines) + "\n"
             cursor = page.next_cursor

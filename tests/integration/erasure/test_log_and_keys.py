@@ -9,8 +9,10 @@ import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -318,6 +320,12 @@ def test_the_export_zip_holds_everything_about_the_customer(
     assert archive.read("eingegangen/Lohnsteuer 2024.pdf") == content, names
     details = archive.read("kunde.json").decode()
     assert "Zoë Weiß" in details and "Rückruf am Montag" in details and "Steuer 2024" in details
-    assert "Datei" in archive.read("verlauf.txt").decode() or archive.read("verlauf.txt")
+    history = archive.read("verlauf.txt").decode()
+    assert "Datei „Lohnsteuer 2024.pdf“" in history
+    # Times where the organisation is, as on every page: no "UTC", the Berlin hour.
+    assert "UTC" not in history
+    created = datetime.fromisoformat(customer["created_at"].replace("Z", "+00:00"))
+    berlin = created.astimezone(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y, %H:%M")
+    assert f"{berlin} – Kunde „Zoë Weiß“ angelegt" in history, history
     # Another organisation learns nothing, not even that the customer exists.
     assert other_account.get(f"/api/v1/customers/{customer['id']}/export").status_code == 404
