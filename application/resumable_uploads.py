@@ -28,6 +28,7 @@ from application.errors import NotFound
 from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
 from application.storage_keys import incoming_key
 from domain.errors import DomainError, InvalidValue
+from domain.received_file import ReceivedFile
 from domain.upload_link import MaxFilesReached, UploadLink, type_allowed
 from domain.values import email_address, person_name
 
@@ -256,9 +257,23 @@ class ResumableUploads:
         link = self.app.links.public(token)
         self.app.links.check_password(link, password, client)
         upload = self._upload_of(link, upload_id)
-        return UploadState(
-            upload_id, self.staging.offset(upload_id), upload.length, upload.expires_at
-        )
+        offset = self.staging.offset(upload_id)
+        if offset == upload.length:
+            self.finish_interrupted(link, upload)
+        return UploadState(upload_id, offset, upload.length, upload.expires_at)
+
+    def finish_interrupted(self, link: UploadLink, upload: StagedUpload) -> None:
+        """Every byte is staged, yet the staging is still here: the process stopped between
+        the last byte and the end of its recording. Finish now, so that a complete offset
+        always stands for a recorded file (a refusal, e.g. a link since revoked, is raised
+        and the staging removed); if the file was recorded and only the clean-up was
+        missed, just clean up."""
+        try:
+            self.app.load(upload.file_id, ReceivedFile)
+        except NotFound:  # Erased too: then the recording refuses
+            self.finish(link, upload)
+        else:
+            self.staging.delete(upload.upload_id)
 
     def append(
         self,
@@ -323,6 +338,7 @@ class ResumableUploads:
                     uploader_name=upload.uploader_name,
                     uploader_email=upload.uploader_email,
                     replaces=upload.replaces,
+                    file_id=upload.file_id,
                 )
             stored = StoredUpload(
                 file_id=upload.file_id,

@@ -49,8 +49,10 @@ class StagedFile:
     Nothing of the file is held in memory beyond the first few KiB used to tell its type.
     """
 
-    def __init__(self, store: FileStore, filename: str, rules: StagingRules) -> None:
-        self.file_id = uuid4()
+    def __init__(
+        self, store: FileStore, filename: str, rules: StagingRules, file_id: UUID | None = None
+    ) -> None:
+        self.file_id = file_id or uuid4()
         self.key = incoming_key(self.file_id)
         self.filename = filename
         self.rules = rules

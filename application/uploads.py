@@ -79,13 +79,14 @@ class UploadTarget:
         self.room = room
         self.admit = admit
 
-    def stage(self, filename: str, count: int) -> StagedFile:
-        """Start writing the `count`-th file of this request."""
+    def stage(self, filename: str, count: int, file_id: UUID | None = None) -> StagedFile:
+        """Start writing the `count`-th file of this request (as `file_id` when the
+        caller chose it already: a resumable upload keeps its id from the start)."""
         if count == 1 and self.admit is not None:
             self.admit()
         self.room(count)
         store = self._uploads.app.customer_files(self.customer_id)
-        return StagedFile(store, filename, self.rules)
+        return StagedFile(store, filename, self.rules, file_id)
 
     def discard(self, uploads: Sequence[StoredUpload]) -> None:
         """Remove what was staged for a request that is refused."""
@@ -123,6 +124,7 @@ class Uploads(Context):
         uploader_name: str | None = None,
         uploader_email: str | None = None,
         replaces: UUID | None = None,
+        file_id: UUID | None = None,
     ) -> RecordedUploads:
         """One file for `link`, start to end: stage the bytes of `chunks` (hashed, capped
         at the link's size, type checked), record it, move it to its final key.
@@ -131,7 +133,7 @@ class Uploads(Context):
         Refusals (`FileTooLarge`, `FileTypeNotAllowed`, `MaxFilesReached`, expired,
         revoked, bad uploader fields) are raised after removing every staged byte.
         """
-        staged = self.into_link(link).stage(name, 1)
+        staged = self.into_link(link).stage(name, 1, file_id)
         try:
             for chunk in chunks:
                 staged.write(chunk)

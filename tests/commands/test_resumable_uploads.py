@@ -185,3 +185,48 @@ def test_terminate_and_sweep_remove_the_staged_bytes(
     assert later.sweep() == 1 and staging.uploads == {}
     with pytest.raises(NotFound):
         tus.status(link.token, None, CLIENT, left.upload_id)
+
+
+def test_an_upload_whose_process_stopped_after_the_last_byte_is_recorded_when_asked(
+    app: DocIntake, owner: Principal, tus: ResumableUploads, staging: MemoryStaging
+) -> None:
+    """The last byte is staged and acknowledged on disk, then the process stops before the
+    file is recorded: the client's next HEAD finds a complete offset, and that must mean a
+    recorded file, once."""
+    link = new_link(app, owner)
+    state = start(tus, link)
+    session = piece(tus, link, state, 0, None)
+    session.write(PDF)
+    assert session.appender.commit() == len(PDF)  # on disk; then the process stopped
+    session._hold.close()
+    assert received_files(app, link) == []
+
+    asked = tus.status(link.token, None, CLIENT, state.upload_id)
+    assert asked.offset == len(PDF)
+    (received,) = received_files(app, link)
+    assert (received.filename, received.size) == (NAME, len(PDF))
+    assert objects(app) == {received.object_key: PDF}
+    assert staging.uploads == {}
+
+
+def test_an_upload_recorded_before_its_staging_was_removed_is_not_recorded_twice(
+    app: DocIntake,
+    owner: Principal,
+    tus: ResumableUploads,
+    staging: MemoryStaging,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = new_link(app, owner)
+    state = start(tus, link)
+    session = piece(tus, link, state, 0, None)
+    session.write(PDF)
+    # The file is recorded, then the process stops before the staging is removed.
+    with monkeypatch.context() as stopped:
+        stopped.setattr(staging, "delete", lambda upload_id: None)
+        session.close()
+    (received,) = received_files(app, link)
+    head = app.head()
+    assert tus.status(link.token, None, CLIENT, state.upload_id).offset == len(PDF)
+    assert app.head() == head  # nothing recorded again
+    assert received_files(app, link) == [received]
+    assert staging.uploads == {}
