@@ -28,6 +28,8 @@ class ReminderMail:
     time_zone: str = DEFAULT_TIME_ZONE
     #: The organisation's sender name, reply address, logo and colour.
     branding: MailBranding | None = None
+    #: The staff member who sent it by hand (None: the schedule did).
+    sender_name: str | None = None
 
 
 _TEXTS = {
@@ -43,6 +45,10 @@ _TEXTS = {
         "where": "Ihre Unterlagen laden Sie über diese Seite hoch, ohne Konto:",
         "never": "Wir fragen Sie in E-Mails niemals nach Passwörtern oder Zugangsdaten.",
         "auto": "Diese Erinnerung wurde automatisch über docintake versandt.",
+        "by_hand": (
+            "Diese Erinnerung hat {sender} von {organization} über docintake versandt."
+            " Bei Fragen antworten Sie einfach auf diese E-Mail."
+        ),
     },
     "en": {
         "subject": "Reminder: {organization} is waiting for your documents",
@@ -56,6 +62,10 @@ _TEXTS = {
         "where": "Upload your documents on this page, no account needed:",
         "never": "We never ask you for passwords or login details by e-mail.",
         "auto": "This reminder was sent automatically through docintake.",
+        "by_hand": (
+            "{sender} of {organization} sent this reminder through docintake."
+            " If you have questions, just reply to it."
+        ),
     },
 }
 
@@ -68,6 +78,7 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
         "title": mail.link_title or "",
         "name": mail.customer_name,
         "date": Formats(mail.language, mail.time_zone).date(mail.due_at) if mail.due_at else "",
+        "sender": mail.sender_name or "",
     }
 
     def say(key: str) -> str:
@@ -90,7 +101,8 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
     paragraphs.append(f"{say('where')}\n{mail.link_url}")
     url = escape(mail.link_url, quote=True)
     html.append(f'<p>{escape(say("where"))}<br><a href="{url}"{link_style}>{url}</a></p>')
-    for key in ("never", "auto"):
+    by_hand = mail.sender_name is not None
+    for key in ("never", "by_hand" if by_hand else "auto"):
         paragraphs.append(say(key))
         html.append(f"<p>{escape(say(key))}</p>")
     message = compose_message(
@@ -99,7 +111,8 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
         text="\n\n".join(paragraphs) + "\n",
         html=f'<!doctype html><html lang="{mail.language}"><body>{"".join(html)}</body></html>',
         message_id_domain=message_domain(mail.link_url),
-        auto_submitted=True,
+        # By hand a person asked for it: an out-of-office answer is news for them.
+        auto_submitted=not by_hand,
         headers={"Reply-To": mail.reply_to} if mail.reply_to else None,
     )
     replace_message_id(message, message_id)

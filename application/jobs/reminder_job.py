@@ -35,6 +35,7 @@ from domain.customer import Customer
 from domain.organization import Organization
 from domain.reminders import ReminderSchedule, in_window, next_reminder, schedule_in_force
 from domain.upload_link import UploadLink
+from domain.user import User
 from domain.values import CustomerStatus
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,8 @@ class ReminderJob:
                 return "skipped", "the customer was deleted"
             organization = self.app.load(link.organization_id, Organization)
             url = self.app.links.url(link)
+            # By hand: the mail names who sent it, and answers go to them.
+            sender = self.app.load(reminder.actor_id, User) if reminder.actor_id else None
             message = reminder_message(
                 ReminderMail(
                     to=reminder.to,
@@ -161,9 +164,10 @@ class ReminderJob:
                     link_title=link.title,
                     due_at=link.due_at,
                     missing=list(reminder.missing),
-                    reply_to=None,
+                    reply_to=sender.email if sender else None,
                     time_zone=organization.time_zone,
                     branding=mail_branding(self.app, organization.id, organization.name),
+                    sender_name=sender.display_name if sender else None,
                 ),
                 now=self.context.clock(),
                 message_id=f"<reminder-{link_id}-{version}@{message_domain(url)}>",

@@ -115,6 +115,24 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
     ), texts
     assert any(t.startswith("Upload-Link „ohne Titel“: fällig bis ") for t in texts), texts
 
+    # Sent by a person: the mail says who, and is no automatic mail.
+    def reminder_mails() -> list[Any]:
+        return [
+            m
+            for m in outbox(services.settings.data_dir)
+            if m["To"] == "juergen.strasse@example.com"
+            and str(m["Subject"]).startswith("Erinnerung")
+        ]
+
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
+    while not reminder_mails() and datetime.now(UTC) < deadline:
+        time.sleep(0.05)
+    [mail] = reminder_mails()
+    assert mail["Auto-Submitted"] is None
+    assert "automatisch" not in text_of(mail)
+    assert f"Diese Erinnerung hat {account.email} von Kanzlei" in text_of(mail)
+    assert mail["Reply-To"] == account.email
+
 
 def test_overdue_customers_are_marked_and_filterable(
     account: Account, other_account: Account, http: httpx.Client, base_url: str
