@@ -30,13 +30,15 @@ def safe_file_name(original: str | None) -> str:
         for c in name
         if unicodedata.category(c) not in {"Cc", "Cf", "Zl", "Zp"}
     )
-    name = " ".join(name.split())
-    name = name.strip(" .")
-    if not name:
-        return FALLBACK_NAME
+    name = " ".join(name.split()).rstrip(" .")
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
+    # Leading dots and blanks go; a name that was only an extension (" .pdf") keeps it.
+    stem = stem.strip(" .")
+    extension = extension.strip(" ")
+    if not stem and not extension:
+        return FALLBACK_NAME
     if stem.casefold() in _WINDOWS_RESERVED:
         stem = f"_{stem}"
     extension = extension[:16]

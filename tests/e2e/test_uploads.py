@@ -102,6 +102,10 @@ def test_the_type_is_judged_from_the_bytes(account: Account, http: httpx.Client)
         ("/absolute/path/beleg.pdf", "beleg.pdf"),
         ("bad\x01na\x1fme\x7f.pdf", "badname.pdf"),
         ("...", "datei"),
+        # Only an extension left: it stays one, not the whole name.
+        (" .pdf", "datei.pdf"),
+        ("..pdf", "datei.pdf"),
+        ("Kündigung – 2024.pdf. ", "Kündigung – 2024.pdf"),
         ("a" * 300 + ".pdf", "a" * 176 + ".pdf"),
         ("CON.pdf", "_CON.pdf"),
         ('what?<>|*".pdf', "what______.pdf"),
