@@ -55,9 +55,11 @@ def test_the_inbox_shows_an_upload_and_clears_on_reading(
     expect(page.locator(".inbox-notice.unread")).to_have_count(0)
     assert_accessible(page)
 
-    # A second upload, cleared with "mark all as read".
-    assert upload(http, link, ("Straße 2.pdf", pdf_bytes(3_000))).status_code == 201
+    # A second upload, cleared with "mark all as read"; its long name wraps in the page.
+    long_name = "Straße 2 " + "x" * 170 + ".pdf"
+    assert upload(http, link, (long_name, pdf_bytes(3_000))).status_code == 201
     page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     expect(page.locator("#inbox-unread")).to_have_text("1")
     page.get_by_role("button", name="Alle als gelesen markieren").click()
     expect(page.locator(".notice")).to_have_text("Alle Meldungen als gelesen markiert.")
