@@ -138,7 +138,10 @@ def test_a_very_long_name_wraps_on_the_list_and_the_page(
     the page: the list keeps every column in view, the page's heading and history wrap."""
     endless = "Ölfa Straßenbau – Dr. Übel " + "Ш" * 150
     customer = account.create_customer(endless, customer_number="K-1", company="Ш" * 150)
-    create_link(account, customer["id"], title="Ü" * 200)
+    long_link = create_link(account, customer["id"], title="Ü" * 200)
+    # A file name of 176 letters without a space: the file table keeps its columns.
+    sent = upload(account.client, long_link, ("Ш" * 176 + ".pdf", pdf_bytes(2_000)))
+    assert sent.status_code == 201, sent.text
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE")
     page = staff.new_page()
     sign_in(page, base_url, account.email)
@@ -157,6 +160,7 @@ def test_a_very_long_name_wraps_on_the_list_and_the_page(
     expect(page.locator("#customer-table thead")).to_contain_text("Letzter Upload")
     assert page.locator("#customer-table tbody .customer-number").first.is_visible()
     page.goto(f"{base_url}/customers/{customer['id']}")
-    fits("h1, .timeline, .link-card, .card, .panel")
+    fits("h1, .timeline, .link-card, .card, .panel, .table-wrap")
+    expect(page.locator("#received-files thead")).to_contain_text("Prüfung")
     assert_accessible(page)
     staff.close()
