@@ -12,11 +12,12 @@ from litestar.response import Redirect, Template
 
 from application.errors import NotFound
 from application.members import InvitationPreview
-from application.passwords import PASSWORD_MIN_LENGTH
+from application.passwords import PASSWORD_MIN_LENGTH, validate_password
 from application.texts.catalogue import problems_text, refusal_text
 from application.texts.formats import Formats
 from application.texts.words import role_name
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue, Problem, problem
+from domain.values import person_name
 from infrastructure.bootstrap import Services
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import client_address, cookie_secure, set_session_cookie
@@ -66,6 +67,8 @@ class InvitationPages(Controller):
         problems: dict[str, str] = {}
         if password != field(data, "password_repeat"):
             problems["password_repeat"] = TEXTS[lang]["passwords_differ"]
+            # The name's and the password's problems too, not one refusal after another.
+            problems.update(problems_text(InvalidValue(entry_problems(name, password)), lang))
         try:
             if not problems:
                 services.app.members.accept_invitation(token, name, password, with_api_token=False)
@@ -79,6 +82,21 @@ class InvitationPages(Controller):
         response = see_other("/customers", done="joined")
         set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
         return response
+
+
+def entry_problems(name: str, password: str) -> dict[str, str | Problem]:
+    """What is wrong with the name and the password typed (the command checks them again)."""
+    found: dict[str, str | Problem] = {}
+    try:
+        if person_name(name) is None:
+            found["name"] = problem("required", "is required")
+    except InvalidValue as invalid:
+        found.update(invalid.problems)
+    try:
+        validate_password(password)
+    except InvalidValue as invalid:
+        found.update(invalid.problems)
+    return found
 
 
 def invitation_form(

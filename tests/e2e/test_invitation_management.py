@@ -9,7 +9,7 @@ import httpx
 
 from infrastructure.bootstrap import Services
 from tests.support.api import PASSWORD, Account, signup
-from tests.support.team import invitation_token, outbox
+from tests.support.team import invitation_token, invite, outbox
 
 
 def last_token(services: Services, address: str) -> str:
@@ -91,3 +91,23 @@ def test_a_viewer_may_not_withdraw(
     ).json()
     assert viewer.delete(f"/api/v1/invitations/{invited['id']}").status_code == 403
     assert viewer.post(f"/api/v1/invitations/{invited['id']}/resend").status_code == 403
+
+
+def test_the_accept_page_names_every_problem_at_once(
+    account: Account, services: Services, base_url: str
+) -> None:
+    """Passwords that differ, a name with a control character and a short password: the page
+    names all three, not only the repeat (then the next one after another try)."""
+    token = invite(account, services.settings.data_dir, "member")
+    with httpx.Client(base_url=base_url, headers={"Accept-Language": "de"}) as browser:
+        page = browser.get(f"/invitations/{token}")
+        assert page.status_code == 200
+        refused = browser.post(
+            f"/invitations/{token}",
+            data={"name": "Кира Weiß\x07", "password": "kurz", "password_repeat": "anders"},
+        )
+    assert refused.status_code == 422, refused.status_code
+    assert "Die beiden Passwörter stimmen nicht überein." in refused.text
+    assert "Enthält unzulässige Steuerzeichen." in refused.text
+    assert "Mindestens 12 Zeichen." in refused.text.split('id="password-hint"')[1]
+    assert 'id="name-error"' in refused.text and 'id="password-error"' in refused.text
