@@ -160,9 +160,9 @@ def test_overdue_customers_are_marked_and_filterable(
     with signed_in(base_url, account.email) as browser:
         card = link_card(browser.get(f"/customers/{late['id']}").text, link["id"])
         day = datetime.fromisoformat(link["due_at"]).astimezone(BERLIN).strftime("%d.%m.%Y")
-        assert f"fällig bis {day}" in card and "Überfällig" in card, card
+        assert f"Fällig bis {day}" in card and "Überfällig" in card, card
         page = browser.get(f"/customers/{on_time['id']}").text
-        assert "fällig bis " in page and "Überfällig" not in page
+        assert "Fällig bis " in page and "Überfällig" not in page
 
     # The missing document arrives: no longer overdue.
     [item] = link["requested_items"]
@@ -171,7 +171,7 @@ def test_overdue_customers_are_marked_and_filterable(
     assert account.get("/api/v1/customers", params={"overdue": "true"}).json()["items"] == []
     with signed_in(base_url, account.email) as browser:
         card = link_card(browser.get(f"/customers/{late['id']}").text, link["id"])
-        assert "fällig bis" in card and "Überfällig" not in card, card
+        assert "Fällig bis" in card and "Überfällig" not in card, card
     bad = account.get("/api/v1/customers", params={"overdue": "vielleicht"})
     assert bad.status_code in (400, 422) and "overdue" in bad.text
 
