@@ -43,6 +43,11 @@ def test_pages_are_not_framed(account: Account, http: httpx.Client) -> None:
         assert page.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert page.headers["x-content-type-options"] == "nosniff"
+        # Every page names our own icon, so no browser asks for a /favicon.ico that is not.
+        [icon] = re.findall(r'<link rel="icon" href="([^"]+)"', page.text)
+        served = http.get(icon)
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("image/svg+xml")
 
 
 def test_options_lists_every_method_of_every_path(services: Services, http: httpx.Client) -> None:
