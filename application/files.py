@@ -14,6 +14,7 @@ from application.principal import Principal
 from application.staging import StoredUpload
 from application.storage_keys import sent_key, staging_key_of
 from application.upload_links import expiry, link_token, token_hash
+from application.uploads import UploadForm
 from domain.customer import Customer
 from domain.errors import InvalidValue, problem
 from domain.file_name import safe_file_name
@@ -113,6 +114,24 @@ class ReceivedFiles(Context):
 class SentFiles(Context):
     """Files staff make available to the client on a download page of its own."""
 
+    def receive_request(
+        self, principal: Principal, customer_id: UUID, form: UploadForm[datetime | None]
+    ) -> Recorded:
+        """Staff send the client a file, start to end: the customer is checked before the
+        body is read, the one file part is staged (capped), then recorded and made final
+        (`send`); `form.details()` is when its download link expires (None: the default).
+        Any refusal removes what was staged before it is raised."""
+        self.app.customer_of(principal, customer_id)
+        target = self.app.uploads.into_customer(principal, customer_id)
+        parts = form.files(target.rules.max_file_size, 1)
+        uploads = self.app.uploads.stage_parts(target, parts)
+        try:
+            expires_at = form.details()
+        except BaseException:
+            self.app.uploads.discard(uploads)
+            raise
+        return self.send(principal, customer_id, uploads, expires_at)
+
     def send(
         self,
         principal: Principal,
@@ -126,6 +145,8 @@ class SentFiles(Context):
         try:
             authorize(principal, Action.SEND_FILES)
             self.app.customer_of(principal, customer_id)
+            if not uploads:
+                raise InvalidValue.single("file", problem("choose_file", "choose a file"))
             if len(uploads) != 1:
                 raise InvalidValue.single("file", "send exactly one file")
             recorded = self._record(principal, customer_id, uploads[0], expires_at)

@@ -3,12 +3,15 @@ key, recorded (with the link's count and the customer's first-upload status in o
 transaction), and moved to its final key; a refusal at any step leaves nothing behind.
 
 Entry points (the public page, the staff page, the files API, resumable uploads) hand
-over a byte stream and the upload's metadata; they never see a storage key:
+over a byte stream and the upload's metadata, in one call; they never see a storage key:
 
-- `receive(link, name, chunks, ...)` -- one file for a link, start to end;
-- `into_link(link)` / `into_customer(principal, customer_id)` -- an `UploadTarget` for
-  a request that streams several parts (multipart), then `record(...)` or
-  `app.sent_files.send(...)` with what it staged.
+- `receive_request(token, password, client, form)` -- a client's request for a link
+  (multipart: several files and the form's fields), start to end;
+- `receive(link, name, chunks, ...)` -- one file for a link, start to end (tus);
+- `app.sent_files.receive_request(principal, customer_id, form)` -- a file staff send.
+
+`into_link(link)` / `into_customer(principal, customer_id)` (an `UploadTarget`),
+`stage_parts`, `record` and `app.sent_files.send` are the steps these are made of.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from application.command import Context, Recorded
@@ -28,7 +33,7 @@ from application.storage_keys import file_key
 from domain.customer import Customer
 from domain.errors import InvalidValue, problem
 from domain.file_name import safe_file_name
-from domain.received_file import ReceivedFile
+from domain.received_file import REMOVAL_WINDOW, ReceivedFile
 from domain.upload_link import LinkRevoked, UploadLink
 from domain.values import email_address, person_name
 
@@ -43,11 +48,51 @@ def one_file(count: int) -> None:
 
 @dataclass(frozen=True)
 class RecordedUploads(Recorded):
-    """What an upload recorded (`id` is the link's) and, per file, the secret with which
-    the client's page may take that file back within `REMOVAL_WINDOW` (only its hash is
-    stored)."""
+    """What an upload recorded (`id` is the link's): the files, and per file the secret
+    with which the client's page may take that file back until `removable_until` (only
+    its hash is stored)."""
 
     removal_keys: dict[UUID, str] = field(default_factory=dict)
+    uploads: tuple[StoredUpload, ...] = ()
+    removable_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """One file of a request: its name as the client sent it and its bytes, in order
+    (read them before asking for the next part)."""
+
+    filename: str
+    chunks: Iterable[bytes]
+
+
+@dataclass(frozen=True)
+class UploadDetails:
+    """What a client's upload says beside its files (the form's fields, typed)."""
+
+    item_id: UUID | None = None
+    replaces: UUID | None = None
+    uploader_name: str | None = None
+    uploader_email: str | None = None
+
+
+D = TypeVar("D", covariant=True)
+
+
+class UploadForm(Protocol[D]):
+    """A request's body as the interface reads it (multipart/form-data), part by part.
+
+    `files(max_file_size, max_files)` reads the body (refused at once when it announces
+    more than that many files of that size take) and yields its file parts; `field(name)`
+    is a text field sent before the part being read; `details()`, once the files are
+    read, the form's fields made typed (refused naming the field).
+    """
+
+    def files(self, max_file_size: int, max_files: int | None) -> Iterator[FilePart]: ...
+
+    def field(self, name: str) -> str | None: ...
+
+    def details(self) -> D: ...
 
 
 REMOVAL_KEY_MAX_LENGTH = 200
@@ -93,8 +138,73 @@ class UploadTarget:
         self._uploads.discard(uploads)
 
 
+def written(staged: StagedFile, chunks: Iterable[bytes]) -> StoredUpload:
+    """Write `chunks` into `staged` and finish it; nothing is left of it when refused."""
+    try:
+        for chunk in chunks:
+            staged.write(chunk)
+        return staged.finish()
+    except BaseException:
+        staged.abort()
+        raise
+
+
 class Uploads(Context):
     """Files arriving: staged, recorded, promoted; removed again when refused."""
+
+    def receive_request(
+        self, token: str, password: str | None, client: str, form: UploadForm[UploadDetails]
+    ) -> RecordedUploads:
+        """A client's upload request through the link `token`, start to end: the link
+        must take files (and the password, from the header or else from the form's
+        `password` field before the first file), each file part is staged (capped,
+        typed, counted against the link), then all are recorded and made final.
+
+        Any refusal removes every byte staged for the request before it is raised.
+        """
+        link = self.app.links.public(token)
+        if link.password_protected and password:
+            self.app.links.check_password(link, password, client)
+
+        def unlock() -> None:
+            if link.password_protected and not password:
+                self.app.links.check_password(link, form.field("password"), client)
+
+        target = self.into_link(link)
+        parts = form.files(target.rules.max_file_size, link.files_acceptable())
+        uploads = self.stage_parts(target, parts, unlock)
+        try:
+            details = form.details()
+        except BaseException:
+            self.discard(uploads)
+            raise
+        return self.record(
+            link.id,
+            uploads,
+            item_id=details.item_id,
+            uploader_name=details.uploader_name,
+            uploader_email=details.uploader_email,
+            replaces=details.replaces,
+        )
+
+    def stage_parts(
+        self,
+        target: UploadTarget,
+        parts: Iterable[FilePart],
+        before_first: Callable[[], object] = lambda: None,
+    ) -> list[StoredUpload]:
+        """Stage every file of one request into `target`; on a refusal the files staged
+        so far are removed and it is raised."""
+        uploads: list[StoredUpload] = []
+        try:
+            for count, part in enumerate(parts, 1):
+                if count == 1:
+                    before_first()
+                uploads.append(written(target.stage(part.filename, count), part.chunks))
+        except BaseException:
+            self.discard(uploads)
+            raise
+        return uploads
 
     def into_link(self, link: UploadLink) -> UploadTarget:
         """Where a client's files for `link` go; refused at once when the link is full."""
@@ -133,14 +243,7 @@ class Uploads(Context):
         Refusals (`FileTooLarge`, `FileTypeNotAllowed`, `MaxFilesReached`, expired,
         revoked, bad uploader fields) are raised after removing every staged byte.
         """
-        staged = self.into_link(link).stage(name, 1, file_id)
-        try:
-            for chunk in chunks:
-                staged.write(chunk)
-            upload = staged.finish()
-        except BaseException:
-            staged.abort()
-            raise
+        upload = written(self.into_link(link).stage(name, 1, file_id), chunks)
         return self.record(
             link.id,
             [upload],
@@ -226,7 +329,7 @@ class Uploads(Context):
             )
         changed = customer.mark_first_upload(actor_id=None)
         position = self.app.record(link, *files, customer if changed else None)
-        return RecordedUploads(link.id, position, keys)
+        return RecordedUploads(link.id, position, keys, tuple(uploads), now + REMOVAL_WINDOW)
 
     def take_back(
         self, token: str, password: str | None, client: str, file_id: UUID, removal_key: str

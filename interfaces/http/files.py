@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,21 +17,19 @@ from application.customers import CustomerCommands
 from application.files import ReceivedFiles, SentFiles
 from application.files_archive import FilesArchive
 from application.principal import Principal
-from application.uploads import Uploads
 from domain.errors import InvalidValue
 from domain.received_file import ReviewState
 from interfaces.http import schemas
 from interfaces.http.consistency import Reads
 from interfaces.http.dependencies import ReadModels
 from interfaces.http.downloads import file_stream, zip_stream
-from interfaces.http.multipart_upload import receive_multipart
+from interfaces.http.multipart_upload import MultipartForm
 from interfaces.http.presenters import (
     file_from_aggregate,
     file_from_row,
     sent_file_from_aggregate,
     sent_file_from_row,
 )
-from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 from interfaces.request_values import value_for
 
@@ -92,8 +91,6 @@ class CustomerFileController(Controller):
     async def send_file(
         self,
         request: Request[Any, Any, Any],
-        customers: NamedDependency[CustomerCommands],
-        uploads: NamedDependency[Uploads],
         sent_files: NamedDependency[SentFiles],
         read_models: NamedDependency[ReadModels],
         reads: NamedDependency[Reads],
@@ -102,24 +99,9 @@ class CustomerFileController(Controller):
         customer_id: FromPath[UUID],
     ) -> Response[schemas.SentFile]:
         """Upload a file for the client (multipart `file`, optional `expires_at`)."""
-        # The customer is checked before the body is read (and again by the use case).
-        await run_sync(customers.get, principal, customer_id)
-        target = uploads.into_customer(principal, customer_id)
-        form = await receive_multipart(
-            capped(
-                request.stream(),
-                multipart_body_limit(target.rules.max_file_size, 1),
-                request.headers.get("content-length"),
-            ),
-            request.headers.get("content-type"),
-            target,
+        recorded = await run_sync(
+            sent_files.receive_request, principal, customer_id, MultipartForm(request, expiry)
         )
-        try:
-            expires_at = _optional_time(form.fields.get("expires_at"), "expires_at")
-        except InvalidValue:
-            await run_sync(target.discard, form.uploads)
-            raise
-        recorded = await run_sync(sent_files.send, principal, customer_id, form.uploads, expires_at)
         await run_sync(reads.caught_up, recorded, "customer_detail")
         rows = await run_sync(read_models.customer_detail.sent_files, customer_id)
         row = next((r for r in rows if r.id == recorded.id), None)
@@ -132,6 +114,11 @@ class CustomerFileController(Controller):
             sent = await run_sync(sent_files.get, principal, recorded.id)
             body = sent_file_from_aggregate(sent, base_url)
         return reads.answer(body, status_code=201)
+
+
+def expiry(fields: Mapping[str, str]) -> datetime | None:
+    """The form's `expires_at`: when the file's download link ends (None: the default)."""
+    return _optional_time(fields.get("expires_at"), "expires_at")
 
 
 def _optional_time(raw: str | None, field: str) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -11,23 +12,22 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream, Template
 
-from application.staging import StoredUpload
 from application.texts.catalogue import refusal_text
 from application.texts.formats import Formats
 from application.texts.languages import other_language
-from domain.errors import DomainError, InvalidValue
+from application.uploads import UploadDetails, Uploads
+from domain.errors import DomainError
 from domain.file_name import safe_file_name
-from domain.received_file import REMOVAL_WINDOW
 from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http import schemas
 from interfaces.http.downloads import file_stream
 from interfaces.http.language import reader_language
-from interfaces.http.multipart_upload import receive_multipart, uuid_field
-from interfaces.http.slow_clients import capped, multipart_body_limit
+from interfaces.http.multipart_upload import MultipartForm
 from interfaces.http.sync import run_sync
 from interfaces.public.brand import brand_of
 from interfaces.public.texts import TEXTS
+from interfaces.request_values import optional_id
 
 PAGE_HEADERS = {
     # The token is in the URL: it must not leak to other sites through Referer.
@@ -49,6 +49,16 @@ def link_password(
     request: Request[Any, Any, Any], fields: dict[str, str] | None = None
 ) -> str | None:
     return request.headers.get("x-link-password") or (fields or {}).get("password") or None
+
+
+def upload_details(fields: Mapping[str, str]) -> UploadDetails:
+    """The upload form's fields beside its files, typed (refused naming the field)."""
+    return UploadDetails(
+        item_id=optional_id(fields.get("item_id"), "item_id"),
+        replaces=optional_id(fields.get("replaces"), "replaces"),
+        uploader_name=fields.get("uploader_name") or None,
+        uploader_email=fields.get("uploader_email") or None,
+    )
 
 
 def refusal_page(
@@ -271,49 +281,17 @@ class UploadPageController(Controller):
     async def upload(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        uploads: NamedDependency[Uploads],
         token: FromPath[str],
     ) -> Response[schemas.UploadResult]:
         """Receive one or more `file` parts; the size cap and the type hold while streaming."""
-        link = await run_sync(services.app.links.public, token)
-        address = client_address(request)
-        header_password = request.headers.get("x-link-password")
-        if link.password_protected and header_password:
-            await run_sync(services.app.links.check_password, link, header_password, address)
-
-        def before_first_file(fields: dict[str, str]) -> None:
-            if link.password_protected and not header_password:
-                services.app.links.check_password(link, fields.get("password"), address)
-
-        target = services.app.uploads.into_link(link)
-        form = await receive_multipart(
-            capped(
-                request.stream(),
-                multipart_body_limit(target.rules.max_file_size, link.files_acceptable()),
-                request.headers.get("content-length"),
-            ),
-            request.headers.get("content-type"),
-            target,
-            before_first_file,
-        )
-        uploads: list[StoredUpload] = form.uploads
-        try:
-            item_id = uuid_field(form, "item_id")
-            replaces = uuid_field(form, "replaces")
-        except InvalidValue:
-            await run_sync(target.discard, uploads)
-            raise
         recorded = await run_sync(
-            lambda: services.app.uploads.record(
-                link.id,
-                uploads,
-                item_id=item_id,
-                uploader_name=form.fields.get("uploader_name") or None,
-                uploader_email=form.fields.get("uploader_email") or None,
-                replaces=replaces,
-            )
+            uploads.receive_request,
+            token,
+            request.headers.get("x-link-password"),
+            client_address(request),
+            MultipartForm(request, upload_details),
         )
-        until = services.app.now() + REMOVAL_WINDOW
         body = schemas.UploadResult(
             files=[
                 schemas.UploadedFile(
@@ -322,9 +300,9 @@ class UploadPageController(Controller):
                     size=u.size,
                     sha256=u.sha256,
                     removal_key=recorded.removal_keys.get(u.file_id),
-                    removable_until=until,
+                    removable_until=recorded.removable_until,
                 )
-                for u in uploads
+                for u in recorded.uploads
             ]
         )
         return Response(body, status_code=201, headers={"Cache-Control": "no-store"})

@@ -3,7 +3,7 @@ deletion with confirmation."""
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,14 +22,14 @@ from application.staging import FileTooLarge
 from application.texts.catalogue import error_text
 from application.texts.formats import time_zone
 from application.upload_links import DEFAULT_LIFETIME
-from domain.errors import InvalidValue, problem
+from domain.errors import InvalidValue
 from domain.received_file import ReviewState
 from domain.upload_link import item_state_of
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import ReadYourWrites
 from interfaces.http.downloads import customer_export, file_stream, files_archive, zip_stream
-from interfaces.http.multipart_upload import receive_multipart
+from interfaces.http.multipart_upload import MultipartForm
 from interfaces.http.presenters import ReminderSetting
 from interfaces.http.sessions import (
     CSRF_FIELD,
@@ -37,7 +37,6 @@ from interfaces.http.sessions import (
     StaffSessionContext,
     session_token_of,
 )
-from interfaces.http.slow_clients import capped, multipart_body_limit
 from interfaces.http.sync import run_sync
 from interfaces.request_values import value_for
 from interfaces.web.form_post import FormPost, PageAgain, Problems
@@ -362,24 +361,16 @@ class CustomerDetailPages(Controller):
             # No form fields to look in: the header must carry it.
             check_csrf(session_token, header_token)
 
-        def admit(fields: dict[str, str]) -> None:
+        def admit(fields: Mapping[str, str]) -> None:
             check_csrf(session_token, header_token or fields.get(CSRF_FIELD))
-            services.app.customer_of(principal, customer_id)
 
-        target = services.app.uploads.into_customer(principal, customer_id)
         staff_session = StaffSessionContext(principal, session_token, csrf_token_for(session_token))
         frame = StaffPage(request, services, staff_session, consistency)
         lang = frame.language
+        form = MultipartForm(request, lambda _fields: None, before_first_file=admit)
         try:
-            form = await receive_multipart(
-                capped(
-                    request.stream(),
-                    multipart_body_limit(target.rules.max_file_size, 1),
-                    request.headers.get("content-length"),
-                ),
-                request.headers.get("content-type"),
-                target,
-                admit,
+            recorded = await run_sync(
+                services.app.sent_files.receive_request, principal, customer_id, form
             )
         except FileTooLarge as too_large:
             refusal = error_text(too_large, lang)
@@ -389,13 +380,6 @@ class CustomerDetailPages(Controller):
                 customer_id,
                 errors={"sent_file": {"file": refusal}},
                 status_code=413,
-            )
-        try:
-            if not form.uploads:
-                await run_sync(admit, form.fields)
-                raise InvalidValue.single("file", problem("choose_file", "choose a file"))
-            recorded = await run_sync(
-                services.app.sent_files.send, principal, customer_id, form.uploads, None
             )
         except InvalidValue as error:
             return await run_sync(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from application.docintake import DocIntake
 from application.errors import NotFound
 from application.principal import Principal
 from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
+from application.uploads import FilePart, UploadDetails
 from domain.customer import Customer
 from domain.errors import InvalidValue
 from domain.received_file import (
@@ -213,3 +215,53 @@ def test_the_client_takes_a_file_back_within_15_minutes_with_its_key(
         app.uploads.take_back(link.token, None, address, late_id, late_key)
     assert too_late.value.params == {"minutes": 15}
     assert not app.load(late_id, ReceivedFile).deleted
+
+
+class Form:
+    """A request's form as an interface hands it over: file parts, then the fields."""
+
+    def __init__(self, files: list[tuple[str, list[bytes]]], **fields: str) -> None:
+        self._files = files
+        self.fields = fields
+        self.asked: tuple[int, int | None] | None = None
+
+    def files(self, max_file_size: int, max_files: int | None) -> Iterator[FilePart]:
+        self.asked = (max_file_size, max_files)
+        for name, chunks in self._files:
+            yield FilePart(name, iter(chunks))
+
+    def field(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+    def details(self) -> UploadDetails:
+        return UploadDetails(uploader_name=self.fields.get("uploader_name"))
+
+
+def test_one_request_is_checked_staged_recorded_and_promoted_in_one_call(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner, max_files=3, password="Straße–2024")
+    form = Form(
+        [("Müller.pdf", [PDF[:10], PDF[10:]]), ("Kündigung – 2024.pdf", [PDF])],
+        password="Straße–2024",
+        uploader_name="Jürgen Groß",
+    )
+    recorded = app.uploads.receive_request(link.token, None, "127.0.0.1", form)
+    assert form.asked == (link.max_file_size, 3)
+    assert recorded.position == app.head()
+    assert [u.original_filename for u in recorded.uploads] == ["Müller.pdf", "Kündigung – 2024.pdf"]
+    assert set(recorded.removal_keys) == {u.file_id for u in recorded.uploads}
+    assert recorded.removable_until is not None
+    assert recorded.removable_until - REMOVAL_WINDOW <= app.now()
+    assert {f.uploader_name for f in received_files(app, link)} == {"Jürgen Groß"}
+    assert len(objects(app)) == 2
+
+
+def test_a_request_refused_at_its_second_file_leaves_nothing(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner, allowed_types_value=["application/pdf"])
+    form = Form([("a.pdf", [PDF]), ("bild.png", [b"\x89PNG\r\n\x1a\n" + b"\0" * 100])])
+    with pytest.raises(FileTypeNotAllowed):
+        app.uploads.receive_request(link.token, None, "127.0.0.1", form)
+    assert objects(app) == {} and received_files(app, link) == []
