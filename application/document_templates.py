@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from application.command import Context
+from application.command import Context, Recorded
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -48,29 +48,29 @@ class DocumentTemplateCommands(Context):
         template_id: UUID | None,
         name: object,
         items: object,
-    ) -> tuple[UUID, int]:
-        """Create (`template_id` None) or replace a template; returns its id and position."""
+    ) -> Recorded:
+        """Create (`template_id` None) or replace a template (`id`: the template's)."""
         authorize(principal, Action.MANAGE_SETTINGS)
 
-        def attempt() -> tuple[UUID, int]:
+        def attempt() -> Recorded:
             templates = self._loaded_or_started(principal.organization_id)
             try:
                 saved = templates.save(template_id, name, items, principal.user_id)
             except TemplateNotFound:
                 raise NotFound(f"No template with id {template_id}.") from None
-            return saved, self.app.record(templates)
+            return Recorded(saved, self.app.record(templates))
 
         return self.app.retrying(attempt)
 
-    def delete(self, principal: Principal, template_id: UUID) -> int:
+    def delete(self, principal: Principal, template_id: UUID) -> Recorded:
         authorize(principal, Action.MANAGE_SETTINGS)
 
-        def attempt() -> int:
+        def attempt() -> Recorded:
             templates = self._loaded_or_started(principal.organization_id)
             try:
                 templates.delete(template_id, principal.user_id)
             except TemplateNotFound:
                 raise NotFound(f"No template with id {template_id}.") from None
-            return self.app.record(templates)
+            return Recorded(template_id, self.app.record(templates))
 
         return self.app.retrying(attempt)

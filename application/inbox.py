@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
-from application.command import Context
+from application.command import Context, Recorded
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -90,7 +90,7 @@ class InboxCommands(Context):
             )
         )
 
-    def read(self, principal: Principal, notice_ids: list[UUID] | None) -> int:
+    def read(self, principal: Principal, notice_ids: list[UUID] | None) -> Recorded:
         """Mark the given notices (None: every unread one) read for the member. Ids that are
         not the member's unread notices (read already, another organisation's, unknown)
         change nothing."""
@@ -100,11 +100,11 @@ class InboxCommands(Context):
             principal.organization_id, principal.user_id, scope.since, scope.hidden_kinds
         )
         chosen = unread if notice_ids is None else [i for i in unread if i in set(notice_ids)]
+        inbox_id = MemberInbox.id_for(principal.organization_id, principal.user_id)
         if not chosen:
-            return self.app.head()
+            return Recorded(inbox_id, self.app.head())
 
-        def attempt() -> int:
-            inbox_id = MemberInbox.id_for(principal.organization_id, principal.user_id)
+        def attempt() -> Recorded:
             try:
                 inbox = self.app.load(inbox_id, MemberInbox)
             except NotFound:
@@ -112,6 +112,6 @@ class InboxCommands(Context):
                     organization_id=principal.organization_id, member_id=principal.user_id
                 )
             inbox.read(sorted(chosen))
-            return self.app.record(inbox)
+            return Recorded(inbox_id, self.app.record(inbox))
 
         return self.app.retrying(attempt)

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.utils import get_topic
 
-from application.command import Context
+from application.command import Context, Recorded
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.principal import Principal
@@ -46,12 +46,18 @@ def new_secret() -> tuple[str, bytes]:
 
 
 @dataclass(frozen=True)
-class IssuedSecret:
+class IssuedSecret(Recorded):
     """An endpoint with its secret, as answered once (on registration or rotation)."""
 
     endpoint: WebhookEndpoint
     secret: str
-    position: int
+
+
+@dataclass(frozen=True)
+class WebhookChanged(Recorded):
+    """An endpoint as saved by a change (`position`: the head when nothing changed)."""
+
+    endpoint: WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ class WebhookCommands(Context):
             sealed_secret=self.webhook_sealer.seal(raw),
             actor_id=principal.user_id,
         )
-        return IssuedSecret(endpoint, secret, self.app.record(endpoint))
+        return IssuedSecret(endpoint.id, self.app.record(endpoint), endpoint, secret)
 
     def _endpoint_of(self, principal: Principal, endpoint_id: UUID) -> WebhookEndpoint:
         try:
@@ -155,18 +161,18 @@ class WebhookCommands(Context):
         endpoint_id: UUID,
         url: str | None,
         events: list[str] | None,
-    ) -> tuple[WebhookEndpoint, int]:
+    ) -> WebhookChanged:
         """Change the URL and/or the event types (None: keep them)."""
         authorize(principal, Action.MANAGE_SETTINGS)
         endpoint = self._endpoint_of(principal, endpoint_id)
         new_url = endpoint.url if url is None else self._checked_url(url)
         new_types = endpoint.event_types if events is None else event_types(events)
 
-        def attempt() -> tuple[WebhookEndpoint, int]:
+        def attempt() -> WebhookChanged:
             current = self._endpoint_of(principal, endpoint_id)
             if not current.change(new_url, new_types, principal.user_id):
-                return current, self.app.head()
-            return current, self.app.record(current)
+                return WebhookChanged(current.id, self.app.head(), current)
+            return WebhookChanged(current.id, self.app.record(current), current)
 
         return self.app.retrying(attempt)
 
@@ -181,32 +187,32 @@ class WebhookCommands(Context):
             endpoint.rotate_secret(
                 uuid4().hex, sealed, datetime.now(UTC), SECRET_OVERLAP, principal.user_id
             )
-            return IssuedSecret(endpoint, secret, self.app.record(endpoint))
+            return IssuedSecret(endpoint.id, self.app.record(endpoint), endpoint, secret)
 
         return self.app.retrying(attempt)
 
-    def switch_webhook(self, principal: Principal, endpoint_id: UUID, enabled: bool) -> int:
+    def switch_webhook(self, principal: Principal, endpoint_id: UUID, enabled: bool) -> Recorded:
         """Switch deliveries off (pending ones stop) or on again (also after a 410)."""
         authorize(principal, Action.MANAGE_SETTINGS)
 
-        def attempt() -> int:
+        def attempt() -> Recorded:
             endpoint = self._endpoint_of(principal, endpoint_id)
             changed = (
                 endpoint.enable(principal.user_id)
                 if enabled
                 else endpoint.disable(DISABLED_BY_STAFF, principal.user_id)
             )
-            return self.app.record(endpoint) if changed else self.app.head()
+            return Recorded(endpoint.id, self.app.record(endpoint) if changed else self.app.head())
 
         return self.app.retrying(attempt)
 
-    def remove_webhook(self, principal: Principal, endpoint_id: UUID) -> int:
+    def remove_webhook(self, principal: Principal, endpoint_id: UUID) -> Recorded:
         authorize(principal, Action.MANAGE_SETTINGS)
 
-        def attempt() -> int:
+        def attempt() -> Recorded:
             endpoint = self._endpoint_of(principal, endpoint_id)
             endpoint.remove(principal.user_id)
-            return self.app.record(endpoint)
+            return Recorded(endpoint.id, self.app.record(endpoint))
 
         return self.app.retrying(attempt)
 
@@ -254,7 +260,9 @@ class WebhookCommands(Context):
             raise RuntimeError("webhooks are not configured")
         return self._webhook_log.deliveries(endpoint_id)
 
-    def send_webhook_again(self, principal: Principal, endpoint_id: UUID, delivery_id: UUID) -> int:
+    def send_webhook_again(
+        self, principal: Principal, endpoint_id: UUID, delivery_id: UUID
+    ) -> Recorded:
         """Queue one delivery again (with the same `webhook-id`), whatever its state."""
         authorize(principal, Action.MANAGE_SETTINGS)
         if self._webhook_log is None:
@@ -263,9 +271,9 @@ class WebhookCommands(Context):
         if delivery is None or delivery.endpoint_id != endpoint_id:
             raise NotFound(f"No delivery with id {delivery_id}.")
 
-        def attempt() -> int:
+        def attempt() -> Recorded:
             endpoint = self._endpoint_of(principal, endpoint_id)
             endpoint.request_redelivery(delivery_id, principal.user_id)
-            return self.app.record(endpoint)
+            return Recorded(endpoint.id, self.app.record(endpoint))
 
         return self.app.retrying(attempt)

@@ -32,8 +32,8 @@ class Positioned(Protocol):
     def position(self) -> int: ...
 
 
-#: A command's answer, or the bare position of what it recorded.
-Written = Positioned | int
+#: A command's answer (a `Recorded`: its id and position).
+Written = Positioned
 
 
 @dataclass(frozen=True)
@@ -131,14 +131,14 @@ class Reads:
 
     def wrote(self, written: Written) -> int:
         """Remember the client's write: its next query waits for it."""
-        position = written if isinstance(written, int) else written.position
+        position = written.position
         self._consistency.wrote(self._client, position)
         self._position = position
         return position
 
     def caught_up(self, written: Written, read_model: str) -> bool:
         """Remember the write and wait for the one read model the answer is read from."""
-        self._position = written if isinstance(written, int) else written.position
+        self._position = written.position
         fresh = self._consistency.answer_after(self._client, self._position, read_model)
         self.fresh = fresh and self.fresh
         return fresh

@@ -83,6 +83,5 @@ class InboxController(Controller):
     ) -> Response[Unread]:
         """Mark notices read (`ids`), or every unread one (no `ids`)."""
         ids = None if data.ids is UNSET else list(data.ids)
-        position = inbox.read(principal, ids)
-        reads.caught_up(position, InboxProjection.name)
+        reads.caught_up(inbox.read(principal, ids), InboxProjection.name)
         return reads.answer(Unread(unread=inbox.unread(principal)))

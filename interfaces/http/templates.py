@@ -56,9 +56,9 @@ class TemplateController(Controller):
         data: JSONBody[schemas.TemplateRequest],
     ) -> Response[schemas.Template]:
         """A new template: a name and its items, each with an optional hint for the client."""
-        template_id, position = templates.save(principal, None, data.name, _plain(data.items))
-        body = template_body(template_id, templates.get(principal, template_id))
-        return reads.recorded(position, body, status_code=201)
+        recorded = templates.save(principal, None, data.name, _plain(data.items))
+        body = template_body(recorded.id, templates.get(principal, recorded.id))
+        return reads.recorded(recorded, body, status_code=201)
 
     @patch("/{template_id:uuid}", sync_to_thread=True)
     def change_template(
@@ -73,9 +73,9 @@ class TemplateController(Controller):
         current = templates.get(principal, template_id)
         name = current["name"] if data.name is msgspec.UNSET else data.name
         items = current["items"] if data.items is msgspec.UNSET else _plain(data.items)
-        _, position = templates.save(principal, template_id, name, items)
+        recorded = templates.save(principal, template_id, name, items)
         body = template_body(template_id, templates.get(principal, template_id))
-        return reads.recorded(position, body)
+        return reads.recorded(recorded, body)
 
     @delete("/{template_id:uuid}", status_code=204, sync_to_thread=True)
     def remove_template(
@@ -86,5 +86,4 @@ class TemplateController(Controller):
         template_id: FromPath[UUID],
     ) -> Response[None]:
         """Delete the template (links made from it keep their items)."""
-        position = templates.delete(principal, template_id)
-        return reads.recorded(position, None, status_code=204)
+        return reads.recorded(templates.delete(principal, template_id), None, status_code=204)

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
+from application.command import Recorded
 from application.principal import Principal
 from application.webhook_log import Delivery
 from application.webhooks import IssuedSecret, WebhookCommands
@@ -123,13 +124,13 @@ class WebhookController(Controller):
         again (also after the endpoint answered 410)."""
         url = None if data.url is UNSET else data.url
         events = None if data.events is UNSET else data.events
-        position = webhooks.app.head()
+        recorded = Recorded(webhook_id, webhooks.app.head())
         if url is not None or events is not None:
-            _, position = webhooks.change_webhook(principal, webhook_id, url, events)
+            recorded = webhooks.change_webhook(principal, webhook_id, url, events)
         if data.enabled is not UNSET:
-            position = webhooks.switch_webhook(principal, webhook_id, bool(data.enabled))
+            recorded = webhooks.switch_webhook(principal, webhook_id, bool(data.enabled))
         endpoint = webhooks.webhook_endpoint(principal, webhook_id)
-        return reads.recorded(position, _webhook(endpoint))
+        return reads.recorded(recorded, _webhook(endpoint))
 
     @delete("/{webhook_id:uuid}", status_code=204, sync_to_thread=True)
     def remove_webhook(
@@ -140,8 +141,7 @@ class WebhookController(Controller):
         webhook_id: FromPath[UUID],
     ) -> Response[None]:
         """Remove the endpoint: nothing more is sent to it, pending deliveries stop."""
-        position = webhooks.remove_webhook(principal, webhook_id)
-        return reads.recorded(position, None, status_code=204)
+        return reads.recorded(webhooks.remove_webhook(principal, webhook_id), None, status_code=204)
 
     @post("/{webhook_id:uuid}/rotate-secret", status_code=200, sync_to_thread=True)
     def rotate_secret(
@@ -181,5 +181,5 @@ class WebhookController(Controller):
         delivery_id: FromPath[UUID],
     ) -> Response[None]:
         """Send one delivery again, with the same `webhook-id`."""
-        position = webhooks.send_webhook_again(principal, webhook_id, delivery_id)
-        return reads.recorded(position, None, status_code=202)
+        recorded = webhooks.send_webhook_again(principal, webhook_id, delivery_id)
+        return reads.recorded(recorded, None, status_code=202)

@@ -148,8 +148,7 @@ class TemplatePages(Controller):
 
     @post("/{template_id:uuid}/delete", sync_to_thread=True)
     def delete(self, form: NamedDependency[FormPost], template_id: FromPath[UUID]) -> Redirect:
-        position = form.app.templates.delete(form.principal, template_id)
-        form.wrote(Recorded(template_id, position))
+        form.wrote(form.app.templates.delete(form.principal, template_id))
         return see_other(HOME, done="template_deleted")
 
     def _post(
@@ -162,7 +161,7 @@ class TemplatePages(Controller):
         items, origin = filled(rows)
 
         def saved() -> Recorded:
-            return Recorded(*form.app.templates.save(form.principal, template_id, name, items))
+            return form.app.templates.save(form.principal, template_id, name, items)
 
         def again(
             *, errors: dict[str, str] | None, alert: str | None, status_code: int

@@ -170,7 +170,7 @@ class StaffPage:
 
     def wrote(self, written: Written) -> None:
         """Remember the session's write: its next page waits for it."""
-        position = written if isinstance(written, int) else written.position
+        position = written.position
         self._consistency.wrote(client_of(self.principal), position)
 
     def render(

@@ -36,15 +36,16 @@ def test_the_list_starts_with_the_starters_in_the_organisations_language(
 
 
 def test_create_replace_and_delete_a_template(app: DocIntake, owner: Principal) -> None:
-    template_id, position = app.templates.save(owner, None, "Einkommensteuer 2025 – Müller", ITEMS)
-    assert position == app.head()
+    created = app.templates.save(owner, None, "Einkommensteuer 2025 – Müller", ITEMS)
+    template_id = created.id
+    assert created.position == app.head()
     saved = app.templates.get(owner, template_id)
     assert saved["name"] == "Einkommensteuer 2025 – Müller"
     assert saved["items"] == [
         {"label": "Lohnsteuerbescheinigung", "hint": None},
         {"label": "Spendenquittungen", "hint": "alle Belege 🧾"},
     ]
-    same_id, _ = app.templates.save(owner, template_id, "Einkommensteuer 2025", ["Kontoauszug"])
+    same_id = app.templates.save(owner, template_id, "Einkommensteuer 2025", ["Kontoauszug"]).id
     assert same_id == template_id
     assert app.templates.get(owner, template_id)["items"] == [
         {"label": "Kontoauszug", "hint": None}
@@ -78,7 +79,7 @@ def test_every_bad_value_is_named_at_its_item_and_nothing_is_saved(
 def test_members_read_templates_owners_and_admins_change_them(
     app: DocIntake, owner: Principal
 ) -> None:
-    template_id, _ = app.templates.save(owner, None, "Nebenkosten", ["Abrechnung"])
+    template_id = app.templates.save(owner, None, "Nebenkosten", ["Abrechnung"]).id
     colleague = member(app, owner, "member", "kollegin@example.com")
     assert app.templates.get(colleague, template_id)["name"] == "Nebenkosten"
     position = app.head()
@@ -97,7 +98,7 @@ def test_members_read_templates_owners_and_admins_change_them(
 def test_another_organisations_template_is_not_found(
     app: DocIntake, owner: Principal, stranger: Principal
 ) -> None:
-    template_id, _ = app.templates.save(owner, None, "Nebenkosten", ["Abrechnung"])
+    template_id = app.templates.save(owner, None, "Nebenkosten", ["Abrechnung"]).id
     for attempt in (
         lambda: app.templates.get(stranger, template_id),
         lambda: app.templates.save(stranger, template_id, "Übernommen", ["Beleg"]),

@@ -72,7 +72,7 @@ def test_mark_chosen_notices_read(app: DocIntake, owner: Principal, inbox: Memor
     first, second, third = (notice(inbox, owner.organization_id) for _ in range(3))
     assert app.inbox.unread(owner) == 3
     assert {n.id for n in app.inbox.notices(owner)} == {first, second, third}
-    position = app.inbox.read(owner, [first])
+    position = app.inbox.read(owner, [first]).position
     assert position == app.head()
     assert recorded_reads(app, owner) == [[first]]
     follow(app, inbox, owner)
@@ -89,8 +89,8 @@ def test_ids_that_are_not_the_members_unread_notices_change_nothing(
     theirs = notice(inbox, stranger.organization_id)
     mine = notice(inbox, owner.organization_id)
     before = app.head()
-    assert app.inbox.read(owner, [theirs, uuid4()]) == before
-    assert app.inbox.read(stranger, [mine]) == before
+    assert app.inbox.read(owner, [theirs, uuid4()]).position == before
+    assert app.inbox.read(stranger, [mine]).position == before
     assert app.head() == before
     assert recorded_reads(app, owner) == recorded_reads(app, stranger) == []
     assert [n.id for n in app.inbox.notices(stranger)] == [theirs]

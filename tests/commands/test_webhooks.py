@@ -95,13 +95,16 @@ def test_register_refuses_a_bad_or_internal_address(
 def test_change_the_address_or_the_events(app: DocIntake, owner: Principal) -> None:
     issued = register(app, owner)
     new_url = "https://straße.example.de/hook"
-    changed, position = app.webhooks.change_webhook(owner, issued.endpoint.id, new_url, None)
-    assert (changed.url, changed.event_types) == (new_url, ["customer.created", "file.uploaded"])
-    assert position == app.head()
+    changed = app.webhooks.change_webhook(owner, issued.endpoint.id, new_url, None)
+    assert (changed.endpoint.url, changed.endpoint.event_types) == (
+        new_url,
+        ["customer.created", "file.uploaded"],
+    )
+    assert (changed.id, changed.position) == (issued.endpoint.id, app.head())
     version = endpoint(app, issued).version
     # The same values again record nothing.
-    _, same = app.webhooks.change_webhook(owner, issued.endpoint.id, None, list(reversed(EVENTS)))
-    assert same == app.head() and endpoint(app, issued).version == version
+    same = app.webhooks.change_webhook(owner, issued.endpoint.id, None, list(reversed(EVENTS)))
+    assert same.position == app.head() and endpoint(app, issued).version == version
     with pytest.raises(InvalidValue) as refused:
         app.webhooks.change_webhook(owner, issued.endpoint.id, "http://localhost.:1/", [])
     assert "events" in refused.value.fields
@@ -130,7 +133,7 @@ def test_a_rotated_secret_signs_beside_the_old_one_for_a_day(
 def test_switch_off_and_on(app: DocIntake, owner: Principal) -> None:
     issued = register(app, owner)
     off = app.webhooks.switch_webhook(owner, issued.endpoint.id, False)
-    assert off == app.head()
+    assert (off.id, off.position) == (issued.endpoint.id, app.head())
     saved = endpoint(app, issued)
     assert (saved.enabled, saved.disabled_reason) == (False, DISABLED_BY_STAFF)
     # Off again changes nothing.
@@ -142,7 +145,7 @@ def test_switch_off_and_on(app: DocIntake, owner: Principal) -> None:
 
 def test_a_removed_endpoint_is_gone(app: DocIntake, owner: Principal) -> None:
     issued = register(app, owner)
-    assert app.webhooks.remove_webhook(owner, issued.endpoint.id) == app.head()
+    assert app.webhooks.remove_webhook(owner, issued.endpoint.id).position == app.head()
     assert endpoint(app, issued).removed
     for attempt in (
         lambda: app.webhooks.webhook_endpoint(owner, issued.endpoint.id),
@@ -196,8 +199,8 @@ def test_send_a_delivery_again(app: DocIntake, owner: Principal, log: MemoryDeli
     failed = delivery(issued)
     log.kept.append(failed)
     assert app.webhooks.webhook_deliveries(owner, issued.endpoint.id) == [failed]
-    position = app.webhooks.send_webhook_again(owner, issued.endpoint.id, failed.id)
-    assert position == app.head()
+    again = app.webhooks.send_webhook_again(owner, issued.endpoint.id, failed.id)
+    assert again.position == app.head()
     (requested,) = [
         e
         for e in app.events.get(issued.endpoint.id)
