@@ -31,6 +31,7 @@ from application.principal import Principal
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import Reads, ReadYourWrites
 from interfaces.http.presenters import LinkPresenter, ReminderSetting
+from interfaces.http.sessions import provide_session_cookie
 from projections.activity import ActivityView
 from projections.customer_detail import CustomerDetailView
 from projections.customer_list import CustomerListView
@@ -161,6 +162,7 @@ def handler_dependencies() -> dict[str, Provide]:
         "files_archive": Provide(provide_files_archive, sync_to_thread=False),
         "base_url": Provide(provide_base_url, sync_to_thread=False),
         "link_presenter": Provide(provide_link_presenter, sync_to_thread=False),
+        "session_cookie": Provide(provide_session_cookie, sync_to_thread=False),
         **{name: _context(read) for name, read in CONTEXTS.items()},
     }
 

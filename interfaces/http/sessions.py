@@ -21,7 +21,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import JSONBody
 
 from application.principal import Principal
-from application.staff_sessions import check_csrf, csrf_token_for
+from application.staff_sessions import StaffSessions, check_csrf, csrf_token_for
 from domain.staff_session import SESSION_LIFETIME
 from infrastructure.bootstrap import Services
 from interfaces.http import team_schemas as schemas
@@ -47,11 +47,29 @@ def client_address(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-def cookie_secure(request: Request[Any, Any, Any], services: Services) -> bool:
-    """`Secure` when this request came over TLS or the public URL is https (TLS ending at a
-    proxy in front of us)."""
-    public_url = services.settings.public_url or ""
-    return request.url.scheme == "https" or public_url.startswith("https://")
+class SessionCookie:
+    """The staff session's cookie as this service sets it (dependency `session_cookie`):
+    `Secure` when the request came over TLS or the public URL is https (TLS ending at a
+    proxy in front of us). A plain class: Litestar would validate a dataclass."""
+
+    def __init__(self, public_url: str | None) -> None:
+        self.public_url = public_url or ""
+
+    def secure(self, request: Request[Any, Any, Any]) -> bool:
+        return request.url.scheme == "https" or self.public_url.startswith("https://")
+
+    def set(
+        self, response: Response[Any], request: Request[Any, Any, Any], session_token: str
+    ) -> None:
+        set_session_cookie(response, session_token, secure=self.secure(request))
+
+    def clear(self, response: Response[Any], request: Request[Any, Any, Any]) -> None:
+        clear_session_cookie(response, secure=self.secure(request))
+
+
+def provide_session_cookie(state: State) -> SessionCookie:
+    services: Services = state.services
+    return SessionCookie(services.settings.public_url)
 
 
 def set_session_cookie(response: Response[Any], session_token: str, *, secure: bool) -> None:
@@ -123,14 +141,15 @@ class SessionController(Controller):
     def sign_in(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sessions: NamedDependency[StaffSessions],
+        session_cookie: NamedDependency[SessionCookie],
         data: JSONBody[schemas.SessionRequest],
     ) -> Response[schemas.Session]:
         """Sign in with e-mail and password: sets the session cookie, returns the CSRF token."""
-        started = services.app.sessions.start(data.email, data.password, client_address(request))
-        principal = services.app.sessions.principal(started.session_token)
+        started = sessions.start(data.email, data.password, client_address(request))
+        principal = sessions.principal(started.session_token)
         response = Response(session_body(principal, started.csrf_token), status_code=201)
-        set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
+        session_cookie.set(response, request, started.session_token)
         return response
 
     @get("/current")
@@ -142,11 +161,12 @@ class SessionController(Controller):
     async def sign_out(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sessions: NamedDependency[StaffSessions],
+        session_cookie: NamedDependency[SessionCookie],
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Response[None]:
         """End the session (needs the CSRF token) and clear the cookie."""
-        await anyio.to_thread.run_sync(services.app.sessions.end, staff_session.session_token)
+        await anyio.to_thread.run_sync(sessions.end, staff_session.session_token)
         response: Response[None] = Response(None, status_code=204)
-        clear_session_cookie(response, secure=cookie_secure(request, services))
+        session_cookie.clear(response, request)
         return response

@@ -11,16 +11,14 @@ from litestar.response import Redirect, Template
 
 from application.accounts import LoginRateLimited
 from application.errors import Unauthenticated
+from application.staff_sessions import StaffSessions
 from application.texts.languages import LANGUAGES
-from infrastructure.bootstrap import Services
 from interfaces.http.language import LANGUAGE_COOKIE, reader_language
 from interfaces.http.sessions import (
+    SessionCookie,
     StaffSessionContext,
-    clear_session_cookie,
     client_address,
-    cookie_secure,
     session_token_of,
-    set_session_cookie,
 )
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -49,11 +47,11 @@ class StaffAuthPages(Controller):
     def login_page(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sessions: NamedDependency[StaffSessions],
     ) -> Template | Redirect:
         """The sign-in form (straight on to the customers when already signed in)."""
         try:
-            services.app.sessions.principal(session_token_of(request))
+            sessions.principal(session_token_of(request))
         except Unauthenticated:
             return login_form(request, next_path=request.query_params.get("next"))
         return Redirect(safe_next(request.query_params.get("next")), status_code=303)
@@ -62,7 +60,8 @@ class StaffAuthPages(Controller):
     def login(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sessions: NamedDependency[StaffSessions],
+        session_cookie: NamedDependency[SessionCookie],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Check e-mail and password; set the session cookie and go on where the user was."""
@@ -70,9 +69,7 @@ class StaffAuthPages(Controller):
         next_path = field(data, "next") or None
         lang = reader_language(request)
         try:
-            started = services.app.sessions.start(
-                email, field(data, "password"), client_address(request)
-            )
+            started = sessions.start(email, field(data, "password"), client_address(request))
         except LoginRateLimited as limited:
             page = login_form(
                 request, email=email, next_path=next_path, error=TEXTS[lang]["login_limited"]
@@ -85,20 +82,21 @@ class StaffAuthPages(Controller):
                 request, email=email, next_path=next_path, error=TEXTS[lang]["login_failed"]
             )
         response = Redirect(safe_next(next_path), status_code=303)
-        set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
+        session_cookie.set(response, request, started.session_token)
         return response
 
     @post("/logout", sync_to_thread=True)
     def logout(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sessions: NamedDependency[StaffSessions],
+        session_cookie: NamedDependency[SessionCookie],
         staff_session: NamedDependency[StaffSessionContext],
     ) -> Redirect:
         """End the session (the form carries the CSRF token) and clear the cookie."""
-        services.app.sessions.end(staff_session.session_token)
+        sessions.end(staff_session.session_token)
         response = see_other("/login", done="logged_out")
-        clear_session_cookie(response, secure=cookie_secure(request, services))
+        session_cookie.clear(response, request)
         return response
 
     @get("/language/{lang:str}", sync_to_thread=False)

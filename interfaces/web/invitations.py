@@ -11,16 +11,16 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.errors import NotFound
-from application.members import InvitationPreview
+from application.members import InvitationPreview, Members
 from application.passwords import PASSWORD_MIN_LENGTH, validate_password
+from application.staff_sessions import StaffSessions
 from application.texts.catalogue import problems_text, refusal_text
 from application.texts.formats import Formats
 from application.texts.words import role_name
 from domain.errors import DomainError, InvalidValue, Problem, problem
 from domain.values import person_name
-from infrastructure.bootstrap import Services
 from interfaces.http.language import reader_language
-from interfaces.http.sessions import client_address, cookie_secure, set_session_cookie
+from interfaces.http.sessions import SessionCookie, client_address
 from interfaces.web.pages import PAGE_EXCEPTION_HANDLERS, field, public_page, see_other, status_of
 from interfaces.web.texts import TEXTS
 
@@ -39,12 +39,12 @@ class InvitationPages(Controller):
     def invitation(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        members: NamedDependency[Members],
         token: FromPath[str],
     ) -> Template:
         """Who invites, for which role; the form to set name and password."""
         try:
-            preview = services.app.members.invitation_preview(token)
+            preview = members.invitation_preview(token)
         except DomainError as refused:
             return refused_page(request, refused)
         return invitation_form(request, preview, token)
@@ -53,14 +53,16 @@ class InvitationPages(Controller):
     def accept(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        members: NamedDependency[Members],
+        sessions: NamedDependency[StaffSessions],
+        session_cookie: NamedDependency[SessionCookie],
         token: FromPath[str],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """Join with the invitation's role, then signed in with a staff session."""
         name, password = field(data, "name"), field(data, "password")
         try:
-            preview = services.app.members.invitation_preview(token)
+            preview = members.invitation_preview(token)
         except DomainError as refused:
             return refused_page(request, refused)
         lang = reader_language(request)
@@ -71,16 +73,16 @@ class InvitationPages(Controller):
             problems.update(problems_text(InvalidValue(entry_problems(name, password)), lang))
         try:
             if not problems:
-                services.app.members.accept_invitation(token, name, password, with_api_token=False)
+                members.accept_invitation(token, name, password, with_api_token=False)
         except InvalidValue as invalid:
             problems.update(problems_text(invalid, lang))
         except DomainError as refused:
             return refused_page(request, refused)
         if problems:
             return invitation_form(request, preview, token, name=name, errors=problems)
-        started = services.app.sessions.start(preview.email, password, client_address(request))
+        started = sessions.start(preview.email, password, client_address(request))
         response = see_other("/customers", done="joined")
-        set_session_cookie(response, started.session_token, secure=cookie_secure(request, services))
+        session_cookie.set(response, request, started.session_token)
         return response
 
 
