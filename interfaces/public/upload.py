@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream, Template
 
+from application.files import SentFiles
 from application.texts.catalogue import refusal_text
 from application.texts.formats import Formats
 from application.texts.languages import other_language
@@ -311,7 +312,7 @@ class UploadPageController(Controller):
     def remove(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        uploads: NamedDependency[Uploads],
         token: FromPath[str],
         file_id: FromPath[UUID],
         data: JSONBody[schemas.RemoveFileRequest],
@@ -319,7 +320,7 @@ class UploadPageController(Controller):
         """Take back a file sent by mistake, within 15 minutes of its upload, with the
         `removal_key` its upload answered: 403 `removal_refused` for another key, 409
         `removal_too_late` after the quarter of an hour (the page's language)."""
-        services.app.uploads.take_back(
+        uploads.take_back(
             token,
             request.headers.get("x-link-password"),
             client_address(request),
@@ -366,7 +367,7 @@ class DownloadPageController(Controller):
         )
 
     @get("/content", sync_to_thread=True)
-    def content(self, services: NamedDependency[Services], token: FromPath[str]) -> Stream:
+    def content(self, sent_files: NamedDependency[SentFiles], token: FromPath[str]) -> Stream:
         """The file's bytes; the first download is recorded."""
-        sent, content = services.app.sent_files.download(token)
+        sent, content = sent_files.download(token)
         return file_stream(content, sent.filename, sent.size, sent.content_type)

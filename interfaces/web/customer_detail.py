@@ -13,8 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Stream, Template
 
-from application.customers import moderates_notes
+from application.customers import CustomerCommands, moderates_notes
 from application.file_previews import PREVIEW_IMAGE_TYPES, file_preview
+from application.files import ReceivedFiles
 from application.permissions import Action, authorize
 from application.principal import Principal
 from application.staff_sessions import check_csrf, csrf_token_for
@@ -198,7 +199,6 @@ def detail_page(
 
 def detail_again(
     form: FormPost,
-    services: Services,
     customer_id: UUID,
     section: str,
     values: dict[str, str],
@@ -234,7 +234,7 @@ class CustomerDetailPages(Controller):
     def change_details(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
@@ -247,8 +247,8 @@ class CustomerDetailPages(Controller):
         }
         values = {name: field(data, name) for name in changes}
         return form.run(
-            lambda: services.app.customers.change_details(form.principal, customer_id, changes),
-            again=detail_again(form, services, customer_id, "details", values),
+            lambda: customers.change_details(form.principal, customer_id, changes),
+            again=detail_again(form, customer_id, "details", values),
             then=lambda _: see_other(f"/customers/{customer_id}", done="saved"),
         )
 
@@ -256,11 +256,11 @@ class CustomerDetailPages(Controller):
     def set_status(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Redirect:
-        set_status = services.app.customers.set_status
+        set_status = customers.set_status
         status = value_for(set_status, form.principal, CustomerStatus.parse, field(data, "status"))
         form.wrote(set_status(form.principal, customer_id, status))
         return see_other(f"/customers/{customer_id}", done="status")
@@ -269,14 +269,14 @@ class CustomerDetailPages(Controller):
     def add_note(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         text = field(data, "text")
         return form.run(
-            lambda: services.app.customers.add_note(form.principal, customer_id, text),
-            again=detail_again(form, services, customer_id, "note", {"text": text}),
+            lambda: customers.add_note(form.principal, customer_id, text),
+            again=detail_again(form, customer_id, "note", {"text": text}),
             then=lambda _: see_other(f"/customers/{customer_id}", done="note", anchor="notes"),
         )
 
@@ -284,7 +284,7 @@ class CustomerDetailPages(Controller):
     def edit_note(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
         note_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
@@ -293,8 +293,8 @@ class CustomerDetailPages(Controller):
         text = field(data, "text")
         section = f"note:{note_id}"
         return form.run(
-            lambda: services.app.customers.edit_note(form.principal, customer_id, note_id, text),
-            again=detail_again(form, services, customer_id, section, {"text": text}),
+            lambda: customers.edit_note(form.principal, customer_id, note_id, text),
+            again=detail_again(form, customer_id, section, {"text": text}),
             then=lambda _: see_other(
                 f"/customers/{customer_id}", done="note_edited", anchor=f"note-{note_id}"
             ),
@@ -304,12 +304,12 @@ class CustomerDetailPages(Controller):
     def delete_note(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
         note_id: FromPath[UUID],
     ) -> Redirect:
         """Delete a note (its author, an admin or an owner); the history keeps that it was."""
-        form.wrote(services.app.customers.delete_note(form.principal, customer_id, note_id))
+        form.wrote(customers.delete_note(form.principal, customer_id, note_id))
         return see_other(f"/customers/{customer_id}", done="note_deleted", anchor="notes")
 
     @get("/delete", sync_to_thread=True)
@@ -332,10 +332,10 @@ class CustomerDetailPages(Controller):
     def delete(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        customers: NamedDependency[CustomerCommands],
         customer_id: FromPath[UUID],
     ) -> Redirect:
-        form.wrote(services.app.customers.delete(form.principal, customer_id))
+        form.wrote(customers.delete(form.principal, customer_id))
         return see_other("/customers", done="deleted")
 
     @post("/sent-files", request_max_body_size=None)
@@ -420,12 +420,12 @@ class FilePages(Controller):
     @get("/download", sync_to_thread=True)
     def download(
         self,
-        services: NamedDependency[Services],
+        files: NamedDependency[ReceivedFiles],
         staff_session: NamedDependency[StaffSessionContext],
         file_id: FromPath[UUID],
     ) -> Stream:
         """The exact bytes, as an attachment that never renders as one of our pages."""
-        received, content = services.app.files.content(staff_session.principal, file_id)
+        received, content = files.content(staff_session.principal, file_id)
         return file_stream(content, received.filename, received.size, received.content_type)
 
     @get("/preview", sync_to_thread=True)
@@ -445,7 +445,7 @@ class FilePages(Controller):
     def review(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        files: NamedDependency[ReceivedFiles],
         file_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
@@ -455,15 +455,15 @@ class FilePages(Controller):
         section = f"review:{file_id}"
 
         def customer_id() -> UUID:
-            return services.app.files.get(form.principal, file_id).customer_id
+            return files.get(form.principal, file_id).customer_id
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             values = {"comment": field(data, "comment")}
-            return detail_again(form, services, customer_id(), section, values)(
+            return detail_again(form, customer_id(), section, values)(
                 errors=errors, alert=alert, status_code=status_code
             )
 
-        review = services.app.files.review
+        review = files.review
         return form.run(
             lambda: review(
                 form.principal,

@@ -15,10 +15,9 @@ from litestar.response import Redirect, Template
 
 from application.permissions import Action, authorize
 from application.texts.formats import time_zone
-from application.upload_links import KEEP, Keep
+from application.upload_links import KEEP, Keep, UploadLinks
 from domain.errors import InvalidValue, problem
 from domain.upload_link import LinkNotActive
-from infrastructure.bootstrap import Services
 from interfaces.web.customer_detail import detail_again
 from interfaces.web.document_templates import schedule_days, whole
 from interfaces.web.form_post import FormPost, Problems
@@ -39,20 +38,20 @@ class LinkReminderPages(Controller):
     def save(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         principal = form.principal
         # The role first: a viewer learns nothing of which links exist.
         authorize(principal, Action.MANAGE_LINKS)
-        link = services.app.links.get(principal, link_id)
-        zone = services.app.links.organization_face(principal.organization_id).time_zone
+        link = links.get(principal, link_id)
+        zone = links.organization_face(principal.organization_id).time_zone
         values = {
             name: field(data, name)
             for name in ("due_at", "mode", "days_before", "every_days_after", "max_count")
         }
-        on_page = detail_again(form, services, link.customer_id, f"reminders:{link_id}", values)
+        on_page = detail_again(form, link.customer_id, f"reminders:{link_id}", values)
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             found = {name.removeprefix(_PREFIX): text for name, text in (errors or {}).items()} or (
@@ -80,7 +79,7 @@ class LinkReminderPages(Controller):
                 "max_count": whole(values["max_count"]),
             }
         return form.run(
-            lambda: services.app.links.change(
+            lambda: links.change(
                 principal,
                 link_id,
                 due_at=due_at,

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from application.errors import NotFound
 from application.permissions import Action, authorize
 from application.texts.formats import time_zone
+from application.upload_links import UploadLinks
 from domain.errors import InvalidValue, problem
 from domain.upload_link import LinkNotActive
 from infrastructure.bootstrap import Services
@@ -85,7 +86,7 @@ class LinkPages(Controller):
         customer_id: FromPath[UUID],
     ) -> Template:
         authorize(staff_session.principal, Action.MANAGE_LINKS)
-        days = self._days(services, staff_session)
+        days = self._days(services.app.links, staff_session)
         values: dict[str, Any] = {"expires_at": days.reactivate, "reminders": True}
         chosen = request.query_params.get("template")
         if chosen:
@@ -182,7 +183,7 @@ class LinkPages(Controller):
     ) -> Template:
         customer = services.app.customer_of(staff_session.principal, customer_id)
         templates = services.app.templates.all(staff_session.principal).templates
-        days = self._days(services, staff_session)
+        days = self._days(services.app.links, staff_session)
         organization = services.app.organization.get(staff_session.principal)
         lang = reader_language(request)
         return page(
@@ -211,10 +212,10 @@ class LinkPages(Controller):
         )
 
     @staticmethod
-    def _days(services: Services, staff_session: StaffSessionContext) -> ExpiryDates:
+    def _days(links: UploadLinks, staff_session: StaffSessionContext) -> ExpiryDates:
         """The days the form offers, where the organisation is (a new link's default expiry
         is the one a reactivated link gets)."""
-        face = services.app.links.organization_face(staff_session.principal.organization_id)
+        face = links.organization_face(staff_session.principal.organization_id)
         return ExpiryDates(datetime.now(UTC), face.time_zone)
 
     @get("/links/{link_id:uuid}", sync_to_thread=True)
@@ -249,7 +250,7 @@ class LinkPages(Controller):
     def send(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
@@ -260,12 +261,12 @@ class LinkPages(Controller):
             return self._link_page(form.page, link_id, values, errors or {}, 422)
 
         return form.run(
-            lambda: services.app.links.request_send(
+            lambda: links.request_send(
                 form.principal, link_id, optional(data, "to"), optional(data, "message")
             ),
             again=again,
             then=lambda _: self._back(
-                services, form.staff_session, link_id, field(data, "back"), "link_sent"
+                links, form.staff_session, link_id, field(data, "back"), "link_sent"
             ),
         )
 
@@ -273,38 +274,38 @@ class LinkPages(Controller):
     def revoke(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
     ) -> Redirect:
-        form.wrote(services.app.links.revoke(form.principal, link_id))
-        return self._back(services, form.staff_session, link_id, "customer", "link_revoked")
+        form.wrote(links.revoke(form.principal, link_id))
+        return self._back(links, form.staff_session, link_id, "customer", "link_revoked")
 
     @post("/links/{link_id:uuid}/extend", sync_to_thread=True)
     def extend(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """A new, later expiry for an active link (the end of the chosen day)."""
-        return self._new_expiry(form, services, link_id, data, "extend")
+        return self._new_expiry(form, links, link_id, data, "extend")
 
     @post("/links/{link_id:uuid}/reactivate", sync_to_thread=True)
     def reactivate(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
         data: URLEncodedBody[dict[str, Any]],
     ) -> Template | Redirect:
         """A revoked or expired link valid again, until the end of the chosen day."""
-        return self._new_expiry(form, services, link_id, data, "reactivate")
+        return self._new_expiry(form, links, link_id, data, "reactivate")
 
     @staticmethod
     def _new_expiry(
         form: FormPost,
-        services: Services,
+        links: UploadLinks,
         link_id: UUID,
         data: dict[str, Any],
         action: str,
@@ -312,12 +313,10 @@ class LinkPages(Controller):
         principal = form.principal
         # The role first: a viewer learns nothing of which links exist.
         authorize(principal, Action.MANAGE_LINKS)
-        link = services.app.links.get(principal, link_id)
+        link = links.get(principal, link_id)
         raw = field(data, "expires_at").strip()
-        zone = services.app.links.organization_face(principal.organization_id).time_zone
-        on_page = detail_again(
-            form, services, link.customer_id, f"expiry:{link_id}", {"expires_at": raw}
-        )
+        zone = links.organization_face(principal.organization_id).time_zone
+        on_page = detail_again(form, link.customer_id, f"expiry:{link_id}", {"expires_at": raw})
 
         def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
             # A refusal of the whole step (the link changed meanwhile) stands at the field too.
@@ -329,7 +328,7 @@ class LinkPages(Controller):
         except ValueError:
             invalid = InvalidValue.single("expires_at", problem("invalid_date", "is not a date"))
             return again(errors=problems_of(invalid, form.language), alert=None, status_code=422)
-        command = services.app.links.extend if action == "extend" else services.app.links.reactivate
+        command = links.extend if action == "extend" else links.reactivate
         return form.run(
             lambda: command(principal, link_id, expires_at),
             again=again,
@@ -345,17 +344,17 @@ class LinkPages(Controller):
     def unlock(
         self,
         form: NamedDependency[FormPost],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
         link_id: FromPath[UUID],
     ) -> Redirect:
-        form.wrote(services.app.links.unlock(form.principal, link_id))
-        return self._back(services, form.staff_session, link_id, "customer", "link_unlocked")
+        form.wrote(links.unlock(form.principal, link_id))
+        return self._back(links, form.staff_session, link_id, "customer", "link_unlocked")
 
     @staticmethod
     def _back(
-        services: Services, staff_session: StaffSessionContext, link_id: UUID, back: str, done: str
+        links: UploadLinks, staff_session: StaffSessionContext, link_id: UUID, back: str, done: str
     ) -> Redirect:
         if back == "link":
             return see_other(f"/links/{link_id}", done=done)
-        link = services.app.links.get(staff_session.principal, link_id)
+        link = links.get(staff_session.principal, link_id)
         return see_other(f"/customers/{link.customer_id}", done=done, anchor=f"link-{link_id}")
