@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+from uuid import UUID
 
 import anyio.to_thread
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
 
 from application.customer_export import CustomerExport
 from application.docintake import DocIntake
@@ -33,9 +35,9 @@ from interfaces.http.consistency import Reads, ReadYourWrites
 from interfaces.http.presenters import LinkPresenter, ReminderSetting
 from interfaces.http.sessions import provide_session_cookie
 from projections.activity import ActivityView
-from projections.customer_detail import CustomerDetailView
+from projections.customer_detail import CustomerDetailView, FileRow, LinkRow, SentFileRow
 from projections.customer_list import CustomerListView
-from projections.retention import RetentionView
+from projections.retention import RetentionSchedule, RetentionView
 
 T = TypeVar("T")
 
@@ -78,6 +80,40 @@ class ReadModels:
         self.customer_detail = customer_detail
         self.activity = activity
         self.retention = retention
+
+
+class CustomerRecord:
+    """One of the caller's customers as the read models show it (dependency
+    `customer_record`, for routes under `/customers/{customer_id}`): resolved only for a
+    customer of the caller's organisation that is not deleted, else 404."""
+
+    def __init__(self, read_models: ReadModels, principal: Principal, customer_id: UUID) -> None:
+        self._read_models = read_models
+        self._principal = principal
+        self.id = customer_id
+
+    def links(self) -> list[LinkRow]:
+        return self._read_models.customer_detail.links(self.id)
+
+    def files(self) -> list[FileRow]:
+        return self._read_models.customer_detail.files(self.id)
+
+    def sent_files(self) -> list[SentFileRow]:
+        return self._read_models.customer_detail.sent_files(self.id)
+
+    def retention(self) -> RetentionSchedule:
+        return self._read_models.retention.schedule(self._principal.organization_id, self.id)
+
+
+def provide_customer_record(
+    state: State,
+    read_models: NamedDependency[ReadModels],
+    principal: NamedDependency[Principal],
+    customer_id: FromPath[UUID],
+) -> CustomerRecord:
+    services: Services = state.services
+    services.app.customers.get(principal, customer_id)
+    return CustomerRecord(read_models, principal, customer_id)
 
 
 def provide_services(state: State) -> Services:
@@ -162,6 +198,7 @@ def handler_dependencies() -> dict[str, Provide]:
         "files_archive": Provide(provide_files_archive, sync_to_thread=False),
         "base_url": Provide(provide_base_url, sync_to_thread=False),
         "link_presenter": Provide(provide_link_presenter, sync_to_thread=False),
+        "customer_record": Provide(provide_customer_record, sync_to_thread=True),
         "session_cookie": Provide(provide_session_cookie, sync_to_thread=False),
         **{name: _context(read) for name, read in CONTEXTS.items()},
     }

@@ -13,7 +13,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
-from application.customers import CustomerCommands
 from application.files import ReceivedFiles, SentFiles
 from application.files_archive import FilesArchive
 from application.principal import Principal
@@ -21,7 +20,7 @@ from domain.errors import InvalidValue
 from domain.received_file import ReviewState
 from interfaces.http import schemas
 from interfaces.http.consistency import Reads
-from interfaces.http.dependencies import ReadModels
+from interfaces.http.dependencies import CustomerRecord, ReadModels
 from interfaces.http.downloads import file_stream, zip_stream
 from interfaces.http.multipart_upload import MultipartForm
 from interfaces.http.presenters import (
@@ -41,17 +40,14 @@ class CustomerFileController(Controller):
     @get("/files", sync_to_thread=True)
     def list_files(
         self,
-        customers: NamedDependency[CustomerCommands],
-        read_models: NamedDependency[ReadModels],
+        customer_record: NamedDependency[CustomerRecord],
         reads: NamedDependency[Reads],
-        principal: NamedDependency[Principal],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.FileList]:
         """The customer's received files, newest first."""
-        customers.get(principal, customer_id)
-        rows = read_models.customer_detail.files(customer_id)
-        retention = read_models.retention.schedule(principal.organization_id, customer_id)
-        return reads.answer(schemas.FileList(items=[file_from_row(r, retention) for r in rows]))
+        retention = customer_record.retention()
+        items = [file_from_row(r, retention) for r in customer_record.files()]
+        return reads.answer(schemas.FileList(items=items))
 
     @get("/files.zip", sync_to_thread=True)
     def download_all(
@@ -73,19 +69,14 @@ class CustomerFileController(Controller):
     @get("/sent-files", sync_to_thread=True)
     def list_sent_files(
         self,
-        customers: NamedDependency[CustomerCommands],
-        read_models: NamedDependency[ReadModels],
+        customer_record: NamedDependency[CustomerRecord],
         reads: NamedDependency[Reads],
-        principal: NamedDependency[Principal],
         base_url: NamedDependency[str],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.SentFileList]:
         """Files sent to the customer, with their download links and whether they were fetched."""
-        customers.get(principal, customer_id)
-        rows = read_models.customer_detail.sent_files(customer_id)
-        return reads.answer(
-            schemas.SentFileList(items=[sent_file_from_row(r, base_url) for r in rows])
-        )
+        items = [sent_file_from_row(r, base_url) for r in customer_record.sent_files()]
+        return reads.answer(schemas.SentFileList(items=items))
 
     @post("/sent-files", status_code=201, request_max_body_size=None)
     async def send_file(

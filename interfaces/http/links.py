@@ -10,12 +10,11 @@ from litestar.params import FromPath, JSONBody
 from msgspec import UNSET
 
 from application.command import Recorded
-from application.customers import CustomerCommands
 from application.principal import Principal
 from application.upload_links import KEEP, UploadLinks
 from interfaces.http import schemas
 from interfaces.http.consistency import Reads
-from interfaces.http.dependencies import ReadModels
+from interfaces.http.dependencies import CustomerRecord
 from interfaces.http.presenters import LinkPresenter
 
 
@@ -90,17 +89,14 @@ class CustomerLinkController(Controller):
     @get("/", sync_to_thread=True)
     def list_links(
         self,
-        customers: NamedDependency[CustomerCommands],
-        read_models: NamedDependency[ReadModels],
+        customer_record: NamedDependency[CustomerRecord],
         reads: NamedDependency[Reads],
-        principal: NamedDependency[Principal],
         link_presenter: NamedDependency[LinkPresenter],
         customer_id: FromPath[UUID],
     ) -> Response[schemas.LinkList]:
         """All of the customer's links, newest first, with their status."""
-        customers.get(principal, customer_id)
-        rows = read_models.customer_detail.links(customer_id)
-        return reads.answer(schemas.LinkList(items=[link_presenter.row(r) for r in rows]))
+        items = [link_presenter.row(r) for r in customer_record.links()]
+        return reads.answer(schemas.LinkList(items=items))
 
 
 class LinkController(Controller):
