@@ -269,11 +269,17 @@ class ResumableUploads:
         and the staging removed); if the file was recorded and only the clean-up was
         missed, just clean up."""
         try:
-            self.app.load(upload.file_id, ReceivedFile)
-        except NotFound:  # Erased too: then the recording refuses
-            self.finish(link, upload)
-        else:
-            self.staging.delete(upload.upload_id)
+            # Held like an append: the request that wrote the last byte records its file
+            # while it holds the upload, so a HEAD meanwhile finds it busy and leaves it.
+            with self.staging.appending(upload.upload_id):
+                try:
+                    self.app.load(upload.file_id, ReceivedFile)
+                except NotFound:  # Erased too: then the recording refuses
+                    self.finish(link, upload)
+                else:
+                    self.staging.delete(upload.upload_id)
+        except (StagingBusy, StagingMissing):
+            pass  # being recorded by that request right now, or recorded and cleaned up
 
     def append(
         self,
@@ -422,11 +428,12 @@ class AppendSession:
             if self.checksum is not None and self.digest.digest() != self.checksum:
                 raise ChecksumMismatch("The bytes do not match Upload-Checksum.")
             offset = self.appender.commit()
+            self._check_type(self.start, offset)
+            if offset == self.upload.length:
+                # Still holding the upload: a HEAD meanwhile must not record it too.
+                return offset, self.uploads.finish(self.link, self.upload)
         finally:
             self._hold.close()
-        self._check_type(self.start, offset)
-        if offset == self.upload.length:
-            return offset, self.uploads.finish(self.link, self.upload)
         expires_at = min(self.uploads.clock() + UPLOAD_LIFETIME, self.link.expires_at)
         self.uploads.staging.set_expiry(self.upload.upload_id, expires_at.timestamp())
         return offset, None

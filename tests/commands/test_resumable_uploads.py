@@ -230,3 +230,18 @@ def test_an_upload_recorded_before_its_staging_was_removed_is_not_recorded_twice
     assert app.head() == head  # nothing recorded again
     assert received_files(app, link) == [received]
     assert staging.uploads == {}
+
+
+def test_a_head_while_the_last_request_is_recording_leaves_it_to_that_request(
+    app: DocIntake, owner: Principal, tus: ResumableUploads, staging: MemoryStaging
+) -> None:
+    link = new_link(app, owner)
+    state = start(tus, link)
+    session = piece(tus, link, state, 0, None)
+    session.write(PDF)
+    session.appender.commit()  # the last byte is on disk; the request still holds the upload
+    assert tus.status(link.token, None, CLIENT, state.upload_id).offset == len(PDF)
+    assert received_files(app, link) == []  # not recorded by the HEAD: that request does it
+    session._hold.close()  # the request stopped without recording (a crash)
+    assert tus.status(link.token, None, CLIENT, state.upload_id).offset == len(PDF)
+    assert len(received_files(app, link)) == 1
