@@ -122,6 +122,9 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
             for m in outbox(services.settings.data_dir)
             if m["To"] == "juergen.strasse@example.com"
             and str(m["Subject"]).startswith("Erinnerung")
+            # This link's reminders only (the Message-ID names link and version): under
+            # load a reminder of another link to this address was seen in this outbox.
+            and f"<reminder-{link['id']}-" in str(m["Message-ID"])
         ]
 
     deadline = datetime.now(UTC) + timedelta(seconds=20)
