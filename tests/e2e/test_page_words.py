@@ -63,6 +63,8 @@ def visible(html: str) -> str:
     parser = VisibleText()
     parser.feed(html)
     text = " ".join(" ".join(parser.parts).split())
+    # An e-mail address is what people typed, not a raw value (a signup's may be all digits).
+    text = re.sub(r"\S+@\S+", " ", text)
     for word in ALLOWED:
         text = text.replace(word, "")
     return text
