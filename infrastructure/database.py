@@ -6,7 +6,6 @@ import logging
 import select
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -20,6 +19,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from infrastructure.wal_scrub import WalScrubber
 from projections.database import Dialect, Row
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class SqliteTransaction:
 
     def erasing(self) -> None:
         # Deleted rows are zeroed in place (secure_delete, set per connection); what the
-        # write-ahead log still holds of them goes after the commit (`_scrub`).
+        # write-ahead log still holds of them goes after the commit (`WalScrubber`).
         self.erased = True
 
 
@@ -100,12 +100,14 @@ class SqliteDatabase:
 
     dialect: Dialect = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, scrub_wait: float = 1.0) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self.scrubber = WalScrubber(path, attempt_wait=scrub_wait)
+        self.scrubber.resume()
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -133,20 +135,15 @@ class SqliteDatabase:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
-        if transaction.erased:
-            self._scrub(connection)
-
-    @staticmethod
-    def _scrub(connection: sqlite3.Connection) -> None:
-        """Copy the write-ahead log into the file and truncate it: its frames still hold
-        the pages as they were before the erasure. Readers in the middle of a query can
-        hold the log for a moment; try a few times (the next erasure tries again)."""
-        for _ in range(20):
-            busy, _log, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if not busy:
-                return
-            time.sleep(0.05)
+        if not transaction.erased:
+            connection.execute("COMMIT")
+            return
+        # The write-ahead log still holds the erased rows as they were: empty it after.
+        self.scrubber.marking()
+        try:
+            connection.execute("COMMIT")
+        finally:
+            self.scrubber.scrub()
 
     def batch(self) -> AbstractContextManager[SqliteTransaction]:
         """A projection batch: an ordinary write transaction here."""
@@ -166,6 +163,7 @@ class SqliteDatabase:
             tx.fetchone("SELECT 1 AS ok")
 
     def close(self) -> None:
+        self.scrubber.close()
         with self._lock:
             for connection in self._connections:
                 connection.close()

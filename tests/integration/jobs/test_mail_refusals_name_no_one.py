@@ -116,7 +116,8 @@ def test_a_busy_mailbox_leaves_the_address_nowhere(
             }
 
         # SQLite's write-ahead log is scrubbed just after the erasing commit (a checkpoint
-        # that waits out readers): give it those moments, then nothing may be left.
+        # that waits out readers, in the background if they stay): give it those moments,
+        # then nothing may be left.
         wait_until(lambda: not stored(), timeout=10, what="no stored byte naming the address")
         assert stored() == set()
         for still in waiting_job_errors(running, broker_url, queue_prefix):
