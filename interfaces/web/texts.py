@@ -219,6 +219,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_by_email": "Per E-Mail senden",
         "send_to": "An",
         "send_message": "Nachricht (optional)",
+        "send_message_hint": "Steht in der E-Mail über dem Link; vorausgefüllt mit der Nachricht"
+        " des Links. Eine Änderung gilt nur für diese E-Mail.",
+        "send_message_hint_password": "Die Nachricht des Links steht hinter dem Passwort und"
+        " nicht in der E-Mail; was Sie hier schreiben, steht in der E-Mail.",
         "send": "Senden",
         "last_sent": "zuletzt gesendet an {to} am {date}",
         "send_failed": "Versand fehlgeschlagen: {reason}",
@@ -614,6 +618,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "send_by_email": "Send by e-mail",
         "send_to": "To",
         "send_message": "Message (optional)",
+        "send_message_hint": "Stands above the link in the e-mail; filled in with the link's"
+        " message. A change applies to this e-mail only.",
+        "send_message_hint_password": "The link's message stays behind its password and is not"
+        " in the e-mail; what you write here is.",
         "send": "Send",
         "last_sent": "last sent to {to} on {date}",
         "send_failed": "Sending failed: {reason}",

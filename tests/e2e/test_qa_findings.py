@@ -7,6 +7,7 @@ import re
 
 from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account
+from tests.support.uploads import create_link
 
 
 def test_form_attributes_reach_the_browser_unescaped(account: Account, base_url: str) -> None:
@@ -17,3 +18,25 @@ def test_form_attributes_reach_the_browser_unescaped(account: Account, base_url:
     assert 'placeholder="#0b5cad" spellcheck="false"' in page
     assert re.search(r'id="retention-delete_after_complete_days"[^>]* min="1" max="3650"', page)
     assert "=&quot;" not in page
+
+
+def test_the_send_form_shows_the_message_the_mail_will_carry(
+    account: Account, base_url: str
+) -> None:
+    """A message typed when sending replaces the link's own in that mail: the form starts
+    with the link's message, so what staff see is what the client reads; a password link's
+    message stays out (it is behind the password, never in the mail)."""
+    customer = account.create_customer("Jürgen Müller", email="juergen@example.com")
+    message = "Liebe Frau Müller,\nbitte bis Ende Januar."
+    link = create_link(account, customer["id"], message=message)
+    locked = create_link(account, customer["id"], message="Geheim & intern", password="geheim123")
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/links/{link['id']}").text
+        locked_page = browser.get(f"/links/{locked['id']}").text
+        customer_page = browser.get(f"/customers/{customer['id']}").text
+    prefilled = r"[^>]*>Liebe Frau Müller,\nbitte bis Ende Januar\.<"
+    assert re.search(r'<textarea id="message"' + prefilled, page)
+    assert re.search(r'<textarea id="message"[^>]*></textarea>', locked_page)
+    assert "steht hinter dem Passwort" in locked_page
+    assert re.search(rf'<textarea id="message-{link["id"]}"' + prefilled, customer_page)
+    assert re.search(rf'<textarea id="message-{locked["id"]}"[^>]*></textarea>', customer_page)
