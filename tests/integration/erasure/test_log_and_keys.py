@@ -26,7 +26,7 @@ from infrastructure.event_chain import GENESIS, Checkpoint, chain_link
 from infrastructure.master_key import MasterKey, MasterKeyError
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake_in_process, environment
 from tests.support.server import running_server
 from tests.support.uploads import create_link, pdf_bytes, upload
 
@@ -103,7 +103,7 @@ def test_audit_verify_names_the_first_broken_position(
     report = audit.verify()
     assert not report.intact
     assert report.broken_at == target, report
-    assert docintake(environment(settings), "audit", "verify").returncode == 1
+    assert docintake_in_process(environment(settings), "audit", "verify").returncode == 1
 
 
 def test_a_signed_checkpoint_proves_the_log_up_to_it_unchanged(
@@ -113,18 +113,18 @@ def test_a_signed_checkpoint_proves_the_log_up_to_it_unchanged(
     customer, principal = some_history(services)
     env = environment(settings, audit_signing_key=os.urandom(32))
     out = tmp_path / "checkpoint.json"
-    made = docintake(env, "audit", "checkpoint", "--out", str(out))
+    made = docintake_in_process(env, "audit", "checkpoint", "--out", str(out))
     assert made.returncode == 0, made.stderr
-    checked = docintake(env, "audit", "verify", "--checkpoint", str(out))
+    checked = docintake_in_process(env, "audit", "verify", "--checkpoint", str(out))
     assert checked.returncode == 0, checked.stderr
     # Later events leave the checkpoint valid.
     services.app.customers.add_note(principal, customer, "später")
-    assert docintake(env, "audit", "verify", "--checkpoint", str(out)).returncode == 0
+    assert docintake_in_process(env, "audit", "verify", "--checkpoint", str(out)).returncode == 0
     # A forged signature, or another key, is refused.
     checkpoint = Checkpoint.from_json(out.read_text())
     forged = Checkpoint(**{**checkpoint.__dict__, "head_hash": "00" * 32})
     out.write_text(forged.to_json())
-    refused = docintake(env, "audit", "verify", "--checkpoint", str(out))
+    refused = docintake_in_process(env, "audit", "verify", "--checkpoint", str(out))
     assert refused.returncode == 1 and "signature" in refused.stderr
 
 
@@ -149,7 +149,7 @@ def test_a_checkpoint_catches_a_log_rewritten_and_chained_anew(
     customer, principal = some_history(services)
     env = environment(settings, audit_signing_key=os.urandom(32))
     out = tmp_path / "checkpoint.json"
-    assert docintake(env, "audit", "checkpoint", "--out", str(out)).returncode == 0
+    assert docintake_in_process(env, "audit", "checkpoint", "--out", str(out)).returncode == 0
     services.app.customers.add_note(principal, customer, "nach dem Prüfpunkt")
     checkpoint = Checkpoint.from_json(out.read_text())
     # Rewrite an event before the checkpoint (the second note becomes the third's) and
@@ -167,9 +167,9 @@ def test_a_checkpoint_catches_a_log_rewritten_and_chained_anew(
         )
         rechain(sql)
     assert services.audit_log().verify().intact
-    assert docintake(env, "audit", "verify").returncode == 0
+    assert docintake_in_process(env, "audit", "verify").returncode == 0
     # The signed checkpoint does not match the rewritten log.
-    refused = docintake(env, "audit", "verify", "--checkpoint", str(out))
+    refused = docintake_in_process(env, "audit", "verify", "--checkpoint", str(out))
     assert refused.returncode == 1, refused.stdout
     assert f"position {checkpoint.position}" in refused.stderr
     assert "rewritten" in refused.stderr
@@ -201,7 +201,9 @@ def test_rotating_the_master_key_rewraps_every_key_and_the_old_one_opens_nothing
     old = settings.master_key or MasterKey.parse((settings.data_dir / "master.key").read_text())
     new = MasterKey.generate()
     services.close()
-    rotated = docintake(environment(settings, new_master_key=new), "keys", "rotate-master")
+    rotated = docintake_in_process(
+        environment(settings, new_master_key=new), "keys", "rotate-master"
+    )
     assert rotated.returncode == 0, rotated.stderr
     wrapped = event_store_of(
         make_services(master_key=new, run_projections=False).app
