@@ -14,7 +14,7 @@ import pytest
 from infrastructure.bootstrap import Services
 from infrastructure.settings import Settings
 from tests.integration.erasure.test_log_and_keys import raw_events, some_history
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake_in_process, environment
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -52,7 +52,9 @@ def test_an_export_verifies_and_a_tampered_one_is_refused(
     env = environment(settings)
 
     out = tmp_path / "kunde"
-    made = docintake(env, "audit", "export", "--customer", str(customer), "--out", str(out))
+    made = docintake_in_process(
+        env, "audit", "export", "--customer", str(customer), "--out", str(out)
+    )
     assert made.returncode == 0, made.stderr
     lines = lines_of(out)
     assert [line["type"] for line in lines] == ["CustomerCreated"] + ["NoteAdded"] * 3
@@ -60,18 +62,18 @@ def test_an_export_verifies_and_a_tampered_one_is_refused(
     assert not any(line["erased"] for line in lines)
     manifest = json.loads((out / "manifest.json").read_text())
     assert [p["position"] for p in manifest["positions"]] == [line["position"] for line in lines]
-    checked = docintake(env, "audit", "verify-export", str(out))
+    checked = docintake_in_process(env, "audit", "verify-export", str(out))
     assert checked.returncode == 0, checked.stderr
 
     # The organisation's export covers its own events and its customer's.
     whole = tmp_path / "kanzlei"
-    made = docintake(
+    made = docintake_in_process(
         env, "audit", "export", "--organization", str(organization), "--out", str(whole)
     )
     assert made.returncode == 0, made.stderr
     exported = {line["position"] for line in lines_of(whole)}
     assert {line["position"] for line in lines} < exported
-    assert docintake(env, "audit", "verify-export", str(whole)).returncode == 0
+    assert docintake_in_process(env, "audit", "verify-export", str(whole)).returncode == 0
 
     def refused(folder: Path, *expected: str) -> None:
         check = services.audit_log().verify_export(folder)
@@ -84,7 +86,7 @@ def test_an_export_verifies_and_a_tampered_one_is_refused(
     edited[2]["data"] = {**edited[2]["data"], "text": "erfundene Notiz"}
     plain_edit = copy_of(out, tmp_path / "edited")
     write_lines(plain_edit, edited, update_manifest=False)
-    result = docintake(env, "audit", "verify-export", str(plain_edit))
+    result = docintake_in_process(env, "audit", "verify-export", str(plain_edit))
     assert result.returncode == 1, result.stdout
     assert "events.jsonl: its SHA-256 differs from the manifest" in result.stderr
     # The same change with the manifest's hash recomputed: the log still tells.
@@ -109,7 +111,7 @@ def test_an_export_made_before_the_erasure_still_verifies_after_it(
     env = environment(settings)
     before = tmp_path / "vorher"
     assert (
-        docintake(
+        docintake_in_process(
             env, "audit", "export", "--customer", str(customer), "--out", str(before)
         ).returncode
         == 0
@@ -118,11 +120,11 @@ def test_an_export_made_before_the_erasure_still_verifies_after_it(
     services.app.customers.delete(principal, customer)
 
     # The chain is over ciphertext: the auditor's copy is still proven by the log.
-    checked = docintake(env, "audit", "verify-export", str(before))
+    checked = docintake_in_process(env, "audit", "verify-export", str(before))
     assert checked.returncode == 0, checked.stderr
     after = tmp_path / "nachher"
     assert (
-        docintake(
+        docintake_in_process(
             env, "audit", "export", "--customer", str(customer), "--out", str(after)
         ).returncode
         == 0
@@ -130,4 +132,4 @@ def test_an_export_made_before_the_erasure_still_verifies_after_it(
     lines = lines_of(after)
     assert lines and all(line["erased"] for line in lines)
     assert "Anna" not in (after / "events.jsonl").read_text(encoding="utf-8")
-    assert docintake(env, "audit", "verify-export", str(after)).returncode == 0
+    assert docintake_in_process(env, "audit", "verify-export", str(after)).returncode == 0
