@@ -190,7 +190,7 @@ class Services:
         self.activity = ActivityView(database)
         self.retention = RetentionView(database)
         #: Idempotency keys of the JSON API and the answers given to them.
-        self.idempotency = IdempotencyStore(database)
+        self.idempotency = IdempotencyStore(database, settings.idempotency_takeover_seconds)
         self.metrics = Metrics(OperationsCollector(self.read_model_status, self.job_status))
         self.readiness = ReadinessProbe(
             {

@@ -6,7 +6,8 @@ the hash of the request it was first used with, whether that request is still in
 AES-GCM under a key derived from what only the client sends again (its credential, the
 idempotency key and the request body), so the table alone reveals no answer.
 
-A key in flight in a process that has died is taken over after `TAKEOVER_SECONDS`: the
+A key in flight in a process that has died is taken over after `takeover_seconds`
+(`DOCINTAKE_IDEMPOTENCY_TAKEOVER_SECONDS`, default `TAKEOVER_SECONDS`): the
 retry then runs again, and the request claim recorded with the command's events
 (`application.request_claims`) keeps it from recording twice.
 """
@@ -49,8 +50,13 @@ def unseal(secret: bytes, sealed: bytes) -> StoredAnswer:
 
 
 class IdempotencyStore:
-    def __init__(self, database: PostgresDatabase | SqliteDatabase) -> None:
+    def __init__(
+        self,
+        database: PostgresDatabase | SqliteDatabase,
+        takeover_seconds: float = TAKEOVER_SECONDS,
+    ) -> None:
         self.database = database
+        self.takeover_seconds = takeover_seconds
         #: This process, as the owner of the keys it has in flight.
         self.owner = uuid.uuid4().hex
         self._prepared = False
@@ -109,7 +115,7 @@ class IdempotencyStore:
                 return Began("mismatch")
             if row["answer"] is not None:
                 return Began("replay", unseal(secret, bytes(row["answer"])))
-            if row["owner"] == self.owner or now - float(row["started_at"]) < TAKEOVER_SECONDS:
+            if row["owner"] == self.owner or now - float(row["started_at"]) < self.takeover_seconds:
                 return Began("in_flight")
             # Its process is presumed dead: take the key over (if nobody else just did).
             taken = tx.execute(

@@ -315,6 +315,12 @@ class Settings:
     keep_alive_seconds: int = _setting(
         5, _positive_int, "An idle keep-alive connection is closed after this long."
     )
+    idempotency_takeover_seconds: float = _setting(
+        10.0,
+        _positive_float,
+        "A request with an idempotency key still in flight in another process after this"
+        " long is presumed dead: a retry takes the key over.",
+    )
     webhooks_allow_private: bool = _setting(
         False,
         _boolean,

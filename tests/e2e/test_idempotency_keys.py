@@ -97,11 +97,12 @@ def test_refusals_are_answered_again_and_safe_requests_ignore_keys(account: Acco
 
 
 def test_a_key_in_flight_is_refused_with_409(make_services: Callable[..., Services]) -> None:
-    # No projection host: a change waits (here 3 s) for the customer list before answering.
-    services = make_services(run_projections=False, read_wait_seconds=3.0)
+    # No projection host: a change waits (here 2 s) for the customer list before answering.
+    services = make_services(run_projections=False, read_wait_seconds=2.0)
     with running_server(services) as url, httpx.Client(base_url=url, timeout=30) as client:
         owner = signup(client, plan="team")
         customer_id = create(owner, "neu", name="Kemal Öztürk").json()["id"]
+        before = services.app.head()
         answers: list[httpx.Response] = []
 
         def change() -> None:
@@ -115,7 +116,9 @@ def test_a_key_in_flight_is_refused_with_409(make_services: Callable[..., Servic
 
         first = threading.Thread(target=change)
         first.start()
-        time.sleep(1.0)
+        # The first request has committed its change and now waits for the read models.
+        wait_until(lambda: services.app.head() > before, what="the first change committed")
+        assert not answers
         second = owner.patch(
             f"/api/v1/customers/{customer_id}",
             json={"company": "Öztürk GmbH"},
@@ -182,7 +185,8 @@ def test_a_retry_after_the_server_was_killed_between_commit_and_answer_records_o
     finally:
         first.close()
 
-    second = serve("second")
+    # The retry's process presumes the dead one's key abandoned after 1 s (default 10 s).
+    second = serve("second", idempotency_takeover_seconds=1.0)
     try:
         with httpx.Client(base_url=url, timeout=60) as client:
             owner = Account(owner.organization_id, owner.user_id, owner.token, owner.email, client)
@@ -192,7 +196,7 @@ def test_a_retry_after_the_server_was_killed_between_commit_and_answer_records_o
                 if retry.json().get("error", {}).get("code") != "idempotency_key_in_flight":
                     break
                 assert time.monotonic() - started < 30, "the dead server's key was never taken over"
-                time.sleep(0.5)
+                time.sleep(0.1)
             assert retry.status_code == 409, retry.text
             assert retry.json()["error"]["code"] == "already_recorded"
             history = owner.get(f"/api/v1/customers/{customer_id}/history").json()
