@@ -51,7 +51,8 @@
     if (!entry || entry.until < Date.now()) { return; }
     const button = element("button", "small secondary remove", text.remove);
     button.type = "button";
-    button.appendChild(element("span", "visually-hidden", ": " + name));
+    // Which file, for screen readers (a hidden span would be read "Entfernen : name").
+    button.setAttribute("aria-label", text.remove + ": " + name);
     button.addEventListener("click", function () {
       button.disabled = true;
       const request = new XMLHttpRequest();
@@ -318,6 +319,8 @@
     removalNotice.textContent = said;
     removalNotice.hidden = false;
     document.getElementById("received-files").hidden = false;
+    // The notice alone when nothing is left: no heading over an empty list.
+    document.getElementById("received-files-title").hidden = !receivedList.querySelector("li");
   }
 
   form.addEventListener("submit", function (event) {
@@ -399,6 +402,7 @@
             received.appendChild(li);
           });
           document.getElementById("received-files").hidden = false;
+          document.getElementById("received-files-title").hidden = false;
           offerRemovals(received);
         }
         if (body.requested_items.length) {

@@ -45,6 +45,8 @@ def test_a_file_removed_within_15_minutes_and_refused_after(
     expect(page.locator("#removal-notice")).to_have_text("„Müller.pdf“ wurde entfernt.")
     expect(page.locator("#items li.missing")).to_have_count(2)
     expect(page.locator("#received-list li")).to_have_count(0)
+    # No heading "schon angekommen" above an empty list: the notice says what happened.
+    expect(page.locator("#received-files-title")).to_be_hidden()
     assert account.get(f"/api/v1/customers/{customer['id']}/files").json()["items"] == []
 
     # The next file stays offered after a reload (the key is in this tab's storage) ...
@@ -54,6 +56,7 @@ def test_a_file_removed_within_15_minutes_and_refused_after(
     page.reload()
     late = page.get_by_role("button", name="Entfernen: Kündigung – 2024.pdf")
     expect(late).to_be_visible()
+    expect(page.locator("#received-files-title")).to_be_visible()
     # ... but 16 minutes later the server refuses, in German, and the file stays.
     real_now = services.app.now()
     monkeypatch.setattr(services.app, "now", lambda: real_now + timedelta(minutes=16))
