@@ -10,8 +10,22 @@ from pathlib import Path
 import pytest
 
 from infrastructure.settings import Settings, SettingsError
+from tests.support.cli import docintake_in_process
 
 DOCINTAKE = str(Path(sys.executable).with_name("docintake"))
+
+
+def broken(variable: str, value: str, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCINTAKE_")}
+    env.update({variable: value, "DOCINTAKE_DATA_DIR": str(data_dir)})
+    return env
+
+
+def assert_refused_with_one_line(result: subprocess.CompletedProcess[str], variable: str) -> None:
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
 
 
 @pytest.mark.parametrize(
@@ -24,21 +38,26 @@ DOCINTAKE = str(Path(sys.executable).with_name("docintake"))
         ("DOCINTAKE_READ_WAIT_SECONDS", "-1"),
         ("DOCINTAKE_BROKER_URL", "kafka://x"),
         ("DOCINTAKE_PUBLIC_URL", "docs.example.com"),
-        ("DOCINTAKE_DATABSE_URL", "postgresql://localhost/x"),
     ],
 )
-def test_serve_refuses_a_broken_setting_with_one_line(
+def test_a_broken_setting_is_refused_with_one_line(
     variable: str, value: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCINTAKE_")}
-    env.update({variable: value, "DOCINTAKE_DATA_DIR": str(tmp_path)})
+    """Through the command line's entry function, in this process: every command reads its
+    settings the same way (`serve` itself, as a process, below)."""
+    result = docintake_in_process(broken(variable, value, tmp_path), "jobs", "status")
+    assert_refused_with_one_line(result, variable)
+
+
+def test_serve_refuses_a_broken_setting_with_one_line(tmp_path: Path) -> None:
+    """The installed command, as a process: exit status 2 and one line on stderr, nothing
+    else (no traceback, no log, no warning)."""
+    variable = "DOCINTAKE_DATABSE_URL"  # misspelt: unknown variables are refused too
+    env = broken(variable, "postgresql://localhost/x", tmp_path)
     result = subprocess.run(
         [DOCINTAKE, "serve"], env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert variable in lines[0]
+    assert_refused_with_one_line(result, variable)
 
 
 def test_s3_storage_needs_endpoint_and_keys() -> None:
