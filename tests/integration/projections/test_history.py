@@ -17,7 +17,7 @@ from domain.organization import Organization
 from infrastructure.bootstrap import Services
 from projections.customer_parts import CustomerPartsProjection
 from tests.support.api import Account
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake, docintake_in_process, environment
 from tests.support.uploads import create_link, pdf_bytes, upload
 
 
@@ -163,6 +163,7 @@ def test_audit_history_on_the_command_line(
     over_http = history(account, cid)["events"]
     env = environment(services.settings)
 
+    # The installed command, as a process: its output and exit statuses (here and below).
     printed = docintake(env, "audit", "history", cid)
     assert printed.returncode == 0, printed.stderr
     lines = [json.loads(line) for line in printed.stdout.splitlines()]
@@ -172,14 +173,14 @@ def test_audit_history_on_the_command_line(
 
     # As of the moment the link was created: the events until then, and the state then.
     moment = next(e["timestamp"] for e in over_http if e["type"] == "UploadLinkCreated")
-    then = docintake(env, "audit", "history", cid, "--at", moment)
+    then = docintake_in_process(env, "audit", "history", cid, "--at", moment)
     assert then.returncode == 0, then.stderr
     *event_lines, state_line = [json.loads(line) for line in then.stdout.splitlines()]
     assert [e["type"] for e in event_lines] == ["CustomerCreated", "UploadLinkCreated"]
     assert state_line["state"]["status"] == "open"
     assert state_line["state"]["version"] == 1
 
-    table = docintake(env, "audit", "history", cid, "--format", "table")
+    table = docintake_in_process(env, "audit", "history", cid, "--format", "table")
     assert table.returncode == 0, table.stderr
     rows = table.stdout.splitlines()
     assert rows[0].split()[:4] == ["time", "aggregate", "version", "type"]
