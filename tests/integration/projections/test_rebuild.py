@@ -16,7 +16,7 @@ from domain.customer import Customer
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from tests.support.api import Account, signup
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake_in_process, environment
 from tests.support.read_models import populate
 from tests.support.server import running_server
 
@@ -162,16 +162,16 @@ def test_verify_finds_every_kind_of_difference_and_rebuild_repairs_it(
     assert verification.counts == {"customer_list": 4}
 
     env = environment(services.settings)
-    printed = docintake(env, "projections", "verify", "customer_list")
+    printed = docintake_in_process(env, "projections", "verify", "customer_list")
     assert printed.returncode == 1
     assert "customer_list: 4 difference(s)" in printed.stdout
     assert "name: live='Falsch' rebuilt='Wird verändert'" in printed.stdout
 
-    dry = docintake(env, "projections", "rebuild", "customer_list", "--dry-run")
+    dry = docintake_in_process(env, "projections", "rebuild", "customer_list", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip() == f"customer_list: would read {events_before + 4} events"
 
-    rebuilt = docintake(env, "projections", "rebuild", "customer_list")
+    rebuilt = docintake_in_process(env, "projections", "rebuild", "customer_list")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "customer_list: rebuilt from" in rebuilt.stdout
     assert models.verify("customer_list").equal
