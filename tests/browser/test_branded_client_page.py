@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import sign_in
+from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
 from tests.support.images import jpeg_with_exif
 from tests.support.uploads import create_link, pdf_bytes
@@ -73,7 +73,7 @@ def test_the_client_page_shows_logo_colour_and_due_date(
 
     # Where staff set it: the settings show the logo, and refuse a pale colour in words.
     staff = browser.new_context(locale="de-DE").new_page()
-    sign_in(staff, base_url, account.email)
+    signed_in(staff, base_url, account.email)
     staff.goto(f"{base_url}/settings#branding")
     expect(staff.locator("#branding img.brand-preview")).to_be_visible()
     staff.locator("#brand-accent").fill("#FFCC00")

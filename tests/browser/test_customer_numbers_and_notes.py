@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import LAPTOP, sign_in
+from tests.browser.test_staff_pages import LAPTOP, signed_in
 from tests.support.api import Account
 from tests.support.team import add_member
 from tests.support.uploads import create_link, pdf_bytes, upload
@@ -45,7 +45,8 @@ def test_numbers_order_counts_and_notes_on_the_staff_pages(
 
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE")
     page = staff.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
+    page.goto(f"{base_url}/customers")
 
     # The sign-out form carries the session's token, not a function's name.
     token = page.locator('form[action="/logout"] input[name="csrf_token"]').input_value()
@@ -124,7 +125,7 @@ def test_numbers_order_counts_and_notes_on_the_staff_pages(
     # The colleague may change only their own notes: mine shows no controls to them.
     other = browser.new_context(viewport=LAPTOP, locale="de-DE")
     colleague_page = other.new_page()
-    sign_in(colleague_page, base_url, colleague.email)
+    signed_in(colleague_page, base_url, colleague.email)
     colleague_page.goto(f"{base_url}/customers/{zander['id']}")
     expect(colleague_page.locator(".notes li")).to_have_count(1)
     expect(colleague_page.locator(".notes li .note-actions")).to_have_count(0)
@@ -144,7 +145,8 @@ def test_a_very_long_name_wraps_on_the_list_and_the_page(
     assert sent.status_code == 201, sent.text
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE")
     page = staff.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
+    page.goto(f"{base_url}/customers")
 
     def fits(selector: str) -> None:
         wide = page.evaluate(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import sign_in
+from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link
 
@@ -58,7 +58,8 @@ def test_staff_see_overdue_customers_marked_and_filter_them(
     time.sleep(2)
     context = browser.new_context(locale="de-DE")
     page = context.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
+    page.goto(f"{base_url}/customers")
     rows = page.locator("#customer-table tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator("[data-overdue]")).to_have_count(1)

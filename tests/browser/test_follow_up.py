@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import LAPTOP, screenshot, sign_in
+from tests.browser.test_staff_pages import LAPTOP, screenshot, signed_in
 from tests.support.api import Account
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, upload
@@ -49,7 +49,7 @@ def test_a_question_reaches_the_client_who_answers_with_a_new_file(
     assert first.status_code == 201, first.text
 
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    sign_in(staff, services.settings.base_url, account.email)
+    signed_in(staff, services.settings.base_url, account.email)
     staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
     row = staff.locator("#received-files tbody tr", has_text="Lohnsteuer.pdf")
     row.locator("summary", has_text="Rückfrage stellen").click()
@@ -141,7 +141,7 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
     assert reviewed.status_code == 200, reviewed.text
     # Until answered, the question is open on the customer's page.
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    sign_in(staff, services.settings.base_url, account.email)
+    signed_in(staff, services.settings.base_url, account.email)
     staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
     expect(staff.locator(".open-items li", has_text="Scan – Seite 1.pdf")).to_contain_text(
         question
@@ -175,7 +175,7 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
 
     # Staff see the answer at the queried file; the question is no longer open.
     staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    sign_in(staff, services.settings.base_url, account.email)
+    signed_in(staff, services.settings.base_url, account.email)
     staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
     queried = staff.locator("#received-files tbody tr", has_text="Scan – Seite 1.pdf")
     expect(queried.locator(".answered")).to_have_text("Beantwortet mit „Scan neu.pdf“")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import sign_in
+from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes
 
@@ -43,7 +43,7 @@ def test_umlauts_and_dashes_arrive_exactly(
     context.close()
 
     staff = browser.new_context(locale="de-DE").new_page()
-    sign_in(staff, base_url, account.email)
+    signed_in(staff, base_url, account.email)
     staff.goto(f"{base_url}/customers/{customer['id']}")
     for name in CLIENT_FILES:
         expect(staff.locator("a.file-name", has_text=name)).to_have_text(name)

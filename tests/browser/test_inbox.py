@@ -7,21 +7,14 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.support.api import PASSWORD, Account
+from tests.browser.test_staff_pages import signed_in
+from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes, upload
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page).to_have_url(re.compile(r"/customers$"))
 
 
 def test_the_inbox_shows_an_upload_and_clears_on_reading(
@@ -31,7 +24,8 @@ def test_the_inbox_shows_an_upload_and_clears_on_reading(
     link = create_link(account, customer["id"], title="Kündigung – 2024")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page = context.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
+    page.goto(f"{base_url}/customers")
     expect(page.locator("#inbox-unread")).to_have_count(0)
     page.get_by_role("link", name="Eingang").click()
     expect(page.get_by_text("Keine Meldungen.")).to_be_visible()

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import LAPTOP, screenshot, sign_in
+from tests.browser.test_staff_pages import LAPTOP, screenshot, signed_in
 from tests.support.api import PASSWORD, Account
 from tests.support.team import invitation_token, outbox, text_of
 
@@ -99,7 +99,7 @@ def test_open_invitations_are_sent_again_and_withdrawn_in_the_settings(
     second_link = invitation_mail_link(services, second)
 
     page = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    sign_in(page, services.settings.base_url, account.email)
+    signed_in(page, services.settings.base_url, account.email)
     page.goto(f"{services.settings.base_url}/settings")
     rows = page.locator(".invitation-list li")
     expect(rows).to_have_count(2)

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import LAPTOP, sign_in
+from tests.browser.test_staff_pages import LAPTOP, signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link
 
@@ -35,7 +35,7 @@ def test_staff_extend_and_reactivate_links_on_the_customer_page(
     time.sleep(1.6)
 
     page = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
     page.goto(f"{base_url}/customers/{customer['id']}")
     expect(page.locator("#links .link-card")).to_have_count(1)
     closed = page.locator("#closed-links")

@@ -10,7 +10,7 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import sign_in
+from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
 
 
@@ -20,7 +20,7 @@ def test_a_link_created_from_a_template(
     customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
     context = browser.new_context(locale="de-DE")
     page = context.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
     page.goto(f"{base_url}/customers/{customer['id']}/links/new")
     page.select_option("#template", label="Einkommensteuer 2025")
     page.get_by_role("button", name="Vorlage übernehmen").click()

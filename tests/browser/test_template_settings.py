@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.test_staff_pages import sign_in
+from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link
 
@@ -23,7 +23,7 @@ def test_templates_and_reminders_in_the_settings(
 ) -> None:
     context = browser.new_context(locale="de-DE")
     page = context.new_page()
-    sign_in(page, base_url, account.email)
+    signed_in(page, base_url, account.email)
     page.goto(f"{base_url}/settings")
     expect(page.locator("#reminders-form #reminder-days-before")).to_have_value("7, 2")
     assert_accessible(page)

@@ -12,25 +12,18 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from standardwebhooks import Webhook
 
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
-from tests.support.api import PASSWORD, signup
+from tests.browser.test_staff_pages import signed_in
+from tests.support.api import signup
 from tests.support.jobs import wait_until
 from tests.support.server import free_port, running_server
 from tests.support.webhooks import Receiver, receiving
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
-
-
-def sign_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page).to_have_url(re.compile(r"/customers$"))
 
 
 def test_register_read_the_log_and_send_again(
@@ -47,7 +40,7 @@ def test_register_read_the_log_and_send_again(
         owner = signup(http, plan="team", name="Kanzlei Weiß")
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
         page = context.new_page()
-        sign_in(page, url, owner.email)
+        signed_in(page, url, owner.email)
         page.goto(f"{url}/settings")
         page.get_by_role("link", name="Webhooks verwalten").click()
         expect(page.locator("h1")).to_have_text("Webhooks")
