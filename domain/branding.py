@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidValue, Problem, problem
+from domain.one_per_organization import OnePerOrganization
 from domain.values import email_address, text_value
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://docintake.example/branding")
@@ -97,7 +98,7 @@ def reply_to(value: object, field: str = "reply_to") -> str | None:
     return email_address(value, field)
 
 
-class Branding(Aggregate):
+class Branding(OnePerOrganization, Aggregate):
     """The organisation's face on client pages and in client mails.
 
     `logo` is None or `{name, content_type, width, height, size, sha256}`: `name` is the
@@ -105,6 +106,8 @@ class Branding(Aggregate):
     the re-encoded bytes, so a new logo has a new URL and the old one may be cached for
     good).
     """
+
+    id_namespace = _NAMESPACE
 
     class BrandingStarted(Aggregate.Created):
         organization_id: UUID
@@ -126,14 +129,6 @@ class Branding(Aggregate):
 
     class LogoRemoved(Aggregate.Event):
         actor_id: UUID
-
-    @staticmethod
-    def create_id(organization_id: UUID) -> UUID:
-        return uuid5(_NAMESPACE, organization_id.hex)
-
-    @classmethod
-    def id_for(cls, organization_id: UUID) -> UUID:
-        return cls.create_id(organization_id)
 
     @event(BrandingStarted)
     def __init__(self, organization_id: UUID) -> None:

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidValue, problem
+from domain.one_per_organization import OnePerOrganization
 from domain.starter_templates import starter_templates
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from domain.values import text_value
@@ -69,8 +70,10 @@ def template_name(value: object, field: str = "name") -> str:
     return name
 
 
-class DocumentTemplates(Aggregate):
+class DocumentTemplates(OnePerOrganization, Aggregate):
     """The templates of one organisation: template id (hex) -> {name, items}."""
+
+    id_namespace = _NAMESPACE
 
     class TemplatesStarted(Aggregate.Created):
         organization_id: UUID
@@ -96,14 +99,6 @@ class DocumentTemplates(Aggregate):
             aggregate.templates = {
                 k: v for k, v in aggregate.templates.items() if k != self.template_id.hex
             }
-
-    @staticmethod
-    def create_id(organization_id: UUID) -> UUID:
-        return uuid5(_NAMESPACE, organization_id.hex)
-
-    @classmethod
-    def id_for(cls, organization_id: UUID) -> UUID:
-        return cls.create_id(organization_id)
 
     @event(TemplatesStarted)
     def __init__(self, organization_id: UUID, language: str) -> None:
