@@ -3,7 +3,8 @@ e-mail), revoke and unlock."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,22 +15,20 @@ from litestar.response import Redirect, Template
 
 from application.errors import NotFound
 from application.permissions import Action, authorize
-from application.texts.formats import time_zone
 from application.upload_links import UploadLinks
-from domain.errors import InvalidValue, problem
-from domain.upload_link import LinkNotActive
+from domain.upload_link import LinkNotActive, UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import StaffSessionContext
 from interfaces.web.customer_detail import ExpiryDates, detail_again
-from interfaces.web.form_post import FormPost, Problems
+from interfaces.web.days import day_field
+from interfaces.web.form_post import FormPost, PageAgain, Problems
 from interfaces.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
     StaffPage,
     field,
     optional,
     page,
-    problems_of,
     see_other,
 )
 from projections.activity_texts import schedule_words
@@ -43,12 +42,46 @@ LINK_FIELDS = (
 )
 
 
-def local_end_of_day(raw: str, zone: str) -> datetime:
-    """`YYYY-MM-DD` as the end of that day where the organisation is (an expiry or due date
-    that pages and mails then name as that day)."""
-    day = date.fromisoformat(raw)
-    local = datetime(day.year, day.month, day.day, 23, 59, tzinfo=time_zone(zone))
-    return local.astimezone(UTC)
+@dataclass(frozen=True)
+class LinkCard:
+    """A form on one link's card of the customer page, being handled."""
+
+    link: UploadLink
+    #: The organisation's time zone, where the card's days are.
+    zone: str
+    #: The customer's page again after a refusal, the input kept at the card's form.
+    again: PageAgain
+
+    def back(self, done: str) -> Redirect:
+        """To the link's card, saying what was `done`."""
+        return see_other(
+            f"/customers/{self.link.customer_id}", done=done, anchor=f"link-{self.link.id}"
+        )
+
+
+def link_card(
+    form: FormPost,
+    links: UploadLinks,
+    link_id: UUID,
+    section: str,
+    values: dict[str, str],
+    *,
+    alert_at: str,
+) -> LinkCard:
+    """The link of a form on its card (`section`: which form) for a member who may change
+    links; a refusal of the whole step (the link changed meanwhile) is shown at the field
+    `alert_at`."""
+    # The role first: a viewer learns nothing of which links exist.
+    authorize(form.principal, Action.MANAGE_LINKS)
+    link = links.get(form.principal, link_id)
+    zone = links.organization_face(form.principal.organization_id).time_zone
+    on_page = detail_again(form, link.customer_id, f"{section}:{link_id}", values)
+
+    def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
+        found = errors or ({alert_at: alert} if alert else {})
+        return on_page(errors=found, alert=None, status_code=status_code)
+
+    return LinkCard(link, zone, again)
 
 
 def whole_number(raw: str) -> object:
@@ -117,21 +150,7 @@ class LinkPages(Controller):
         values["reminders"] = bool(field(data, "reminders"))
         # A password is never sent back into the page.
         values["password"] = ""
-        lang = reader_language(request)
-        dates: dict[str, datetime | None] = {}
         zone = services.app.links.organization_face(principal.organization_id).time_zone
-        for name in ("expires_at", "due_at"):
-            try:
-                raw = field(data, name)
-                dates[name] = local_end_of_day(raw, zone) if raw else None
-            except ValueError:
-                problems = problems_of(
-                    InvalidValue.single(name, problem("invalid_date", "is not a valid date")), lang
-                )
-                return self._form(
-                    request, services, staff_session, customer_id, values, problems, 422
-                )
-        expires_at = dates["expires_at"]
         items: list[Any] = [line.strip() for line in field(data, "requested_items").splitlines()]
         template_id = None
         if field(data, "template_id"):
@@ -157,13 +176,13 @@ class LinkPages(Controller):
                 customer_id,
                 title=optional(data, "title"),
                 message=optional(data, "message"),
-                expires_at=expires_at,
+                expires_at=day_field(field(data, "expires_at"), "expires_at", zone),
                 max_file_size=megabytes(field(data, "max_file_size")),
                 max_files=whole_number(field(data, "max_files")),
                 allowed_types_value=[t for name, t in TYPE_CHOICES.items() if field(data, name)],
                 password=field(data, "password") or None,
                 requested_items_value=[item for item in items if item],
-                due_at=dates["due_at"],
+                due_at=day_field(field(data, "due_at"), "due_at", zone),
                 reminders_enabled=values["reminders"],
                 template_id=template_id,
             ),
@@ -310,34 +329,14 @@ class LinkPages(Controller):
         data: dict[str, Any],
         action: str,
     ) -> Template | Redirect:
-        principal = form.principal
-        # The role first: a viewer learns nothing of which links exist.
-        authorize(principal, Action.MANAGE_LINKS)
-        link = links.get(principal, link_id)
         raw = field(data, "expires_at").strip()
-        zone = links.organization_face(principal.organization_id).time_zone
-        on_page = detail_again(form, link.customer_id, f"expiry:{link_id}", {"expires_at": raw})
-
-        def again(*, errors: Problems, alert: str | None, status_code: int) -> Template:
-            # A refusal of the whole step (the link changed meanwhile) stands at the field too.
-            found = errors or ({"expires_at": alert} if alert else {})
-            return on_page(errors=found, alert=None, status_code=status_code)
-
-        try:
-            expires_at = local_end_of_day(raw, zone) if raw else None
-        except ValueError:
-            invalid = InvalidValue.single("expires_at", problem("invalid_date", "is not a date"))
-            return again(errors=problems_of(invalid, form.language), alert=None, status_code=422)
+        card = link_card(form, links, link_id, "expiry", {"expires_at": raw}, alert_at="expires_at")
         command = links.extend if action == "extend" else links.reactivate
         return form.run(
-            lambda: command(principal, link_id, expires_at),
-            again=again,
+            lambda: command(form.principal, link_id, day_field(raw, "expires_at", card.zone)),
+            again=card.again,
             alerts=(LinkNotActive,),
-            then=lambda _: see_other(
-                f"/customers/{link.customer_id}",
-                done="link_extended" if action == "extend" else "link_reactivated",
-                anchor=f"link-{link_id}",
-            ),
+            then=lambda _: card.back("link_extended" if action == "extend" else "link_reactivated"),
         )
 
     @post("/links/{link_id:uuid}/unlock", sync_to_thread=True)

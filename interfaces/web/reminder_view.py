@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.texts.formats import time_zone
 from interfaces.http.presenters import ReminderSetting, reminders_of
+from interfaces.web.days import form_day
 from projections.customer_detail import LinkRow
 
 
@@ -25,12 +25,11 @@ class LinkReminderView:
 def link_reminder_view(link: LinkRow, setting: ReminderSetting, zone: str) -> LinkReminderView:
     state = reminders_of(link, setting)
     mode = "off" if not state.enabled else "own" if state.own_schedule else "organization"
-    due_day = link.due_at.astimezone(time_zone(zone)).date().isoformat() if link.due_at else ""
     return LinkReminderView(
         mode=mode,
         days_before=", ".join(str(day) for day in state.schedule.days_before),
         every_days_after=state.schedule.every_days_after,
         max_count=state.schedule.max_count,
         next_at=state.next_at,
-        due_day=due_day,
+        due_day=form_day(link.due_at, zone),
     )

@@ -156,6 +156,28 @@ def test_the_reminder_schedule_on_the_settings_page(account: Account, base_url: 
     }
 
 
+def test_a_day_that_is_no_date_is_refused_at_its_field_on_every_link_form(
+    account: Account, base_url: str
+) -> None:
+    customer = account.create_customer("Jürgen Straße")
+    link = create_link(account, customer["id"])
+    before = account.get(f"/api/v1/links/{link['id']}").json()
+    with signed_in(base_url, account.email) as browser:
+        token = csrf_token_of(browser.get(f"/customers/{customer['id']}"))
+        for url, name, typed in (
+            (f"/customers/{customer['id']}/links/new", "due_at", "morgen"),
+            (f"/customers/{customer['id']}/links/new", "expires_at", "31.02.2026"),
+            (f"/links/{link['id']}/extend", "expires_at", "2026-02-30"),
+            (f"/links/{link['id']}/reminders", "due_at", "morgen"),
+        ):
+            refused = browser.post(url, data={"csrf_token": token, name: typed, "mode": "off"})
+            assert refused.status_code == 422, (url, name)
+            assert "Kein gültiges Datum." in refused.text, (url, name)
+            assert f'value="{typed}"' in refused.text, (url, name)  # kept in its field
+    assert account.get(f"/api/v1/links/{link['id']}").json() == before
+    assert len(account.get(f"/api/v1/customers/{customer['id']}/links").json()["items"]) == 1
+
+
 def test_staff_change_a_links_due_date_and_schedule_on_the_customer_page(
     account: Account, other_account: Account, base_url: str
 ) -> None:
