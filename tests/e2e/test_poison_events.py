@@ -14,7 +14,7 @@ import pytest
 from domain.customer import Customer
 from infrastructure.bootstrap import Services
 from tests.support.api import signup
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake_in_process, environment
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.postgres
@@ -54,7 +54,7 @@ def test_a_nul_byte_in_a_note_stalls_no_organisation(
         assert own.json()["notes"] == []
 
     env = environment(services.settings)
-    status = docintake(env, "projections", "status")
+    status = docintake_in_process(env, "projections", "status")
     assert status.returncode == 0, status.stderr
     assert "poison events (" in status.stdout
     [line] = [
@@ -63,9 +63,11 @@ def test_a_nul_byte_in_a_note_stalls_no_organisation(
     # The error by its class and place: its words could quote the note.
     assert "NoteAdded" in line and "DataError at " in line
 
-    retried = docintake(env, "projections", "retry", "customer_detail", str(position))
+    retried = docintake_in_process(env, "projections", "retry", "customer_detail", str(position))
     assert retried.returncode == 1
     assert "still fails" in retried.stdout
-    unknown = docintake(env, "projections", "retry", "customer_detail", str(position + 1000))
+    unknown = docintake_in_process(
+        env, "projections", "retry", "customer_detail", str(position + 1000)
+    )
     assert unknown.returncode == 2
     assert "no poison event" in unknown.stderr
