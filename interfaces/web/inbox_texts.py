@@ -22,6 +22,11 @@ INBOX_TEXTS: dict[str, dict[str, str]] = {
         "kind_link_send_failed": "Die Link-E-Mail an {customer} konnte nicht zugestellt werden",
         "kind_reminder_sent": "Erinnerung an {customer} versendet",
         "kind_file_infected": "Schadsoftware in „{filename}“ von {customer} gefunden",
+        "kind_upload_gone": "{customer} hat eine Datei hochgeladen, die inzwischen gelöscht ist",
+        "kind_answer_gone": "{customer} hat auf Ihre Rückfrage geantwortet; die Datei ist"
+        " inzwischen gelöscht",
+        "kind_file_infected_gone": "Schadsoftware in einer Datei von {customer} gefunden;"
+        " die Datei ist gelöscht",
         "link": "Link: {title}",
         "link_untitled": "Upload-Link",
         "done_read": "Alle Meldungen als gelesen markiert.",
@@ -45,6 +50,9 @@ INBOX_TEXTS: dict[str, dict[str, str]] = {
         "kind_link_send_failed": "The link e-mail to {customer} could not be delivered",
         "kind_reminder_sent": "Reminder sent to {customer}",
         "kind_file_infected": "Malware found in “{filename}” from {customer}",
+        "kind_upload_gone": "{customer} uploaded a file that has since been deleted",
+        "kind_answer_gone": "{customer} answered your query; the file has since been deleted",
+        "kind_file_infected_gone": "Malware found in a file from {customer}; the file is deleted",
         "link": "Link: {title}",
         "link_untitled": "Upload link",
         "done_read": "All notices marked as read.",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account
-from tests.support.uploads import create_link
+from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
 
 def test_form_attributes_reach_the_browser_unescaped(account: Account, base_url: str) -> None:
@@ -40,3 +42,24 @@ def test_the_send_form_shows_the_message_the_mail_will_carry(
     assert "steht hinter dem Passwort" in locked_page
     assert re.search(rf'<textarea id="message-{link["id"]}"' + prefilled, customer_page)
     assert re.search(rf'<textarea id="message-{locked["id"]}"[^>]*></textarea>', customer_page)
+
+
+def test_the_inbox_names_no_empty_file_after_the_client_took_it_back(
+    account: Account, http: httpx.Client, base_url: str
+) -> None:
+    """A file the client took back has no name left: the notice says it is deleted instead
+    of "Anna Straße hat „“ hochgeladen"."""
+    customer = account.create_customer("Anna Straße")
+    link = create_link(account, customer["id"])
+    [file] = upload(http, link, ("Kündigung – 2024.pdf", pdf_bytes())).json()["files"]
+    taken = http.post(
+        f"/u/{token_of(link)}/files/{file['id']}/remove",
+        json={"removal_key": file["removal_key"]},
+    )
+    assert taken.status_code == 204, taken.text
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get("/inbox").text
+        english = browser.get("/inbox", headers={"Accept-Language": "en"}).text
+    assert "„“" not in page
+    assert "Anna Straße hat eine Datei hochgeladen, die inzwischen gelöscht ist" in page
+    assert "Anna Straße uploaded a file that has since been deleted" in english
