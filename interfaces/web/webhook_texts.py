@@ -6,7 +6,7 @@ WEBHOOK_TEXTS: dict[str, dict[str, str]] = {
     "de": {
         "title": "Webhooks",
         "intro": (
-            "Webhooks melden Ereignisse Ihrer Organisation an andere Programme (Kanzlei-"
+            "Webhooks melden Ereignisse Ihrer Organisation an andere Programme (Kanzlei"
             "software, Dokumentenablage, Automatisierung). Sie enthalten nur Kennungen, "
             "Art und Zeit – nie Namen, E-Mail-Adressen oder Dateinamen; das empfangende "
             "Programm fragt den Rest über die API ab. Jede Zustellung ist nach Standard "

@@ -63,3 +63,11 @@ def test_the_inbox_names_no_empty_file_after_the_client_took_it_back(
     assert "„“" not in page
     assert "Anna Straße hat eine Datei hochgeladen, die inzwischen gelöscht ist" in page
     assert "Anna Straße uploaded a file that has since been deleted" in english
+
+
+def test_the_webhooks_page_writes_kanzleisoftware_as_one_word(
+    account: Account, base_url: str
+) -> None:
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get("/settings/webhooks").text
+    assert "(Kanzleisoftware," in page
