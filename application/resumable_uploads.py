@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID, uuid4
 
 from application.command import Recorded
-from application.content_type import SNIFF_BYTES, sniff_content_type
+from application.content_type import SNIFF_BYTES
 from application.errors import NotFound
-from application.staging import FileTooLarge, FileTypeNotAllowed, StoredUpload
+from application.staging import FileTypeNotAllowed, StoredUpload, allowed_type, file_too_large
 from application.storage_keys import incoming_key
 from domain.errors import DomainError, InvalidValue
 from domain.received_file import ReceivedFile
-from domain.upload_link import MaxFilesReached, UploadLink, type_allowed
+from domain.upload_link import MaxFilesReached, UploadLink
 from domain.values import email_address, person_name
 
 if TYPE_CHECKING:
@@ -319,21 +319,12 @@ class ResumableUploads:
             link.check_room(1)
             cap = self.cap(link)
             if upload.length > cap:
-                raise FileTooLarge(
-                    f"{upload.filename!r} is larger than {cap} bytes.",
-                    filename=upload.filename,
-                    max_size=cap,
-                )
-            content_type = sniff_content_type(
-                self.staging.head(upload.upload_id, SNIFF_BYTES), upload.filename
+                raise file_too_large(upload.filename, cap)
+            content_type = allowed_type(
+                self.staging.head(upload.upload_id, SNIFF_BYTES),
+                upload.filename,
+                link.allowed_types,
             )
-            if not type_allowed(content_type, link.allowed_types):
-                raise FileTypeNotAllowed(
-                    f"{upload.filename!r} is {content_type}; this link takes "
-                    + ", ".join(link.allowed_types),
-                    filename=upload.filename,
-                    types=list(link.allowed_types),
-                )
             sha256 = self.staging.deliver(upload.upload_id, key)
             if sha256 is None:
                 return self.app.uploads.receive(
@@ -443,11 +434,8 @@ class AppendSession:
         if before >= threshold or after < threshold:
             return
         head = self.uploads.staging.head(self.upload.upload_id, SNIFF_BYTES)
-        content_type = sniff_content_type(head, self.upload.filename)
-        if not type_allowed(content_type, self.link.allowed_types):
+        try:
+            allowed_type(head, self.upload.filename, self.link.allowed_types)
+        except FileTypeNotAllowed as refused:
             self.uploads.staging.delete(self.upload.upload_id)
-            raise UploadTypeNotAllowed(
-                f"{self.upload.filename!r} is {content_type}; this link does not take it.",
-                filename=self.upload.filename,
-                types=list(self.link.allowed_types),
-            )
+            raise UploadTypeNotAllowed(refused.message, **refused.params) from None

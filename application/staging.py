@@ -22,6 +22,26 @@ class FileTypeNotAllowed(DomainError):
     code = "file_type_not_allowed"
 
 
+def file_too_large(filename: str, max_size: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"{filename!r} is larger than {max_size} bytes.", filename=filename, max_size=max_size
+    )
+
+
+def allowed_type(head: bytes, filename: str, allowed_types: list[str]) -> str:
+    """The file's type told from its first bytes (`SNIFF_BYTES`; the name only breaks ties),
+    refused unless it is one of `allowed_types` (empty: any type). Both ways in, a whole
+    upload and a resumable one, judge a file by this one rule."""
+    content_type = sniff_content_type(head, filename)
+    if not type_allowed(content_type, allowed_types):
+        raise FileTypeNotAllowed(
+            f"{filename!r} is {content_type}; this link takes " + ", ".join(allowed_types),
+            filename=filename,
+            types=list(allowed_types),
+        )
+    return content_type
+
+
 @dataclass(frozen=True)
 class StoredUpload:
     """Bytes already written under a temporary key, waiting to be recorded."""
@@ -65,11 +85,7 @@ class StagedFile:
     def write(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.rules.max_file_size:
-            raise FileTooLarge(
-                f"{self.filename!r} is larger than {self.rules.max_file_size} bytes.",
-                filename=self.filename,
-                max_size=self.rules.max_file_size,
-            )
+            raise file_too_large(self.filename, self.rules.max_file_size)
         self.sha256.update(data)
         if self.content_type is None:
             self.head += data
@@ -79,14 +95,7 @@ class StagedFile:
             self.writer.write(data)
 
     def _decide_type(self) -> None:
-        self.content_type = sniff_content_type(bytes(self.head), self.filename)
-        if not type_allowed(self.content_type, self.rules.allowed_types):
-            raise FileTypeNotAllowed(
-                f"{self.filename!r} is {self.content_type}; this link takes "
-                + ", ".join(self.rules.allowed_types),
-                filename=self.filename,
-                types=list(self.rules.allowed_types),
-            )
+        self.content_type = allowed_type(bytes(self.head), self.filename, self.rules.allowed_types)
         self.writer.write(bytes(self.head))
         self.head = bytearray()
 
