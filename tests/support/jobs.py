@@ -63,6 +63,23 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what: str =
     raise AssertionError(f"not within {timeout} s: {what or condition}")
 
 
+def wait_until_healthy(url: str, alive: Callable[[], object], timeout: float = 30.0) -> None:
+    """Wait until the server at `url` answers its health check; `alive()` asserts that the
+    process starting it still runs. One client for every try: `httpx.get` builds a TLS
+    context per call (some 50 ms of CPU), which every 20 ms would take a core from the very
+    process being waited for."""
+    with httpx.Client(timeout=1) as http:
+
+        def up() -> bool:
+            alive()
+            try:
+                return http.get(f"{url}/health").status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, timeout=timeout, what=f"the server at {url}")
+
+
 def delete_queues(broker_url: str | None, prefix: str) -> None:
     """Remove every queue (with its delay and dead-letter queues) named `prefix...`."""
     if broker_url is None:

@@ -19,7 +19,7 @@ import pytest
 from infrastructure.settings import Settings
 from tests.support.api import signup
 from tests.support.cli import environment
-from tests.support.jobs import wait_until
+from tests.support.jobs import wait_until, wait_until_healthy
 from tests.support.server import free_port
 from tests.support.webhooks import Receiver, receiving
 
@@ -39,14 +39,10 @@ class GuardedServer:
                 stderr=subprocess.STDOUT,
             )
 
-        def up() -> bool:
+        def alive() -> None:
             assert self.process.poll() is None, log.read_text()
-            try:
-                return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
 
-        wait_until(up, timeout=90, what="the server")
+        wait_until_healthy(self.url, alive, timeout=90)
 
     def kill(self) -> None:
         self.process.kill()
