@@ -17,7 +17,7 @@ from infrastructure.bootstrap import Services, bootstrap
 from infrastructure.leases import postgres_lease_holders
 from infrastructure.master_key import MasterKey
 from infrastructure.settings import Settings
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake, docintake_in_process, environment
 from tests.support.databases import fresh_postgres_database
 from tests.support.logs import last_message
 from tests.support.read_models import (
@@ -63,8 +63,13 @@ def runner_env(settings: Settings, pause: float = 0.0) -> dict[str, str]:
     )
 
 
-def verify(settings: Settings, name: str) -> tuple[int, str]:
-    result = docintake(environment(settings), "projections", "verify", name, timeout=120)
+def verify(settings: Settings, name: str, *, as_process: bool = False) -> tuple[int, str]:
+    """`docintake projections verify NAME`: in this process, or as the installed command's."""
+    env = environment(settings)
+    if as_process:
+        result = docintake(env, "projections", "verify", name, timeout=120)
+    else:
+        result = docintake_in_process(env, "projections", "verify", name)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -94,7 +99,7 @@ def test_a_runner_killed_mid_batch_leaves_nothing_half_done(
         second = start("customer_list", overrides={"DOCINTAKE_PROJECTION_BATCH_PAUSE": "0"})
         wait_until(lambda: tracked_position(url, "customer_list") == head, what="catch-up")
         assert second.terminate() == 0
-    code, report = verify(settings, "customer_list")
+    code, report = verify(settings, "customer_list", as_process=True)
     assert code == 0, report
     assert "customer_list: 0 difference(s)" in report
 
