@@ -17,7 +17,7 @@ import pytest
 from infrastructure.bootstrap import Services
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
-from tests.support.cli import docintake, environment
+from tests.support.cli import docintake_in_process, environment
 from tests.support.databases import ADMIN_URL
 from tests.support.server import running_server
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
@@ -97,9 +97,9 @@ def test_a_dump_restored_into_a_new_database_serves_everything(
         timeout=120,
     )
     env = environment(settings, database_url=restored_database)
-    verified = docintake(env, "projections", "verify", "--all", timeout=180)
+    verified = docintake_in_process(env, "projections", "verify", "--all")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    audited = docintake(env, "audit", "verify", timeout=180)
+    audited = docintake_in_process(env, "audit", "verify")
     assert audited.returncode == 0, audited.stdout + audited.stderr
 
     restored = make_services(database_url=restored_database)
