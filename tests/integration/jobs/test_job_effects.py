@@ -4,9 +4,8 @@ each has its effect once however often it runs, and the expiry and digest rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+from dataclasses import dataclass
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -20,32 +19,8 @@ from application.staging import StoredUpload
 from domain.upload_link import UploadLink
 from infrastructure.bootstrap import Services
 from projections.projector import Projector
-
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class RecordingMailer:
-    """Keeps what it is given; `refuse` makes the next sends fail as given."""
-
-    sent: list[EmailMessage] = field(default_factory=list)
-    refuse: list[MailNotDelivered] = field(default_factory=list)
-
-    def send(self, message: EmailMessage) -> None:
-        if self.refuse:
-            raise self.refuse.pop(0)
-        self.sent.append(message)
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.sent if m["To"] == address]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.api import PASSWORD
+from tests.support.direct_jobs import Clock, RecordingMailer, job_handlers, signed_up_owner
 
 
 @dataclass
@@ -86,23 +61,11 @@ class World:
 @pytest.fixture
 def world(make_services: Callable[..., Services]) -> Iterator[World]:
     services = make_services()
-    services.prepare_read_models()
-    app = services.app
-    email = f"owner-{uuid4().hex[:8]}@example.com"
-    signed = app.accounts.sign_up("Kanzlei Einmal", email, PASSWORD, "team", name="Olga Owner")
-    owner = app.accounts.authenticate(signed.token)
-    customer = app.customers.create(owner, "Clara Client", "clara@example.com")
-    link = app.links.create(owner, customer.id, title="Belege")
-    mailer = RecordingMailer()
-    clock = Clock()
-    jobs = JobHandlers(
-        app,
-        services.jobs.state,
-        mailer,
-        services.jobs.locks,
-        digest_window=timedelta(minutes=5),
-        clock=clock,
-    )
+    owner, email = signed_up_owner(services, "Kanzlei Einmal", "Olga Owner")
+    customer = services.app.customers.create(owner, "Clara Client", "clara@example.com")
+    link = services.app.links.create(owner, customer.id, title="Belege")
+    mailer, clock = RecordingMailer(), Clock()
+    jobs = job_handlers(services, mailer, clock)
     yield World(services, owner, email, customer.id, link.id, mailer, clock, jobs)
 
 

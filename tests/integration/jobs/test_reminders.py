@@ -21,7 +21,7 @@ from domain.received_file import ReviewState
 from domain.upload_link import LinkNotActive, UploadLink
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
-from tests.integration.jobs.test_job_effects import PASSWORD, Clock, RecordingMailer
+from tests.support.direct_jobs import Clock, RecordingMailer, job_handlers, signed_up_owner
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ITEMS = ["Lohnsteuerbescheinigung 2025", "Spendenquittungen", "Kontoauszüge – Dezember"]
@@ -49,14 +49,7 @@ class Office:
 
     def handlers(self) -> JobHandlers:
         """Another worker (or this one after a restart): its own handlers, same stores."""
-        return JobHandlers(
-            self.app,
-            self.services.jobs.state,
-            self.mailer,
-            self.services.jobs.locks,
-            digest_window=timedelta(minutes=5),
-            clock=self.clock,
-        )
+        return job_handlers(self.services, self.mailer, self.clock)
 
     def link(
         self,
@@ -108,24 +101,9 @@ class Office:
 @pytest.fixture
 def office(make_services: Callable[..., Services]) -> Iterator[Office]:
     services = make_services()
-    services.prepare_read_models()
-    app = services.app
-    signed = app.accounts.sign_up(
-        "Kanzlei Erinnerung", f"owner-{uuid4().hex[:8]}@example.com", PASSWORD, "team", name="Olga"
-    )
-    owner = app.accounts.authenticate(signed.token)
-    clock = Clock()
-    mailer = RecordingMailer()
-    jobs = JobHandlers(
-        app,
-        services.jobs.state,
-        mailer,
-        services.jobs.locks,
-        digest_window=timedelta(minutes=5),
-        clock=clock,
-    )
-    office = Office(services, owner, clock, mailer, jobs)
-    yield office
+    owner, _ = signed_up_owner(services, "Kanzlei Erinnerung")
+    mailer, clock = RecordingMailer(), Clock()
+    yield Office(services, owner, clock, mailer, job_handlers(services, mailer, clock))
 
 
 def catch_up_policy(office: Office) -> None:

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
@@ -22,7 +22,7 @@ from domain.upload_link import UploadLink
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from projections.retention import RetentionSchedule
-from tests.integration.jobs.test_job_effects import PASSWORD, Clock, RecordingMailer
+from tests.support.direct_jobs import Clock, RecordingMailer, job_handlers, signed_up_owner
 
 MINUTE = timedelta(minutes=1)
 
@@ -39,14 +39,8 @@ class Office:
 
     def handlers(self) -> JobHandlers:
         """A worker (another one, or this one after a restart): its own handlers."""
-        return JobHandlers(
-            self.app,
-            self.services.jobs.state,
-            RecordingMailer(),
-            self.services.jobs.locks,
-            digest_window=timedelta(minutes=5),
-            clock=self.clock,
-            retention=self.services.retention,
+        return job_handlers(
+            self.services, RecordingMailer(), self.clock, retention=self.services.retention
         )
 
     def catch_up(self, *names: str) -> None:
@@ -90,11 +84,7 @@ class Office:
 @pytest.fixture
 def office(make_services: Callable[..., Services]) -> Iterator[Office]:
     services = make_services()
-    services.prepare_read_models()
-    app = services.app
-    email = f"owner-{uuid4().hex[:8]}@example.com"
-    signed = app.accounts.sign_up("Kanzlei Aufbewahrung", email, PASSWORD, "team", name="Olga")
-    owner = app.accounts.authenticate(signed.token)
+    owner, _ = signed_up_owner(services, "Kanzlei Aufbewahrung")
     yield Office(services, owner, Clock())
 
 
