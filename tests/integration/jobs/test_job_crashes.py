@@ -1,8 +1,12 @@
 """Crashes: a worker killed (SIGKILL) in the middle of a job, and the job policy stopped
 between an event and its job. Either way the mail arrives after the restart, once.
 
-Run on four combinations rather than all six (each test starts processes): the embedded
-queue on both backends, RabbitMQ on PostgreSQL, Redis on SQLite.
+Run on few combinations (each test starts processes): the embedded queue on both backends
+and RabbitMQ on PostgreSQL; the killed worker also on Redis (on SQLite, the cheaper backend),
+whose requeue of a dead worker's unacknowledged messages no other test sees. The policy
+stopping before its commit is the same on either broker (the job goes to the broker before
+the commit; its state in the database keeps the second run from mailing again), so it runs
+on RabbitMQ only.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from tests.support.jobs import (
     delete_queues,
     messages_to,
     wait_until,
+    wait_until_healthy,
 )
 from tests.support.logs import last_message
 from tests.support.server import free_port, running_server
@@ -43,14 +48,19 @@ from tests.support.uploads import create_link
 CLIENT = "kunde@example.com"
 
 
-@pytest.fixture(
-    params=[
-        pytest.param((None, "sqlite"), id="embedded-sqlite"),
-        pytest.param((None, "postgres"), id="embedded-postgres", marks=pytest.mark.postgres),
-        pytest.param((AMQP_URL, "postgres"), id="rabbitmq-postgres", marks=pytest.mark.postgres),
-        pytest.param((REDIS_URL, "sqlite"), id="redis-sqlite"),
-    ]
-)
+EMBEDDED_AND_RABBITMQ = [
+    pytest.param((None, "sqlite"), id="embedded-sqlite"),
+    pytest.param((None, "postgres"), id="embedded-postgres", marks=pytest.mark.postgres),
+    pytest.param((AMQP_URL, "postgres"), id="rabbitmq-postgres", marks=pytest.mark.postgres),
+]
+REDIS = pytest.param((REDIS_URL, "sqlite"), id="redis-sqlite")
+#: Redis: a worker silent this long counts as dead. The live worker's consumers answer
+#: the broker every 250 ms at most; a shorter wait than FAST_JOBS' gets the killed
+#: worker's message back sooner.
+REDIS_REDELIVERY_SECONDS = 1.0
+
+
+@pytest.fixture
 def crash_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     broker_url, backend = request.param
     prefix = f"{TEST_QUEUE_PREFIX}{uuid4().hex[:12]}"
@@ -59,7 +69,7 @@ def crash_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
         broker_url=broker_url,
         job_queue_prefix=prefix,
         port=free_port(),
-        **FAST_JOBS,
+        **{**FAST_JOBS, "job_redelivery_seconds": REDIS_REDELIVERY_SECONDS},
     )
     try:
         if backend == "sqlite":
@@ -74,14 +84,10 @@ def crash_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
 def started(process: DocintakeProcess, url: str) -> DocintakeProcess:
     """Wait until a `docintake serve` process answers."""
 
-    def up() -> bool:
+    def alive() -> None:
         assert process.process.poll() is None, process.log
-        try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
 
-    wait_until(up, timeout=30, what="the server")
+    wait_until_healthy(url, alive)
     return process
 
 
@@ -131,6 +137,7 @@ def delivered_once(owner: Account, customer_id: str, smtp_server: LoopbackSmtpSe
     assert history_types(owner, customer_id).count("UploadLinkSent") == 1
 
 
+@pytest.mark.parametrize("crash_settings", [*EMBEDDED_AND_RABBITMQ, REDIS], indirect=True)
 def test_a_worker_killed_mid_job_delivers_the_mail_once_after_restart(
     crash_settings: Settings, tmp_path: Path
 ) -> None:
@@ -160,6 +167,7 @@ def test_a_worker_killed_mid_job_delivers_the_mail_once_after_restart(
                 assert code == 0 and last_message(restarted.log) == "worker stopped"
 
 
+@pytest.mark.parametrize("crash_settings", EMBEDDED_AND_RABBITMQ, indirect=True)
 def test_a_job_survives_the_policy_stopping_between_event_and_enqueue(
     crash_settings: Settings, tmp_path: Path
 ) -> None:
