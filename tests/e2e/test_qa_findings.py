@@ -71,3 +71,16 @@ def test_the_webhooks_page_writes_kanzleisoftware_as_one_word(
     with signed_in(base_url, account.email) as browser:
         page = browser.get("/settings/webhooks").text
     assert "(Kanzleisoftware," in page
+
+
+def test_the_delete_page_lists_only_what_there_is(account: Account, base_url: str) -> None:
+    """No "0 gesendete Dateien (ihre Download-Links enden sofort)" for a customer without."""
+    customer = account.create_customer("Ömer Çelik")
+    create_link(account, customer["id"])
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/customers/{customer['id']}/delete").text
+    summary = re.search(r'<ul class="removed" id="delete-summary">.*?</ul>', page, re.S)
+    assert summary, page[:2000]
+    assert "1 Upload-Link (er funktioniert sofort nicht mehr)" in summary.group(0)
+    assert "0 " not in summary.group(0)
+    assert summary.group(0).count("<li>") == 2
