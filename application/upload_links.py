@@ -418,9 +418,11 @@ def due(value: datetime | None, now: datetime, expires_at: datetime | None) -> d
         return None
     moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     if moment <= now:
-        raise InvalidValue.single("due_at", "must be in the future")
+        raise InvalidValue.single("due_at", problem("not_in_future", "must be in the future"))
     if expires_at is not None and moment > expires_at:
-        raise InvalidValue.single("due_at", "must not be after expires_at")
+        raise InvalidValue.single(
+            "due_at", problem("due_after_expiry", "must not be after expires_at")
+        )
     return moment
 
 

@@ -813,9 +813,13 @@ class UploadLink(Aggregate):
         """Set (or clear) the due date: in the future and not after the expiry."""
         if due_at is not None:
             if due_at <= now:
-                raise InvalidValue.single("due_at", "must be in the future")
+                raise InvalidValue.single(
+                    "due_at", problem("not_in_future", "must be in the future")
+                )
             if due_at > self.expires_at:
-                raise InvalidValue.single("due_at", "must not be after expires_at")
+                raise InvalidValue.single(
+                    "due_at", problem("due_after_expiry", "must not be after expires_at")
+                )
         if due_at == self.due_at:
             return False
         self.trigger_event(

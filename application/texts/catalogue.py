@@ -253,6 +253,10 @@ PROBLEMS: dict[str, dict[str, Sentence]] = {
     },
     "not_in_future": {"de": "Muss in der Zukunft liegen.", "en": "Must be in the future."},
     "beyond_a_year": {"de": "Höchstens ein Jahr im Voraus.", "en": "At most a year ahead."},
+    "due_after_expiry": {
+        "de": "Darf nicht nach dem Ablauf des Links liegen; verlängern Sie dazu auch „Gültig bis“.",
+        "en": "Must not be after the link expires; to allow it, extend “Valid until” as well.",
+    },
     "no_open_question": {
         "de": "Zu dieser Datei ist keine Rückfrage offen.",
         "en": "There is no open question about this file.",

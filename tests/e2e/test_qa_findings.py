@@ -4,10 +4,11 @@ HTTP: attributes written as given, ..."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import httpx
 
-from tests.e2e.test_staff_pages_http import signed_in
+from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
@@ -84,3 +85,30 @@ def test_the_delete_page_lists_only_what_there_is(account: Account, base_url: st
     assert "1 Upload-Link (er funktioniert sofort nicht mehr)" in summary.group(0)
     assert "0 " not in summary.group(0)
     assert summary.group(0).count("<li>") == 2
+
+
+def test_a_refused_due_date_says_why(account: Account, base_url: str) -> None:
+    """A due date in the past or after the link's expiry reads as what is wrong, not as
+    "Diese Angabe ist nicht gültig."; the API's English stays as it was."""
+    customer = account.create_customer("Jürgen Müller")
+    with signed_in(base_url, account.email) as browser:
+        form = f"/customers/{customer['id']}/links/new"
+        token = csrf_token_of(browser.get(form))
+        past = browser.post(form, data={"csrf_token": token, "title": "x", "due_at": "2020-01-01"})
+        late = browser.post(
+            form,
+            data={
+                "csrf_token": token,
+                "title": "x",
+                "expires_at": (date.today() + timedelta(days=5)).isoformat(),
+                "due_at": (date.today() + timedelta(days=9)).isoformat(),
+            },
+        )
+    assert past.status_code == 422
+    assert "Muss in der Zukunft liegen." in past.text
+    assert late.status_code == 422
+    assert "Darf nicht nach dem Ablauf des Links liegen" in late.text
+    link = create_link(account, customer["id"])
+    moved = account.patch(f"/api/v1/links/{link['id']}", json={"due_at": "2099-01-01T00:00:00Z"})
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["error"]["fields"] == {"due_at": "must not be after expires_at"}
