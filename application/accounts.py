@@ -17,7 +17,7 @@ from application.command import Context, Recorded
 from application.errors import Conflict, NotFound, Unauthenticated
 from application.passwords import hash_password, validate_password, verify_password
 from application.principal import Principal
-from domain.errors import DomainError, InvalidValue, Problem
+from domain.errors import DomainError, InvalidValue, all_checked
 from domain.organization import Organization, Role
 from domain.user import ApiToken, User, UserEmail
 from domain.values import Plan, email_address, organization_name, person_name
@@ -127,21 +127,15 @@ class Accounts(Context):
         name: str | None = None,
     ) -> SignedUp:
         """Create an organisation with its owner, and a first API token for the owner."""
-        problems: dict[str, str | Problem] = {}
-        values: dict[str, object] = {}
-        for field, check in (
-            ("organization_name", lambda: organization_name(organization_name_value)),
-            ("email", lambda: email_address(email, required=True)),
-            ("password", lambda: validate_password(password)),
-            ("plan", lambda: Plan.parse("solo" if plan is None else plan)),
-            ("name", lambda: person_name(name)),
-        ):
-            try:
-                values[field] = check()
-            except InvalidValue as invalid:
-                problems.update(invalid.problems)
-        if problems:
-            raise InvalidValue(problems)
+        values: dict[str, object] = all_checked(
+            {
+                "organization_name": lambda: organization_name(organization_name_value),
+                "email": lambda: email_address(email, required=True),
+                "password": lambda: validate_password(password),
+                "plan": lambda: Plan.parse("solo" if plan is None else plan),
+                "name": lambda: person_name(name),
+            }
+        )
         address = str(values["email"])
         user_id = uuid4()
         organization = Organization(

@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidValue, Problem, problem
+from domain.errors import InvalidValue, Problem, all_checked, problem
 from domain.one_per_organization import OnePerOrganization
 from domain.values import email_address, text_value
 
@@ -142,19 +142,13 @@ class Branding(OnePerOrganization, Aggregate):
 
     def change(self, accent: object, name: object, reply_address: object, actor_id: UUID) -> bool:
         """Set all three (None clears one); every field is checked before anything changes."""
-        problems: dict[str, str | Problem] = {}
-        checked: dict[str, str | None] = {}
-        for field, parse, value in (
-            ("accent_color", accent_color, accent),
-            ("sender_name", sender_name, name),
-            ("reply_to", reply_to, reply_address),
-        ):
-            try:
-                checked[field] = parse(value)
-            except InvalidValue as invalid:
-                problems.update(invalid.problems)
-        if problems:
-            raise InvalidValue(problems)
+        checked = all_checked(
+            {
+                "accent_color": lambda: accent_color(accent),
+                "sender_name": lambda: sender_name(name),
+                "reply_to": lambda: reply_to(reply_address),
+            }
+        )
         changed = False
         if checked["accent_color"] != self.accent_color:
             self._accent_color_changed(accent_color=checked["accent_color"], actor_id=actor_id)

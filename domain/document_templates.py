@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, InvalidValue, problem
+from domain.errors import DomainError, InvalidValue, all_checked, problem
 from domain.one_per_organization import OnePerOrganization
 from domain.starter_templates import starter_templates
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
@@ -127,18 +127,9 @@ class DocumentTemplates(OnePerOrganization, Aggregate):
 
     def save(self, template_id: UUID | None, name: object, items: object, actor_id: UUID) -> UUID:
         """Create (no id) or replace a template; returns its id."""
-        problems: dict[str, Any] = {}
-        checked: dict[str, Any] = {}
-        for field, parse, value in (
-            ("name", template_name, name),
-            ("items", template_items, items),
-        ):
-            try:
-                checked[field] = parse(value)
-            except InvalidValue as invalid:
-                problems.update(invalid.problems)
-        if problems:
-            raise InvalidValue(problems)
+        checked: dict[str, Any] = all_checked(
+            {"name": lambda: template_name(name), "items": lambda: template_items(items)}
+        )
         if template_id is None:
             if len(self.templates) >= MAX_TEMPLATES:
                 raise InvalidValue.single("name", f"at most {MAX_TEMPLATES} templates")

@@ -6,9 +6,11 @@ and values (`application.texts.catalogue`), in their language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -59,6 +61,21 @@ class InvalidValue(DomainError):
     @classmethod
     def single(cls, field: str, problem: str | Problem) -> InvalidValue:
         return cls({field: problem})
+
+
+def all_checked(checks: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+    """Every field checked before anything changes: each check's result by field, or one
+    `InvalidValue` naming every field whose check failed."""
+    checked: dict[str, T] = {}
+    problems: dict[str, str | Problem] = {}
+    for name, check in checks.items():
+        try:
+            checked[name] = check()
+        except InvalidValue as invalid:
+            problems.update(invalid.problems)
+    if problems:
+        raise InvalidValue(problems)
+    return checked
 
 
 class PlanLimitReached(DomainError):
