@@ -37,6 +37,9 @@ SCHEDULE_LEASE = "jobs_schedule"
 #: notices a retry that has become due and a request to stop. Four looks a second per
 #: queue cost Redis little.
 WORKER_POLL_MS = 250
+#: A schedule standing by for its lease looks this often whether it is to stop (a process
+#: that does not hold the lease must still stop at once).
+STOP_CHECK_SECONDS = 0.5
 #: `docintake jobs status` counts failed jobs of this long (as long as Redis keeps dead letters).
 FAILED_SHOWN_FOR = timedelta(days=7)
 
@@ -67,7 +70,7 @@ class MaintenanceSchedule:
             log.warning("jobs: cannot reach the schedule lease yet; trying again", exc_info=True)
         while not self._stop.is_set():
             # Waiting for the lease asks no one: the lease keeper takes it when it is free.
-            if not self.lease.wait(min(self.interval.total_seconds(), 5.0)):
+            if not self.lease.wait(min(self.interval.total_seconds(), STOP_CHECK_SECONDS)):
                 continue
             try:
                 for kind in PERIODIC_KINDS:
