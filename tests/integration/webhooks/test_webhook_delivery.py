@@ -34,7 +34,7 @@ def webhook_service(
     make_services: Callable[..., Services], guard: ConnectionGuard, **overrides: object
 ) -> Iterator[tuple[Services, httpx.Client]]:
     services = make_services(
-        port=free_port(), webhooks_allow_private=True, webhooks_retry_scale=0.0005, **overrides
+        port=free_port(), webhooks_allow_private=True, webhooks_retry_scale=0.0001, **overrides
     )
     guard_services(services, guard)
     with running_server(services) as url, httpx.Client(base_url=url, timeout=30) as http:
