@@ -70,7 +70,7 @@ def test_a_customer_from_first_contact_to_complete(
     sign_in(page, base_url, account.email)
     rows = page.locator("#customer-table tbody tr")
     expect(rows).to_have_count(3)
-    assert_accessible(page)
+    # (axe over the overview below, once it shows every status.)
 
     # A new customer: the name is required; the error stands beside it, the input is kept.
     page.get_by_role("link", name="Neuer Kunde").first.click()
