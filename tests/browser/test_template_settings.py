@@ -1,6 +1,7 @@
 """Staff keep their templates and the reminder schedule in a real browser: a template
 made with more rows than offered, a problem shown at its row, the settings page's
-reminder form; axe-core finds nothing on any of these pages."""
+reminder form; axe-core finds nothing on any of these pages (on the settings page
+itself in test_invitations.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_templates_and_reminders_in_the_settings(
     signed_in(page, base_url, account.email)
     page.goto(f"{base_url}/settings")
     expect(page.locator("#reminders-form #reminder-days-before")).to_have_value("7, 2")
-    assert_accessible(page)
+    # axe over the settings page: test_invitations.py (the owner's, reminders and all).
     page.get_by_role("link", name="Vorlagen verwalten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vorlagen für Unterlagen")
     assert_accessible(page)
