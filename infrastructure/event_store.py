@@ -20,8 +20,11 @@ all inside the write transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +41,7 @@ from infrastructure.customer_keys import CustomerKeys
 from infrastructure.event_chain import GENESIS, StoredRow, chain_link
 from infrastructure.event_encryption import envelope_customer
 from infrastructure.master_key import MasterKey
+from infrastructure.wal_scrub import WalScrubber
 
 KEYS_TABLE = "customer_keys"
 OWNERS_TABLE = "aggregate_owners"
@@ -126,6 +130,8 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
 
     def create_table(self) -> None:
         super().create_table()
+        if self._scrubber is not None:
+            self._scrubber.resume()  # a scrub the last run left undone
         # Events recorded before the chain existed are chained once, in order.
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"SELECT MAX(notification_id) FROM {CHAIN_TABLE}")
@@ -142,13 +148,15 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super().insert_events(stored_events, **kwargs)
         erased = [envelope_customer(s.state) for s in stored_events if s.topic == CUSTOMER_DELETED]
-        for customer_id in erased:
-            if customer_id is not None:
-                self._observe(customer_id, customer_id, None)
-        if erased:
-            self._scrub()
+        if not erased:
+            return super().insert_events(stored_events, **kwargs)
+        # The write-ahead log keeps the destroyed keys' pages as they were: emptied after.
+        with self._scrubbing():
+            ids = super().insert_events(stored_events, **kwargs)
+            for customer_id in erased:
+                if customer_id is not None:
+                    self._observe(customer_id, customer_id, None)
         return ids
 
     def _insert_events(
@@ -204,12 +212,26 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
             links.append((notification_id, previous))
         c.executemany(f"INSERT INTO {CHAIN_TABLE} (notification_id, hash) VALUES (?, ?)", links)
 
-    def _scrub(self) -> None:
-        """Copy the WAL back and empty it, so a destroyed key's old page leaves the disk."""
-        with self.datastore.get_connection(commit=True) as connection:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA secure_delete = ON")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    @cached_property
+    def _scrubber(self) -> WalScrubber | None:
+        """Empties the write-ahead log after a commit that destroyed or rewrapped keys, so
+        their old pages leave the disk (none for a database in memory)."""
+        pool = self.datastore.pool
+        return None if pool.is_sqlite_memory_mode else WalScrubber(Path(pool.db_name))
+
+    @contextmanager
+    def _scrubbing(self) -> Iterator[None]:
+        """Around a commit that leaves old key bytes in the write-ahead log: marked before,
+        scrubbed after (in the background while readers hold the log)."""
+        scrubber = self._scrubber
+        if scrubber is None:
+            yield
+            return
+        scrubber.marking()
+        try:
+            yield
+        finally:
+            scrubber.scrub()
 
     def select_events(
         self,
@@ -314,7 +336,7 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
             return [(UUID(r[0]), bytes(r[1]), r[2]) for r in c.fetchall()]
 
     def rewrap_keys(self, old: MasterKey, new: MasterKey) -> int:
-        with self.datastore.transaction(commit=True) as c:
+        with self._scrubbing(), self.datastore.transaction(commit=True) as c:
             c.execute("PRAGMA secure_delete = ON")
             c.execute(
                 f"SELECT customer_id, wrapped_key FROM {KEYS_TABLE}"
@@ -326,7 +348,6 @@ class SqliteEventStore(KeyRows, SQLiteApplicationRecorder):
                 f"UPDATE {KEYS_TABLE} SET wrapped_key = ?, master_key_id = ? WHERE customer_id = ?",
                 [(new.wrap(old.unwrap(w)), new.fingerprint, cid) for cid, w in rows],
             )
-        self._scrub()
         return len(rows)
 
     def chain_pages(

@@ -1,6 +1,7 @@
-"""SQLite's write-ahead log is emptied after an erasure even when readers hold it longer
-than the first attempt after the erasing commit waits: the scrub keeps trying in the
-background, and a scrub left undone when the process stopped is done at the next start."""
+"""SQLite's write-ahead logs (read models, event log) are emptied after an erasure even when
+readers hold them longer than the first attempt after the erasing commit waits: the scrub
+keeps trying in the background, and a scrub left undone when the process stopped is done at
+the next start."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import pytest
 
 from infrastructure.bootstrap import Services
 from infrastructure.database import SqliteDatabase
+from infrastructure.encryption import event_store_of
 from tests.integration.erasure.test_erasure import caught_up, every_file, storage_bytes
 from tests.support.api import signup
+from tests.support.direct_jobs import signed_up_owner
 from tests.support.jobs import wait_until
 from tests.support.server import running_server
 
@@ -65,8 +68,12 @@ def test_a_reader_holding_the_log_past_the_first_attempt_only_delays_the_scrub(
                     if marker.encode() in data
                 }
 
-            wait_until(lambda: not stored(), timeout=10, what="no stored byte naming the customer")
-            assert not database.scrubber.marker.exists()
+            # (The marker goes just after the checkpoint that emptied the log returns.)
+            wait_until(
+                lambda: not stored() and not database.scrubber.marker.exists(),
+                timeout=10,
+                what="no stored byte naming the customer, and no scrub owed",
+            )
         finally:
             reader.close()
 
@@ -100,5 +107,35 @@ def test_a_scrub_left_undone_at_close_is_done_at_the_next_start(tmp_path: Path) 
             assert not started.scrubber.marker.exists()
         finally:
             started.close()
+    finally:
+        reader.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_destroyed_key_leaves_the_disk_once_a_reader_of_the_event_log_lets_go(
+    make_services: Callable[..., Services],
+) -> None:
+    services = make_services()
+    data_dir = services.settings.data_dir
+    owner, _ = signed_up_owner(services, "Kanzlei Schlüssel")
+    customer = services.app.customers.create(owner, "Zoë Müller-Strauß", None)
+    [wrapped] = event_store_of(services.app).fetch_keys([customer.id]).values()
+    assert wrapped is not None
+
+    def on_disk() -> list[Path]:
+        return [path for path in every_file(data_dir) if wrapped in path.read_bytes()]
+
+    reader = sqlite3.connect(data_dir / "events.sqlite", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        services.app.customers.delete(owner, customer.id)
+        assert on_disk()  # the reader keeps the key's old page where it was
+        reader.execute("ROLLBACK")
+        wait_until(
+            lambda: not on_disk() and not (data_dir / "events.sqlite-scrub").exists(),
+            timeout=10,
+            what="no file holding the destroyed key, and no scrub owed",
+        )
     finally:
         reader.close()
