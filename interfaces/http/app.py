@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -57,11 +58,25 @@ from interfaces.public.tus import TusController
 from interfaces.public.upload import DownloadPageController, UploadPageController
 from interfaces.web import STAFF_PAGES
 from interfaces.web.form_post import provide_form_post
-from interfaces.web.pages import provide_staff_page
+from interfaces.web.pages import http_error_page, provide_staff_page
 
 INTERFACES = Path(__file__).resolve().parents[1]
 
 JSON_BODY_LIMIT = 1024 * 1024
+
+
+def page_or_json_http_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A browser that asks for an address no route has (a mistyped or cut-off link: a
+    customer's id that is not one) gets the error page in its language; programs, the API
+    and the client's pages' scripts get JSON as ever."""
+    wants_page = (
+        request.method in ("GET", "HEAD")
+        and not request.url.path.startswith("/api/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+    if wants_page and isinstance(error, HTTPException) and error.status_code == 404:
+        return http_error_page(request, error)
+    return http_error_handler(request, error)
 
 
 def create_app(services: Services, *, start_services: bool = True) -> Litestar:
@@ -127,7 +142,7 @@ def create_app(services: Services, *, start_services: bool = True) -> Litestar:
         exception_handlers={
             DomainError: domain_error_handler,
             ValidationException: validation_error_handler,
-            HTTPException: http_error_handler,
+            HTTPException: page_or_json_http_error,
             Exception: internal_error_handler,
         },
         state=State(

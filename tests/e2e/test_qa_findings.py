@@ -112,3 +112,21 @@ def test_a_refused_due_date_says_why(account: Account, base_url: str) -> None:
     moved = account.patch(f"/api/v1/links/{link['id']}", json={"due_at": "2099-01-01T00:00:00Z"})
     assert moved.status_code == 422, moved.text
     assert moved.json()["error"]["fields"] == {"due_at": "must not be after expires_at"}
+
+
+def test_a_mistyped_address_is_a_page_for_a_browser(http: httpx.Client) -> None:
+    """A cut-off customer link (no id) or a typo showed {"error": ... "Not Found"} in the
+    browser; programs and the API keep their JSON."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "de"}
+    for path in ("/customers/kaputt", "/gibtsnicht"):
+        page = http.get(path, headers=browser)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html"), page.text
+        assert "Das gibt es nicht (mehr)" in page.text
+        assert "Not Found" not in page.text
+    english = http.get("/gibtsnicht", headers={**browser, "Accept-Language": "en"})
+    assert english.status_code == 404 and "Not Found" not in english.text
+    for path, headers in (("/gibtsnicht", {}), ("/api/v1/gibtsnicht", browser)):
+        answer = http.get(path, headers=headers)
+        assert answer.status_code == 404
+        assert answer.json()["error"]["code"] == "not_found"
