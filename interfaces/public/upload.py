@@ -63,9 +63,10 @@ def upload_details(fields: Mapping[str, str]) -> UploadDetails:
 
 
 def refusal_page(
-    request: Request[Any, Any, Any], services: Services, error: DomainError
+    request: Request[Any, Any, Any], services: Services, error: DomainError, download: bool = False
 ) -> Template:
-    """Expired, revoked, locked, unknown: in the client's language, naming the office."""
+    """Expired, revoked, locked, unknown: in the client's language, naming the office; a
+    download's page speaks of the download, not of an upload link."""
     lang = reader_language(request)
     kind, status = "not_found", 404
     if isinstance(error, LinkExpired):
@@ -98,7 +99,7 @@ def refusal_page(
             "lang": lang,
             "other_lang": other_language(lang),
             "title": texts[f"{kind}_title"],
-            "text": texts[kind],
+            "text": texts.get(f"download_{kind}", texts[kind]) if download else texts[kind],
             "ask": ask,
             "brand": brand,
             "kind": kind,
@@ -347,7 +348,7 @@ class DownloadPageController(Controller):
         try:
             sent = services.app.sent_files.public(token)
         except DomainError as error:
-            return refusal_page(request, services, error)
+            return refusal_page(request, services, error, download=True)
         face = services.app.links.organization_face(sent.organization_id)
         fmt = Formats(lang, face.time_zone)
         return Template(

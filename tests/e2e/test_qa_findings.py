@@ -7,7 +7,9 @@ import re
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
+from infrastructure.bootstrap import Services
 from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
@@ -130,3 +132,26 @@ def test_a_mistyped_address_is_a_page_for_a_browser(http: httpx.Client) -> None:
         answer = http.get(path, headers=headers)
         assert answer.status_code == 404
         assert answer.json()["error"]["code"] == "not_found"
+
+
+def test_a_download_page_refuses_in_words_about_the_download(
+    account: Account, http: httpx.Client, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown or expired download said "Diesen Upload-Link gibt es nicht" / "Dieser
+    Upload-Link ist abgelaufen" to a client who was sent a file."""
+    unknown = http.get("/d/nichtda", headers={"Accept-Language": "de"})
+    assert unknown.status_code == 404
+    assert "Diesen Download-Link gibt es nicht." in unknown.text
+    assert "Upload-Link" not in unknown.text
+    customer = account.create_customer("Jürgen Müller")
+    sent = account.post(
+        f"/api/v1/customers/{customer['id']}/sent-files",
+        files={"file": ("Bescheid 2024.pdf", pdf_bytes(), "application/pdf")},
+    )
+    assert sent.status_code == 201, sent.text
+    later = services.app.now() + timedelta(days=400)
+    monkeypatch.setattr(services.app, "now", lambda: later)
+    expired = http.get(sent.json()["download_url"], headers={"Accept-Language": "de"})
+    assert expired.status_code == 410
+    assert "Dieser Download ist abgelaufen." in expired.text
+    assert "Upload-Link" not in expired.text
