@@ -1,8 +1,12 @@
 """A worker killed (SIGKILL) in the middle of a delivery: the delivery is sent again after
 the restart, with the same `webhook-id`, and none is lost.
 
-The service runs as `docintake serve` in a process of its own (embedded jobs, on each
-backend) whose webhook sender can reach loopback only (`tests.support.guarded_docintake`).
+The service runs as `docintake serve` in a process of its own (embedded jobs) whose webhook
+sender can reach loopback only (`tests.support.guarded_docintake`). On SQLite only: a job
+killed mid-run on PostgreSQL (its advisory job lock and the table queue's takeover) is
+tests/integration/jobs/test_job_crashes.py's embedded-postgres case, and the same
+`webhook-id` on every attempt on PostgreSQL is test_webhook_delivery.py's and
+tests/integration/jobs/test_webhook_jobs.py's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from tests.support.server import free_port
 from tests.support.webhooks import Receiver, receiving
 
 ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
 
 
 class GuardedServer:
