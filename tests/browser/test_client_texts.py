@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes
 
@@ -119,13 +120,16 @@ def test_every_refusal_on_the_upload_page_reads_from_the_catalogue(
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_password_revoked_and_expired_read_from_the_catalogue(
-    account: Account, browser: Browser, lang: str
+    account: Account, services: Services, browser: Browser, lang: str
 ) -> None:
     words = TEXTS[lang]
     customer = account.create_customer("Anna Straße")
-    # Made first, it runs out while the password and the revoked link are tried.
-    expiry = datetime.now(UTC) + timedelta(seconds=2)
-    expiring = create_link(account, customer["id"], expires_at=expiry.isoformat())
+    # Made a minute ago, valid for 30 s: expired now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    with made_at(services, a_minute_ago):
+        expiring = create_link(
+            account, customer["id"], expires_at=(a_minute_ago + timedelta(seconds=30)).isoformat()
+        )
     protected = create_link(account, customer["id"], password="geheim123")
     page = browser.new_page()
     page.goto(f"{protected['url']}?lang={lang}")
@@ -143,7 +147,6 @@ def test_password_revoked_and_expired_read_from_the_catalogue(
     no_raw_values(page)
     assert_accessible(page)
 
-    time.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds() + 0.2))
     page.goto(f"{expiring['url']}?lang={lang}")
     expect(page.locator("h1")).to_have_text(words["expired"])
     expect(page.locator(".ask")).to_have_text(words["office"].format(email=account.email))
