@@ -3,7 +3,6 @@ active link and reactivate a revoked one there, and the client's page opens agai
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_staff_pages import LAPTOP, signed_in
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.uploads import create_link
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session")
@@ -27,16 +27,17 @@ def test_staff_extend_and_reactivate_links_on_the_customer_page(
 ) -> None:
     base_url = services.settings.base_url
     customer = account.create_customer("Jürgen Müller", email="juergen@example.com")
-    # Made first, it runs out while the rest is set up.
-    soon = datetime.now(UTC) + timedelta(seconds=1.5)
-    create_link(account, customer["id"], title="Kündigung", expires_at=soon.isoformat())
+    # Made a minute ago, valid for 30 s: expired now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    with made_at(services, a_minute_ago):
+        expiry = a_minute_ago + timedelta(seconds=30)
+        create_link(account, customer["id"], title="Kündigung", expires_at=expiry.isoformat())
     active = create_link(account, customer["id"], title="Belege 2025")
     revoked = create_link(account, customer["id"], title="Steuer 2024 – Straße")
     assert account.post(f"/api/v1/links/{revoked['id']}/revoke").status_code == 200
 
     page = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
     signed_in(page, base_url, account.email)
-    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds() + 0.1))
     page.goto(f"{base_url}/customers/{customer['id']}")
     expect(page.locator("#links .link-card")).to_have_count(1)
     closed = page.locator("#closed-links")
