@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, expect
 
+from infrastructure.bootstrap import Services
 from tests.browser.accessibility import assert_accessible
 from tests.browser.test_staff_pages import signed_in
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.uploads import create_link
 
 
@@ -49,17 +50,20 @@ def test_no_due_date_no_line(account: Account, browser: Browser) -> None:
 
 
 def test_staff_see_overdue_customers_marked_and_filter_them(
-    account: Account, base_url: str, browser: Browser
+    account: Account, services: Services, base_url: str, browser: Browser
 ) -> None:
     late = account.create_customer("Jürgen Straße", email="juergen@example.com")
-    soon = datetime.now(UTC) + timedelta(seconds=1.5)
-    create_link(account, late["id"], requested_items=["Kündigung – 2024"], due_at=soon.isoformat())
-    # The rest of the set-up while the due date passes.
     account.create_customer("Ayşe Yılmaz", email="ayse@example.com")
+    # Made a minute ago, due 30 s later: overdue now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    with made_at(services, a_minute_ago):
+        due = a_minute_ago + timedelta(seconds=30)
+        create_link(
+            account, late["id"], requested_items=["Kündigung – 2024"], due_at=due.isoformat()
+        )
     context = browser.new_context(locale="de-DE")
     page = context.new_page()
     signed_in(page, base_url, account.email)
-    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds() + 0.5))
     page.goto(f"{base_url}/customers")
     rows = page.locator("#customer-table tbody tr")
     expect(rows).to_have_count(2)
