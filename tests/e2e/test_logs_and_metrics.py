@@ -149,7 +149,7 @@ def metered(make_services: Callable[..., Services]) -> Services:
 
 
 def test_metrics_are_closed_without_the_token_and_report_routes_lag_jobs_and_uploads(
-    metered: Services, make_services: Callable[..., Services]
+    metered: Services, http: httpx.Client, services: Services
 ) -> None:
     with running_server(metered) as url, httpx.Client(base_url=url, timeout=30) as client:
         assert client.get("/metrics").status_code == 401
@@ -186,6 +186,6 @@ def test_metrics_are_closed_without_the_token_and_report_routes_lag_jobs_and_upl
         assert 'docintake_jobs{kind="send_link",state="queued"}' in text
         assert "docintake_upload_bytes_total" in text
         assert 'docintake_upload_refusals_total{status="401"}' in text
-    # Without the setting there is no /metrics at all.
-    with running_server(make_services()) as url:
-        assert httpx.get(f"{url}/metrics").status_code == 404
+    # Without the setting (the shared test server has none) there is no /metrics at all.
+    assert services.settings.metrics_token is None
+    assert http.get("/metrics").status_code == 404
