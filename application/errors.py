@@ -27,6 +27,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class AccountExists(Conflict):
+    """An invitation to an address that has an account already (in another organisation)."""
+
+    text_code = "account_exists"
+
+
+class AlreadyMember(Conflict):
+    """An invitation to someone who is a member already."""
+
+    text_code = "already_member"
+
+
 class StoredFileDamaged(DomainError):
     """The stored bytes of a file do not authenticate: nothing of them is handed out."""
 

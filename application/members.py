@@ -13,7 +13,7 @@ from application.accounts import new_api_token, token_hash
 from application.accounts import new_token as new_secret
 from application.command import Context, Recorded, command
 from application.error_text import error_summary
-from application.errors import Conflict, NotFound
+from application.errors import AccountExists, AlreadyMember, NotFound
 from application.invitation_mail import invitation_message
 from application.passwords import hash_password, validate_password
 from application.permissions import Action, authorize, authorize_member_change
@@ -324,10 +324,10 @@ class Members(Context):
             return
         user = self.app.load(claim.user_id, User)
         if user.organization_id != organization_id:
-            raise Conflict("An account with this e-mail address exists already.")
+            raise AccountExists("An account with this e-mail address exists already.")
         organization = self.app.load(organization_id, Organization)
         if organization.role_of(user.id) is not None:
-            raise Conflict("This person is a member of the organisation already.")
+            raise AlreadyMember("This person is a member of the organisation already.")
 
     def _send(self, message: EmailMessage) -> None:
         # Delivered by the request itself, after the invitation is recorded: the token exists
@@ -398,7 +398,7 @@ class Members(Context):
             else:
                 user = self.app.load(existing.user_id, User)
                 if user.organization_id != organization.id:
-                    raise Conflict("An account with this e-mail address exists already.")
+                    raise AccountExists("An account with this e-mail address exists already.")
                 # A former member comes back: same user, new password.
                 user.change_password(password_hash, user.id)
                 user.rename(person, user.id)

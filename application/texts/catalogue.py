@@ -94,6 +94,16 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Das hat sich gerade überschnitten. Bitte versuchen Sie es noch einmal.",
         "en": "Something changed at the same moment. Please try again.",
     },
+    "account_exists": {
+        "de": "Mit dieser E-Mail-Adresse gibt es bereits ein Konto. Bitte laden Sie eine"
+        " andere Adresse ein.",
+        "en": "There is an account with this e-mail address already. Please invite another"
+        " address.",
+    },
+    "already_member": {
+        "de": "Diese Person gehört bereits zu Ihrem Team.",
+        "en": "This person is a member of your team already.",
+    },
     "link_not_extendable": {
         "de": "Dieser Link ist abgelaufen oder widerrufen; reaktivieren Sie ihn stattdessen.",
         "en": "This link has expired or been revoked; reactivate it instead.",

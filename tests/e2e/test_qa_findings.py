@@ -155,3 +155,29 @@ def test_a_download_page_refuses_in_words_about_the_download(
     assert expired.status_code == 410
     assert "Dieser Download ist abgelaufen." in expired.text
     assert "Upload-Link" not in expired.text
+
+
+def test_inviting_a_member_or_a_taken_address_says_so(
+    account: Account, other_account: Account, base_url: str
+) -> None:
+    """Inviting someone already in the team read "Das hat sich gerade überschnitten. Bitte
+    versuchen Sie es noch einmal." – trying again could never help."""
+    with signed_in(base_url, account.email) as browser:
+        token = csrf_token_of(browser.get("/settings"))
+        answers = {
+            email: browser.post(
+                "/settings/invitations",
+                data={"csrf_token": token, "email": email, "role": "member"},
+            )
+            for email in (account.email.upper(), other_account.email)
+        }
+    member, taken = answers.values()
+    assert member.status_code == 409
+    assert "Diese Person gehört bereits zu Ihrem Team." in member.text
+    assert taken.status_code == 409
+    assert "Mit dieser E-Mail-Adresse gibt es bereits ein Konto." in taken.text
+    for answer in answers.values():
+        assert "überschnitten" not in answer.text
+    api = account.post("/api/v1/invitations", json={"email": account.email, "role": "member"})
+    assert api.status_code == 409
+    assert api.json()["error"]["code"] == "conflict"
