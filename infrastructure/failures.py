@@ -16,7 +16,6 @@ import sys
 import dramatiq.errors
 import psycopg
 import psycopg_pool
-import urllib3.exceptions
 
 SURROUNDINGS: tuple[type[BaseException], ...] = (
     # Connections, locks, cancelled statements, a server shutting down.
@@ -27,18 +26,23 @@ SURROUNDINGS: tuple[type[BaseException], ...] = (
     psycopg_pool.PoolTimeout,
     sqlite3.OperationalError,
     sqlite3.ProgrammingError,
-    # File storage on disk or in S3.
+    # File storage on disk (S3's errors: S3_SURROUNDINGS).
     OSError,
-    urllib3.exceptions.HTTPError,
     # The job broker.
     dramatiq.errors.BrokerError,
 )
 
 
+#: S3's errors, minio's and those of urllib3 beneath it: both are imported only with an S3
+#: store (about 0.4 s of CPU), and none of their errors can exist while they are not loaded.
+S3_SURROUNDINGS = (("minio.error", "MinioException"), ("urllib3.exceptions", "HTTPError"))
+
+
 def of_the_surroundings(error: BaseException) -> bool:
     if isinstance(error, SURROUNDINGS):
         return True
-    # S3's errors (minio's, imported only with an S3 store: about 0.3 s of CPU): none can
-    # have been raised while the module is not loaded.
-    minio_errors = sys.modules.get("minio.error")
-    return minio_errors is not None and isinstance(error, minio_errors.MinioException)
+    for module_name, name in S3_SURROUNDINGS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(error, getattr(module, name)):
+            return True
+    return False
