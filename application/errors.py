@@ -33,6 +33,12 @@ class AccountExists(Conflict):
     text_code = "account_exists"
 
 
+class AlreadyInvited(Conflict):
+    """A second invitation to an address whose first is still open."""
+
+    text_code = "already_invited"
+
+
 class AlreadyMember(Conflict):
     """An invitation to someone who is a member already."""
 

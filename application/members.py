@@ -13,7 +13,7 @@ from application.accounts import new_api_token, token_hash
 from application.accounts import new_token as new_secret
 from application.command import Context, Recorded, command
 from application.error_text import error_summary
-from application.errors import AccountExists, AlreadyMember, NotFound
+from application.errors import AccountExists, AlreadyInvited, AlreadyMember, NotFound
 from application.invitation_mail import invitation_message
 from application.passwords import hash_password, validate_password
 from application.permissions import Action, authorize, authorize_member_change
@@ -230,10 +230,16 @@ class Members(Context):
         new_role = role
         authorize_member_change(principal, None, new_role)
         self._refuse_existing_account(principal.organization_id, address)
-        token = new_secret("inv_")
-        expires_at = (now or datetime.now(UTC)) + INVITATION_VALIDITY
-
+        moment = now or datetime.now(UTC)
         organization = self.app.load(principal.organization_id, Organization)
+        for entry in organization.pending_invitations.values():
+            open_until = datetime.fromisoformat(entry["expires_at"])
+            if entry["email"].casefold() == address.casefold() and open_until > moment:
+                # A double click, or a second try: one open invitation per address.
+                raise AlreadyInvited("This address has an open invitation already.")
+        token = new_secret("inv_")
+        expires_at = moment + INVITATION_VALIDITY
+
         invitation = Invitation(
             token_hash=token_hash(token),
             organization_id=organization.id,

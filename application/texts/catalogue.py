@@ -100,6 +100,12 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "en": "There is an account with this e-mail address already. Please invite another"
         " address.",
     },
+    "already_invited": {
+        "de": "Diese Adresse ist bereits eingeladen. Unter „Offene Einladungen“ können Sie die"
+        " Einladung erneut senden.",
+        "en": "This address has an open invitation already. You can send it again under"
+        " “Open invitations”.",
+    },
     "already_member": {
         "de": "Diese Person gehört bereits zu Ihrem Team.",
         "en": "This person is a member of your team already.",

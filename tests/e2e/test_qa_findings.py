@@ -181,3 +181,14 @@ def test_inviting_a_member_or_a_taken_address_says_so(
     api = account.post("/api/v1/invitations", json={"email": account.email, "role": "member"})
     assert api.status_code == 409
     assert api.json()["error"]["code"] == "conflict"
+
+
+def test_a_second_invitation_to_the_same_address_is_refused(account: Account) -> None:
+    """A double click on "Einladung senden" made two open invitations and two mails."""
+    first = account.post("/api/v1/invitations", json={"email": "neu@example.com", "role": "member"})
+    assert first.status_code == 201, first.text
+    again = account.post("/api/v1/invitations", json={"email": "Neu@Example.com", "role": "admin"})
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "conflict"
+    pending = account.get("/api/v1/invitations").json()["items"]
+    assert [i["email"] for i in pending] == ["neu@example.com"]
