@@ -119,7 +119,12 @@ def cutting_relay(base_url: str, cut_after: int) -> Iterator[tuple[str, CuttingR
     try:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}", relay
     finally:
+        # Closing a listening socket does not wake a thread blocked in its accept() (the
+        # join would wait out its timeout); shutting it down does.
+        with suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
         listener.close()
         for end in relay._sockets:
             end.close()
         thread.join(timeout=5)
+        assert not thread.is_alive(), "the relay did not stop"
