@@ -347,10 +347,20 @@
       event.preventDefault();
       const attempt = document.getElementById("link-password").value;
       const error = document.getElementById("unlock-error");
+      const button = unlock.querySelector("button");
+      // Checking a password takes a moment: no second click, no old refusal meanwhile.
+      button.disabled = true;
+      error.hidden = true;
       const request = new XMLHttpRequest();
       request.open("POST", unlock.getAttribute("action"));
       request.setRequestHeader("X-Link-Password", attempt);
+      request.addEventListener("error", function () {
+        button.disabled = false;
+        error.textContent = text.failed;
+        error.hidden = false;
+      });
       request.addEventListener("load", function () {
+        button.disabled = false;
         if (request.status !== 200) {
           try { error.textContent = JSON.parse(request.responseText).error.message; } catch (e) { error.textContent = text.failed; }
           error.hidden = false;

@@ -112,6 +112,12 @@ def test_a_password_link_opens_after_the_password(
     page = browser.new_page()
     page.goto(link["url"] + "?lang=en")
     expect(page.locator("#details")).to_be_hidden()
+    # A connection that fails says so (it said nothing) and lets the client try again.
+    page.route("**/access*", lambda route: route.abort(), times=1)
+    page.fill("#link-password", "geheim123")
+    page.click("#unlock-form button")
+    expect(page.locator("#unlock-error")).to_have_text("Failed")
+    expect(page.locator("#unlock-form button")).to_be_enabled()
     page.fill("#link-password", "wrong-one")
     page.click("#unlock-form button")
     expect(page.locator("#unlock-error")).to_be_visible()
