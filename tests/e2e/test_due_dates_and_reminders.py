@@ -15,6 +15,7 @@ import pytest
 from infrastructure.bootstrap import Services
 from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, upload
 
@@ -145,17 +146,22 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
 
 
 def test_overdue_customers_are_marked_and_filterable(
-    account: Account, other_account: Account, http: httpx.Client, base_url: str
+    account: Account,
+    other_account: Account,
+    http: httpx.Client,
+    base_url: str,
+    services: Services,
 ) -> None:
     late = account.create_customer("Jürgen Straße", email="juergen@example.com")
     on_time = account.create_customer("Ayşe Yılmaz 🌷", email="ayse@example.com")
-    link = create_link(
-        account, late["id"], requested_items=["Kündigung – 2024"], due_at=in_days(1.5 / 86400)
-    )
-    create_link(account, on_time["id"], requested_items=["Mietvertrag"], due_at=in_days(10))
     other = other_account.create_customer("Fremd GmbH")
-    create_link(other_account, other["id"], due_at=in_days(1.5 / 86400))
-    time.sleep(2)
+    # Made a minute ago, due 30 s later: overdue now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    due = (a_minute_ago + timedelta(seconds=30)).isoformat()
+    with made_at(services, a_minute_ago):
+        link = create_link(account, late["id"], requested_items=["Kündigung – 2024"], due_at=due)
+        create_link(other_account, other["id"], due_at=due)
+    create_link(account, on_time["id"], requested_items=["Mietvertrag"], due_at=in_days(10))
 
     listed = {c["name"]: c["overdue"] for c in account.get("/api/v1/customers").json()["items"]}
     assert listed == {"Jürgen Straße": True, "Ayşe Yılmaz 🌷": False}

@@ -3,12 +3,13 @@ the API, the client's page, the lists and the activity; another organisation can
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from infrastructure.bootstrap import Services
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
 
@@ -64,10 +65,15 @@ def test_a_revoked_link_is_reactivated_and_takes_files_again(
     assert active.status_code == 409, active.text
 
 
-def test_an_expired_link_is_reactivated(account: Account, http: httpx.Client) -> None:
+def test_an_expired_link_is_reactivated(
+    account: Account, http: httpx.Client, services: Services
+) -> None:
     customer = account.create_customer("Zoë Çelik")
-    link = create_link(account, customer["id"], expires_at=later(seconds=1.5))
-    time.sleep(1.6)
+    # Made a minute ago, valid for 30 s: expired now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    expiry = (a_minute_ago + timedelta(seconds=30)).isoformat()
+    with made_at(services, a_minute_ago):
+        link = create_link(account, customer["id"], expires_at=expiry)
     assert http.get(f"/u/{token_of(link)}").status_code == 410
     reactivated = account.post(
         f"/api/v1/links/{link['id']}/reactivate", json={"expires_at": later(days=7)}

@@ -4,7 +4,6 @@ no "UTC", no raw id, and no English sentence (issue 16's walk over all pages).""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -15,6 +14,7 @@ import httpx
 from infrastructure.bootstrap import Services
 from tests.e2e.test_staff_pages_http import signed_in
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.team import invitation_token, outbox
 from tests.support.uploads import create_link, pdf_bytes, png_bytes, upload
 
@@ -112,11 +112,13 @@ def test_every_page_reads_german_without_raw_values(
     token = invitation_token(
         [m for m in outbox(services.settings.data_dir) if m["To"] == address][-1]
     )
-    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-    expired = create_link(account, customer["id"], expires_at=soon)
+    # Made a minute ago, valid for 30 s: expired now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    with made_at(services, a_minute_ago):
+        expiry = (a_minute_ago + timedelta(seconds=30)).isoformat()
+        expired = create_link(account, customer["id"], expires_at=expiry)
     revoked = create_link(account, customer["id"])
     account.post(f"/api/v1/links/{revoked['id']}/revoke")
-    time.sleep(1.2)
 
     problems: dict[str, list[str]] = {}
     pages: dict[str, str] = {}

@@ -12,6 +12,7 @@ import pytest
 from application.upload_links import PasswordInvalid
 from infrastructure.bootstrap import Services
 from tests.support.api import Account
+from tests.support.clock import made_at
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
 
@@ -110,13 +111,15 @@ def test_revoked_link_is_a_410_page_and_refuses_uploads(
 
 
 def test_expired_link_is_a_410_page_and_refuses_uploads(
-    account: Account, http: httpx.Client
+    account: Account, http: httpx.Client, services: Services
 ) -> None:
     customer = account.create_customer()
-    soon = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat()
-    link = create_link(account, customer["id"], expires_at=soon)
-    assert upload(http, link, ("a.pdf", pdf_bytes())).status_code == 201
-    time.sleep(1.6)
+    # Made (and used) a minute ago, valid for 30 s: expired now, without waiting for it.
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    expiry = (a_minute_ago + timedelta(seconds=30)).isoformat()
+    with made_at(services, a_minute_ago):
+        link = create_link(account, customer["id"], expires_at=expiry)
+        assert upload(http, link, ("a.pdf", pdf_bytes())).status_code == 201
     page = http.get(f"/u/{token_of(link)}")
     assert page.status_code == 410
     assert 'data-refused="expired"' in page.text
