@@ -192,3 +192,16 @@ def test_a_second_invitation_to_the_same_address_is_refused(account: Account) ->
     assert again.json()["error"]["code"] == "conflict"
     pending = account.get("/api/v1/invitations").json()["items"]
     assert [i["email"] for i in pending] == ["neu@example.com"]
+
+
+def test_a_revoked_link_claims_no_validity_still_to_come(account: Account, base_url: str) -> None:
+    """A link revoked today read "widerrufen · war gültig bis" a date weeks ahead."""
+    customer = account.create_customer("Ömer Çelik")
+    link = create_link(account, customer["id"], title="Gehaltsnachweise")
+    assert account.post(f"/api/v1/links/{link['id']}/revoke").status_code == 200
+    with signed_in(base_url, account.email) as browser:
+        page = browser.get(f"/customers/{customer['id']}").text
+    closed = re.search(r'<section id="closed-links".*?</section>', page, re.S)
+    assert closed, page[:2000]
+    assert "Gehaltsnachweise" in closed.group(0)
+    assert "war gültig bis" not in closed.group(0)
