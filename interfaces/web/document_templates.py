@@ -193,12 +193,15 @@ def edit_page(
     """The form of one template (`template_id` None: a new one), its rows and `spare`
     empty ones."""
     shown = [*rows, *({"label": "", "hint": ""} for _ in range(spare))]
+    # The heading names the template as stored, not the name field as typed (emptied).
+    stored = frame.app.templates.get(frame.principal, template_id)["name"] if template_id else ""
     return frame.render(
         "staff/template_edit.html",
         {
             "tt": texts(frame.request),
             "template_id": str(template_id) if template_id else None,
             "name": name,
+            "stored_name": stored,
             "rows": shown[: MAX_REQUESTED_ITEMS + SPARE_ROWS * 2],
             "errors": errors or {},
             "alert": alert,

@@ -205,3 +205,21 @@ def test_a_revoked_link_claims_no_validity_still_to_come(account: Account, base_
     assert closed, page[:2000]
     assert "Gehaltsnachweise" in closed.group(0)
     assert "war gültig bis" not in closed.group(0)
+
+
+def test_a_refused_template_edit_keeps_its_heading(account: Account, base_url: str) -> None:
+    """Emptying the name made the page read "Vorlage „“ bearbeiten" above the refusal."""
+    made = account.post(
+        "/api/v1/templates",
+        json={"name": "Einkommensteuer 2024", "items": [{"label": "Lohnsteuerbescheinigung"}]},
+    )
+    assert made.status_code == 201, made.text
+    path = f"/settings/templates/{made.json()['id']}"
+    with signed_in(base_url, account.email) as browser:
+        token = csrf_token_of(browser.get(path))
+        refused = browser.post(
+            path,
+            data={"csrf_token": token, "name": "", "rows": "1", "label_0": "Lohnsteuer"},
+        )
+    assert refused.status_code == 422
+    assert "<h1>Vorlage „Einkommensteuer 2024“ bearbeiten</h1>" in refused.text
