@@ -146,7 +146,6 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
     expect(staff.locator(".open-items li", has_text="Scan – Seite 1.pdf")).to_contain_text(
         question
     )
-    staff.context.close()
 
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="de-DE")
     page.goto(link["url"])
@@ -173,9 +172,7 @@ def test_a_question_on_a_file_of_no_document_is_answered_with_a_replacement(
     expect(page.locator("#received-list li")).to_have_count(2)
     page.close()
 
-    # Staff see the answer at the queried file; the question is no longer open.
-    staff = browser.new_context(viewport=LAPTOP, locale="de-DE").new_page()
-    signed_in(staff, services.settings.base_url, account.email)
+    # Staff (still signed in) see the answer at the queried file; the question is no longer open.
     staff.goto(f"{services.settings.base_url}/customers/{customer['id']}")
     queried = staff.locator("#received-files tbody tr", has_text="Scan – Seite 1.pdf")
     expect(queried.locator(".answered")).to_have_text("Beantwortet mit „Scan neu.pdf“")
