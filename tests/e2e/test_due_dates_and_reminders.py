@@ -102,7 +102,7 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
     assert sent()
     # The link mail names the due date, in the organisation's zone, as the page does.
     due_day = datetime.fromisoformat(link["due_at"]).astimezone(BERLIN).strftime("%d.%m.%Y")
-    link_mails = [text_of(m) for m in outbox(services.settings.data_dir) if m["To"] == address]
+    link_mails = [text_of(m) for m in outbox(services.settings.data_dir, to=address)]
     assert any(f"Bitte senden Sie Ihre Unterlagen bis zum {due_day}." in t for t in link_mails)
     reminded = account.post(f"/api/v1/links/{link['id']}/remind")
     assert reminded.status_code == 202, reminded.text
@@ -120,9 +120,8 @@ def test_a_reminder_by_hand(account: Account, other_account: Account, services: 
     def reminder_mails() -> list[Any]:
         return [
             m
-            for m in outbox(services.settings.data_dir)
-            if m["To"] == address
-            and str(m["Subject"]).startswith("Erinnerung")
+            for m in outbox(services.settings.data_dir, to=address)
+            if str(m["Subject"]).startswith("Erinnerung")
             # This link's reminders only (the Message-ID names link and version).
             and f"<reminder-{link['id']}-" in str(m["Message-ID"])
         ]

@@ -40,7 +40,7 @@ def test_a_query_answered_by_a_new_file(
     assert items(account, link) == [("query", "Rückseite fehlt"), ("missing", None)]
     # Not told: no mail to the client.
     time.sleep(0.5)
-    assert not [m for m in outbox(services.settings.data_dir) if m["To"] == address]
+    assert not outbox(services.settings.data_dir, to=address)
 
     # The link is full, but the answer to the question is taken; another file is not.
     other = upload(http, link, ("Meldung.pdf", pdf_bytes()))
@@ -78,7 +78,7 @@ def test_telling_the_client_sends_one_mail_naming_the_questions(
     deadline = time.monotonic() + 10
     mails: list = []
     while not mails and time.monotonic() < deadline:
-        mails = [m for m in outbox(services.settings.data_dir) if m["To"] == address]
+        mails = outbox(services.settings.data_dir, to=address)
         time.sleep(0.1)
     [mail] = mails
     assert "- Kontoauszug: Bitte Dezember statt November." in text_of(mail)

@@ -13,7 +13,7 @@ from tests.support.team import invitation_token, invite, outbox
 
 
 def last_token(services: Services, address: str) -> str:
-    mails = [m for m in outbox(services.settings.data_dir) if m["To"] == address]
+    mails = outbox(services.settings.data_dir, to=address)
     assert mails
     return invitation_token(mails[-1])
 

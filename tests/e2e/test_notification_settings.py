@@ -71,7 +71,7 @@ def test_the_embedded_mode_writes_each_mail_to_the_outbox(
     assert account.post(f"/api/v1/links/{link['id']}/send", json={}).status_code == 202
 
     def mails_to(address: str) -> list[str]:
-        return [text_of(m) for m in outbox(services.settings.data_dir) if m["To"] == address]
+        return [text_of(m) for m in outbox(services.settings.data_dir, to=address)]
 
     wait_until(lambda: mails_to(client), what="the link mail in the outbox")
     [text] = mails_to(client)

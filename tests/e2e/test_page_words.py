@@ -109,9 +109,7 @@ def test_every_page_reads_german_without_raw_values(
     # A letter after the hex: six hex digits that are all digits would read as a byte count.
     address = f"kollegin-{uuid.uuid4().hex[:6]}k@example.com"
     account.post("/api/v1/invitations", json={"email": address, "role": "member"})
-    token = invitation_token(
-        [m for m in outbox(services.settings.data_dir) if m["To"] == address][-1]
-    )
+    token = invitation_token(outbox(services.settings.data_dir, to=address)[-1])
     # Made a minute ago, valid for 30 s: expired now, without waiting for it.
     a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
     with made_at(services, a_minute_ago):
