@@ -20,7 +20,7 @@ from infrastructure.bootstrap import Services
 from infrastructure.settings import Settings
 from tests.support.api import Account, signup
 from tests.support.cli import environment
-from tests.support.jobs import DocintakeProcess, wait_until
+from tests.support.jobs import DocintakeProcess, wait_until, wait_until_healthy
 from tests.support.server import free_port, running_server
 
 
@@ -151,14 +151,10 @@ def test_a_retry_after_the_server_was_killed_between_commit_and_answer_records_o
             environment(settings, port=port, **overrides), tmp_path / f"{name}.log", "serve"
         )
 
-        def up() -> bool:
+        def alive() -> None:
             assert process.process.poll() is None, process.log
-            try:
-                return httpx.get(f"{url}/health", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
 
-        wait_until(up, timeout=30, what=f"the {name} server")
+        wait_until_healthy(url, alive)
         return process
 
     # The first server runs no projection host: a change is committed, then waits up to

@@ -17,7 +17,7 @@ from infrastructure.bootstrap import Services
 from infrastructure.settings import Settings
 from tests.support.api import Account
 from tests.support.cli import environment
-from tests.support.jobs import DocintakeProcess, wait_until
+from tests.support.jobs import DocintakeProcess, wait_until, wait_until_healthy
 from tests.support.server import free_port, running_server
 from tests.support.uploads import create_link, pdf_bytes, token_of
 
@@ -49,14 +49,10 @@ def test_a_run_logs_json_lines_with_request_ids_and_nothing_personal(
     seen: list[str] = list(SECRETS.values())
     try:
 
-        def up() -> bool:
+        def alive() -> None:
             assert server.process.poll() is None, server.log
-            try:
-                return httpx.get(f"{url}/health", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
 
-        wait_until(up, timeout=60, what="the server")
+        wait_until_healthy(url, alive, timeout=60)
         with httpx.Client(base_url=url, timeout=60) as client:
             owner_email = f"inhaberin-{time.time_ns()}@example.de"
             signed_up = client.post(

@@ -14,8 +14,7 @@ from infrastructure.bootstrap import Services
 from infrastructure.settings import Settings
 from tests.support.api import PASSWORD, Account, signup
 from tests.support.cli import environment
-from tests.support.jobs import DocintakeProcess
-from tests.support.read_models import wait_until
+from tests.support.jobs import DocintakeProcess, wait_until_healthy
 from tests.support.server import free_port, running_server
 from tests.support.team import add_member
 
@@ -33,15 +32,11 @@ def second_process(settings: Settings, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
 
-    def up() -> bool:
+    def alive() -> None:
         assert process.process.poll() is None, process.log
-        try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
 
     try:
-        wait_until(up, timeout=30, what="the second API process")
+        wait_until_healthy(url, alive)
         yield url
     finally:
         process.close()

@@ -22,6 +22,7 @@ import pytest
 from infrastructure.master_key import MasterKey
 from tests.support.api import signup
 from tests.support.databases import fresh_postgres_database
+from tests.support.jobs import wait_until_healthy
 from tests.support.s3 import S3Server
 from tests.support.server import free_port
 
@@ -80,15 +81,11 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
             )
         process = subprocess.Popen([DOCINTAKE, "serve"], env=env)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+
+            def alive() -> None:
+                assert process.poll() is None, "the server stopped"
+
+            wait_until_healthy(f"http://127.0.0.1:{port}", alive)
             yield f"http://127.0.0.1:{port}", process.pid
         finally:
             process.terminate()
