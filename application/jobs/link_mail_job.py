@@ -101,7 +101,8 @@ class LinkMailJob:
                     link_url=url,
                     link_title=link.title,
                     expires_at=link.expires_at,
-                    requested_items=[str(item["label"]) for item in link.requested_items],
+                    # What is still to send: a document already received is not asked again.
+                    requested_items=link.missing_items(),
                     password_protected=link.password_protected,
                     # The message typed with the link, unless the link keeps it behind
                     # its password; a message typed for this sending comes first.

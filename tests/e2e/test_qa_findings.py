@@ -4,7 +4,9 @@ HTTP: attributes written as given, ..."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -12,6 +14,8 @@ import pytest
 from infrastructure.bootstrap import Services
 from tests.e2e.test_staff_pages_http import csrf_token_of, signed_in
 from tests.support.api import Account
+from tests.support.jobs import wait_until
+from tests.support.team import outbox, text_of
 from tests.support.uploads import create_link, pdf_bytes, token_of, upload
 
 
@@ -223,3 +227,28 @@ def test_a_refused_template_edit_keeps_its_heading(account: Account, base_url: s
         )
     assert refused.status_code == 422
     assert "<h1>Vorlage „Einkommensteuer 2024“ bearbeiten</h1>" in refused.text
+
+
+def test_a_link_sent_again_asks_only_for_what_is_missing(
+    account: Account, http: httpx.Client, services: Services
+) -> None:
+    """Sent again after the first document arrived, the mail still asked for it ("Bitte
+    laden Sie hoch: - Lohnsteuerbescheinigung")."""
+    address = f"mueller-{uuid.uuid4().hex[:8]}@example.com"
+    customer = account.create_customer("Jürgen Müller", email=address)
+    link = create_link(account, customer["id"], requested_items=["Lohnsteuer 2024", "Kündigung"])
+    first = link["requested_items"][0]["id"]
+    sent = upload(http, link, ("Müller.pdf", pdf_bytes()), data={"item_id": first})
+    assert sent.status_code == 201, sent.text
+    assert account.post(f"/api/v1/links/{link['id']}/send", json={}).status_code == 202
+    mails: list[EmailMessage] = []
+
+    def arrived() -> bool:
+        mails[:] = [m for m in outbox(services.settings.data_dir) if m["To"] == address]
+        return bool(mails)
+
+    wait_until(arrived, what="the link mail")
+    [mail] = mails
+    body = text_of(mail)
+    assert "- Kündigung" in body
+    assert "Lohnsteuer 2024" not in body
