@@ -19,6 +19,11 @@ ORGANIZATION_NAME_MAX_LENGTH = 200
 # Line breaks a multi-line field keeps; a browser's textarea sends CRLF, which is
 # stored as LF (and a lone CR too), so CR itself never reaches storage.
 _MULTILINE_KEEPS = frozenset("\t\n")
+# Bidi embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): they turn what
+# follows around ("Rechnung\u202efdp.exe") in mail subjects, sender lines and pages. Line
+# and paragraph separators (U+2028, U+2029) are line breaks to mail programs and browsers.
+_BIDI_CONTROLS = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+_LINE_SEPARATORS = frozenset("\u2028\u2029")
 
 
 class CustomerStatus(StrEnum):
@@ -72,9 +77,10 @@ def text_value(
     """The one check of every free-text field: trimmed, bounded, no control characters.
 
     A single-line field (a name, a title, a label) refuses every control character,
-    tab and line breaks included: they end up in mail subjects, file names and table
+    tab and line breaks (U+2028, U+2029 too) included: they end up in mail subjects, file names and table
     cells. A multi-line field (a note, a message, a review comment) keeps tab and line
-    feed; CRLF and lone CR become LF. Blank is "none" (or refused when `required`).
+    feed; CRLF and lone CR become LF. Bidi overrides, embeddings and isolates are refused
+    everywhere (they reverse what a subject or file list shows). Blank is "none" (or refused when `required`).
     """
     if value is None:
         if required:
@@ -95,7 +101,9 @@ def text_value(
     allowed = _MULTILINE_KEEPS if multiline else frozenset()
     for character in text:
         category = unicodedata.category(character)
-        if category == "Cc" and character not in allowed:
+        if (category == "Cc" and character not in allowed) or character in _BIDI_CONTROLS or (
+            character in _LINE_SEPARATORS and not multiline
+        ):
             raise InvalidValue.single(
                 field, problem("control_characters", "must not contain control characters")
             )
