@@ -77,10 +77,11 @@ def text_value(
     """The one check of every free-text field: trimmed, bounded, no control characters.
 
     A single-line field (a name, a title, a label) refuses every control character,
-    tab and line breaks (U+2028, U+2029 too) included: they end up in mail subjects, file names and table
-    cells. A multi-line field (a note, a message, a review comment) keeps tab and line
-    feed; CRLF and lone CR become LF. Bidi overrides, embeddings and isolates are refused
-    everywhere (they reverse what a subject or file list shows). Blank is "none" (or refused when `required`).
+    tab and line breaks (U+2028, U+2029 too) included: they end up in mail subjects, file
+    names and table cells. A multi-line field (a note, a message, a review comment) keeps
+    tab and line feed; CRLF and lone CR become LF. Bidi overrides, embeddings and isolates
+    are refused everywhere (they reverse what a subject or list shows). Blank is "none"
+    (or refused when `required`).
     """
     if value is None:
         if required:
@@ -101,8 +102,10 @@ def text_value(
     allowed = _MULTILINE_KEEPS if multiline else frozenset()
     for character in text:
         category = unicodedata.category(character)
-        if (category == "Cc" and character not in allowed) or character in _BIDI_CONTROLS or (
-            character in _LINE_SEPARATORS and not multiline
+        if (
+            (category == "Cc" and character not in allowed)
+            or character in _BIDI_CONTROLS
+            or (character in _LINE_SEPARATORS and not multiline)
         ):
             raise InvalidValue.single(
                 field, problem("control_characters", "must not contain control characters")
