@@ -13,6 +13,7 @@ their own with `make_services` on fresh `settings`.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,21 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 # Logins for unknown addresses verify against a dummy hash at the hasher's cost: cheap too.
 passwords._dummy_hash = passwords._hasher.hash("docintake-dummy-password")
+
+# httpx builds a TLS context for every client it makes, loading the CA bundle (some 45 ms
+# of CPU), though the tests speak plain HTTP to 127.0.0.1 and make a client per test (and
+# `httpx.get` one per call): in this process every client shares one context instead,
+# which still verifies certificates (the system's CAs), should a test ever speak TLS.
+_SHARED_TLS = ssl.create_default_context()
+_client_init = httpx.Client.__init__
+
+
+def _client_with_shared_tls(self: httpx.Client, *args: object, **kwargs: object) -> None:
+    kwargs.setdefault("verify", _SHARED_TLS)
+    _client_init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+
+httpx.Client.__init__ = _client_with_shared_tls  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
