@@ -66,6 +66,13 @@ class FilesArchive:
         if link_id is not None and link_id not in {link.id for link in links}:
             raise InvalidValue.single("link_id", "is not a link of this customer")
         files = self.detail.files(customer_id)
+        # A question the client answered with a new file: the index names the answer.
+        names = {f.id: f.filename for f in files}
+        answers = {
+            queried: names[answer]
+            for queried, answer in self.detail.file_answers(customer_id).items()
+            if answer in names
+        }
         if link_id is not None:
             files = [f for f in files if f.link_id == link_id]
         if file_ids:
@@ -93,7 +100,7 @@ class FilesArchive:
                     left_out.append(f"{folder}/{row.filename} – {_left_out_reason(row)}")
                     continue
                 path = f"{folder}/{unique_name(row.filename, taken.setdefault(folder, set()))}"
-                index.append(self._index_line(path, row, formats))
+                index.append(self._index_line(path, row, formats, answers.get(row.id)))
                 content = self.app.files.read_object(customer_id, file_key(row.id))
                 yield from zipped.stream(path, content, row.size, formats.local(row.uploaded_at))
             if left_out:
@@ -106,9 +113,11 @@ class FilesArchive:
         return name, archive()
 
     @staticmethod
-    def _index_line(path: str, row: FileRow, formats: Formats) -> str:
+    def _index_line(path: str, row: FileRow, formats: Formats, answer: str | None) -> str:
         review = REVIEW_WORDS.get(row.review_state, row.review_state)
         if row.review_state == "query" and row.review_comment:
             review += f": {row.review_comment}"
+        if row.review_state == "query" and answer is not None:
+            review += f" – beantwortet mit „{answer}“"
         uploaded = formats.datetime(row.uploaded_at)
         return f"{path} – {formats.size(row.size)}, hochgeladen {uploaded}, {review}"

@@ -3,8 +3,10 @@ HTTP: attributes written as given, ..."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
+import zipfile
 from datetime import date, timedelta
 from email.message import EmailMessage
 
@@ -252,3 +254,23 @@ def test_a_link_sent_again_asks_only_for_what_is_missing(
     body = text_of(mail)
     assert "- Kündigung" in body
     assert "Lohnsteuer 2024" not in body
+
+
+def test_the_zip_index_names_the_answer_to_a_question(account: Account, http: httpx.Client) -> None:
+    """Inhalt.txt listed a queried file as "Rückfrage: …" after the client had answered it."""
+    customer = account.create_customer("Jürgen Müller")
+    link = create_link(account, customer["id"])
+    file_id = upload(http, link, ("Kündigung – 2024.pdf", pdf_bytes())).json()["files"][0]["id"]
+    query = {"state": "query", "comment": "Bitte mit Unterschrift."}
+    assert account.put(f"/api/v1/files/{file_id}/review", json=query).status_code == 200
+    answer = upload(
+        http, link, ("Kündigung unterschrieben.pdf", pdf_bytes()), data={"replaces": file_id}
+    )
+    assert answer.status_code == 201, answer.text
+    archive = account.get(f"/api/v1/customers/{customer['id']}/files.zip")
+    assert archive.status_code == 200
+    index = zipfile.ZipFile(io.BytesIO(archive.content)).read("Inhalt.txt").decode()
+    assert (
+        "Rückfrage: Bitte mit Unterschrift. – beantwortet mit „Kündigung unterschrieben.pdf“"
+        in index
+    ), index
