@@ -42,7 +42,8 @@ _TEXTS = {
         "subject_many": "{count} neue Dateien für {customer}",
         "greeting": "Guten Tag {name},",
         "greeting_unnamed": "Guten Tag,",
-        "arrived": "für {customer} ist über {link} Neues eingegangen:",
+        "arrived_one": "für {customer} ist über {link} Neues eingegangen:",
+        "arrived_many": "für {customer} ist über {link} Neues eingegangen:",
         "link_titled": "den Upload-Link „{title}“",
         "link_untitled": "den Upload-Link vom {date} (ohne Titel)",
         "file": "{filename} ({size}), {by}{at}",
@@ -60,7 +61,8 @@ _TEXTS = {
         "subject_many": "{count} new files for {customer}",
         "greeting": "Hello {name},",
         "greeting_unnamed": "Hello,",
-        "arrived": "new files for {customer} arrived through {link}:",
+        "arrived_one": "a new file for {customer} arrived through {link}:",
+        "arrived_many": "new files for {customer} arrived through {link}:",
         "link_titled": "the upload link “{title}”",
         "link_untitled": "the upload link of {date} (untitled)",
         "file": "{filename} ({size}), {by}{at}",
@@ -96,7 +98,9 @@ def upload_notice_message(notice: UploadNotice, *, message_id: str) -> EmailMess
         if notice.member_name
         else texts["greeting_unnamed"]
     )
-    arrived = texts["arrived"].format(customer=notice.customer_name, link=link)
+    arrived = texts["arrived_one" if count == 1 else "arrived_many"].format(
+        customer=notice.customer_name, link=link
+    )
     lines = [
         texts["file"].format(
             filename=item.filename,

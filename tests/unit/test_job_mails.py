@@ -156,7 +156,7 @@ def test_one_file_in_english() -> None:
     assert message["Subject"] == "New file for Anna Schmidt"
     text = body(message, "plain")
     assert text.startswith("Hello,")
-    assert "through the upload link “Receipts”" in text
+    assert "a new file for Anna Schmidt arrived through the upload link “Receipts”" in text
     assert "- a.pdf (3.0 MB), on 1 April 2025, 00:30" in text
 
 
