@@ -102,7 +102,7 @@ _TEXTS = {
         "overdue": "Your documents were due on {due}.",
         "password": (
             "The page is protected by a password. {organization} will give you the password "
-            "by another way, never by e-mail."
+            "separately, never by e-mail."
         ),
         "never": "We never ask you for passwords or login details by e-mail.",
         "sender": (
@@ -110,7 +110,7 @@ _TEXTS = {
             "If you have questions, just reply to it."
         ),
         "sender_no_reply": "{sender} of {organization} sent this e-mail through docintake.",
-        "questions_subject": "{organization}: a question about your documents",
+        "questions_subject": "{organization}: questions about your documents",
         "questions": "{organization} has questions about your documents:",
         "question": "{organization} has a question about your documents:",
         "question_line": "{label}: {question}",
@@ -170,8 +170,17 @@ def link_message(mail: LinkMail, *, message_id: str) -> EmailMessage:
             texts["question_line"].format(label=label, question=question)
             for label, question in mail.questions
         ]
-        text_parts.append("\n".join(f"- {line}" for line in lines))
-        html_parts.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>")
+        # A question of several lines stays one list entry: later lines indented in the
+        # text, joined by <br> in the HTML (where a bare line break is a blank).
+        text_parts.append("\n".join("- " + line.replace("\n", "\n  ") for line in lines))
+        html_parts.append(
+            "<ul>"
+            + "".join(
+                "<li>" + "<br>".join(escape(part) for part in line.split("\n")) + "</li>"
+                for line in lines
+            )
+            + "</ul>"
+        )
     elif mail.requested_items:
         text_parts.append(
             say("items") + "\n" + "\n".join(f"- {item}" for item in mail.requested_items)

@@ -80,6 +80,17 @@ def test_the_question_mail_says_one_question_or_several() -> None:
     english = body(link_mail(language="en", questions=two[:1]), "plain")
     assert "Kanzlei <Groß> & Co has a question about your documents:" in english
     assert "has questions about" in body(link_mail(language="en", questions=two), "plain")
+    # One subject for one or several: "a question" misled when there were two.
+    assert link_mail(language="en", questions=two)["Subject"].endswith(
+        ": questions about your documents"
+    )
+
+
+def test_a_question_of_several_lines_stays_one_list_entry() -> None:
+    message = link_mail(questions=(("Kontoauszug", "Seite 2 fehlt.\nDanke!"), ("Mietvertrag", "?")))
+
+    assert "- Kontoauszug: Seite 2 fehlt.\n  Danke!\n- Mietvertrag: ?" in body(message, "plain")
+    assert "<li>Kontoauszug: Seite 2 fehlt.<br>Danke!</li>" in body(message, "html")
 
 
 def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
@@ -90,6 +101,8 @@ def test_a_protected_link_says_the_password_comes_another_way() -> None:
     text = body(link_mail(password_protected=True), "plain")
 
     assert "Das Passwort erhalten Sie von Kanzlei <Groß> & Co auf anderem Weg" in text
+    english = body(link_mail(language="en", password_protected=True), "plain")
+    assert "will give you the password separately, never by e-mail." in english
 
 
 def test_the_personal_message_is_text_never_markup() -> None:
