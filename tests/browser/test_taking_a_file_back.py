@@ -24,9 +24,14 @@ def test_a_file_removed_within_15_minutes_and_refused_after(
 ) -> None:
     customer = account.create_customer("Jürgen Straße", email="juergen@example.com")
     link = create_link(account, customer["id"], requested_items=["Kündigung – 2024", "Mietvertrag"])
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="de-DE", is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.goto(link["url"])
+    # A phone cannot drag files: only the button, no "Dateien hierher ziehen oder".
+    expect(page.locator("#dropzone")).not_to_contain_text("hierher ziehen", use_inner_text=True)
+    expect(page.get_by_text("Dateien auswählen")).to_be_visible()
 
     def drop(name: str) -> None:
         payload = base64.b64encode(pdf_bytes(20_000)).decode()
