@@ -7,6 +7,7 @@ No body of ours nests deeper than a few levels, so a cap of 32 refuses nothing r
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -44,6 +45,38 @@ def checked_json_body(body: bytes) -> None:
         raise InvalidValue.single("body", "is not UTF-8 text") from None
     if json_depth_exceeds(body, MAX_JSON_DEPTH):
         raise InvalidValue.single("body", f"nests deeper than {MAX_JSON_DEPTH} levels")
+    repeated = repeated_key(body)
+    if repeated is not None:
+        raise InvalidValue.single(repeated, "is given more than once")
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen[key] = value
+    return seen
+
+
+def repeated_key(body: bytes) -> str | None:
+    """The first key an object of `body` gives twice (`{"name": "A", "name": "B"}`), if any:
+    the decoder would keep the last silently, another reader of the same bytes the first.
+    A body that is no JSON at all is left for the decoder to refuse."""
+    if body.count(b'"') < 4:
+        return None
+    try:
+        json.loads(body, object_pairs_hook=_refuse_repeats)
+    except _RepeatedKey as repeated:
+        return repeated.key or "body"
+    except ValueError:
+        return None
+    return None
 
 
 def whole_numbers(value: Any) -> Any:
