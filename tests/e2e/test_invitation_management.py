@@ -109,5 +109,7 @@ def test_the_accept_page_names_every_problem_at_once(
     assert refused.status_code == 422, refused.status_code
     assert "Die beiden Passwörter stimmen nicht überein." in refused.text
     assert "Enthält unzulässige Steuerzeichen." in refused.text
-    assert "Mindestens 12 Zeichen." in refused.text.split('id="password-hint"')[1]
+    # Said once, as the field's error: the hint of the same words steps aside.
+    assert refused.text.count("Mindestens 12 Zeichen.") == 1
+    assert "Mindestens 12 Zeichen." in refused.text.split('id="password-error"')[1]
     assert 'id="name-error"' in refused.text and 'id="password-error"' in refused.text
