@@ -45,6 +45,10 @@ _TEXTS = {
         "where": "Ihre Unterlagen laden Sie über diese Seite hoch, ohne Konto:",
         "never": "Wir fragen Sie in E-Mails niemals nach Passwörtern oder Zugangsdaten.",
         "auto": "Diese Erinnerung wurde automatisch über docintake versandt.",
+        "auto_reply": (
+            "Diese Erinnerung wurde automatisch über docintake versandt."
+            " Bei Fragen antworten Sie einfach auf diese E-Mail."
+        ),
         "by_hand": (
             "Diese Erinnerung hat {sender} von {organization} über docintake versandt."
             " Bei Fragen antworten Sie einfach auf diese E-Mail."
@@ -62,6 +66,10 @@ _TEXTS = {
         "where": "Upload your documents on this page, no account needed:",
         "never": "We never ask you for passwords or login details by e-mail.",
         "auto": "This reminder was sent automatically through docintake.",
+        "auto_reply": (
+            "This reminder was sent automatically through docintake."
+            " If you have questions, just reply to it."
+        ),
         "by_hand": (
             "{sender} of {organization} sent this reminder through docintake."
             " If you have questions, just reply to it."
@@ -102,7 +110,8 @@ def reminder_message(mail: ReminderMail, *, now: datetime, message_id: str) -> E
     url = escape(mail.link_url, quote=True)
     html.append(f'<p>{escape(say("where"))}<br><a href="{url}"{link_style}>{url}</a></p>')
     by_hand = mail.sender_name is not None
-    for key in ("never", "by_hand" if by_hand else "auto"):
+    closing = "by_hand" if by_hand else ("auto_reply" if mail.reply_to else "auto")
+    for key in ("never", closing):
         paragraphs.append(say(key))
         html.append(f"<p>{escape(say(key))}</p>")
     message = compose_message(

@@ -164,7 +164,11 @@ class ReminderJob:
                     link_title=link.title,
                     due_at=link.due_at,
                     missing=list(reminder.missing),
-                    reply_to=sender.email if sender else None,
+                    # Sent by the schedule: answers go where the client knows the link
+                    # from (the organisation's reply address, else who sent the link).
+                    reply_to=sender.email
+                    if sender
+                    else self.app.links.office_contact(organization.id, link.contact_id),
                     time_zone=organization.time_zone,
                     branding=mail_branding(self.app, organization.id, organization.name),
                     sender_name=sender.display_name if sender else None,

@@ -19,6 +19,7 @@ from application.principal import Principal
 from application.staging import StoredUpload
 from domain.received_file import ReviewState
 from domain.upload_link import LinkNotActive, UploadLink
+from domain.user import User
 from domain.values import CustomerStatus
 from infrastructure.bootstrap import Services
 from tests.support.direct_jobs import Clock, RecordingMailer, job_handlers, signed_up_owner
@@ -162,9 +163,12 @@ def test_the_mail_lists_exactly_what_is_missing(office: Office) -> None:
     assert office.jobs.reminders.send(link_id, reminder.originator_version) == "sent"
     [mail] = office.mailer.to("clara.mueller@example.com")
     assert mail["Auto-Submitted"] == "auto-generated"
+    # No reply address set: answers reach the member who sent the link, and the mail says so.
+    assert mail["Reply-To"] == office.app.load(office.owner.user_id, User).email
     body = mail.get_body(("plain",))
     assert body is not None
     text = body.get_content()
+    assert "Bei Fragen antworten Sie einfach auf diese E-Mail." in text
     assert "- Lohnsteuerbescheinigung 2025\n- Kontoauszüge – Dezember" in text
     assert "Spendenquittungen" not in text
     assert due.strftime("%d.%m.%Y") in text
