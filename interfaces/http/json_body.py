@@ -101,12 +101,24 @@ def strictly(value: Any, body_type: Any) -> None:
         raise InvalidValue.single(field_in_message(str(error)) or "body", str(error)) from None
 
 
+def is_json_media_type(media_type: str) -> bool:
+    """`application/json` or a JSON-based type (`application/merge-patch+json`)."""
+    kind = media_type.strip().lower()
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
 class CheckedRequest(Request[Any, Any, Any]):
     """The request of every route: its JSON body passes `checked_json_body` first, and
     its decoded value the handler's body type strictly."""
 
     async def json(self) -> Any:
-        checked_json_body(await self.body())
+        body = await self.body()
+        if body.strip() and not is_json_media_type(self.content_type[0]):
+            # Sent as something else, it may not be what the client meant to send at all.
+            raise InvalidValue.single("Content-Type", "must be application/json")
+        checked_json_body(body)
         value = await super().json()
         data = self.route_handler.parsed_fn_signature.parameters.get("data")
         if data is not None and value is not None:

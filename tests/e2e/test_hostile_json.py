@@ -44,9 +44,11 @@ BODIES = {
     "lone_surrogate": b'{"name": "\xed\xa0\x80"}',
     # The decoder would keep the last silently; another reader of the bytes the first.
     "duplicated_key": b'{"name": "Anna", "name": "Bert"}',
+    "not_sent_as_json": b'{"name": "Anna"}',
 }
-# What the refusal names: the body, or the repeated key.
-FIELD = {"duplicated_key": "name"}
+# What the refusal names: the body, the repeated key, or the body's declared type.
+FIELD = {"duplicated_key": "name", "not_sent_as_json": "Content-Type"}
+CONTENT_TYPE = {"not_sent_as_json": "text/plain"}
 
 
 @pytest.mark.parametrize("kind", list(BODIES))
@@ -65,7 +67,7 @@ def test_every_json_endpoint_refuses_hostile_bodies(
             content=BODIES[kind],
             headers={
                 "Authorization": f"Bearer {account.token}",
-                "Content-Type": "application/json",
+                "Content-Type": CONTENT_TYPE.get(kind, "application/json"),
             },
         )
         assert response.status_code == 422, (method, path, response.text)
