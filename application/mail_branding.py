@@ -12,6 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from application.mail_message import header_address
 from application.ports import SENDER_NAME_HEADER
 from domain.branding import DEFAULT_ACCENT
 
@@ -69,7 +70,7 @@ class MailBranding:
         reply_to = self.reply_to or fallback_reply_to
         del message["Reply-To"]
         if reply_to:
-            message["Reply-To"] = reply_to
+            message["Reply-To"] = header_address(reply_to)
         if self.logo is None:
             return
         html = message.get_body(preferencelist=("html",))

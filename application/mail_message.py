@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from email_validator import EmailNotValidError, validate_email
+
 #: Headers the composer owns; callers passing them in `headers` would produce
 #: duplicates or contradict the parts' structure.
 _RESERVED_HEADERS = frozenset(
@@ -26,6 +28,19 @@ _RESERVED_HEADERS = frozenset(
         "auto-submitted",
     }
 )
+
+
+def header_address(address: str) -> str:
+    """`address` as a header can carry it: an internationalised domain in its ASCII form
+    (`anna@xn--mller-kva.de`). Written as stored, the header would put an encoded word into
+    the address (`anna@=?utf-8?q?m=C3=BCller?=.de`), which no mail server delivers."""
+    if address.isascii():
+        return address
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return address
+    return checked.ascii_email or address
 
 
 def compose_message(
@@ -51,7 +66,7 @@ def compose_message(
     back to the sender address.
     """
     message = EmailMessage()
-    message["To"] = to
+    message["To"] = header_address(to)
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=message_id_domain)
@@ -61,7 +76,7 @@ def compose_message(
     for name, value in (headers or {}).items():
         if name.lower() in _RESERVED_HEADERS:
             raise ValueError(f"header {name!r} is set by compose_message itself")
-        message[name] = value
+        message[name] = header_address(value) if name.lower() == "reply-to" else value
 
     # Quoted-printable keeps mostly-Latin text readable in the raw message
     # (the stdlib would pick base64 for any non-ASCII body) and wraps long

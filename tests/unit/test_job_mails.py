@@ -187,3 +187,13 @@ def test_a_job_is_known_by_its_event() -> None:
 def test_both_mails_exist_in_each_language(language: str) -> None:
     assert link_mail(language=language)["Content-Language"] == language
     assert notice(language=language)["Content-Language"] == language
+
+
+def test_an_internationalised_domain_is_written_in_ascii() -> None:
+    # Stored as typed (Unicode); an encoded word inside an address is undeliverable.
+    message = link_mail(to="joerg@müller-steuer.de", sender_email="buero@kanzlei-groß.de")
+
+    assert message["To"] == "joerg@xn--mller-steuer-dlb.de"
+    # IDNA 2008, as .de writes it: ß stays (not "gross").
+    assert message["Reply-To"] == "buero@xn--kanzlei-gro-56a.de"
+    assert b"To: joerg@xn--mller-steuer-dlb.de\n" in bytes(message)
