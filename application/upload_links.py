@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -457,5 +458,10 @@ def link_password(value: object) -> str | None:
                 low=LINK_PASSWORD_MIN_LENGTH,
                 high=LINK_PASSWORD_MAX_LENGTH,
             ),
+        )
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        # No one could type it into the upload page's password field: a link nobody opens.
+        raise InvalidValue.single(
+            "password", problem("control_characters", "must not contain control characters")
         )
     return hash_password(value)

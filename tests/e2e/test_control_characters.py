@@ -106,6 +106,15 @@ def test_multi_line_fields_refuse_other_control_characters(account: Account, con
     )
 
 
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\n"])
+def test_a_link_password_refuses_control_characters(account: Account, control: str) -> None:
+    # Nobody could type it into the upload page: the link would open for no one.
+    customer = account.create_customer()
+    path = f"/api/v1/customers/{customer['id']}/links"
+    _refused(account.post(path, json={"password": f"geheim{control}123"}), "password")
+    assert account.get(path).json()["items"] == []
+
+
 def test_a_note_from_a_textarea_is_stored_with_line_feeds(account: Account) -> None:
     customer = account.create_customer()
     path = f"/api/v1/customers/{customer['id']}"
