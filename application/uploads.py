@@ -98,6 +98,13 @@ class UploadForm(Protocol[D]):
 REMOVAL_KEY_MAX_LENGTH = 200
 
 
+class FileNotOnLink(NotFound):
+    """The file a client's page would take back is gone (or another link's): said to the
+    client about the file, not as staff read a 404 ("... not your organisation's")."""
+
+    text_code = "file_not_on_link"
+
+
 def removal_key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -337,9 +344,14 @@ class Uploads(Context):
         """The client removes a file they sent by mistake, from the same page, within
         `REMOVAL_WINDOW`: the file is deleted (its bytes by the cleanup policy), the link
         counts it no more, and its document is missing again if it was its only file."""
-        if not removal_key or len(removal_key) > REMOVAL_KEY_MAX_LENGTH:
+        if not removal_key:
             raise InvalidValue.single(
                 "removal_key", problem("required", "must be the key the upload answered")
+            )
+        if len(removal_key) > REMOVAL_KEY_MAX_LENGTH:
+            # Never one an upload answered; not something the client left empty.
+            raise InvalidValue.single(
+                "removal_key", problem("invalid", "must be the key the upload answered")
             )
         link = self.app.links.public(token)
         self.app.links.check_password(link, password, client)
@@ -349,9 +361,9 @@ class Uploads(Context):
             try:
                 received = self.app.load(file_id, ReceivedFile)
             except (NotFound, Erased):
-                raise NotFound("No such file on this link.") from None
+                raise FileNotOnLink("No such file on this link.") from None
             if received.link_id != current.id:
-                raise NotFound("No such file on this link.")
+                raise FileNotOnLink("No such file on this link.")
             received.take_back(removal_key, self.app.now())
             current.remove_upload(received.id, received.item_id, None)
             return Recorded(received.id, self.app.record(received, current))

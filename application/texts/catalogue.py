@@ -137,6 +137,10 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Die Sendung ist zu groß.",
         "en": "What was sent is too large.",
     },
+    "file_not_on_link": {
+        "de": "Diese Datei gibt es über diesen Link nicht (mehr).",
+        "en": "This file is not (or no longer) on this link.",
+    },
     "removal_refused": {
         "de": "Diese Datei kann von hier aus nicht entfernt werden.",
         "en": "This file cannot be removed from here.",

@@ -46,9 +46,16 @@ def test_a_file_taken_back_within_15_minutes(
         json={"removal_key": file["removal_key"]},
     )
     assert elsewhere.status_code == 404
+    # Said to the client about the file, not "... not your organisation's" as to staff.
+    said = elsewhere.json()["error"]["message"]
+    assert said == "Diese Datei gibt es über diesen Link nicht (mehr).", said
     assert account.get(f"/api/v1/files/{file['id']}").status_code == 200
     bad = http.post(remove, json={"removal_key": ""})
     assert bad.status_code in (400, 422) and "removal_key" in bad.text
+    # A key no upload answered (far too long) is no "Bitte ausfüllen." (left empty).
+    long = http.post(remove, json={"removal_key": "x" * 1000}, params={"lang": "de"})
+    assert long.status_code == 422
+    assert long.json()["error"]["message"] == "Diese Angabe ist nicht gültig."
 
     assert f"files/{file['id']}" in stored_keys(services)
     taken = http.post(remove, json={"removal_key": file["removal_key"]})
