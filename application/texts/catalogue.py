@@ -66,6 +66,11 @@ REFUSALS: dict[str, dict[str, Sentence]] = {
         "de": "Das gibt es nicht (mehr), oder es gehört nicht zu Ihrer Organisation.",
         "en": "This does not exist (any more), or it is not your organisation's.",
     },
+    # The same 404 on the client's pages: a client has no organisation.
+    "not_found_for_people": {
+        "de": "Das gibt es hier nicht (mehr). Bitte prüfen Sie die Adresse.",
+        "en": "This is not here (any more). Please check the address.",
+    },
     "forbidden": {
         "de": "Dafür fehlt Ihrer Rolle die Berechtigung.",
         "en": "Your role is not allowed to do this.",
@@ -423,6 +428,8 @@ def people_error_text(error: DomainError, lang: str) -> str:
             else text
             for name, text in problems_text(error, lang).items()
         )
+    if error.text_code is None and error.code == "not_found":
+        return refusal_text("not_found_for_people", lang)
     return error_text(error, lang)
 
 

@@ -147,7 +147,9 @@ def http_error_handler(request: Request[Any, Any, Any], error: Exception) -> Res
     status = error.status_code
     if for_people(request):
         code = CODE_BY_STATUS.get(status, "error")
-        text = refusal_text(code, reader_language(request))
+        text = refusal_text(
+            "not_found_for_people" if code == "not_found" else code, reader_language(request)
+        )
         return error_response(status, code, text, headers=error.headers)
     if status == 400:
         # Malformed JSON, a wrong content type: the body as a whole is the bad field.

@@ -291,7 +291,11 @@ def test_limits_hold_on_every_route(
     path = create(http, link, 50 * KiB, **password)
     foreign = path.replace(token, token_of(other_link))
     assert http.head(foreign, headers=TUS).status_code == 404
-    assert http.delete(foreign, headers=TUS).status_code == 404
+    gone = http.delete(foreign, headers=TUS)
+    assert gone.status_code == 404
+    # Said to a client, who has no organisation (staff read "... your organisation's").
+    said = gone.json()["error"]["message"]
+    assert said == "Das gibt es hier nicht (mehr). Bitte prüfen Sie die Adresse.", said
     # Bad headers are named.
     bad = http.patch(
         path, content=b"x", headers={**patch_headers, **password, "Upload-Offset": "-1"}
