@@ -21,6 +21,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.command import Recorded
+from application.errors import NotFound
 from domain.errors import DomainError
 from domain.upload_link import ITEM_HINT_MAX_LENGTH, ITEM_LABEL_MAX_LENGTH, MAX_REQUESTED_ITEMS
 from infrastructure.bootstrap import Services
@@ -193,8 +194,14 @@ def edit_page(
     """The form of one template (`template_id` None: a new one), its rows and `spare`
     empty ones."""
     shown = [*rows, *({"label": "", "hint": ""} for _ in range(spare))]
-    # The heading names the template as stored, not the name field as typed (emptied).
-    stored = frame.app.templates.get(frame.principal, template_id)["name"] if template_id else ""
+    # The heading names the template as stored, not the name field as typed (emptied); a
+    # refusal of a template that is not there (gone, another's, a forged post) keeps its own.
+    stored = ""
+    if template_id is not None:
+        try:
+            stored = frame.app.templates.get(frame.principal, template_id)["name"]
+        except NotFound:
+            stored = name
     return frame.render(
         "staff/template_edit.html",
         {

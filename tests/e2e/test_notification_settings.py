@@ -80,4 +80,4 @@ def test_the_embedded_mode_writes_each_mail_to_the_outbox(
     assert upload(http, link, ("receipt.pdf", pdf_bytes())).status_code == 201
     wait_until(lambda: mails_to(account.email), what="the upload notice in the outbox")
     [notice] = mails_to(account.email)
-    assert "new files for Erin English arrived" in notice and "receipt.pdf" in notice
+    assert "a new file for Erin English arrived" in notice and "receipt.pdf" in notice
