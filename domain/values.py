@@ -80,8 +80,8 @@ def text_value(
     tab and line breaks (U+2028, U+2029 too) included: they end up in mail subjects, file
     names and table cells. A multi-line field (a note, a message, a review comment) keeps
     tab and line feed; CRLF and lone CR become LF. Bidi overrides, embeddings and isolates
-    are refused everywhere (they reverse what a subject or list shows). Blank is "none"
-    (or refused when `required`).
+    are refused everywhere (they reverse what a subject or list shows). Stored in NFC.
+    Blank is "none" (or refused when `required`).
     """
     if value is None:
         if required:
@@ -90,6 +90,9 @@ def text_value(
     if not isinstance(value, str):
         raise InvalidValue.single(field, problem("not_text", "must be a string"))
     text = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value
+    # One spelling of "ü": a name pasted in decomposed form (u + U+0308, as macOS file
+    # names and some PDFs carry it) is found by a typed "Müller" and sorts with it.
+    text = unicodedata.normalize("NFC", text)
     text = text.strip()
     if not text:
         if required:

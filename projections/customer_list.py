@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -523,8 +524,8 @@ class CustomerListView:
 
 def searched_text(q: str | None) -> str:
     """What `q` searches for: only blanks are trimmed, any other character (U+001F too)
-    is searched for as it is."""
-    return (q or "").strip(" \t\r\n").casefold()
+    is searched for as it is (in NFC, as names are stored)."""
+    return unicodedata.normalize("NFC", (q or "").strip(" \t\r\n").casefold())
 
 
 def _filters(

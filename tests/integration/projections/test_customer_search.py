@@ -20,6 +20,7 @@ PEOPLE = [
     ("Jörg O'Neil", None, "100% Treuhand_AG"),
     ("李小龍", "li@example.cn", 'Drachen "Tor" KG'),
     ("Zoë Weiß", "zoe@example.de", "Nord"),
+    ("Ute Mu\u0308nch", None, None),  # typed decomposed (u + U+0308): stored as "Münch"
 ]
 
 
@@ -53,6 +54,8 @@ def test_q_matches_a_substring_of_one_field(searchable: tuple[Services, UUID]) -
     assert names(services, org, '"tor"') == {"李小龍"}
     assert names(services, org, "小龍") == {"李小龍"}
     assert names(services, org, "zoë") == {"Zoë Weiß"}
+    assert names(services, org, "zoe\u0308") == {"Zoë Weiß"}  # a decomposed query too
+    assert names(services, org, "münch") == {"Ute Münch"}
     assert names(services, org, "no") == {"Zoë Weiß"}  # shorter than a trigram
     assert names(services, org, "q") == set()
     assert len(names(services, org, "a")) == 5
