@@ -9,6 +9,7 @@
 - the application's contexts by their names on `DocIntake` (`customers: CustomerCommands`,
   `links: UploadLinks`, `files: ReceivedFiles`, ...), and for the presenters `base_url`
   and `link_presenter` (links as the caller's organisation shows them);
+- `resumable_uploads`: tus uploads on a link (`interfaces/public/tus.py`);
 - `services`: everything wired, for the web pages that still take the whole of it.
 """
 
@@ -30,6 +31,7 @@ from application.errors import Unauthenticated
 from application.files_archive import FilesArchive
 from application.members import OrganizationSettings
 from application.principal import Principal
+from application.resumable_uploads import ResumableUploads
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import Reads, ReadYourWrites
 from interfaces.http.presenters import LinkPresenter, ReminderSetting
@@ -165,6 +167,11 @@ def provide_files_archive(read_models: NamedDependency[ReadModels], state: State
     return FilesArchive(services.app, read_models.customer_detail)
 
 
+def provide_resumable_uploads(state: State) -> ResumableUploads:
+    services: Services = state.services
+    return services.resumable_uploads
+
+
 def provide_base_url(state: State) -> str:
     services: Services = state.services
     return services.app.base_url
@@ -196,6 +203,7 @@ def handler_dependencies() -> dict[str, Provide]:
         "read_models": Provide(provide_read_models, sync_to_thread=False),
         "customer_export": Provide(provide_customer_export, sync_to_thread=False),
         "files_archive": Provide(provide_files_archive, sync_to_thread=False),
+        "resumable_uploads": Provide(provide_resumable_uploads, sync_to_thread=False),
         "base_url": Provide(provide_base_url, sync_to_thread=False),
         "link_presenter": Provide(provide_link_presenter, sync_to_thread=False),
         "customer_record": Provide(provide_customer_record, sync_to_thread=True),

@@ -35,7 +35,6 @@ from application.resumable_uploads import (
 )
 from application.uploads import RecordedUploads
 from domain.errors import DomainError, InvalidValue
-from infrastructure.bootstrap import Services
 from interfaces.http.sync import run_sync
 from interfaces.public.upload import client_address
 from interfaces.request_values import optional_id
@@ -230,11 +229,10 @@ class TusController(Controller):
         include_in_schema=False,
     )
     def capabilities(
-        self, services: NamedDependency[Services], token: FromPath[str]
+        self, resumable_uploads: NamedDependency[ResumableUploads], token: FromPath[str]
     ) -> Response[None]:
         """What this server takes: version, extensions, checksum algorithm, largest upload
         (the link may take less; a browser's preflight asks this without a password)."""
-        uploads: ResumableUploads = services.resumable_uploads
         return Response(
             None,
             status_code=204,
@@ -244,7 +242,7 @@ class TusController(Controller):
                     "Tus-Version": TUS_VERSION,
                     "Tus-Extension": EXTENSIONS,
                     "Tus-Checksum-Algorithm": "sha256",
-                    "Tus-Max-Size": str(uploads.max_upload_size),
+                    "Tus-Max-Size": str(resumable_uploads.max_upload_size),
                 }
             ),
         )
@@ -253,18 +251,17 @@ class TusController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        resumable_uploads: NamedDependency[ResumableUploads],
         token: FromPath[str],
     ) -> Response[None]:
         """Create an upload (`Upload-Length`, `Upload-Metadata` with `filename` and optional
         `item_id`, or `replaces`: the file with an open question it answers); a body of
         `application/offset+octet-stream` is its first bytes."""
         _require_version(request)
-        uploads: ResumableUploads = services.resumable_uploads
         metadata = _metadata(request.headers.get("upload-metadata"))
         address = client_address(request)
         state = await run_sync(
-            lambda: uploads.create(
+            lambda: resumable_uploads.create(
                 token,
                 _password(request),
                 address,
@@ -283,9 +280,11 @@ class TusController(Controller):
             location += f"?lang={lang}"
         finished: dict[str, str] = {}
         if request.headers.get("content-type") == OFFSET_CONTENT_TYPE:
-            link = await run_sync(uploads.admitted_link, token, _password(request), address)
+            link = await run_sync(
+                resumable_uploads.admitted_link, token, _password(request), address
+            )
             session = await run_sync(
-                uploads.append,
+                resumable_uploads.append,
                 link,
                 state.upload_id,
                 0,
@@ -303,14 +302,13 @@ class TusController(Controller):
     def status(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        resumable_uploads: NamedDependency[ResumableUploads],
         token: FromPath[str],
         upload_id: FromPath[str],
     ) -> Response[None]:
         """Where the upload stands: `Upload-Offset` bytes are safely stored."""
         _require_version(request)
-        uploads: ResumableUploads = services.resumable_uploads
-        state = uploads.status(
+        state = resumable_uploads.status(
             token, _password(request), client_address(request), _upload_id(upload_id)
         )
         return Response(None, status_code=200, headers=_state_headers(state))
@@ -319,7 +317,7 @@ class TusController(Controller):
     async def append(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        resumable_uploads: NamedDependency[ResumableUploads],
         token: FromPath[str],
         upload_id: FromPath[str],
     ) -> Response[None]:
@@ -330,14 +328,13 @@ class TusController(Controller):
             raise ClientException(
                 status_code=415, detail=f"Content-Type must be {OFFSET_CONTENT_TYPE}"
             )
-        uploads: ResumableUploads = services.resumable_uploads
         ident = _upload_id(upload_id)
         offset = _offset(request.headers.get("upload-offset"))
         checksum = _checksum(request.headers.get("upload-checksum"))
         link = await run_sync(
-            uploads.admitted_link, token, _password(request), client_address(request)
+            resumable_uploads.admitted_link, token, _password(request), client_address(request)
         )
-        session = await run_sync(uploads.append, link, ident, offset, checksum)
+        session = await run_sync(resumable_uploads.append, link, ident, offset, checksum)
         try:
             new_offset, finished = await _take_body(request, session)
         except StagingBusy:
@@ -349,12 +346,13 @@ class TusController(Controller):
     def terminate(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        resumable_uploads: NamedDependency[ResumableUploads],
         token: FromPath[str],
         upload_id: FromPath[str],
     ) -> Response[None]:
         """Give the upload up: its staged bytes are removed."""
         _require_version(request)
-        uploads: ResumableUploads = services.resumable_uploads
-        uploads.terminate(token, _password(request), client_address(request), _upload_id(upload_id))
+        resumable_uploads.terminate(
+            token, _password(request), client_address(request), _upload_id(upload_id)
+        )
         return Response(None, status_code=204, headers=_headers())
