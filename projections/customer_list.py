@@ -42,12 +42,20 @@ NO_UPLOAD = datetime(1970, 1, 1, tzinfo=UTC)
 TOTAL_CAP = 1000
 # Shorter queries than a trigram cannot use the trigram indexes.
 TRIGRAM = 3
+# The version of `search_key` the search columns were written with (column `folding`): a
+# list written with another is built again from the first event (`_drop_older_shape`).
+# 1 (no column): case-folded only; 2: accents removed too ("celik" finds "Çelik").
+FOLDING = 2
+# Letters without a canonical decomposition that people type as a plain letter.
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe"}
+)
 
 COLUMN_NAMES = (
     *("id", "organization_id", "name", "name_key", "email", "email_key", "company"),
     *("company_key", "status", "link_count", "file_count", "last_upload_at"),
     *("last_upload_sort", "created_at", "updated_at"),
-    *("customer_number", "customer_number_key", "name_order"),
+    *("customer_number", "customer_number_key", "name_order", "folding"),
 )
 COLUMNS = ", ".join(COLUMN_NAMES)
 SEARCHED = ("name_key", "email_key", "company_key", "customer_number_key")
@@ -92,9 +100,20 @@ class CustomerPage:
     total_capped: bool = False
 
 
+def search_key(text: str) -> str:
+    """What a search compares, for stored fields and queries alike: case-folded (ß is ss),
+    accents of Latin, Greek and Cyrillic letters removed (the marks U+0300–U+036F: "Çelik"
+    is "celik", "Müller" "muller"), a few letters without a decomposition as their plain
+    letter (ø, ł, đ, æ ...), in NFC. Marks of other scripts (Devanagari, kana's dakuten)
+    stay: they tell words apart."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    plain = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    return unicodedata.normalize("NFC", plain).translate(_PLAIN_LETTERS)
+
+
 def folded(value: str | None) -> str | None:
-    """How a searched field is kept: case-folded, so that a search ignores case."""
-    return value.casefold() if value is not None else None
+    """How a searched field is kept: its `search_key`."""
+    return search_key(value) if value is not None else None
 
 
 def search_rowid(customer_id: UUID) -> int:
@@ -165,7 +184,8 @@ class CustomerListProjection:
             " link_count INTEGER NOT NULL, file_count INTEGER NOT NULL,"
             f" last_upload_at {time_type}, last_upload_sort {time_type} NOT NULL,"
             f" created_at {time_type} NOT NULL, updated_at {time_type} NOT NULL,"
-            " customer_number TEXT, customer_number_key TEXT, name_order TEXT NOT NULL)"
+            " customer_number TEXT, customer_number_key TEXT, name_order TEXT NOT NULL,"
+            " folding INTEGER NOT NULL)"
         )
         # Every sort order (either direction) within an organisation is an index scan;
         # with a status filter, so is the default order by name.
@@ -197,8 +217,12 @@ class CustomerListProjection:
 
     def _drop_older_shape(self, tx: Transaction) -> None:
         """A list built by an older version (one search column for all fields; no customer
-        number and family-name order) is dropped and built again from the first event."""
-        if table_exists(tx, TABLE) and "name_order" not in columns(tx, TABLE):
+        number and family-name order; search columns of another `FOLDING`) is dropped and
+        built again from the first event."""
+        if table_exists(tx, TABLE) and (
+            not {"name_order", "folding"} <= set(columns(tx, TABLE))
+            or tx.fetchone(f"SELECT 1 AS o FROM {TABLE} WHERE folding <> %s LIMIT 1", (FOLDING,))
+        ):
             tx.execute(f"DROP TABLE {TABLE}")
             if tx.dialect == "sqlite":
                 tx.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
@@ -333,6 +357,7 @@ class CustomerListProjection:
                 r["customer_number"],
                 folded(r["customer_number"]),
                 name_order_key(r["name"]),
+                FOLDING,
             )
 
         if new:
@@ -351,7 +376,7 @@ class CustomerListProjection:
                 " updated_at = excluded.updated_at,"
                 " customer_number = excluded.customer_number,"
                 " customer_number_key = excluded.customer_number_key,"
-                " name_order = excluded.name_order",
+                " name_order = excluded.name_order, folding = excluded.folding",
                 [values(r) for r in updated],
             )
         if deleted:
@@ -403,8 +428,8 @@ class CustomerListView:
         cursor: str | None = None,
         overdue: bool = False,
     ) -> CustomerPage:
-        """`q` matches a case-insensitive substring of one field: name, e-mail, company or
-        customer number.
+        """`q` matches a substring of one field (name, e-mail, company or customer number),
+        case and accents ignored (`search_key`).
 
         Raises ValueError for an unknown sort or a cursor not handed out by this view.
         """
@@ -524,8 +549,8 @@ class CustomerListView:
 
 def searched_text(q: str | None) -> str:
     """What `q` searches for: only blanks are trimmed, any other character (U+001F too)
-    is searched for as it is (in NFC, as names are stored)."""
-    return unicodedata.normalize("NFC", (q or "").strip(" \t\r\n").casefold())
+    is searched for as it is, by its `search_key` (as the fields are kept)."""
+    return search_key((q or "").strip(" \t\r\n"))
 
 
 def _filters(
