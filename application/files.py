@@ -14,7 +14,7 @@ from application.principal import Principal
 from application.staging import StoredUpload
 from application.storage_keys import sent_key, staging_key_of
 from application.upload_links import expiry, link_token, token_hash
-from application.uploads import UploadForm
+from application.uploads import UploadForm, reopened_when_emptied
 from domain.customer import Customer
 from domain.errors import InvalidValue, problem
 from domain.file_name import safe_file_name
@@ -84,7 +84,8 @@ class ReceivedFiles(Context):
         link = self.app.load(received.link_id, UploadLink)
         received.delete(principal.user_id)
         link.remove_upload(received.id, received.item_id, principal.user_id)
-        return Recorded(received.id, self.app.record(received, link))
+        customer = reopened_when_emptied(self.app, received, principal.user_id)
+        return Recorded(received.id, self.app.record(received, link, customer))
 
     def read_object(self, customer_id: UUID, key: str) -> Iterator[bytes]:
         """The bytes under `key`, or (in the window before the move) under its staging key.

@@ -221,6 +221,17 @@ class History(Context):
                 last = part.created_on if last is None else max(last, part.created_on)
         return PartCounts(links, files, last, overdue)
 
+    def files_left(self, customer_id: UUID, leaving: UUID) -> int:
+        """How many of the customer's received files remain once `leaving` is gone, from
+        the event store itself (exact, whatever the read models have reached)."""
+        left = 0
+        for part_id in self.customer_parts(customer_id):
+            if part_id == leaving:
+                continue
+            part: object = self.app.repository.get(part_id)
+            left += isinstance(part, ReceivedFile) and not part.deleted
+        return left
+
     def _scan_for_parts(self, customer_id: UUID, after: int) -> Iterable[UUID]:
         head = self.app.head()
         while after < head:

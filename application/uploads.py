@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from uuid import UUID
 
 from application.command import Context, Recorded
@@ -36,6 +36,9 @@ from domain.file_name import safe_file_name
 from domain.received_file import REMOVAL_WINDOW, ReceivedFile
 from domain.upload_link import LinkRevoked, UploadLink
 from domain.values import email_address, person_name
+
+if TYPE_CHECKING:
+    from application.docintake import DocIntake
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,18 @@ class UploadDetails:
 
 
 D = TypeVar("D", covariant=True)
+
+
+def reopened_when_emptied(
+    app: DocIntake, received: ReceivedFile, actor_id: UUID | None
+) -> Customer | None:
+    """The customer, if taking `received` away returned its status to open by itself
+    (see `Customer.mark_files_gone`); None when its status stays."""
+    customer = app.load(received.customer_id, Customer)
+    if not customer.reopens_when_emptied:
+        return None
+    left = app.history.files_left(customer.id, leaving=received.id)
+    return customer if customer.mark_files_gone(left, actor_id) else None
 
 
 class UploadForm(Protocol[D]):
@@ -366,7 +381,8 @@ class Uploads(Context):
                 raise FileNotOnLink("No such file on this link.")
             received.take_back(removal_key, self.app.now())
             current.remove_upload(received.id, received.item_id, None)
-            return Recorded(received.id, self.app.record(received, current))
+            customer = reopened_when_emptied(self.app, received, None)
+            return Recorded(received.id, self.app.record(received, current, customer))
 
         return self.app.retrying(attempt)
 

@@ -35,6 +35,9 @@ class Customer(Aggregate):
     class_version = 2
     # A customer snapshotted before customer numbers existed has none.
     customer_number: str | None = None
+    # Whether the status was reached by itself (uploads), not set by hand. A customer
+    # snapshotted before this was kept counts as set by hand: a take-back never changes it.
+    status_automatic: bool = False
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -198,11 +201,35 @@ class Customer(Aggregate):
         )
         return True
 
+    @property
+    def reopens_when_emptied(self) -> bool:
+        """Partial by itself (not by hand): open again once no received file remains."""
+        return (
+            not self.deleted
+            and self.status == CustomerStatus.PARTIAL.value
+            and self.status_automatic
+        )
+
+    def mark_files_gone(self, remaining_files: int, actor_id: UUID | None) -> bool:
+        """A file left the customer (taken back by the client, or deleted by staff): a
+        status that became partial by itself through uploads returns to open by itself
+        when no received file remains. A status set by hand is never changed here."""
+        if remaining_files > 0 or not self.reopens_when_emptied:
+            return False
+        self._status_changed(
+            old_status=self.status,
+            new_status=CustomerStatus.OPEN.value,
+            reason=StatusChangeReason.AUTOMATIC.value,
+            actor_id=actor_id,
+        )
+        return True
+
     @event(StatusChanged)
     def _status_changed(
         self, old_status: str, new_status: str, reason: str, actor_id: UUID | None
     ) -> None:
         self.status = new_status
+        self.status_automatic = reason == StatusChangeReason.AUTOMATIC.value
 
     def add_note(self, text: object, actor_id: UUID) -> UUID:
         self._refuse_if_deleted()

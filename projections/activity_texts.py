@@ -38,6 +38,11 @@ FIELDS = {
 }
 UNTITLED = {"de": "ohne Titel", "en": "untitled"}
 AUTOMATIC = {"de": " (automatisch, erster Upload)", "en": " (automatically, first upload)"}
+# Back to open by itself: the last received file was taken back or deleted.
+REOPENED = {
+    "de": " (automatisch, keine Datei mehr vorhanden)",
+    "en": " (automatically, no file left)",
+}
 BY_CLIENT = {"de": " von {who}", "en": " by {who}"}
 BY_MEMBER = {"de": " – {who}", "en": " – {who}"}
 COMMENT = {"de": ": {comment}", "en": ": {comment}"}
@@ -201,11 +206,17 @@ def date(value: Any, lang: str, zone: str | None = None) -> str:
     return Formats(lang, zone).date(moment)
 
 
+def _status_how(data: dict[str, Any], lang: str) -> str:
+    if not data.get("automatic"):
+        return ""
+    return REOPENED[lang] if data.get("new_status") == "open" else AUTOMATIC[lang]
+
+
 def _status_changed(data: dict[str, Any], lang: str, zone: str | None) -> dict[str, Any]:
     return {
         "old_status": STATUS[lang].get(data.get("old_status", ""), data.get("old_status")),
         "new_status": STATUS[lang].get(data.get("new_status", ""), data.get("new_status")),
-        "how": AUTOMATIC[lang] if data.get("automatic") else "",
+        "how": _status_how(data, lang),
     }
 
 

@@ -217,6 +217,45 @@ def test_the_client_takes_a_file_back_within_15_minutes_with_its_key(
     assert not app.load(late_id, ReceivedFile).deleted
 
 
+def test_taking_back_the_last_file_reopens_only_a_status_that_moved_by_itself(
+    app: DocIntake, owner: Principal
+) -> None:
+    link = new_link(app, owner)
+    customer_id, address = link.customer_id, "203.0.113.7"
+
+    def status() -> str:
+        return app.load(customer_id, Customer).status
+
+    first = app.uploads.receive(link, "Müller.pdf", [PDF]).removal_keys
+    second = app.uploads.receive(link, "Straße 1.pdf", [PDF]).removal_keys
+    assert status() == CustomerStatus.PARTIAL.value
+    [(file_id, key)] = first.items()
+    app.uploads.take_back(link.token, None, address, file_id, key)
+    assert status() == CustomerStatus.PARTIAL.value  # one file is still there
+    [(file_id, key)] = second.items()
+    app.uploads.take_back(link.token, None, address, file_id, key)
+    assert status() == CustomerStatus.OPEN.value
+    changed = [e for e in app.events.get(customer_id) if isinstance(e, Customer.StatusChanged)]
+    assert [(e.old_status, e.new_status, e.reason, e.actor_id) for e in changed] == [
+        ("open", "partial", "automatic", None),
+        ("partial", "open", "automatic", None),
+    ]
+
+    # Set by hand: a take-back never changes it, even of the only file.
+    app.customers.set_status(owner, customer_id, CustomerStatus.PARTIAL)
+    [(file_id, key)] = app.uploads.receive(link, "Kündigung – 2024.pdf", [PDF]).removal_keys.items()
+    app.uploads.take_back(link.token, None, address, file_id, key)
+    assert status() == CustomerStatus.PARTIAL.value
+
+    # Staff deleting the last file follow the same rule (the change names them).
+    app.customers.set_status(owner, customer_id, CustomerStatus.OPEN)
+    [(file_id, _)] = app.uploads.receive(link, "Müller.pdf", [PDF]).removal_keys.items()
+    assert status() == CustomerStatus.PARTIAL.value
+    app.files.delete(owner, file_id)
+    last = [e for e in app.events.get(customer_id) if isinstance(e, Customer.StatusChanged)][-1]
+    assert (last.new_status, last.reason, last.actor_id) == ("open", "automatic", owner.user_id)
+
+
 class Form:
     """A request's form as an interface hands it over: file parts, then the fields."""
 

@@ -69,10 +69,27 @@ def test_a_file_taken_back_within_15_minutes(
     again = http.post(remove, json={"removal_key": file["removal_key"]})
     assert again.status_code == 404
     activity = account.get(f"/api/v1/customers/{customer['id']}/activity").json()["items"]
-    assert activity[0]["summary"] == (
-        "Datei „Müller.pdf“ vom Absender innerhalb von 15 Minuten zurückgenommen"
-    ), activity[0]
-    assert activity[0]["actor_id"] is None
+    summaries = {item["summary"]: item for item in activity[:2]}
+    taken_back = "Datei „Müller.pdf“ vom Absender innerhalb von 15 Minuten zurückgenommen"
+    assert taken_back in summaries, activity[:2]
+    assert summaries[taken_back]["actor_id"] is None
+    # Its only file gone, the status that moved to partial by itself is open again, by
+    # itself: in the activity, the list's status counts and its filter.
+    reopened = (
+        "Status von „teilweise“ auf „offen“ geändert (automatisch, keine Datei mehr vorhanden)"
+    )
+    assert reopened in summaries, activity[:2]
+    english = account.get(
+        f"/api/v1/customers/{customer['id']}/activity", params={"lang": "en"}
+    ).json()["items"]
+    assert "Status changed from “partial” to “open” (automatically, no file left)" in [
+        item["summary"] for item in english[:2]
+    ], english[:2]
+    assert account.get(f"/api/v1/customers/{customer['id']}").json()["status"] == "open"
+    found = account.get("/api/v1/customers", params={"status": "open"}).json()["items"]
+    assert [c["id"] for c in found] == [customer["id"]]
+    counts = account.get("/api/v1/customers/status-counts").json()
+    assert (counts["open"], counts["partial"]) == (1, 0), counts
 
     # Sixteen minutes later the next one stays: a clear refusal in the page's language.
     late = upload(http, link, ("Kündigung – 2024.pdf", pdf_bytes(3_000)), data={"item_id": item})
