@@ -243,6 +243,10 @@ class UploadLinks(Context):
         link.remind(None, principal.user_id, self.app.now())
         return Recorded(link.id, self.app.record(link))
 
+    def cap(self, link: UploadLink) -> int:
+        """The largest file the link takes (its own cap, at most this deployment's)."""
+        return min(link.max_file_size, self.app.max_upload_size)
+
     def max_file_size(self, value: object) -> int:
         if value is None:
             return self.app.max_upload_size

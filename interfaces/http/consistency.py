@@ -104,6 +104,12 @@ class ReadYourWrites:
             return True
         return self.positions.caught_up(position, self.timeout)
 
+    def caught_up_now(self, read_model: str) -> bool:
+        """For a reader without a session (a client on a link): wait until the one read
+        model shows everything recorded up to now; False if it lags."""
+        position = self.head() if self.head is not None else 0
+        return self.positions.caught_up(position, self.timeout, names=[read_model])
+
 
 class Reads:
     """Read your writes for one request of the JSON API (the dependency `reads`).

@@ -10,6 +10,7 @@
   `links: UploadLinks`, `files: ReceivedFiles`, ...), and for the presenters `base_url`
   and `link_presenter` (links as the caller's organisation shows them);
 - `resumable_uploads`: tus uploads on a link (`interfaces/public/tus.py`);
+- `link_files`: what arrived through an upload link, for the client's pages;
 - `services`: everything wired, for the web pages that still take the whole of it.
 """
 
@@ -32,6 +33,7 @@ from application.files_archive import FilesArchive
 from application.members import OrganizationSettings
 from application.principal import Principal
 from application.resumable_uploads import ResumableUploads
+from domain.upload_link import UploadLink
 from infrastructure.bootstrap import Services
 from interfaces.http.consistency import Reads, ReadYourWrites
 from interfaces.http.presenters import LinkPresenter, ReminderSetting
@@ -105,6 +107,26 @@ class CustomerRecord:
 
     def retention(self) -> RetentionSchedule:
         return self._read_models.retention.schedule(self._principal.organization_id, self.id)
+
+
+class LinkFiles:
+    """What arrived through an upload link, for whoever holds the link (dependency
+    `link_files`, for the client's pages, which have no principal): read once the read
+    model shows everything recorded up to now (the client reads their own upload of a
+    moment ago)."""
+
+    def __init__(self, consistency: ReadYourWrites, customer_detail: CustomerDetailView) -> None:
+        self._consistency = consistency
+        self._customer_detail = customer_detail
+
+    def of(self, link: UploadLink) -> list[FileRow]:
+        self._consistency.caught_up_now("customer_detail")
+        return self._customer_detail.files_of_link(link.customer_id, link.id)
+
+
+def provide_link_files(state: State) -> LinkFiles:
+    read_models: ReadModels = state.read_models
+    return LinkFiles(state.consistency, read_models.customer_detail)
 
 
 def provide_customer_record(
@@ -204,6 +226,7 @@ def handler_dependencies() -> dict[str, Provide]:
         "customer_export": Provide(provide_customer_export, sync_to_thread=False),
         "files_archive": Provide(provide_files_archive, sync_to_thread=False),
         "resumable_uploads": Provide(provide_resumable_uploads, sync_to_thread=False),
+        "link_files": Provide(provide_link_files, sync_to_thread=False),
         "base_url": Provide(provide_base_url, sync_to_thread=False),
         "link_presenter": Provide(provide_link_presenter, sync_to_thread=False),
         "customer_record": Provide(provide_customer_record, sync_to_thread=True),

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from infrastructure.bootstrap import Services
+from application.branding import BrandingSettings
 
 #: The height the logo is shown at on the client's pages, in CSS pixels.
 LOGO_SHOWN_HEIGHT = 56
 
 
-def brand_of(services: Services, organization_id: UUID, organization_name: str) -> dict[str, Any]:
+def brand_of(
+    branding: BrandingSettings, organization_id: UUID, organization_name: str
+) -> dict[str, Any]:
     """`logo` (path, size shown, the organisation's name as its text) and `accent_css`
     (None: the pages' own colour)."""
-    view = services.app.branding.of_organization(organization_id)
+    view = branding.of_organization(organization_id)
     logo = view.logo
     shown: dict[str, Any] | None = None
     if logo is not None:

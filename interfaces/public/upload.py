@@ -12,16 +12,18 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream, Template
 
+from application.branding import BrandingSettings
 from application.files import SentFiles
 from application.texts.catalogue import refusal_text
 from application.texts.formats import Formats
 from application.texts.languages import other_language
+from application.upload_links import UploadLinks
 from application.uploads import UploadDetails, Uploads
 from domain.errors import DomainError
 from domain.file_name import safe_file_name
 from domain.upload_link import LinkExpired, LinkLocked, LinkRevoked, UploadLink
-from infrastructure.bootstrap import Services
 from interfaces.http import schemas
+from interfaces.http.dependencies import LinkFiles
 from interfaces.http.downloads import file_stream
 from interfaces.http.language import reader_language
 from interfaces.http.multipart_upload import MultipartForm
@@ -63,7 +65,11 @@ def upload_details(fields: Mapping[str, str]) -> UploadDetails:
 
 
 def refusal_page(
-    request: Request[Any, Any, Any], services: Services, error: DomainError, download: bool = False
+    request: Request[Any, Any, Any],
+    links: UploadLinks,
+    branding: BrandingSettings,
+    error: DomainError,
+    download: bool = False,
 ) -> Template:
     """Expired, revoked, locked, unknown: in the client's language, naming the office; a
     download's page speaks of the download, not of an upload link."""
@@ -81,9 +87,9 @@ def refusal_page(
     ask: dict[str, str] | None = None
     organization_id = error.params.get("organization_id")
     if isinstance(organization_id, UUID):
-        organization = services.app.links.organization_name(organization_id)
-        brand = brand_of(services, organization_id, organization)
-        email = services.app.links.office_contact(organization_id, error.params.get("contact_id"))
+        organization = links.organization_name(organization_id)
+        brand = brand_of(branding, organization_id, organization)
+        email = links.office_contact(organization_id, error.params.get("contact_id"))
         if email:
             # The address is a link of its own in the sentence.
             before, after = (
@@ -109,22 +115,31 @@ def refusal_page(
     )
 
 
-def page_context(services: Services, link: UploadLink, token: str, lang: str) -> dict[str, Any]:
+def page_context(
+    links: UploadLinks,
+    branding: BrandingSettings,
+    link_files: LinkFiles,
+    link: UploadLink,
+    token: str,
+    lang: str,
+) -> dict[str, Any]:
     texts = TEXTS[lang]
-    face = services.app.links.organization_face(link.organization_id)
+    face = links.organization_face(link.organization_id)
     fmt = Formats(lang, face.time_zone)
-    max_size = min(link.max_file_size, services.settings.max_upload_size)
+    max_size = links.cap(link)
     files_left = link.files_left()
     return {
         "t": texts,
         "lang": lang,
         "organization": face.name,
-        "brand": brand_of(services, link.organization_id, face.name),
+        "brand": brand_of(branding, link.organization_id, face.name),
         "title": link.title,
         "message": None if link.password_protected else link.message,
         "items": [] if link.password_protected else items_of(link),
         # Behind the password like the rest of what the link holds.
-        "received_files": [] if link.password_protected else received_through(services, link, fmt),
+        "received_files": (
+            [] if link.password_protected else received_through(link_files, link, fmt)
+        ),
         "first_missing": first_to_send(items_of(link), file_questions_of(link)),
         "file_questions": [] if link.password_protected else file_questions_of(link),
         "password_protected": link.password_protected,
@@ -161,16 +176,14 @@ def page_context(services: Services, link: UploadLink, token: str, lang: str) ->
     }
 
 
-def received_through(services: Services, link: UploadLink, fmt: Formats) -> list[dict[str, str]]:
+def received_through(link_files: LinkFiles, link: UploadLink, fmt: Formats) -> list[dict[str, str]]:
     """What arrived through this link, for whoever holds it: each file's name, size, time
     (the organisation's zone) and the document it was sent for; never who sent it, nor
     anything that came another way."""
     labels = {str(item["id"]): str(item["label"]) for item in link.requested_items}
-    # The client reads their own upload of a moment ago: wait (bounded) until the read
-    # model shows everything recorded up to now, as every query of the API does.
-    services.positions.caught_up(
-        services.app.head(), services.settings.read_wait_seconds, names=["customer_detail"]
-    )
+    # The client reads their own upload of a moment ago: `link_files` waits (bounded)
+    # until the read model shows everything recorded up to now, as every query of the API
+    # does.
     return [
         {
             # Not shown: the page offers "Entfernen" for the files this browser sent.
@@ -180,7 +193,7 @@ def received_through(services: Services, link: UploadLink, fmt: Formats) -> list
             "at": fmt.datetime(row.uploaded_at),
             "item": labels.get(str(row.item_id), "") if row.item_id else "",
         }
-        for row in services.customer_detail.files_of_link(link.customer_id, link.id)
+        for row in link_files.of(link)
     ]
 
 
@@ -242,18 +255,20 @@ class UploadPageController(Controller):
     def page(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
+        branding: NamedDependency[BrandingSettings],
+        link_files: NamedDependency[LinkFiles],
         token: FromPath[str],
     ) -> Template:
         """The client's upload page (German by default; `?lang=en` or Accept-Language)."""
         lang = reader_language(request)
         try:
-            link = services.app.links.public(token)
+            link = links.public(token)
         except DomainError as error:
-            return refusal_page(request, services, error)
+            return refusal_page(request, links, branding, error)
         return Template(
             template_name="public/upload.html",
-            context=page_context(services, link, token, lang),
+            context=page_context(links, branding, link_files, link, token, lang),
             headers=PAGE_HEADERS,
         )
 
@@ -261,21 +276,22 @@ class UploadPageController(Controller):
     def access(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        links: NamedDependency[UploadLinks],
+        link_files: NamedDependency[LinkFiles],
         token: FromPath[str],
     ) -> dict[str, Any]:
         """Check the link's password (header `X-Link-Password`); returns what it unlocks."""
-        link = services.app.links.public(token)
-        services.app.links.check_password(link, link_password(request), client_address(request))
+        link = links.public(token)
+        links.check_password(link, link_password(request), client_address(request))
         items = items_of(link)
-        zone = services.app.links.organization_face(link.organization_id).time_zone
+        zone = links.organization_face(link.organization_id).time_zone
         return {
             "message": link.message,
             "requested_items": items,
             "first": first_to_send(items, file_questions_of(link)),
             "file_questions": file_questions_of(link),
             "received_files": received_through(
-                services, link, Formats(reader_language(request), zone)
+                link_files, link, Formats(reader_language(request), zone)
             ),
         }
 
@@ -339,17 +355,19 @@ class DownloadPageController(Controller):
     def page(
         self,
         request: Request[Any, Any, Any],
-        services: NamedDependency[Services],
+        sent_files: NamedDependency[SentFiles],
+        links: NamedDependency[UploadLinks],
+        branding: NamedDependency[BrandingSettings],
         token: FromPath[str],
     ) -> Template:
         """The client's page for a file the professional sent."""
         lang = reader_language(request)
         texts = TEXTS[lang]
         try:
-            sent = services.app.sent_files.public(token)
+            sent = sent_files.public(token)
         except DomainError as error:
-            return refusal_page(request, services, error, download=True)
-        face = services.app.links.organization_face(sent.organization_id)
+            return refusal_page(request, links, branding, error, download=True)
+        face = links.organization_face(sent.organization_id)
         fmt = Formats(lang, face.time_zone)
         return Template(
             template_name="public/download.html",
@@ -357,7 +375,7 @@ class DownloadPageController(Controller):
                 "t": texts,
                 "lang": lang,
                 "organization": face.name,
-                "brand": brand_of(services, sent.organization_id, face.name),
+                "brand": brand_of(branding, sent.organization_id, face.name),
                 "filename": sent.filename,
                 "size": fmt.size(sent.size),
                 "expires": fmt.datetime(sent.expires_at),
