@@ -11,7 +11,10 @@
   and `link_presenter` (links as the caller's organisation shows them);
 - `resumable_uploads`: tus uploads on a link (`interfaces/public/tus.py`);
 - `link_files`: what arrived through an upload link, for the client's pages;
-- `services`: everything wired, for the web pages that still take the whole of it.
+- `services`: everything wired, still taken by the staff pages' frame (`StaffPage` in
+  `interfaces/web/pages.py`, `FormPost`: the navigation reads members, links and inbox)
+  and the staff pages built on it (customers, customer detail, links, document
+  templates), and by operations (`ready`, `metrics`) and the bench's baseline route.
 """
 
 from __future__ import annotations
