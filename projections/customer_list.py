@@ -106,6 +106,8 @@ def search_key(text: str) -> str:
     is "celik", "Müller" "muller"), a few letters without a decomposition as their plain
     letter (ø, ł, đ, æ ...), in NFC. Marks of other scripts (Devanagari, kana's dakuten)
     stay: they tell words apart."""
+    if text.isascii():
+        return text.lower()  # most e-mails and customer numbers: nothing to remove
     decomposed = unicodedata.normalize("NFD", text.casefold())
     plain = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
     return unicodedata.normalize("NFC", plain).translate(_PLAIN_LETTERS)
