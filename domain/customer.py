@@ -193,12 +193,7 @@ class Customer(Aggregate):
         """The first upload moves an open customer to partial; it never touches the others."""
         if self.deleted or self.status != CustomerStatus.OPEN.value:
             return False
-        self._status_changed(
-            old_status=self.status,
-            new_status=CustomerStatus.PARTIAL.value,
-            reason=StatusChangeReason.AUTOMATIC.value,
-            actor_id=actor_id,
-        )
+        self._change_by_itself(CustomerStatus.PARTIAL, actor_id)
         return True
 
     @property
@@ -216,13 +211,16 @@ class Customer(Aggregate):
         when no received file remains. A status set by hand is never changed here."""
         if remaining_files > 0 or not self.reopens_when_emptied:
             return False
+        self._change_by_itself(CustomerStatus.OPEN, actor_id)
+        return True
+
+    def _change_by_itself(self, status: CustomerStatus, actor_id: UUID | None) -> None:
         self._status_changed(
             old_status=self.status,
-            new_status=CustomerStatus.OPEN.value,
+            new_status=status.value,
             reason=StatusChangeReason.AUTOMATIC.value,
             actor_id=actor_id,
         )
-        return True
 
     @event(StatusChanged)
     def _status_changed(
