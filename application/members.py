@@ -208,6 +208,24 @@ class OrganizationSettings(Context):
         return OrganizationChanged(organization.id, position, organization_view(organization))
 
 
+def joining_entries(name: object, password: object) -> tuple[str | None, dict[str, str | Problem]]:
+    """The name an invited person typed (None if left empty) and what is wrong with it and
+    the password: the invitation page shows these, and accepting checks them again."""
+    problems: dict[str, str | Problem] = {}
+    person: str | None = None
+    try:
+        person = person_name(name)
+        if person is None:
+            problems["name"] = problem("required", "is required")
+    except InvalidValue as invalid:
+        problems.update(invalid.problems)
+    try:
+        validate_password(password)
+    except InvalidValue as invalid:
+        problems.update(invalid.problems)
+    return person, problems
+
+
 class Members(Context):
     """Invitations, members and their roles."""
 
@@ -364,18 +382,7 @@ class Members(Context):
         """
         if not isinstance(token, str) or not token or len(token) > 200:
             raise NotFound("No such invitation.")
-        problems: dict[str, str | Problem] = {}
-        person: str | None = None
-        try:
-            person = person_name(name)
-            if person is None:
-                problems["name"] = problem("required", "is required")
-        except InvalidValue as invalid:
-            problems.update(invalid.problems)
-        try:
-            validate_password(password)
-        except InvalidValue as invalid:
-            problems.update(invalid.problems)
+        person, problems = joining_entries(name, password)
         invitation_id = Invitation.id_for(token_hash(token))
         moment = now or datetime.now(UTC)
         # Unknown, used or expired invitations are refused before looking at the body.

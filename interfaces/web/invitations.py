@@ -11,14 +11,13 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from application.errors import NotFound
-from application.members import InvitationPreview, Members
-from application.passwords import PASSWORD_MIN_LENGTH, validate_password
+from application.members import InvitationPreview, Members, joining_entries
+from application.passwords import PASSWORD_MIN_LENGTH
 from application.staff_sessions import StaffSessions
 from application.texts.catalogue import problems_text, refusal_text
 from application.texts.formats import Formats
 from application.texts.words import role_name
-from domain.errors import DomainError, InvalidValue, Problem, problem
-from domain.values import person_name
+from domain.errors import DomainError, InvalidValue
 from interfaces.http.language import reader_language
 from interfaces.http.sessions import SessionCookie, client_address
 from interfaces.web.pages import PAGE_EXCEPTION_HANDLERS, field, public_page, see_other, status_of
@@ -70,7 +69,7 @@ class InvitationPages(Controller):
         if password != field(data, "password_repeat"):
             problems["password_repeat"] = TEXTS[lang]["passwords_differ"]
             # The name's and the password's problems too, not one refusal after another.
-            problems.update(problems_text(InvalidValue(entry_problems(name, password)), lang))
+            problems.update(problems_text(InvalidValue(joining_entries(name, password)[1]), lang))
         try:
             if not problems:
                 members.accept_invitation(token, name, password, with_api_token=False)
@@ -84,21 +83,6 @@ class InvitationPages(Controller):
         response = see_other("/customers", done="joined")
         session_cookie.set(response, request, started.session_token)
         return response
-
-
-def entry_problems(name: str, password: str) -> dict[str, str | Problem]:
-    """What is wrong with the name and the password typed (the command checks them again)."""
-    found: dict[str, str | Problem] = {}
-    try:
-        if person_name(name) is None:
-            found["name"] = problem("required", "is required")
-    except InvalidValue as invalid:
-        found.update(invalid.problems)
-    try:
-        validate_password(password)
-    except InvalidValue as invalid:
-        found.update(invalid.problems)
-    return found
 
 
 def invitation_form(
